@@ -1,0 +1,1 @@
+"""Data loading, validation and storage for zonemap (no Streamlit here)."""
