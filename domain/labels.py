@@ -17,6 +17,7 @@ LABELS: dict[str, str] = {
     "chains": "产业链",
     # shared columns
     "name": "名称",
+    "short_name": "简称",
     "source": "数据来源",
     "note": "备注",
     "outline_source": "边界/位置来源",

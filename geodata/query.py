@@ -1,0 +1,124 @@
+"""Filtering the dataset and summarising what is shown.
+
+One :class:`Filters` value drives every layer and the summary strip:
+
+- city, zone, zone type select zones (choosing a zone includes its parks);
+  parcels and projects follow their zone;
+- industrial chain keeps parcels and projects of those chains, and the zones
+  that lead one of them or hold a kept parcel or project;
+- project stage and round narrow the projects only.
+
+An empty selection means "all".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from geodata.dataset import Dataset
+from geodata.schema import split_list
+
+
+@dataclass(frozen=True)
+class Filters:
+    cities: tuple[str, ...] = ()  # city adcodes
+    zone_ids: tuple[str, ...] = ()
+    zone_types: tuple[str, ...] = ()
+    chains: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    round_ids: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return any((self.cities, self.zone_ids, self.zone_types, self.chains, self.stages, self.round_ids))
+
+
+@dataclass(frozen=True)
+class View:
+    """The filtered layers (admin is never filtered)."""
+
+    admin: pd.DataFrame
+    zones: pd.DataFrame
+    parcels: pd.DataFrame
+    projects: pd.DataFrame
+    filters: Filters = field(default_factory=Filters)
+
+    def layers(self) -> dict[str, pd.DataFrame]:
+        return {"admin": self.admin, "zones": self.zones, "parcels": self.parcels, "projects": self.projects}
+
+
+def zone_family(zones: pd.DataFrame, zone_ids: tuple[str, ...]) -> set[str]:
+    """The given zones plus all their parks (children, recursively)."""
+    chosen = set(zone_ids)
+    while True:
+        children = set(zones.loc[zones["parent_id"].isin(chosen), "zone_id"]) - chosen
+        if not children:
+            return chosen
+        chosen |= children
+
+
+def apply_filters(data: Dataset, f: Filters) -> View:
+    """The view of ``data`` under filters ``f``."""
+    zones = data.zones
+    keep = pd.Series(True, index=zones.index)
+    if f.cities:
+        keep &= zones["city_adcode"].isin(f.cities)
+    if f.zone_ids:
+        keep &= zones["zone_id"].isin(zone_family(zones, f.zone_ids))
+    if f.zone_types:
+        keep &= zones["zone_type"].isin(f.zone_types)
+    zone_ids = set(zones.loc[keep, "zone_id"])
+
+    parcels = data.parcels[data.parcels["zone_id"].isin(zone_ids)]
+    projects = data.projects[data.projects["zone_id"].isin(zone_ids)]
+    if f.chains:
+        parcels = parcels[parcels["chain"].isin(f.chains)]
+        projects = projects[projects["chain"].isin(f.chains)]
+    if f.stages:
+        projects = projects[projects["stage"].isin(f.stages)]
+    if f.round_ids:
+        projects = projects[projects["round_id"].isin(f.round_ids)]
+
+    if f.chains:
+        wanted = set(f.chains)
+        leads = zones["leading_chains"].map(lambda v: bool(wanted & set(split_list(v))))
+        holds = zones["zone_id"].isin(set(parcels["zone_id"]) | set(projects["zone_id"]))
+        keep &= leads | holds
+    return View(admin=data.admin, zones=zones[keep], parcels=parcels, projects=projects, filters=f)
+
+
+def summarize(view: View) -> dict[str, float | int]:
+    """Counts, 亩 and 亿元 of what the view shows (all filtered records, not just drawn ones)."""
+    parcels, projects = view.parcels, view.projects
+    standard = parcels[parcels["is_standard_land"]]
+    stage_counts = projects["stage"].value_counts()
+    return {
+        "zones": len(view.zones),
+        "parcels": len(parcels),
+        "parcels_mu": float(parcels["area_mu"].sum()),
+        "standard_parcels": len(standard),
+        "standard_mu": float(standard["area_mu"].sum()),
+        "projects": len(projects),
+        "investment_yi": float(projects["investment_yi"].sum(skipna=True)),
+        "projects_without_investment": int(projects["investment_yi"].isna().sum()),
+        "signed": int(stage_counts.get("signed", 0)),
+        "started": int(stage_counts.get("started", 0)),
+        "producing": int(stage_counts.get("producing", 0)),
+    }
+
+
+def search(data: Dataset, text: str, limit: int = 20) -> list[tuple[str, str, str]]:
+    """Zones, parcels and projects whose name contains ``text``: (layer, id, name)."""
+    text = text.strip()
+    if not text:
+        return []
+    hits: list[tuple[str, str, str]] = []
+    for layer, key in (("zones", "zone_id"), ("parcels", "parcel_id"), ("projects", "project_id")):
+        frame = data.layer(layer)
+        mask = frame["name"].str.contains(text, case=False, regex=False, na=False)
+        if layer == "zones":
+            mask |= frame["short_name"].str.contains(text, case=False, regex=False, na=False)
+        hits.extend((layer, r[key], r["name"]) for _, r in frame[mask].iterrows())
+    return hits[:limit]

@@ -1,0 +1,62 @@
+"""总览地图: zones, parcels and 三个一批 projects on one map, filtered from the sidebar."""
+
+import streamlit as st
+from layers.basemaps import basemap_options
+from layers.overview import RETURNED_OBJECTS, build_map, clicked_record, record_bounds
+from streamlit_folium import st_folium
+
+from domain.labels import label
+from geodata.query import apply_filters, search, summarize
+from ui.data import get_dataset, tianditu_token
+from ui.filters import sidebar_filters
+from ui.panels import detail_panel, summary_strip
+
+data = get_dataset()
+filters = sidebar_filters(data)
+st.sidebar.header("地图")
+parcel_style = st.sidebar.selectbox(
+    "地块着色",
+    ["supply_status", "readiness"],
+    format_func=lambda k: "供应状态" if k == "supply_status" else "基础设施配套",
+)
+token = tianditu_token()
+options = basemap_options(token)
+basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get)
+
+st.sidebar.header("搜索")
+query = st.sidebar.text_input("按名称搜索", placeholder="开发区、地块或项目名称")
+hits = search(data, query)
+if query and not hits:
+    st.sidebar.info("没有找到名称包含该文字的开发区、地块或项目。")
+if hits:
+    choice = st.sidebar.selectbox(
+        "搜索结果", hits, format_func=lambda h: f"{label(h[0])}｜{h[2]}", index=None, placeholder="选择后在地图上定位"
+    )
+    if choice and st.session_state.get("searched") != choice:
+        st.session_state["searched"] = choice
+        st.session_state["selected"] = (choice[0], choice[1])
+        st.session_state["focus"] = record_bounds(data, choice[0], choice[1])
+
+st.title("总览地图")
+st.caption("开发区边界与地块形状为示意（数据字段“边界/位置来源”= 示意）；标注“示例”的记录为演示用虚构数据。")
+view = apply_filters(data, filters)
+summary_strip(summarize(view))
+
+map_col, detail_col = st.columns([3, 1.2])
+with map_col:
+    fmap = build_map(
+        view.layers(),
+        parcel_style=parcel_style,
+        basemap=basemap,
+        tianditu_token=token,
+        focus_bounds=st.session_state.get("focus"),
+    )
+    result = st_folium(
+        fmap, key="overview_map", height=640, use_container_width=True, returned_objects=RETURNED_OBJECTS
+    )
+    clicked = clicked_record(result)
+    if clicked and clicked != st.session_state.get("clicked"):
+        st.session_state["clicked"] = clicked
+        st.session_state["selected"] = clicked
+with detail_col:
+    detail_panel(data, st.session_state.get("selected"))

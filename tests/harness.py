@@ -1,0 +1,157 @@
+"""Start the app on a free port and drive headless Debian Chromium with the network blocked.
+
+Shared by the browser tests and the benchmarks in bench/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parent.parent
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# JS run in every frame: per-layer feature counts of each Leaflet map, by the
+# `layer` property zonemap puts on every feature, plus raw path/marker counts.
+COUNT_JS = """() => {
+  const out = {maps: 0, paths: 0, markers: 0, layers: {}};
+  const wins = [window, ...[...document.querySelectorAll('iframe')].map(f => {
+    try { return f.contentWindow; } catch (e) { return null; } }).filter(Boolean)];
+  for (const w of wins) {
+    let L; try { L = w.L; } catch (e) { continue; }
+    if (!L || !L.Map) continue;
+    for (const k of Object.getOwnPropertyNames(w)) {
+      let v; try { v = w[k]; } catch (e) { continue; }
+      if (!(v instanceof L.Map)) continue;
+      out.maps++;
+      v.eachLayer(l => {
+        if (l instanceof L.Path) out.paths++; else if (l instanceof L.Marker) out.markers++;
+        const p = l.feature && l.feature.properties;
+        if (p && p.layer) out.layers[p.layer] = (out.layers[p.layer] || 0) + 1;
+      });
+    }
+  }
+  return out; }"""
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not healthy after {timeout} s")
+
+
+@contextlib.contextmanager
+def app_server(
+    data: Path | None = None,
+    app: str = "app.py",
+    cmd: list[str] | None = None,
+    cwd: Path = REPO,
+    timeout: float = 90,
+) -> Iterator[str]:
+    """Run ``streamlit run app`` (or ``cmd``, which reads $PORT) in ``cwd`` on a free port; yield its URL."""
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if data is not None:
+        env["ZONEMAP_DATA"] = str(data)
+    cmd = cmd or [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port)]
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, timeout)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+
+
+def launch(playwright):
+    """Headless Debian Chromium (never a browser downloaded by Playwright)."""
+    path = chromium_path()
+    if not path:
+        raise RuntimeError("Debian 的 chromium 未安装：make test 会自动安装（apt-get install chromium）")
+    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+
+
+def block_external(page, external: list[str]) -> None:
+    """Abort every request that leaves localhost and record its URL in ``external``."""
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("data:", "blob:", "about:")) or (urlparse(url).hostname or "") in LOCAL_HOSTS:
+            return r.continue_()
+        external.append(url)
+        return r.abort()
+
+    page.route("**/*", route)
+
+
+def leaflet_counts(page) -> dict:
+    """Per-layer counts summed over the page and its iframes (see COUNT_JS)."""
+    total = {"maps": 0, "paths": 0, "markers": 0, "layers": {}}
+    for frame in page.frames:
+        try:
+            c = frame.evaluate(COUNT_JS)
+        except Exception:  # frame detached or navigating
+            continue
+        for k in ("maps", "paths", "markers"):
+            total[k] += c[k]
+        for k, v in c["layers"].items():
+            total["layers"][k] = total["layers"].get(k, 0) + v
+    return total
+
+
+def wait_for_map(page, timeout: float = 60, settle: float = 1.0) -> dict:
+    """Wait until a Leaflet map has drawn features; return the counts once stable."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        c = leaflet_counts(page)
+        if c["paths"] + c["markers"] > 0:
+            if c == last:
+                return c
+            last = c
+            page.wait_for_timeout(int(settle * 1000))
+        else:
+            page.wait_for_timeout(200)
+    raise TimeoutError(f"no Leaflet features drawn within {timeout} s (last counts {last})")

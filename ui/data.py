@@ -1,0 +1,38 @@
+"""The dataset for the pages: read once per process and data version."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from geodata.dataset import Dataset, load_dataset
+from geodata.store import StoreError, data_location, open_store
+
+
+@st.cache_resource(show_spinner="正在读取数据…", max_entries=2)
+def _load(location: str, version: str) -> Dataset:
+    return load_dataset(open_store(location))
+
+
+def get_dataset() -> Dataset:
+    """The current dataset; stops the page with a Chinese message if the store cannot be read."""
+    try:
+        location = data_location()
+        store = open_store(location)
+        return _load(location, store.version())
+    except (StoreError, OSError, KeyError) as exc:
+        st.error(f"无法读取数据：{exc}")
+        st.info("请检查环境变量 ZONEMAP_DATA 指向的 GeoPackage 文件，或删除 var/ 目录以恢复示例数据。")
+        st.stop()
+
+
+def tianditu_token() -> str | None:
+    """天地图 key from the TIANDITU_TOKEN env var or Streamlit secrets, if configured."""
+    token = os.environ.get("TIANDITU_TOKEN", "").strip()
+    if token:
+        return token
+    try:
+        return str(st.secrets.get("TIANDITU_TOKEN", "")).strip() or None
+    except Exception:  # no secrets.toml: Streamlit raises its own error type
+        return None

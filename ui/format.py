@@ -1,0 +1,59 @@
+"""Pure formatting of records and figures for display (no Streamlit import)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from domain.labels import label, stage_label
+from geodata.schema import SCHEMAS, split_list
+
+# Columns shown as enum labels rather than raw keys.
+_ENUM_DTYPES = ("str",)
+
+
+def fmt_number(value: float | None, digits: int = 2, unit: str = "") -> str:
+    """1234.5 → '1,234.50 亩'; missing → '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return label("unknown")
+    text = f"{value:,.{digits}f}"
+    return f"{text} {unit}".strip()
+
+
+def display_value(layer: str, column: str, value: object) -> str:
+    """A stored value as a user reads it (labels, 是/否, units, '—' for missing)."""
+    if value is None:
+        return label("unknown")
+    try:
+        if pd.isna(value):
+            return label("unknown")
+    except (TypeError, ValueError):
+        pass
+    schema = SCHEMAS[layer]
+    try:
+        f = schema.column(column)
+    except KeyError:
+        return label(str(value)) if column == "readiness" else str(value)
+    if f.dtype == "bool":
+        return label("yes") if value else label("no")
+    if f.dtype == "float":
+        digits = 4 if column.endswith("_share") else 2
+        return fmt_number(float(value), digits)
+    if f.dtype == "list":
+        return "、".join(split_list(value)) or label("unknown")
+    if column == "stage":
+        return stage_label(str(value))
+    if f.allowed:
+        return label(str(value))
+    return str(value)
+
+
+def record_rows(layer: str, record: dict, extra: dict[str, str] | None = None) -> pd.DataFrame:
+    """A record as a two-column table 字段 / 值, in schema order, for the detail panel."""
+    rows = [(k, v) for k, v in (extra or {}).items()]
+    for f in SCHEMAS[layer].fields:
+        rows.append((f.label, display_value(layer, f.name, record.get(f.name))))
+    if layer == "parcels" and "readiness" in record:
+        rows.insert(len(extra or {}) + 5, (label("readiness"), label(record["readiness"])))
+    return pd.DataFrame(rows, columns=["字段", "值"])
