@@ -69,13 +69,13 @@ def coerce(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
             out[f.name] = None
         col = out[f.name]
         if f.dtype == "bool":
-            out[f.name] = col.map(lambda v: bool(v) if v is not None and v == v else False).astype(bool)
+            out[f.name] = pd.Series([bool(v) if v is not None and v == v else False for v in col], index=out.index)
         elif f.dtype == "float":
             out[f.name] = pd.to_numeric(col, errors="coerce").astype(float)
         elif f.dtype == "int":
             out[f.name] = pd.to_numeric(col, errors="coerce").astype("Int64")
         else:  # str, date, list: text or None
-            out[f.name] = col.map(_text).astype(object)
+            out[f.name] = pd.Series([_text(v) for v in col], index=out.index, dtype=object)
     ordered = schema.columns + ([] if schema.geometry is None else ["geometry"])
     rest = [c for c in out.columns if c not in ordered]
     return out[ordered + rest]

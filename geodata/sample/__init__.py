@@ -1,0 +1,1 @@
+"""The embedded sample dataset: facts from the seed articles, built by build.py."""

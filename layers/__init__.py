@@ -1,0 +1,1 @@
+"""Folium map layers, styles, basemaps and the offline JS/CSS they need."""

@@ -1,0 +1,78 @@
+"""Serve every JS/CSS file the map needs from this app, never from a CDN.
+
+Leaflet and Leaflet.markercluster come from PyPI XStatic packages. At set-up
+(`make` runs ``python -m layers.assets``) and at app start they are copied into
+``static/vendor/`` (git-ignored), which Streamlit serves at ``/app/static/``.
+URLs are absolute because the map is drawn inside a component iframe.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import folium
+import folium.plugins
+import xstatic.pkg.leaflet as xleaflet
+import xstatic.pkg.leaflet_markercluster as xcluster
+
+REPO = Path(__file__).resolve().parent.parent
+STATIC_DIR = REPO / "static"
+URL_PREFIX = "/app/static/vendor"
+
+# destination folder → (source folder, files or folders to copy)
+_SOURCES: dict[str, tuple[Path, tuple[str, ...]]] = {
+    "leaflet": (Path(xleaflet.BASE_DIR), ("leaflet.js", "leaflet.css", "images")),
+    "markercluster": (
+        Path(xcluster.BASE_DIR),
+        ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"),
+    ),
+}
+
+LEAFLET_JS = f"{URL_PREFIX}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{URL_PREFIX}/leaflet/leaflet.css"
+CLUSTER_JS = f"{URL_PREFIX}/markercluster/leaflet.markercluster.js"
+CLUSTER_CSS = f"{URL_PREFIX}/markercluster/MarkerCluster.css"
+CLUSTER_DEFAULT_CSS = f"{URL_PREFIX}/markercluster/MarkerCluster.Default.css"
+
+
+def ensure_assets(static_dir: Path = STATIC_DIR) -> Path:
+    """Copy the vendored assets into ``static_dir/vendor`` unless already up to date."""
+    vendor = static_dir / "vendor"
+    for dest_name, (src_dir, names) in _SOURCES.items():
+        for name in names:
+            _copy(src_dir / name, vendor / dest_name / name)
+    return vendor
+
+
+def _copy(src: Path, dest: Path) -> None:
+    if src.is_dir():
+        for child in src.iterdir():
+            _copy(child, dest / child.name)
+        return
+    if dest.exists() and dest.stat().st_size == src.stat().st_size:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dest)
+
+
+def offline_map(**kwargs) -> folium.Map:
+    """A folium Map that loads only Leaflet, from this app (no jQuery, Bootstrap or icon fonts)."""
+    fmap = folium.Map(**kwargs)
+    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    return fmap
+
+
+def offline_cluster(**kwargs) -> folium.plugins.MarkerCluster:
+    """A MarkerCluster whose JS/CSS come from this app."""
+    cluster = folium.plugins.MarkerCluster(**kwargs)
+    cluster.default_js = [("markerclusterjs", CLUSTER_JS)]
+    cluster.default_css = [("markerclustercss", CLUSTER_CSS), ("markerclusterdefaultcss", CLUSTER_DEFAULT_CSS)]
+    return cluster
+
+
+if __name__ == "__main__":
+    print(f"assets ready in {ensure_assets()}")

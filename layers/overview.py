@@ -1,0 +1,231 @@
+"""The 总览地图 map: admin base, zones, parcels and projects, with tooltips and click-through.
+
+Every feature sent to the browser carries only ``layer``, ``id`` and an escaped
+``tip`` (tooltip HTML) plus what its style needs; a click comes back from
+streamlit-folium as ``last_active_drawing`` (the clicked feature), which
+:func:`clicked_record` turns into ``(layer, id)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from html import escape
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from domain.labels import label, stage_label
+from geodata.schema import SCHEMAS
+from layers import styles
+from layers.assets import offline_cluster, offline_map
+from layers.basemaps import tile_layers
+
+RETURNED_OBJECTS = ["last_active_drawing"]
+COORD_DECIMALS = 6  # ≈ 0.1 m: more than any screen shows
+SHANXI_BOUNDS = [[34.57, 110.23], [40.74, 114.56]]
+CLICKABLE = ("zones", "parcels", "projects")
+
+
+def _num(value, unit: str, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "未披露"
+    return f"{value:,.{digits}f} {unit}"
+
+
+def _tip(title: str, *lines: str) -> str:
+    """Tooltip HTML: every part escaped, lines joined by <br>."""
+    body = "".join(f"<br>{escape(line)}" for line in lines if line)
+    return f"<b>{escape(title)}</b>{body}"
+
+
+def _zone_tip(r: Mapping) -> str:
+    sketch = "边界为示意" if r.get("outline_source") == "schematic" else ""
+    return _tip(r["name"], f"{label(r['zone_type'])} · {label(r['level'])}", sketch)
+
+
+def _parcel_tip(r: Mapping) -> str:
+    std = "标准地 · " if r.get("is_standard_land") else ""
+    return _tip(
+        r["name"],
+        f"{std}{_num(r.get('area_mu'), '亩')}",
+        f"{label(r['supply_status'])} · {label(r.get('readiness'))}",
+        "示例数据" if r.get("source") == "示例" else "",
+    )
+
+
+def _project_tip(r: Mapping) -> str:
+    leader = " · 链主" if r.get("is_chain_leader") else ""
+    return _tip(
+        r["name"],
+        f"{stage_label(r['stage'])}{leader} · {_num(r.get('investment_yi'), '亿元')}",
+        r.get("chain") or label("unassigned_chain"),
+    )
+
+
+def feature_collection(frame: pd.DataFrame, layer: str, tip: Callable[[Mapping], str], keep=()) -> dict:
+    """A GeoJSON FeatureCollection of ``frame`` with rounded coordinates and minimal properties."""
+    key = SCHEMAS[layer].key
+    geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, COORD_DECIMALS))
+    features = []
+    for geom, record in zip(geoms, frame.drop(columns="geometry").to_dict("records"), strict=True):
+        props = {"layer": layer, "id": str(record[key]), "tip": tip(record)}
+        props.update({k: record.get(k) for k in keep})
+        features.append(
+            {"type": "Feature", "id": f"{layer}:{record[key]}", "properties": props, "geometry": geom.__geo_interface__}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _geojson(fc: dict, name: str, style: Callable[[dict], dict], **kwargs) -> folium.GeoJson:
+    return folium.GeoJson(
+        fc,
+        name=name,
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 3, "color": "#00bcd4"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        zoom_on_click=False,
+        **kwargs,
+    )
+
+
+class _Legend(MacroElement):
+    """A bottom-right Leaflet control holding pre-escaped legend HTML."""
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: "bottomright"});
+{{ this.get_name() }}.onAdd = function () {
+  var div = L.DomUtil.create("div", "zm-legend");
+  div.innerHTML = {{ this.html|tojson }};
+  return div;
+};
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, html: str, css: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+        self.css = css
+
+
+def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
+    base = folium.FeatureGroup(name=label("admin"), control=True).add_to(fmap)
+    counties = admin[admin["level"] == "county"]
+    cities = admin[admin["level"] == "city"]
+    _geojson(
+        feature_collection(counties, "admin", lambda r: _tip(r["name"])),
+        "县级行政区",
+        lambda _f: styles.COUNTY_LINE,
+    ).add_to(base)
+    folium.GeoJson(
+        feature_collection(cities, "admin", lambda r: ""), name="市界", style_function=lambda _f: styles.CITY_LINE
+    ).add_to(base)
+    for name, point in zip(cities["name"], cities.geometry.representative_point(), strict=True):
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(html=f'<div class="zm-label">{escape(name)}</div>'),
+            interactive=False,
+        ).add_to(base)
+
+
+def build_map(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    parcel_style: str = "supply_status",
+    basemap: str = "offline",
+    tianditu_token: str | None = None,
+    focus_bounds: list | None = None,
+) -> folium.Map:
+    """The overview map of the (already filtered) ``layers``: admin, zones, parcels, projects."""
+    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5, min_zoom=5, max_zoom=19)
+    for tile in tile_layers(basemap, tianditu_token):
+        tile.add_to(fmap)
+    if basemap == "offline":
+        _admin_layers(fmap, layers["admin"])
+
+    zones = layers["zones"]
+    _geojson(
+        feature_collection(zones, "zones", _zone_tip, keep=("zone_type",)),
+        label("zones"),
+        lambda f: styles.zone_style(f["properties"]["zone_type"]),
+    ).add_to(fmap)
+
+    column = styles.PARCEL_STYLES[parcel_style][0]
+    _geojson(
+        feature_collection(layers["parcels"], "parcels", _parcel_tip, keep=(column,)),
+        label("parcels"),
+        lambda f: styles.parcel_style(f["properties"][column], parcel_style),
+    ).add_to(fmap)
+
+    cluster = offline_cluster(name=label("projects"), options={"disableClusteringAtZoom": 12, "maxClusterRadius": 40})
+    cluster.add_to(fmap)
+    _geojson(
+        feature_collection(layers["projects"], "projects", _project_tip, keep=("stage",)),
+        label("projects"),
+        lambda f: (
+            {"radius": 7, "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95}
+            | {"fillColor": styles.stage_color(f["properties"]["stage"])}
+        ),
+        marker=folium.CircleMarker(radius=7, fill=True),
+        control=False,
+    ).add_to(cluster)
+
+    _Legend(styles.legend_html(parcel_style), styles.LEGEND_CSS).add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    fmap.fit_bounds(focus_bounds or data_bounds(layers))
+    return fmap
+
+
+def data_bounds(layers: Mapping[str, pd.DataFrame]) -> list:
+    """[[south, west], [north, east]] of zones, parcels and projects (Shanxi if none)."""
+    frames = [layers[k] for k in CLICKABLE if k in layers and len(layers[k])]
+    if not frames:
+        return SHANXI_BOUNDS
+    boxes = np.array([f.total_bounds for f in frames])
+    return [[boxes[:, 1].min(), boxes[:, 0].min()], [boxes[:, 3].max(), boxes[:, 2].max()]]
+
+
+def clicked_record(result: Mapping | None) -> tuple[str, str] | None:
+    """``(layer, id)`` of the feature the user clicked, from st_folium's return value."""
+    feature = (result or {}).get("last_active_drawing") or {}
+    props = feature.get("properties") or {}
+    layer, record_id = props.get("layer"), props.get("id")
+    if layer in CLICKABLE and record_id:
+        return str(layer), str(record_id)
+    return None
+
+
+def record_bounds(data, layer: str, record_id: str, pad_deg: float = 0.004) -> list | None:
+    """Bounds to zoom to for one record (points get a small pad)."""
+    frame = data.layer(layer)
+    hit = frame[frame[SCHEMAS[layer].key] == record_id]
+    if hit.empty:
+        return None
+    w, s, e, n = hit.total_bounds
+    return [[s - pad_deg, w - pad_deg], [n + pad_deg, e + pad_deg]]
+
+
+def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGroup | None:
+    """An outline around the selected record, added without redrawing the map."""
+    if not selection:
+        return None
+    layer, record_id = selection
+    frame = data.layer(layer)
+    hit = frame[frame[SCHEMAS[layer].key] == record_id]
+    if hit.empty:
+        return None
+    group = folium.FeatureGroup(name="选中")
+    geom = hit.geometry.iloc[0]
+    if geom.geom_type == "Point":
+        folium.CircleMarker([geom.y, geom.x], radius=13, **styles.HIGHLIGHT).add_to(group)
+    else:
+        folium.GeoJson(geom.__geo_interface__, style_function=lambda _f: styles.HIGHLIGHT).add_to(group)
+    return group

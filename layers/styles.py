@@ -1,0 +1,96 @@
+"""Colours of every layer and the legend that explains them.
+
+One table per styled attribute; the legend is generated from the same tables,
+so a colour and its explanation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from domain.labels import label, stage_label
+
+ZONE_TYPE_COLORS: dict[str, str] = {
+    "industrial": "#3b6fb6",
+    "agriculture": "#3a9a47",
+    "eco_tourism": "#c27c0e",
+}
+SUPPLY_STATUS_COLORS: dict[str, str] = {
+    "reserve": "#9e9e9e",
+    "listed": "#f2b134",
+    "sold": "#e07b24",
+    "started": "#c2372b",
+    "producing": "#7b2d8b",
+}
+READINESS_COLORS: dict[str, str] = {
+    "seven_plus_one": "#1a7f37",
+    "five_plus_one": "#4caf50",
+    "four_plus_one": "#8bc34a",
+    "three_plus_one": "#cddc39",
+    "not_ready": "#d0d0d0",
+}
+STAGE_COLORS: dict[str, str] = {
+    "signed": "#1e88e5",
+    "started": "#fb8c00",
+    "producing": "#d81b60",
+}
+PARCEL_STYLES: dict[str, tuple[str, dict[str, str]]] = {
+    "supply_status": ("supply_status", SUPPLY_STATUS_COLORS),
+    "readiness": ("readiness", READINESS_COLORS),
+}
+MISSING = "#bdbdbd"
+
+CITY_LINE = {"color": "#5d5d5d", "weight": 2, "fill": False, "opacity": 0.9}
+COUNTY_LINE = {"color": "#9a9a9a", "weight": 0.8, "fillColor": "#fbfaf6", "fillOpacity": 0.6, "opacity": 0.8}
+HIGHLIGHT = {"color": "#00e5ff", "weight": 5, "fill": False, "opacity": 1}
+
+
+def zone_style(zone_type: str) -> dict:
+    color = ZONE_TYPE_COLORS.get(zone_type, MISSING)
+    return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.12, "dashArray": "6 4"}
+
+
+def parcel_style(value: str, style_by: str) -> dict:
+    color = PARCEL_STYLES[style_by][1].get(value, MISSING)
+    return {"color": "#4a4a4a", "weight": 0.8, "fillColor": color, "fillOpacity": 0.75}
+
+
+def stage_color(stage: str) -> str:
+    return STAGE_COLORS.get(stage, MISSING)
+
+
+def legend_sections(parcel_style_by: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(section title, [(colour, label, shape)]) for the legend; shape is box, dash or dot."""
+    column, colors = PARCEL_STYLES[parcel_style_by]
+    return [
+        ("开发区（边界为示意）", [(c, label(k), "dash") for k, c in ZONE_TYPE_COLORS.items()]),
+        (f"地块·{label(column)}", [(c, label(k), "box") for k, c in colors.items()]),
+        ("三个一批项目", [(c, stage_label(k), "dot") for k, c in STAGE_COLORS.items()]),
+    ]
+
+
+def legend_html(parcel_style_by: str) -> str:
+    """The legend's inner HTML; every text is escaped."""
+    parts = []
+    for title, items in legend_sections(parcel_style_by):
+        parts.append(f'<div class="zm-legend-title">{escape(title)}</div>')
+        for color, text, shape in items:
+            parts.append(
+                f'<div class="zm-legend-row"><span class="zm-key zm-{shape}" style="--c:{escape(color)}"></span>'
+                f"{escape(text)}</div>"
+            )
+    return "".join(parts)
+
+
+LEGEND_CSS = """
+.zm-legend{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px/1.5 sans-serif;
+  box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:60vh;overflow:auto}
+.zm-legend-title{font-weight:600;margin-top:4px}
+.zm-key{display:inline-block;width:14px;height:10px;margin-right:6px;vertical-align:middle}
+.zm-box{background:var(--c);border:1px solid #555}
+.zm-dash{border:2px dashed var(--c);height:6px;width:10px}
+.zm-dot{background:var(--c);border-radius:50%;width:10px;height:10px;border:1px solid #fff}
+.zm-label{font:12px sans-serif;color:#333;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff;
+  transform:translate(-50%,-50%);pointer-events:none}
+.leaflet-container{background:#eef1f4}
+"""
