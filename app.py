@@ -6,7 +6,8 @@ from layers.assets import ensure_assets
 st.set_page_config(page_title="开发区一张图", layout="wide")
 ensure_assets()
 
+# No page icons: Streamlit fetches Material icons from a font CDN.
 pages = [
-    st.Page("pages/overview.py", title="总览地图", icon=":material/map:", default=True),
+    st.Page("pages/overview.py", title="总览地图", default=True),
 ]
 st.navigation(pages).run()

@@ -145,7 +145,8 @@ def build_map(
     focus_bounds: list | None = None,
 ) -> folium.Map:
     """The overview map of the (already filtered) ``layers``: admin, zones, parcels, projects."""
-    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5, min_zoom=5, max_zoom=19)
+    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
+    fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
     for tile in tile_layers(basemap, tianditu_token):
         tile.add_to(fmap)
     if basemap == "offline":

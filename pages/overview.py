@@ -29,16 +29,20 @@ hits = search(data, query)
 if query and not hits:
     st.sidebar.info("没有找到名称包含该文字的开发区、地块或项目。")
 if hits:
+    names = {f"{layer}:{rid}": f"{label(layer)}｜{name}" for layer, rid, name in hits}
     choice = st.sidebar.selectbox(
-        "搜索结果", hits, format_func=lambda h: f"{label(h[0])}｜{h[2]}", index=None, placeholder="选择后在地图上定位"
+        "搜索结果", list(names), format_func=names.get, index=None, placeholder="选择后在地图上定位"
     )
     if choice and st.session_state.get("searched") != choice:
+        layer, rid = choice.split(":", 1)
         st.session_state["searched"] = choice
-        st.session_state["selected"] = (choice[0], choice[1])
-        st.session_state["focus"] = record_bounds(data, choice[0], choice[1])
+        st.session_state["selected"] = (layer, rid)
+        st.session_state["focus"] = record_bounds(data, layer, rid)
 
 st.title("总览地图")
-st.caption("开发区边界与地块形状为示意（数据字段“边界/位置来源”= 示意）；标注“示例”的记录为演示用虚构数据。")
+st.caption(
+    "边界为示意：开发区边界、地块形状与项目位置均为示意（字段“边界/位置来源”= 示意）；标注“示例”的记录为演示用虚构数据。"
+)
 view = apply_filters(data, filters)
 summary_strip(summarize(view))
 

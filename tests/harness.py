@@ -33,6 +33,11 @@ CHROMIUM_ARGS = [
 # `layer` property zonemap puts on every feature, plus raw path/marker counts.
 COUNT_JS = """() => {
   const out = {maps: 0, paths: 0, markers: 0, layers: {}};
+  const seen = {};
+  const note = (l) => {
+    const p = l.feature && l.feature.properties;
+    if (p && p.layer) { (seen[p.layer] = seen[p.layer] || new Set()).add(String(p.id)); }
+  };
   const wins = [window, ...[...document.querySelectorAll('iframe')].map(f => {
     try { return f.contentWindow; } catch (e) { return null; } }).filter(Boolean)];
   for (const w of wins) {
@@ -44,11 +49,12 @@ COUNT_JS = """() => {
       out.maps++;
       v.eachLayer(l => {
         if (l instanceof L.Path) out.paths++; else if (l instanceof L.Marker) out.markers++;
-        const p = l.feature && l.feature.properties;
-        if (p && p.layer) out.layers[p.layer] = (out.layers[p.layer] || 0) + 1;
+        note(l);
+        if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) l.getLayers().forEach(note);
       });
     }
   }
+  for (const k in seen) out.layers[k] = seen[k].size;
   return out; }"""
 
 
@@ -127,18 +133,11 @@ def block_external(page, external: list[str]) -> None:
 
 
 def leaflet_counts(page) -> dict:
-    """Per-layer counts summed over the page and its iframes (see COUNT_JS)."""
-    total = {"maps": 0, "paths": 0, "markers": 0, "layers": {}}
-    for frame in page.frames:
-        try:
-            c = frame.evaluate(COUNT_JS)
-        except Exception:  # frame detached or navigating
-            continue
-        for k in ("maps", "paths", "markers"):
-            total[k] += c[k]
-        for k, v in c["layers"].items():
-            total["layers"][k] = total["layers"].get(k, 0) + v
-    return total
+    """Per-layer counts over the page and its same-origin iframes (see COUNT_JS)."""
+    try:
+        return page.evaluate(COUNT_JS)
+    except Exception:  # navigating: nothing drawn yet
+        return {"maps": 0, "paths": 0, "markers": 0, "layers": {}}
 
 
 def wait_for_map(page, timeout: float = 60, settle: float = 1.0) -> dict:

@@ -1,14 +1,17 @@
 """Pages run under Streamlit's AppTest (no browser)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.dataset import load_dataset
-from geodata.query import Filters, apply_filters, summarize
+from geodata.query import Filters, apply_filters, search, summarize
 from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
 from tests.factory import frames
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 HOSTILE = "<img src=x onerror=alert(1)>开发区"
 
@@ -21,7 +24,7 @@ def sample_copy(tmp_path, monkeypatch):
     return path
 
 
-def run_app(path="app.py"):
+def run_app(path=APP):
     at = AppTest.from_file(path, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -36,21 +39,21 @@ def test_overview_runs_on_the_sample(sample_copy):
     at = run_app()
     assert at.title[0].value == "总览地图"
     expected = summarize(apply_filters(load_dataset(GpkgStore(sample_copy)), Filters()))
-    assert metric(at, "开发区").value == f"{expected['zones']} 个"
-    assert metric(at, "地块").value == f"{expected['parcels']} 宗"
-    assert metric(at, "三个一批项目").value == f"{expected['projects']} 个"
+    assert metric(at, "开发区（个）").value == str(expected["zones"])
+    assert metric(at, "地块（宗）").value == str(expected["parcels"])
+    assert metric(at, "三个一批项目（个）").value == str(expected["projects"])
     assert any("边界为示意" in c.value or "示意" in c.value for c in at.caption)
 
 
 def test_chain_filter_changes_the_summary(sample_copy):
     at = run_app()
-    before = metric(at, "三个一批项目").value
+    before = metric(at, "三个一批项目（个）").value
     at.sidebar.multiselect(key="flt_chain").select("光伏").run()
     assert not at.exception
     data = load_dataset(GpkgStore(sample_copy))
     expected = summarize(apply_filters(data, Filters(chains=("光伏",))))
-    assert metric(at, "三个一批项目").value == f"{expected['projects']} 个"
-    assert metric(at, "三个一批项目").value != before
+    assert metric(at, "三个一批项目（个）").value == str(expected["projects"])
+    assert metric(at, "三个一批项目（个）").value != before
 
 
 def test_search_opens_the_detail_panel(sample_copy):
@@ -58,9 +61,10 @@ def test_search_opens_the_detail_panel(sample_copy):
     at.sidebar.text_input[0].input("晶科").run()
     results = [s for s in at.sidebar.selectbox if s.label == "搜索结果"]
     assert results, "no search results select box"
-    results[0].select_index(0).run()
+    layer, rid, name = search(load_dataset(GpkgStore(sample_copy)), "晶科")[0]
+    results[0].select(f"{layer}:{rid}").run()
     assert not at.exception
-    assert any("晶科" in t.value for t in at.text)
+    assert name in [t.value for t in at.text]
     assert at.subheader[0].value == "详情"
 
 
@@ -73,7 +77,7 @@ def test_hostile_names_are_text_not_markup(tmp_path, monkeypatch):
     at = run_app()
     at.sidebar.text_input[0].input("onerror").run()
     [results] = [s for s in at.sidebar.selectbox if s.label == "搜索结果"]
-    results.select_index(0).run()
+    results.select("zones:Z2").run()
     assert not at.exception
     assert HOSTILE in [t.value for t in at.text]  # shown by st.text, which never renders HTML
     assert all(HOSTILE not in m.value for m in at.markdown)
@@ -81,7 +85,7 @@ def test_hostile_names_are_text_not_markup(tmp_path, monkeypatch):
 
 def test_missing_data_file_gives_a_chinese_message(tmp_path, monkeypatch):
     monkeypatch.setenv("ZONEMAP_DATA", str(tmp_path / "nope.gpkg"))
-    at = AppTest.from_file("app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
     assert any("无法读取数据" in e.value and "数据文件不存在" in e.value for e in at.error)

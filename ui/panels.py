@@ -11,21 +11,27 @@ from ui.format import fmt_number, record_rows
 
 
 def summary_strip(summary: dict) -> None:
-    """Counts, 亩 and 亿元 of what the filters select."""
+    """Counts, 亩 and 亿元 of what the filters select (every filtered record, drawn or not)."""
     cols = st.columns(5)
-    cols[0].metric("开发区", f"{summary['zones']} 个")
-    cols[1].metric("地块", f"{summary['parcels']} 宗", fmt_number(summary["parcels_mu"], 2, "亩"), delta_color="off")
-    cols[2].metric(
-        "其中标准地",
-        f"{summary['standard_parcels']} 宗",
-        fmt_number(summary["standard_mu"], 2, "亩"),
-        delta_color="off",
-    )
-    stages = f"签约 {summary['signed']} · 开工 {summary['started']} · 投产 {summary['producing']}"
-    cols[3].metric("三个一批项目", f"{summary['projects']} 个", stages, delta_color="off")
-    missing = summary["projects_without_investment"]
-    note = f"{missing} 个项目未披露投资额" if missing else None
-    cols[4].metric("项目总投资", fmt_number(summary["investment_yi"], 2, "亿元"), note, delta_color="off")
+    cells = [
+        ("开发区（个）", f"{summary['zones']}", None),
+        ("地块（宗）", f"{summary['parcels']}", fmt_number(summary["parcels_mu"], 2, "亩")),
+        ("其中标准地（宗）", f"{summary['standard_parcels']}", fmt_number(summary["standard_mu"], 2, "亩")),
+        (
+            "三个一批项目（个）",
+            f"{summary['projects']}",
+            f"签约 {summary['signed']} · 开工 {summary['started']} · 投产 {summary['producing']}",
+        ),
+        (
+            "项目总投资（亿元）",
+            fmt_number(summary["investment_yi"], 2),
+            f"{summary['projects_without_investment']} 个项目未披露投资额"
+            if summary["projects_without_investment"]
+            else None,
+        ),
+    ]
+    for col, (title, value, note) in zip(cols, cells, strict=True):
+        col.metric(title, value, note, delta_color="off", delta_arrow="off")
 
 
 def find_record(data: Dataset, layer: str, record_id: str) -> dict | None:
