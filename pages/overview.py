@@ -1,12 +1,12 @@
 """总览地图: zones, parcels and 三个一批 projects on one map, filtered from the sidebar."""
 
 import streamlit as st
-from layers.basemaps import basemap_options
-from layers.overview import RETURNED_OBJECTS, build_map, clicked_record, record_bounds
 from streamlit_folium import st_folium
 
 from domain.labels import label
 from geodata.query import apply_filters, search, summarize
+from layers.basemaps import basemap_options
+from layers.overview import RETURNED_OBJECTS, build_map, clicked_record, record_bounds
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
 from ui.panels import detail_panel, summary_strip
@@ -41,7 +41,8 @@ if hits:
 
 st.title("总览地图")
 st.caption(
-    "边界为示意：开发区边界、地块形状与项目位置均为示意（字段“边界/位置来源”= 示意）；标注“示例”的记录为演示用虚构数据。"
+    "边界为示意：开发区边界、地块形状与项目位置均为示意（字段“边界/位置来源”= 示意）；"
+    "标注“示例”的记录为演示用虚构数据。"
 )
 view = apply_filters(data, filters)
 summary_strip(summarize(view))

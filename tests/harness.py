@@ -73,10 +73,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            if r.status == 200:
+                return
         time.sleep(0.2)
     raise TimeoutError(f"{url} not healthy after {timeout} s")
 

@@ -9,7 +9,6 @@ from geodata.dataset import Dataset
 from geodata.query import Filters
 from geodata.schema import SHANXI_CITIES, STAGES, ZONE_TYPES
 
-
 ALL = "全部"
 
 
