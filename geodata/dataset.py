@@ -34,7 +34,11 @@ class Dataset:
 
 def load_dataset(store: Store) -> Dataset:
     """Read every layer of ``store`` and add the derived columns."""
-    frames = store.read_all()
+    return dataset_from_frames(store.read_all(), version=store.version())
+
+
+def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> Dataset:
+    """A Dataset of already typed layer frames, with the derived columns added."""
     admin = frames["admin"]
     names = dict(zip(admin["adcode"], admin["name"], strict=True))
     zones = frames["zones"].copy()
@@ -51,7 +55,7 @@ def load_dataset(store: Store) -> Dataset:
         projects=projects,
         rounds=frames["rounds"],
         chains=frames["chains"],
-        version=store.version(),
+        version=version,
     )
 
 

@@ -50,12 +50,19 @@ def _copy(src: Path, dest: Path) -> None:
         for child in src.iterdir():
             _copy(child, dest / child.name)
         return
-    if dest.exists() and dest.stat().st_size == src.stat().st_size:
+    if _same(src, dest):
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
-    shutil.copyfile(src, tmp)
+    shutil.copy2(src, tmp)  # keeps the mtime, so the next check is a cheap stat
     tmp.replace(dest)
+
+
+def _same(src: Path, dest: Path) -> bool:
+    if not dest.exists():
+        return False
+    a, b = src.stat(), dest.stat()
+    return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime)
 
 
 def offline_map(**kwargs) -> folium.Map:
@@ -72,6 +79,30 @@ def offline_cluster(**kwargs) -> folium.plugins.MarkerCluster:
     cluster.default_js = [("markerclusterjs", CLUSTER_JS)]
     cluster.default_css = [("markerclustercss", CLUSTER_CSS), ("markerclusterdefaultcss", CLUSTER_DEFAULT_CSS)]
     return cluster
+
+
+def asset_links(element) -> tuple[list[str], list[str]]:
+    """(css, js) URLs the map needs, collected the way streamlit-folium collects them."""
+    css: list[str] = []
+    js: list[str] = []
+    for elem in _walk(element):
+        css.extend(href for _, href in getattr(elem, "default_css", []))
+        js.extend(src for _, src in getattr(elem, "default_js", []))
+    return list(dict.fromkeys(css)), list(dict.fromkeys(js))
+
+
+def _walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def check_offline(element) -> None:
+    """Raise ValueError if any JS/CSS of ``element`` would be loaded from outside this app."""
+    css, js = asset_links(element)
+    foreign = [url for url in css + js if not url.startswith(URL_PREFIX + "/")]
+    if foreign:
+        raise ValueError(f"map would load assets from outside the app: {foreign}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from domain.labels import label
 from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
-from layers.overview import RETURNED_OBJECTS, build_map, clicked_record, record_bounds
+from layers.overview import RETURNED_OBJECTS, build_map, clicked_record, highlight_group, record_bounds
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
 from ui.panels import detail_panel, summary_strip
@@ -47,6 +47,13 @@ st.caption(
 view = apply_filters(data, filters)
 summary_strip(summarize(view))
 
+# A click reruns the script with the map's new value already in session state:
+# read it before drawing so the outline and the panel show the same record.
+clicked = clicked_record(st.session_state.get("overview_map"))
+if clicked and clicked != st.session_state.get("clicked"):
+    st.session_state["clicked"] = clicked
+    st.session_state["selected"] = clicked
+
 map_col, detail_col = st.columns([3, 1.2])
 with map_col:
     fmap = build_map(
@@ -56,12 +63,13 @@ with map_col:
         tianditu_token=token,
         focus_bounds=st.session_state.get("focus"),
     )
-    result = st_folium(
-        fmap, key="overview_map", height=640, use_container_width=True, returned_objects=RETURNED_OBJECTS
+    st_folium(
+        fmap,
+        key="overview_map",
+        height=640,
+        use_container_width=True,
+        returned_objects=RETURNED_OBJECTS,
+        feature_group_to_add=highlight_group(data, st.session_state.get("selected")),  # no map redraw
     )
-    clicked = clicked_record(result)
-    if clicked and clicked != st.session_state.get("clicked"):
-        st.session_state["clicked"] = clicked
-        st.session_state["selected"] = clicked
 with detail_col:
     detail_panel(data, st.session_state.get("selected"))

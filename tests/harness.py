@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+from layers.styles import HIGHLIGHT
+
 REPO = Path(__file__).resolve().parent.parent
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 CHROMIUM_ARGS = [
@@ -32,8 +34,8 @@ CHROMIUM_ARGS = [
 # JS run in every frame: per-layer feature counts of each Leaflet map, by the
 # `layer` property zonemap puts on every feature, plus raw path/marker counts.
 COUNT_JS = """() => {
-  const out = {maps: 0, paths: 0, markers: 0, layers: {}};
-  const seen = {};
+  const out = {maps: 0, paths: 0, markers: 0, highlighted: 0, layers: {}};
+  const seen = {}, maps = new Set();
   const note = (l) => {
     const p = l.feature && l.feature.properties;
     if (p && p.layer) { (seen[p.layer] = seen[p.layer] || new Set()).add(String(p.id)); }
@@ -45,17 +47,19 @@ COUNT_JS = """() => {
     if (!L || !L.Map) continue;
     for (const k of Object.getOwnPropertyNames(w)) {
       let v; try { v = w[k]; } catch (e) { continue; }
-      if (!(v instanceof L.Map)) continue;
+      if (!(v instanceof L.Map) || maps.has(v)) continue;
+      maps.add(v);
       out.maps++;
       v.eachLayer(l => {
         if (l instanceof L.Path) out.paths++; else if (l instanceof L.Marker) out.markers++;
         note(l);
+        if (l.options && l.options.color === 'HIGHLIGHT_COLOR') out.highlighted++;
         if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) l.getLayers().forEach(note);
       });
     }
   }
   for (const k in seen) out.layers[k] = seen[k].size;
-  return out; }"""
+  return out; }""".replace("HIGHLIGHT_COLOR", HIGHLIGHT["color"])
 
 
 def chromium_path() -> str | None:
@@ -136,7 +140,7 @@ def leaflet_counts(page) -> dict:
     try:
         return page.evaluate(COUNT_JS)
     except Exception:  # navigating: nothing drawn yet
-        return {"maps": 0, "paths": 0, "markers": 0, "layers": {}}
+        return {"maps": 0, "paths": 0, "markers": 0, "highlighted": 0, "layers": {}}
 
 
 def wait_for_map(page, timeout: float = 60, settle: float = 1.0) -> dict:

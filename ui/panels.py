@@ -71,4 +71,4 @@ def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
         }
     elif layer in ("parcels", "projects"):
         extra = {"所属开发区": record.get("zone_name") or label("unknown")}
-    st.dataframe(record_rows(layer, record, extra), hide_index=True, width="stretch")
+    st.table(record_rows(layer, record, extra).set_index("字段"))

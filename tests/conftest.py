@@ -1,0 +1,61 @@
+"""Fixtures for the browser tests: an app server on a copy of the data, and a blocked-network page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geodata.store import SAMPLE_PATH
+from tests import harness
+
+ARTIFACTS = harness.REPO / "test-artifacts"
+
+
+def _need_chromium() -> None:
+    if harness.chromium_path():
+        return
+    message = "Debian 的 chromium 未安装（make test 会安装）：浏览器测试无法运行"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sample_server(tmp_path_factory):
+    _need_chromium()
+    data = tmp_path_factory.mktemp("browser") / "zonemap.gpkg"
+    shutil.copyfile(SAMPLE_PATH, data)
+    with harness.app_server(data=data) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = harness.launch(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(playwright_browser):
+    """A fresh page whose requests outside localhost are blocked and recorded in ``page.external``."""
+    context = playwright_browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
+    pg = context.new_page()
+    pg.external = []
+    pg.errors = []
+    harness.block_external(pg, pg.external)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name

@@ -1,0 +1,147 @@
+"""The overview map in headless Debian Chromium with every non-localhost request blocked."""
+
+from __future__ import annotations
+
+import pytest
+
+from geodata.dataset import load_dataset
+from geodata.query import Filters, apply_filters
+from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
+from tests import harness
+from tests.conftest import artifact
+from tests.factory import frames
+
+pytestmark = pytest.mark.browser
+HOSTILE = '<img src=x onerror="window.__xss=1">恶意开发区'
+
+# JS in the map iframe: zoom to a feature and return its centre in page-independent iframe pixels.
+FOCUS_JS = """([layer, id, zoom]) => {
+  const w = [...document.querySelectorAll('iframe')].map(f => f.contentWindow).find(w => w && w.L && w.map_div);
+  const m = w.map_div; let hit = null;
+  const visit = l => { const p = l.feature && l.feature.properties;
+    if (p && p.layer === layer && p.id === id) hit = l;
+    if (l.eachLayer) l.eachLayer(visit); };
+  m.eachLayer(visit);
+  const c = hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng();
+  m.setView(c, zoom, {animate: false});
+  return true; }"""
+POINT_JS = """([layer, id]) => {
+  const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
+  const w = f.contentWindow, m = w.map_div; let hit = null;
+  const visit = l => { const p = l.feature && l.feature.properties;
+    if (p && p.layer === layer && p.id === id) hit = l;
+    if (l.eachLayer) l.eachLayer(visit); };
+  m.eachLayer(visit);
+  const c = hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng();
+  const pt = m.latLngToContainerPoint(c); const r = f.getBoundingClientRect();
+  return [r.left + pt.x, r.top + pt.y]; }"""
+# JS in the page: centre the map on [lat, lng] and return that point in page pixels.
+LATLNG_JS = """([lat, lng, zoom]) => {
+  const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
+  const m = f.contentWindow.map_div; m.setView([lat, lng], zoom, {animate: false});
+  const pt = m.latLngToContainerPoint([lat, lng]); const r = f.getBoundingClientRect();
+  return [r.left + pt.x, r.top + pt.y]; }"""
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+def expected_counts(data, filters=None):
+    view = apply_filters(data, filters or Filters())
+    return {"zones": len(view.zones), "parcels": len(view.parcels), "projects": len(view.projects)}
+
+
+def drawn(page):
+    layers = harness.leaflet_counts(page)["layers"]
+    return {k: layers.get(k, 0) for k in ("zones", "parcels", "projects")}
+
+
+def wait_for_counts(page, want, timeout_s=60):
+    for _ in range(timeout_s * 4):
+        if drawn(page) == want:
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"drawn {drawn(page)} != expected {want}")
+
+
+def body_text(page):
+    return page.evaluate("() => document.body.innerText")
+
+
+def test_map_draws_everything_offline_in_chinese(sample_server, page, sample):
+    page.goto(sample_server)
+    counts = harness.wait_for_map(page)
+    want = expected_counts(sample)
+    assert want == {"zones": 30, "parcels": 196, "projects": 142}
+    wait_for_counts(page, want)
+    assert counts["layers"]["admin"] >= 120  # province outline, cities and counties
+    text = body_text(page)
+    assert "总览地图" in text and "开发区" in text and "边界为示意" in text
+    page.screenshot(path=artifact("overview.png"), full_page=True)
+    assert page.external == [], page.external
+    assert page.errors == [], page.errors
+
+
+def test_chain_filter_changes_what_is_drawn(sample_server, page, sample):
+    page.goto(sample_server)
+    harness.wait_for_map(page)
+    before = drawn(page)
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="产业链")
+    box.locator("input").click()
+    page.keyboard.type("光伏")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    want = expected_counts(sample, Filters(chains=("光伏",)))
+    assert want != before and 0 < want["parcels"] < before["parcels"]
+    wait_for_counts(page, want)
+    page.screenshot(path=artifact("overview-chain-光伏.png"), full_page=True)
+    assert page.external == []
+
+
+def test_click_on_a_parcel_opens_its_record(sample_server, page, sample):
+    page.goto(sample_server)
+    harness.wait_for_map(page)
+    parcel = sample.parcels.set_index("parcel_id").loc["JK-56GW"]
+    page.evaluate(FOCUS_JS, ["parcels", "JK-56GW", 15])
+    page.wait_for_timeout(800)
+    x, y = page.evaluate(POINT_JS, ["parcels", "JK-56GW"])
+    page.mouse.click(x, y)
+    page.get_by_text(parcel["name"], exact=True).first.wait_for(timeout=30_000)
+    for _ in range(40):  # the selection is outlined without redrawing the map
+        if harness.leaflet_counts(page)["highlighted"]:
+            break
+        page.wait_for_timeout(250)
+    assert harness.leaflet_counts(page)["highlighted"] == 1
+    text = body_text(page)
+    assert "详情" in text and "2,300.00" in text and "晋中新兴产业园区" in text
+    page.screenshot(path=artifact("overview-click-parcel.png"), full_page=True)
+    assert page.external == []
+
+
+def test_hostile_names_are_escaped_on_the_map(tmp_path, playwright_browser):
+    f = frames()
+    f["zones"].loc[2, "name"] = HOSTILE
+    data = tmp_path / "hostile.gpkg"
+    create_gpkg(data, f)
+    with harness.app_server(data=data) as url:
+        context = playwright_browser.new_context(viewport={"width": 1400, "height": 950})
+        page = context.new_page()
+        external: list[str] = []
+        harness.block_external(page, external)
+        page.goto(url)
+        harness.wait_for_map(page)
+        # inside zone Z2, away from its parcels and projects
+        x, y = page.evaluate(LATLNG_JS, [37.085, 111.915, 13])
+        page.wait_for_timeout(800)
+        page.mouse.move(x, y)
+        page.mouse.move(x + 3, y + 3)
+        frame = next(fr for fr in page.frames if "st_folium" in fr.url)
+        frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+        tip = frame.evaluate("() => document.querySelector('.leaflet-tooltip').innerText")
+        assert HOSTILE in tip  # shown as text
+        assert frame.evaluate("() => document.querySelectorAll('.leaflet-tooltip img').length") == 0
+        assert frame.evaluate("() => window.__xss === undefined")
+        assert external == []
+        context.close()

@@ -1,0 +1,110 @@
+"""Map layers: offline assets, escaped tooltips, click-through, basemaps."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geodata.dataset import dataset_from_frames
+from geodata.query import Filters, apply_filters
+from geodata.schema import SCHEMAS
+from geodata.store import coerce
+from layers import assets
+from layers.basemaps import basemap_options, tile_layers
+from layers.overview import _zone_tip, build_map, clicked_record, data_bounds, feature_collection, highlight_group
+from tests.factory import frames
+
+HOSTILE = '<script>alert("x")</script>&开发区'
+
+
+@pytest.fixture
+def layers():
+    f = frames()
+    f["zones"].loc[0, "name"] = HOSTILE
+    return apply_filters(typed(f), Filters()).layers()
+
+
+def typed(f):
+    return dataset_from_frames({k: coerce(v, SCHEMAS[k]) for k, v in f.items()})
+
+
+def render(fmap) -> str:
+    return fmap.get_root().render()
+
+
+def test_assets_are_copied_and_every_url_is_served_by_the_app(tmp_path, layers):
+    vendor = assets.ensure_assets(tmp_path)
+    css, js = assets.asset_links(build_map(layers))
+    assert css and js
+    for url in css + js:
+        assert url.startswith("/app/static/vendor/"), url
+        assert (vendor / url.removeprefix("/app/static/vendor/")).stat().st_size > 500, url
+    assert (vendor / "leaflet" / "images" / "marker-icon.png").exists()
+
+
+def test_offline_map_html_names_no_outside_server(layers):
+    fmap = build_map(layers)
+    assets.check_offline(fmap)
+    html = render(fmap)
+    assert re.findall(r"https?://[^\s\"'<>]+", html) == []
+
+
+def test_online_basemap_is_the_only_outside_url(layers):
+    fmap = build_map(layers, basemap="osm")
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", render(fmap)))
+    assert urls and all("openstreetmap.org" in u for u in urls), urls
+
+
+def test_check_offline_rejects_cdn_assets():
+    import folium
+
+    with pytest.raises(ValueError, match="outside the app"):
+        assets.check_offline(folium.Map())  # folium's defaults come from CDNs
+
+
+def test_tooltips_escape_names(layers):
+    fc = feature_collection(layers["zones"], "zones", _zone_tip)
+    tip = fc["features"][0]["properties"]["tip"]
+    assert "<script>" not in tip and "&lt;script&gt;" in tip and "&amp;开发区" in tip
+    html = render(build_map(layers))
+    assert "<script>alert" not in html
+
+
+def test_features_carry_layer_and_id_only_plus_style(layers):
+    fc = feature_collection(layers["parcels"], "parcels", lambda r: "t", keep=("supply_status",))
+    props = fc["features"][0]["properties"]
+    assert set(props) == {"layer", "id", "tip", "supply_status"}
+    assert props["layer"] == "parcels" and props["id"] == "P1"
+
+
+def test_clicked_record_reads_the_feature():
+    result = {"last_active_drawing": {"properties": {"layer": "parcels", "id": "P3", "tip": "x"}}}
+    assert clicked_record(result) == ("parcels", "P3")
+    assert clicked_record({"last_active_drawing": {"properties": {"layer": "admin", "id": "1"}}}) is None
+    assert clicked_record({"last_active_drawing": None}) is None
+    assert clicked_record(None) is None
+
+
+def test_data_bounds_cover_features_and_fall_back_to_shanxi(layers):
+    (s, w), (n, e) = data_bounds(layers)
+    assert (s, w, n, e) == pytest.approx((37.0, 111.9, 37.85, 112.6))
+    empty = {k: v.iloc[0:0] for k, v in layers.items()}
+    assert data_bounds(empty)[0][0] == pytest.approx(34.57)
+
+
+def test_highlight_group_outlines_the_selection(layers):
+    data = typed(frames())
+    assert highlight_group(data, None) is None
+    assert highlight_group(data, ("parcels", "nope")) is None
+    assert "GeoJson" in repr(list(highlight_group(data, ("parcels", "P1"))._children.values()))
+    assert "CircleMarker" in repr(list(highlight_group(data, ("projects", "J1"))._children.values()))
+
+
+def test_tianditu_only_with_a_token():
+    assert "tianditu_vec" not in basemap_options(None)
+    assert "tianditu_img" in basemap_options("abc")
+    assert tile_layers("tianditu_vec", None) == []
+    vec = tile_layers("tianditu_vec", "abc")
+    assert len(vec) == 2 and "tk=abc" in vec[0].tiles and "cva_w" in vec[1].tiles
+    assert tile_layers("offline") == []
