@@ -109,6 +109,7 @@ def test_click_on_a_parcel_opens_its_record(sample_server, page, sample):
     x, y = page.evaluate(POINT_JS, ["parcels", "JK-56GW"])
     page.mouse.click(x, y)
     page.get_by_text(parcel["name"], exact=True).first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stTable"]').get_by_text("2,300.00", exact=True).wait_for(timeout=30_000)
     for _ in range(40):  # the selection is outlined without redrawing the map
         if harness.leaflet_counts(page)["highlighted"]:
             break
