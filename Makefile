@@ -19,7 +19,6 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 setup: $(VENV)/.runtime
-	$(PY) -m layers.assets
 
 setup-dev: setup $(VENV)/.dev
 	scripts/ensure_system.sh browser

@@ -18,7 +18,6 @@ import argparse
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -58,9 +57,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cold", action="store_true", help="also time make run in a fresh clone")
     a = ap.parse_args()
-    streamlit = [sys.executable, "-m", "streamlit", "run"]
     rows = []
-    base = [time_to(app_server(cmd=[*streamlit, "bench/hello_app.py"]), hello_visible)[0] for _ in range(a.repeat)]
+    base = [time_to(app_server(app="bench/hello_app.py"), hello_visible)[0] for _ in range(a.repeat)]
     rows.append(("baseline: bare Streamlit page", statistics.median(base), {}))
     warm = [time_to(app_server(cmd=["make", "-s", "run"]), map_drawn) for _ in range(a.repeat)]
     rows.append(("zonemap: make run → map drawn (warm)", statistics.median(t for t, _ in warm), warm[-1][1]))

@@ -1,7 +1,7 @@
 """Serve every JS/CSS file the map needs from this app, never from a CDN.
 
-Leaflet and Leaflet.markercluster come from PyPI XStatic packages. At set-up
-(`make` runs ``python -m layers.assets``) and at app start they are copied into
+Leaflet and Leaflet.markercluster come from PyPI XStatic packages (installed by
+``make``). At app start (or ``python -m layers.assets``) they are copied into
 ``static/vendor/`` (git-ignored), which Streamlit serves at ``/app/static/``.
 URLs are absolute because the map is drawn inside a component iframe.
 """

@@ -27,6 +27,7 @@ from layers.basemaps import tile_layers
 
 RETURNED_OBJECTS = ["last_active_drawing"]
 COORD_DECIMALS = 6  # ≈ 0.1 m: more than any screen shows
+ADMIN_DECIMALS = 4  # ≈ 10 m: the admin outlines are simplified to 0.0003° (≈ 30 m) anyway
 SHANXI_BOUNDS = [[34.57, 110.23], [40.74, 114.56]]
 CLICKABLE = ("zones", "parcels", "projects")
 
@@ -67,10 +68,12 @@ def _project_tip(r: Mapping) -> str:
     )
 
 
-def feature_collection(frame: pd.DataFrame, layer: str, tip: Callable[[Mapping], str], keep=()) -> dict:
+def feature_collection(
+    frame: pd.DataFrame, layer: str, tip: Callable[[Mapping], str], keep=(), decimals: int = COORD_DECIMALS
+) -> dict:
     """A GeoJSON FeatureCollection of ``frame`` with rounded coordinates and minimal properties."""
     key = SCHEMAS[layer].key
-    geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, COORD_DECIMALS))
+    geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, decimals))
     features = []
     for geom, record in zip(geoms, frame.drop(columns="geometry").to_dict("records"), strict=True):
         props = {"layer": layer, "id": str(record[key]), "tip": tip(record)}
@@ -121,12 +124,14 @@ def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
     counties = admin[admin["level"] == "county"]
     cities = admin[admin["level"] == "city"]
     _geojson(
-        feature_collection(counties, "admin", lambda r: _tip(r["name"])),
+        feature_collection(counties, "admin", lambda r: _tip(r["name"]), decimals=ADMIN_DECIMALS),
         "县级行政区",
         lambda _f: styles.COUNTY_LINE,
     ).add_to(base)
     folium.GeoJson(
-        feature_collection(cities, "admin", lambda r: ""), name="市界", style_function=lambda _f: styles.CITY_LINE
+        feature_collection(cities, "admin", lambda r: "", decimals=ADMIN_DECIMALS),
+        name="市界",
+        style_function=lambda _f: styles.CITY_LINE,
     ).add_to(base)
     for name, point in zip(cities["name"], cities.geometry.representative_point(), strict=True):
         folium.Marker(

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -98,12 +99,16 @@ def app_server(
     if data is not None:
         env["ZONEMAP_DATA"] = str(data)
     cmd = cmd or [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port)]
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally; an unread pipe would block the server
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, timeout)
+        try:
+            wait_healthy(url, proc, timeout)
+        except (RuntimeError, TimeoutError) as e:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{e}\n--- server output ---\n{tail}") from e
         yield url
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -112,6 +117,7 @@ def app_server(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
+        log.close()
 
 
 def launch(playwright):
