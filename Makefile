@@ -25,7 +25,7 @@ setup-dev: setup $(VENV)/.dev
 
 ## Start the app on the embedded sample data (or $$ZONEMAP_DATA) at http://localhost:$(PORT)
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) scripts/serve.py app.py --server.port $(PORT)
 
 ## Lint, format check and the whole test suite (unit, AppTest, headless Chromium)
 test: setup-dev lint

@@ -10,5 +10,6 @@ ensure_assets()
 # No page icons: Streamlit fetches Material icons from a font CDN.
 pages = [
     st.Page("pages/overview.py", title="总览地图", default=True),
+    st.Page("pages/supply.py", title="标准地供给", url_path="supply"),
 ]
 st.navigation(pages).run()

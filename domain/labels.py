@@ -60,6 +60,7 @@ LABELS: dict[str, str] = {
     "sold": "已出让",
     "started": "已动工",
     "producing": "已投产",
+    "supply_ready": "具备供地条件",
     "land_holder": "受让人",
     "water_supply": "通水（给水）",
     "drainage": "排水",

@@ -34,6 +34,7 @@ READINESS_LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
     ("three_plus_one", frozenset({"water_supply", "power", "road", "leveling"})),
 )
 NOT_READY = "not_ready"
+READINESS_KEYS: tuple[str, ...] = (*(key for key, _ in READINESS_LEVELS), NOT_READY)  # best first
 
 # Rank of each label: higher is better; used for "at least 三通一平" rules.
 READINESS_RANK: dict[str, int] = {NOT_READY: 0} | {
@@ -48,7 +49,7 @@ def readiness_label(flags: Mapping[str, object]) -> str:
     ``seven_plus_one``, ``five_plus_one``, ``four_plus_one``,
     ``three_plus_one`` or ``not_ready`` (see ``domain.labels`` for Chinese).
     """
-    done = {name for name in READINESS_FLAGS if _truthy(flags.get(name))}
+    done = {name for name in READINESS_FLAGS if truthy(flags.get(name))}
     for key, required in READINESS_LEVELS:
         if required <= done:
             return key
@@ -60,7 +61,8 @@ def at_least(label: str, minimum: str = "three_plus_one") -> bool:
     return READINESS_RANK[label] >= READINESS_RANK[minimum]
 
 
-def _truthy(value: object) -> bool:
+def truthy(value: object) -> bool:
+    """A stored flag as bool: None, NaN and falsy values are False."""
     if value is None:
         return False
     try:

@@ -1,6 +1,8 @@
 """The loaded dataset: every layer plus the columns derived from the rules.
 
-Derived, never stored: a parcel's ``readiness`` label (domain.readiness), the
+Derived, never stored: a parcel's ``readiness`` label (domain.readiness), its
+``supply_ready`` (具备供地条件), ``assessments_done`` and ``pipeline_stage``
+(domain.supply), the
 city and county names of zones, and each parcel's and project's ``city_adcode``
 and ``zone_type`` (from its zone) so filters need no joins at draw time.
 """
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from domain.readiness import READINESS_FLAGS, readiness_label
+from domain.readiness import readiness_label
+from domain.supply import assessments_done, is_supply_ready, pipeline_stage
 from geodata.store import Store
 
 
@@ -46,7 +49,11 @@ def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> D
     zones["county_name"] = zones["county_adcode"].map(names)
     zone_cols = zones.set_index("zone_id")[["city_adcode", "zone_type", "short_name"]]
     parcels = _with_zone(frames["parcels"], zone_cols)
-    parcels["readiness"] = [readiness_label(r) for r in parcels[list(READINESS_FLAGS)].to_dict("records")]
+    records = parcels.drop(columns="geometry").to_dict("records")
+    parcels["readiness"] = [readiness_label(r) for r in records]
+    parcels["supply_ready"] = [is_supply_ready(r) for r in records]
+    parcels["assessments_done"] = [assessments_done(r) for r in records]
+    parcels["pipeline_stage"] = [pipeline_stage(r) for r in records]
     projects = _with_zone(frames["projects"], zone_cols)
     return Dataset(
         admin=admin,

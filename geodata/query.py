@@ -6,7 +6,9 @@ One :class:`Filters` value drives every layer and the summary strip:
   parcels and projects follow their zone;
 - industrial chain keeps parcels and projects of those chains, and the zones
   that lead one of them or hold a kept parcel or project;
-- project stage and round narrow the projects only.
+- project stage and round narrow the projects only;
+- pipeline stage (储备 … 已投产, with the derived 具备供地条件), readiness label,
+  land use, area range (亩) and assessment completeness narrow the parcels only.
 
 An empty selection means "all".
 """
@@ -29,10 +31,15 @@ class Filters:
     chains: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     round_ids: tuple[str, ...] = ()
+    pipeline_stages: tuple[str, ...] = ()
+    readiness: tuple[str, ...] = ()
+    land_uses: tuple[str, ...] = ()
+    area_mu: tuple[float | None, float | None] = (None, None)  # inclusive bounds
+    assessments_done: bool | None = None
 
     @property
     def active(self) -> bool:
-        return any((self.cities, self.zone_ids, self.zone_types, self.chains, self.stages, self.round_ids))
+        return self != Filters()
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ def apply_filters(data: Dataset, f: Filters) -> View:
     if f.chains:
         parcels = parcels[parcels["chain"].isin(f.chains)]
         projects = projects[projects["chain"].isin(f.chains)]
+    parcels = _parcel_filters(parcels, f)
     if f.stages:
         projects = projects[projects["stage"].isin(f.stages)]
     if f.round_ids:
@@ -87,6 +95,24 @@ def apply_filters(data: Dataset, f: Filters) -> View:
         holds = zones["zone_id"].isin(set(parcels["zone_id"]) | set(projects["zone_id"]))
         keep &= leads | holds
     return View(admin=data.admin, zones=zones[keep], parcels=parcels, projects=projects, filters=f)
+
+
+def _parcel_filters(parcels: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    for column, wanted in (
+        ("pipeline_stage", f.pipeline_stages),
+        ("readiness", f.readiness),
+        ("land_use", f.land_uses),
+    ):
+        if wanted:
+            parcels = parcels[parcels[column].isin(wanted)]
+    low, high = f.area_mu
+    if low is not None:
+        parcels = parcels[parcels["area_mu"] >= low]
+    if high is not None:
+        parcels = parcels[parcels["area_mu"] <= high]
+    if f.assessments_done is not None:
+        parcels = parcels[parcels["assessments_done"] == f.assessments_done]
+    return parcels
 
 
 def summarize(view: View) -> dict[str, float | int]:

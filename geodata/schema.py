@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from domain.labels import label
 from domain.readiness import READINESS_FLAGS
+from domain.supply import ASSESSMENTS, STATUSES
 
 SHANXI_ADCODE = "140000"
 SHANXI_CITIES: dict[str, str] = {
@@ -37,19 +38,7 @@ CRS = "EPSG:4490"  # CGCS2000 geographic lon/lat; ≈ WGS84 at map precision
 SAMPLE_SOURCE = "示例"  # `source` of illustrative (invented) records
 LIST_SEP = ";"
 
-ASSESSMENT_FLAGS: tuple[str, ...] = (
-    "assess_energy",
-    "assess_env",
-    "assess_flood",
-    "assess_soil_water",
-    "assess_water_resources",
-    "assess_minerals",
-    "assess_geohazard",
-    "assess_seismic",
-    "assess_heritage",
-)
-# The seven a 标准地 must have; seismic and heritage are often added locally.
-REQUIRED_ASSESSMENTS: tuple[str, ...] = ASSESSMENT_FLAGS[:7]
+ASSESSMENT_FLAGS = ASSESSMENTS  # regional assessments (区域评估), defined in domain.supply
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,7 @@ OUTLINE_SOURCES = ("schematic", "surveyed")
 ZONE_LEVELS = ("national", "provincial")
 ZONE_TYPES = ("industrial", "agriculture", "eco_tourism")
 LAND_USES = ("industrial_land", "logistics_land", "commercial_land", "mixed_land")
-SUPPLY_STATUSES = ("reserve", "listed", "sold", "started", "producing")
+SUPPLY_STATUSES = STATUSES
 STAGES = ("signed", "started", "producing")
 ROUND_KINDS = ("round", "period")
 CHAIN_KINDS = ("key_chain", "strategic_emerging")

@@ -23,6 +23,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geodata import edits
+from geodata.edits import Edit
 from geodata.schema import CRS, LAYER_ORDER, SCHEMAS, LayerSchema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +61,18 @@ class Store(ABC):
     def version(self) -> str:
         """A token that changes whenever the stored data changes (cache key)."""
         return ""
+
+    @abstractmethod
+    def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
+        """One stored record (schema columns) and its version (number of saved changes)."""
+
+    @abstractmethod
+    def apply_edit(self, edit: Edit) -> int:
+        """Save an edit and its audit rows atomically; return the new version (see geodata.edits)."""
+
+    @abstractmethod
+    def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
+        """Audit rows, newest first."""
 
 
 def coerce(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
@@ -133,6 +147,15 @@ class GpkgStore(Store):
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+    def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
+        return edits.read_record(self.path, layer, record_id)
+
+    def apply_edit(self, edit: Edit) -> int:
+        return edits.apply_edit(self.path, edit)
+
+    def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
+        return edits.history(self.path, layer, record_id)
 
     def version(self) -> str:
         stat = self.path.stat()

@@ -76,6 +76,13 @@ def _check_value(f: Field, value: object) -> str | None:
     return None
 
 
+def check_value(f: Field, value: object) -> str | None:
+    """Chinese message when ``value`` is not acceptable for field ``f`` (missing counts if required)."""
+    if _missing(value):
+        return "必填，不能为空" if f.required else None
+    return _check_value(f, value)
+
+
 def validate_layer(frame: pd.DataFrame, schema: LayerSchema | str) -> list[Problem]:
     """All problems of one layer frame against its schema."""
     if isinstance(schema, str):

@@ -54,7 +54,7 @@ def _parcel_tip(r: Mapping) -> str:
     return _tip(
         r["name"],
         f"{std}{_num(r.get('area_mu'), '亩')}",
-        f"{label(r['supply_status'])} · {label(r.get('readiness'))}",
+        f"{label(r.get('pipeline_stage') or r['supply_status'])} · {label(r.get('readiness'))}",
         "示例数据" if r.get("source") == "示例" else "",
     )
 
@@ -149,7 +149,7 @@ def build_map(
     tianditu_token: str | None = None,
     focus_bounds: list | None = None,
 ) -> folium.Map:
-    """The overview map of the (already filtered) ``layers``: admin, zones, parcels, projects."""
+    """The map of the (already filtered) ``layers``: admin, zones, parcels and, if given, projects."""
     fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
     fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
     for tile in tile_layers(basemap, tianditu_token):
@@ -171,10 +171,20 @@ def build_map(
         lambda f: styles.parcel_style(f["properties"][column], parcel_style),
     ).add_to(fmap)
 
+    if "projects" in layers:
+        _project_layer(fmap, layers["projects"])
+
+    _Legend(styles.legend_html(parcel_style, projects="projects" in layers), styles.LEGEND_CSS).add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    fmap.fit_bounds(focus_bounds or data_bounds(layers))
+    return fmap
+
+
+def _project_layer(fmap: folium.Map, projects: pd.DataFrame) -> None:
     cluster = offline_cluster(name=label("projects"), options={"disableClusteringAtZoom": 12, "maxClusterRadius": 40})
     cluster.add_to(fmap)
     _geojson(
-        feature_collection(layers["projects"], "projects", _project_tip, keep=("stage",)),
+        feature_collection(projects, "projects", _project_tip, keep=("stage",)),
         label("projects"),
         lambda f: (
             {"radius": 7, "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95}
@@ -183,11 +193,6 @@ def build_map(
         marker=folium.CircleMarker(radius=7, fill=True),
         control=False,
     ).add_to(cluster)
-
-    _Legend(styles.legend_html(parcel_style), styles.LEGEND_CSS).add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    fmap.fit_bounds(focus_bounds or data_bounds(layers))
-    return fmap
 
 
 def data_bounds(layers: Mapping[str, pd.DataFrame]) -> list:

@@ -22,6 +22,14 @@ SUPPLY_STATUS_COLORS: dict[str, str] = {
     "started": "#c2372b",
     "producing": "#7b2d8b",
 }
+PIPELINE_COLORS: dict[str, str] = {
+    "reserve": "#9e9e9e",
+    "supply_ready": "#2e9d5a",
+    "listed": "#f2b134",
+    "sold": "#e07b24",
+    "started": "#c2372b",
+    "producing": "#7b2d8b",
+}
 READINESS_COLORS: dict[str, str] = {
     "seven_plus_one": "#1a7f37",
     "five_plus_one": "#4caf50",
@@ -37,6 +45,12 @@ STAGE_COLORS: dict[str, str] = {
 PARCEL_STYLES: dict[str, tuple[str, dict[str, str]]] = {
     "supply_status": ("supply_status", SUPPLY_STATUS_COLORS),
     "readiness": ("readiness", READINESS_COLORS),
+    "pipeline_stage": ("pipeline_stage", PIPELINE_COLORS),
+}
+PARCEL_STYLE_NAMES: dict[str, str] = {
+    "pipeline_stage": "供地阶段",
+    "supply_status": "供应状态",
+    "readiness": "基础设施配套",
 }
 MISSING = "#bdbdbd"
 
@@ -59,20 +73,22 @@ def stage_color(stage: str) -> str:
     return STAGE_COLORS.get(stage, MISSING)
 
 
-def legend_sections(parcel_style_by: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+def legend_sections(parcel_style_by: str, projects: bool = True) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(section title, [(colour, label, shape)]) for the legend; shape is box, dash or dot."""
-    column, colors = PARCEL_STYLES[parcel_style_by]
-    return [
+    colors = PARCEL_STYLES[parcel_style_by][1]
+    sections = [
         ("开发区（边界为示意）", [(c, label(k), "dash") for k, c in ZONE_TYPE_COLORS.items()]),
-        (f"地块·{label(column)}", [(c, label(k), "box") for k, c in colors.items()]),
-        ("三个一批项目", [(c, stage_label(k), "dot") for k, c in STAGE_COLORS.items()]),
+        (f"地块·{PARCEL_STYLE_NAMES[parcel_style_by]}", [(c, label(k), "box") for k, c in colors.items()]),
     ]
+    if projects:
+        sections.append(("三个一批项目", [(c, stage_label(k), "dot") for k, c in STAGE_COLORS.items()]))
+    return sections
 
 
-def legend_html(parcel_style_by: str) -> str:
+def legend_html(parcel_style_by: str, projects: bool = True) -> str:
     """The legend's inner HTML; every text is escaped."""
     parts = []
-    for title, items in legend_sections(parcel_style_by):
+    for title, items in legend_sections(parcel_style_by, projects):
         parts.append(f'<div class="zm-legend-title">{escape(title)}</div>')
         for color, text, shape in items:
             parts.append(

@@ -1,24 +1,21 @@
 """总览地图: zones, parcels and 三个一批 projects on one map, filtered from the sidebar."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from domain.labels import label
 from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
-from layers.overview import RETURNED_OBJECTS, build_map, clicked_record, highlight_group, record_bounds
+from layers.overview import build_map, record_bounds
+from layers.styles import PARCEL_STYLE_NAMES
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
+from ui.mapview import show_map, take_click
 from ui.panels import detail_panel, summary_strip
 
 data = get_dataset()
 filters = sidebar_filters(data)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox(
-    "地块着色",
-    ["supply_status", "readiness"],
-    format_func=lambda k: "供应状态" if k == "supply_status" else "基础设施配套",
-)
+parcel_style = st.sidebar.selectbox("地块着色", list(PARCEL_STYLE_NAMES), format_func=PARCEL_STYLE_NAMES.get)
 token = tianditu_token()
 options = basemap_options(token)
 basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get)
@@ -47,12 +44,7 @@ st.caption(
 view = apply_filters(data, filters)
 summary_strip(summarize(view))
 
-# A click reruns the script with the map's new value already in session state:
-# read it before drawing so the outline and the panel show the same record.
-clicked = clicked_record(st.session_state.get("overview_map"))
-if clicked and clicked != st.session_state.get("clicked"):
-    st.session_state["clicked"] = clicked
-    st.session_state["selected"] = clicked
+take_click("overview_map")
 
 map_col, detail_col = st.columns([3, 1.2])
 with map_col:
@@ -63,13 +55,6 @@ with map_col:
         tianditu_token=token,
         focus_bounds=st.session_state.get("focus"),
     )
-    st_folium(
-        fmap,
-        key="overview_map",
-        height=640,
-        use_container_width=True,
-        returned_objects=RETURNED_OBJECTS,
-        feature_group_to_add=highlight_group(data, st.session_state.get("selected")),  # no map redraw
-    )
+    show_map(fmap, data, "overview_map", st.session_state.get("selected"))
 with detail_col:
     detail_panel(data, st.session_state.get("selected"))

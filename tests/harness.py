@@ -63,6 +63,21 @@ COUNT_JS = """() => {
   return out; }""".replace("HIGHLIGHT_COLOR", HIGHLIGHT["color"])
 
 
+HIGHLIGHT_JS = """() => {
+  const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
+  if (!f) return [];
+  const out = [];
+  f.contentWindow.map_div.eachLayer(l => {
+    if (l.options && l.options.color === 'HIGHLIGHT_COLOR') {
+      const c = l.getBounds ? l.getBounds().getCenter() : l.getLatLng(); out.push([c.lng, c.lat]); } });
+  return out; }""".replace("HIGHLIGHT_COLOR", HIGHLIGHT["color"])
+
+
+def highlighted_points(page) -> list[tuple[float, float]]:
+    """(lon, lat) centres of the selection outlines on the map."""
+    return [tuple(p) for p in page.evaluate(HIGHLIGHT_JS)]
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium")
 
@@ -98,7 +113,7 @@ def app_server(
     env = dict(os.environ, PORT=str(port), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if data is not None:
         env["ZONEMAP_DATA"] = str(data)
-    cmd = cmd or [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port)]
+    cmd = cmd or [sys.executable, "scripts/serve.py", app, "--server.port", str(port)]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally; an unread pipe would block the server
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from shapely.geometry import Point
 
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters
@@ -146,3 +147,28 @@ def test_hostile_names_are_escaped_on_the_map(tmp_path, playwright_browser):
         assert frame.evaluate("() => window.__xss === undefined")
         assert external == []
         context.close()
+
+
+def test_supply_table_selection_is_highlighted_on_the_map(sample_server, page, sample):
+    page.goto(sample_server + "/supply")
+    harness.wait_for_map(page)
+    assert "标准地供给" in body_text(page)
+    assert harness.leaflet_counts(page)["highlighted"] == 0
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    box = grid.bounding_box()
+    row = 2  # third parcel in table order
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * row + 17)  # the row's selection cell
+    parcel = sample.parcels.iloc[row]
+    page.get_by_text(f"{parcel['name']}（{parcel['parcel_id']}）", exact=False).first.wait_for(timeout=30_000)
+    for _ in range(60):
+        counts = harness.leaflet_counts(page)
+        if counts["highlighted"] == 1 and counts["layers"].get("parcels"):
+            break
+        page.wait_for_timeout(250)
+    assert counts["highlighted"] == 1
+    (lon, lat), *_ = harness.highlighted_points(page)
+    assert parcel.geometry.envelope.buffer(1e-6).contains(Point(lon, lat))  # the picked parcel, not another
+    assert counts["layers"]["parcels"] == len(sample.parcels) and "projects" not in counts["layers"]
+    page.screenshot(path=artifact("supply-selected.png"), full_page=True)
+    assert page.external == [] and page.errors == []

@@ -78,3 +78,28 @@ def test_search(data):
     assert ("parcels", "P3", "地块P3") in search(data, "p3")
     assert search(data, "  ") == []
     assert search(data, "不存在的名字") == []
+
+
+def test_parcel_filters_stage_readiness_area_and_assessments(data, tmp_path):
+    def parcels(**kw):
+        return ids(apply_filters(data, Filters(**kw)).parcels, "parcel_id")
+
+    assert parcels(pipeline_stages=("reserve",)) == ["P4"]
+    assert parcels(pipeline_stages=("sold", "started")) == ["P1", "P3"]
+    assert parcels(readiness=("three_plus_one", "not_ready")) == ["P2", "P3", "P4"]
+    assert parcels(area_mu=(50.5, 100.0)) == ["P1", "P2"]  # inclusive
+    assert parcels(area_mu=(None, 40.0)) == ["P4"]
+    assert parcels(land_uses=("logistics_land",)) == []
+    # zones and projects are not narrowed by parcel filters
+    assert len(apply_filters(data, Filters(area_mu=(None, 40.0))).projects) == 5
+
+    f = frames()
+    f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "assess_flood"] = False
+    f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "road"] = True
+    f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "leveling"] = True
+    other = load_dataset(create_gpkg(tmp_path / "a.gpkg", f))
+    p4 = other.parcels.set_index("parcel_id").loc["P4"]
+    assert (p4["readiness"], p4["assessments_done"], p4["supply_ready"]) == ("three_plus_one", False, False)
+    assert p4["pipeline_stage"] == "reserve"
+    assert ids(apply_filters(other, Filters(assessments_done=False)).parcels, "parcel_id") == ["P4"]
+    assert len(apply_filters(other, Filters(assessments_done=True)).parcels) == 3

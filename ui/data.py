@@ -7,7 +7,7 @@ import os
 import streamlit as st
 
 from geodata.dataset import Dataset, load_dataset
-from geodata.store import StoreError, data_location, open_store
+from geodata.store import Store, StoreError, data_location, open_store
 
 
 @st.cache_resource(show_spinner="正在读取数据…", max_entries=2)
@@ -15,16 +15,27 @@ def _load(location: str, version: str) -> Dataset:
     return load_dataset(open_store(location))
 
 
-def get_dataset() -> Dataset:
-    """The current dataset; stops the page with a Chinese message if the store cannot be read."""
+def get_store() -> Store:
+    """The app's store (stops the page with a Chinese message if it cannot be opened)."""
     try:
-        location = data_location()
-        store = open_store(location)
-        return _load(location, store.version())
+        return open_store(data_location())
+    except (StoreError, OSError) as exc:
+        _stop(exc)
+
+
+def get_dataset() -> Dataset:
+    """The current dataset, re-read only when the store's version changes."""
+    store = get_store()
+    try:
+        return _load(store.location, store.version())
     except (StoreError, OSError, KeyError) as exc:
-        st.error(f"无法读取数据：{exc}")
-        st.info("请检查环境变量 ZONEMAP_DATA 指向的 GeoPackage 文件，或删除 var/ 目录以恢复示例数据。")
-        st.stop()
+        _stop(exc)
+
+
+def _stop(exc: Exception):
+    st.error(f"无法读取数据：{exc}")
+    st.info("请检查环境变量 ZONEMAP_DATA 指向的 GeoPackage 文件，或删除 var/ 目录以恢复示例数据。")
+    st.stop()
 
 
 def tianditu_token() -> str | None:

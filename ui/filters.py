@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.labels import label, stage_label
+from domain.readiness import READINESS_KEYS
+from domain.supply import PIPELINE
 from geodata.dataset import Dataset
 from geodata.query import Filters
-from geodata.schema import SHANXI_CITIES, STAGES, ZONE_TYPES
+from geodata.schema import LAND_USES, SHANXI_CITIES, STAGES, ZONE_TYPES
 
 ALL = "全部"
 
@@ -21,8 +23,12 @@ def chain_options(data: Dataset) -> list[str]:
     return [c for c in ordered if c in used]
 
 
-def sidebar_filters(data: Dataset, key: str = "flt") -> Filters:
-    """Draw the filter widgets in the sidebar and return the chosen filters."""
+def sidebar_filters(data: Dataset, key: str = "flt", projects: bool = True, parcels: bool = False) -> Filters:
+    """Draw the filter widgets in the sidebar and return the chosen filters.
+
+    City, zone, zone type and chain are always there; ``projects`` adds stage and
+    round, ``parcels`` adds supply stage, readiness, land use, area and assessments.
+    """
     sb = st.sidebar
     sb.header("筛选")
     cities = sb.multiselect(
@@ -35,17 +41,49 @@ def sidebar_filters(data: Dataset, key: str = "flt") -> Filters:
     )
     zone_types = sb.multiselect("开发区类型", list(ZONE_TYPES), format_func=label, key=f"{key}_ztype", placeholder=ALL)
     chains = sb.multiselect("产业链", chain_options(data), key=f"{key}_chain", placeholder=ALL)
-    stages = sb.multiselect("项目阶段", list(STAGES), format_func=stage_label, key=f"{key}_stage", placeholder=ALL)
-    rounds = data.rounds[data.rounds["kind"] == "round"]
-    round_labels = dict(zip(rounds["round_id"], rounds["label"], strict=True))
-    round_ids = sb.multiselect(
-        "三个一批批次", list(round_labels), format_func=round_labels.get, key=f"{key}_round", placeholder=ALL
-    )
+    extra: dict = {}
+    if projects:
+        extra["stages"] = tuple(
+            sb.multiselect("项目阶段", list(STAGES), format_func=stage_label, key=f"{key}_stage", placeholder=ALL)
+        )
+        rounds = data.rounds[data.rounds["kind"] == "round"]
+        round_labels = dict(zip(rounds["round_id"], rounds["label"], strict=True))
+        extra["round_ids"] = tuple(
+            sb.multiselect(
+                "三个一批批次", list(round_labels), format_func=round_labels.get, key=f"{key}_round", placeholder=ALL
+            )
+        )
+    if parcels:
+        extra |= _parcel_filters(data, key)
     return Filters(
         cities=tuple(cities),
         zone_ids=tuple(z for z in zone_ids if z in zone_names),
         zone_types=tuple(zone_types),
         chains=tuple(chains),
-        stages=tuple(stages),
-        round_ids=tuple(round_ids),
+        **extra,
     )
+
+
+def _parcel_filters(data: Dataset, key: str) -> dict:
+    sb = st.sidebar
+    out: dict = {}
+    out["pipeline_stages"] = tuple(
+        sb.multiselect("供地阶段", list(PIPELINE), format_func=label, key=f"{key}_pstage", placeholder=ALL)
+    )
+    out["readiness"] = tuple(
+        sb.multiselect("基础设施配套", list(READINESS_KEYS), format_func=label, key=f"{key}_ready", placeholder=ALL)
+    )
+    out["land_uses"] = tuple(
+        sb.multiselect("用地性质", list(LAND_USES), format_func=label, key=f"{key}_use", placeholder=ALL)
+    )
+    top = float(max(1.0, data.parcels["area_mu"].max() if len(data.parcels) else 1.0))
+    low, high = sb.slider("面积（亩）", 0.0, float(round(top + 0.5)), (0.0, float(round(top + 0.5))), key=f"{key}_area")
+    out["area_mu"] = (low if low > 0 else None, high if high < round(top + 0.5) else None)
+    done = sb.selectbox(
+        "区域评估", ["all", "done", "missing"], format_func=_ASSESSMENT_CHOICES.get, key=f"{key}_assess"
+    )
+    out["assessments_done"] = {"all": None, "done": True, "missing": False}[done]
+    return out
+
+
+_ASSESSMENT_CHOICES = {"all": ALL, "done": "已全部完成", "missing": "尚未完成"}

@@ -28,10 +28,11 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.ops import polylabel, unary_union
 
 from domain.readiness import READINESS_FLAGS
+from domain.supply import REQUIRED_ASSESSMENTS
 from domain.units import geodesic_area_mu, mu_to_m2
 from geodata.admin import load_admin
 from geodata.sample import facts
-from geodata.schema import ASSESSMENT_FLAGS, CRS, REQUIRED_ASSESSMENTS, SAMPLE_SOURCE, SCHEMAS, split_list
+from geodata.schema import ASSESSMENT_FLAGS, CRS, SAMPLE_SOURCE, SCHEMAS, split_list
 from geodata.store import SAMPLE_PATH, coerce, create_gpkg
 
 TODAY = dt.date(2026, 11, 22)  # the sample's reference date (fixed for reproducibility)

@@ -1,0 +1,180 @@
+"""Exports of parcels: the 台账 (.xlsx) and GIS files (GeoPackage, GeoJSON).
+
+The ledger has a 汇总 sheet (per zone: 宗, 亩, 公顷, 亩 by supply status, and a
+合计 row) and one sheet per zone with every parcel column under its Chinese
+header with units. GIS files keep the schema's English column names, in
+EPSG:4490 lon/lat, so other software can read them back into zonemap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from domain.labels import label
+from domain.units import mu_to_hectare
+from geodata.schema import CRS, SCHEMAS, SHANXI_CITIES, SUPPLY_STATUSES, split_list
+
+SUMMARY_SHEET = "汇总"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _safe_text(value: str) -> str:
+    """Text Excel would run as a formula is stored with a leading apostrophe (shown as text)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _header(column: str) -> str:
+    f = SCHEMAS["parcels"].column(column)
+    text = label(column)
+    return text if not f.unit or f.unit in text else f"{text}（{f.unit}）"
+
+
+def _cell(column: str, value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    f = SCHEMAS["parcels"].column(column)
+    if f.dtype == "bool":
+        return "是" if value else "否"
+    if f.dtype == "float":
+        return round(float(value), 2) if column == "area_mu" else float(value)
+    if f.dtype == "int":
+        return int(value)
+    if f.dtype == "list":
+        return _safe_text("、".join(split_list(value)))
+    if f.allowed:
+        return label(str(value))
+    return _safe_text(str(value))
+
+
+def ledger_rows(parcels: pd.DataFrame) -> pd.DataFrame:
+    """The parcels as ledger rows: Chinese headers, labels for codes, numbers as numbers."""
+    columns = SCHEMAS["parcels"].columns
+    out = {}
+    for column in columns:
+        out[_header(column)] = [_cell(column, v) for v in parcels[column]]
+        if column == "supply_status":
+            out[label("readiness")] = [label(v) for v in parcels.get("readiness", [None] * len(parcels))]
+    return pd.DataFrame(out)
+
+
+def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+    """Per zone with parcels: counts, 亩, 公顷 and 亩 by supply status; last row 合计."""
+    rows = []
+    for zone in zones.itertuples():
+        part = parcels[parcels["zone_id"] == zone.zone_id]
+        if part.empty:
+            continue
+        area = float(part["area_mu"].sum())
+        row = {
+            "开发区": zone.name,
+            "所在市": SHANXI_CITIES.get(zone.city_adcode, ""),
+            "地块（宗）": len(part),
+            "其中标准地（宗）": int(part["is_standard_land"].sum()),
+            "面积（亩）": round(area, 2),
+            "面积（公顷）": round(mu_to_hectare(area), 4),
+        }
+        for status in SUPPLY_STATUSES:
+            row[f"{label(status)}（亩）"] = round(float(part.loc[part["supply_status"] == status, "area_mu"].sum()), 2)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=_summary_columns())
+    total = {"开发区": "合计", "所在市": ""}
+    for column in _summary_columns()[2:]:
+        total[column] = round(float(frame[column].sum()), 4 if "公顷" in column else 2) if len(frame) else 0
+    total["地块（宗）"], total["其中标准地（宗）"] = int(total["地块（宗）"]), int(total["其中标准地（宗）"])
+    all_mu = float(parcels.loc[parcels["zone_id"].isin(zones["zone_id"]), "area_mu"].sum())
+    total["面积（亩）"], total["面积（公顷）"] = round(all_mu, 2), round(mu_to_hectare(all_mu), 4)  # not Σ of rounded
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def _summary_columns() -> list[str]:
+    base = ["开发区", "所在市", "地块（宗）", "其中标准地（宗）", "面积（亩）", "面积（公顷）"]
+    return base + [f"{label(s)}（亩）" for s in SUPPLY_STATUSES]
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Valid, unique Excel sheet names (≤ 31 characters, none of []:*?/\\)."""
+    used = {SUMMARY_SHEET}
+    out = []
+    for name in names:
+        base = _SHEET_BAD.sub("_", str(name)).strip("'") or "开发区"
+        candidate, n = base[:31], 1
+        while candidate in used:
+            n += 1
+            suffix = f"（{n}）"
+            candidate = base[: 31 - len(suffix)] + suffix
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def ledger_xlsx(parcels: pd.DataFrame, zones: pd.DataFrame) -> bytes:
+    """The 台账 workbook: 汇总 first, then one sheet per zone (in ``zones`` order) with its parcels."""
+    with_parcels = [z for z in zones.itertuples() if (parcels["zone_id"] == z.zone_id).any()]
+    names = sheet_names([z.short_name for z in with_parcels])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        _write_sheet(writer, SUMMARY_SHEET, summary_rows(parcels, zones))
+        for zone, sheet in zip(with_parcels, names, strict=True):
+            _write_sheet(writer, sheet, ledger_rows(parcels[parcels["zone_id"] == zone.zone_id]))
+    return buffer.getvalue()
+
+
+def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
+    frame.to_excel(writer, sheet_name=name, index=False)
+    ws = writer.sheets[name]
+    ws.freeze_panes = "A2"
+    for i, column in enumerate(frame.columns, start=1):
+        longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200) if v is not None])
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(40, 4 + longest * 1.6)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("'"):
+                cell.data_type = "s"  # keep as text even if it looks like a formula
+
+
+def _gis_frame(parcels: pd.DataFrame) -> gpd.GeoDataFrame:
+    columns = [*SCHEMAS["parcels"].columns, "readiness"]
+    frame = gpd.GeoDataFrame(
+        parcels[[c for c in columns if c in parcels.columns]].copy(),
+        geometry=gpd.GeoSeries(parcels.geometry.values, crs=CRS),
+        crs=CRS,
+    )
+    return frame
+
+
+def parcels_geojson(parcels: pd.DataFrame) -> bytes:
+    """RFC 7946 GeoJSON (EPSG:4490 lon/lat, 7 decimals) with the schema's columns as properties."""
+    frame = _gis_frame(parcels)
+    features = []
+    for record, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry, strict=True):
+        props = {k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()}
+        rounded = shapely.set_precision(geom, 1e-7) if geom is not None else None
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": None if rounded is None else rounded.__geo_interface__}
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, default=str).encode()
+
+
+def parcels_gpkg(parcels: pd.DataFrame) -> bytes:
+    """A GeoPackage with one layer ``parcels`` (schema columns + readiness, EPSG:4490)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parcels.gpkg"
+        pyogrio.write_dataframe(_gis_frame(parcels), path, layer="parcels", driver="GPKG", promote_to_multi=True)
+        return path.read_bytes()
+
+
+def export_filename(stem: str, ext: str, today: dt.date | None = None) -> str:
+    """``地块台账_20261122.xlsx``: the stem without characters unsafe in file names, plus the date."""
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", stem).strip("._") or "导出"
+    return f"{safe}_{(today or dt.date.today()).strftime('%Y%m%d')}.{ext}"

@@ -1,0 +1,98 @@
+"""标准地供给: parcel supply reviewed, edited and exported by the land bureau."""
+
+import streamlit as st
+
+from domain.indicators import FORMULAS
+from domain.supply import REQUIRED_ASSESSMENTS
+from geodata.query import apply_filters
+from geodata.reports import funnel, land_use_table, parcel_table, pipeline_by
+from layers.overview import build_map, record_bounds
+from layers.styles import PARCEL_STYLE_NAMES
+from ui.auth import sidebar_login
+from ui.charts import funnel_chart
+from ui.data import get_dataset, get_store
+from ui.exports import parcel_downloads
+from ui.filters import sidebar_filters
+from ui.mapview import show_map, take_click
+from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
+from ui.supply_panels import land_use_frame, pick_from_table, supply_metrics
+
+SELECTED = "supply_selected"
+MAP_KEY = "supply_map"
+
+data = get_dataset()
+store = get_store()
+editor = sidebar_login()
+filters = sidebar_filters(data, key="sup", projects=False, parcels=True)
+st.sidebar.header("地图")
+parcel_style = st.sidebar.selectbox("地块着色", list(PARCEL_STYLE_NAMES), format_func=PARCEL_STYLE_NAMES.get)
+
+st.title("标准地供给")
+st.caption(
+    "具备供地条件 = 基础设施达到三通一平（含土地平整）且 "
+    f"{len(REQUIRED_ASSESSMENTS)} 项区域评估全部完成，由各项标记自动判定，不可手工填写。边界为示意。"
+)
+if flash := st.session_state.pop("flash", None):
+    st.success(flash)
+
+view = apply_filters(data, filters)
+parcels = view.parcels
+supply_metrics(parcels)
+
+tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])
+with tab_map:
+    take_click(MAP_KEY, SELECTED)
+    table_col, map_col = st.columns([1.15, 1])
+    with table_col:
+        table = parcel_table(parcels)
+        picked = pick_from_table(table, "supply_table", SELECTED)
+        if picked:
+            st.session_state["supply_focus"] = record_bounds(data, "parcels", picked)
+        parcel_downloads(parcels, data.zones)
+    with map_col:
+        layers = {"admin": view.admin, "zones": view.zones, "parcels": parcels}
+        fmap = build_map(layers, parcel_style=parcel_style, focus_bounds=st.session_state.get("supply_focus"))
+        show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=560)
+
+    selection = st.session_state.get(SELECTED)
+    if selection and selection[0] == "parcels":
+        record, version = store.read_record("parcels", selection[1])
+        if record is None:
+            st.warning("所选地块已不在数据中。")
+        else:
+            st.subheader("地块详情")
+            st.text(f"{record['name']}（{record['parcel_id']}）· 第 {version} 版")
+            checklists(record)
+            with st.expander("修改记录", expanded=False):
+                history_panel(store, record["parcel_id"], editor)
+            if editor:
+                with st.expander("编辑地块", expanded=True):
+                    edit_form(store, record["parcel_id"], editor)
+            else:
+                st.caption("登录后可编辑供应状态、基础设施与区域评估标记、控制指标和备注。")
+    else:
+        st.caption("在表格中选择一行，或点击地图上的地块，查看详情。")
+
+with tab_flow:
+    st.subheader("供地流程：储备 → 具备供地条件 → 已挂牌 → 已出让 → 已动工 → 已投产")
+    flow = funnel(parcels)
+    st.altair_chart(funnel_chart(flow), use_container_width=True)
+    st.dataframe(flow.drop(columns="序号"), hide_index=True, use_container_width=True)
+    st.markdown("**按开发区（当前所处阶段）**")
+    st.dataframe(pipeline_by(parcels, "zone"), hide_index=True, use_container_width=True)
+    st.markdown("**按市（当前所处阶段）**")
+    st.dataframe(pipeline_by(parcels, "city"), hide_index=True, use_container_width=True)
+
+with tab_rates:
+    st.subheader("开发区土地集约利用指标（由地块计算）")
+    st.dataframe(land_use_frame(land_use_table(parcels, view.zones)), hide_index=True, use_container_width=True)
+    with st.expander("计算公式"):
+        st.markdown("\n".join(f"- {text}" for text in FORMULAS.values()))
+
+with tab_log:
+    st.subheader("全部修改记录")
+    log = store.history("parcels")
+    if log.empty:
+        st.caption("暂无修改记录。")
+    else:
+        st.dataframe(history_frame(log), hide_index=True, use_container_width=True)

@@ -1,0 +1,105 @@
+"""台账 (.xlsx), GeoPackage and GeoJSON exports of parcels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pyogrio
+import pytest
+
+from geodata.dataset import load_dataset
+from geodata.export import export_filename, ledger_xlsx, parcels_geojson, parcels_gpkg, sheet_names
+from geodata.store import create_gpkg
+from tests.factory import frames
+
+FORMULA = '=HYPERLINK("http://x","y")'
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    f = frames()
+    f["parcels"].loc[0, "name"] = FORMULA
+    f["parcels"].loc[1, "name"] = HOSTILE
+    return load_dataset(create_gpkg(tmp_path_factory.mktemp("x") / "t.gpkg", f))
+
+
+def workbook(data, parcels=None):
+    return openpyxl.load_workbook(io.BytesIO(ledger_xlsx(data.parcels if parcels is None else parcels, data.zones)))
+
+
+def rows(ws):
+    values = list(ws.iter_rows(values_only=True))
+    return [dict(zip(values[0], r, strict=True)) for r in values[1:]]
+
+
+def test_ledger_has_a_summary_and_one_sheet_per_zone(data):
+    wb = workbook(data)
+    assert wb.sheetnames == ["汇总", "甲", "乙园区", "介休"]
+    summary = rows(wb["汇总"])
+    total = summary[-1]
+    assert total["开发区"] == "合计" and total["地块（宗）"] == 4 and total["其中标准地（宗）"] == 3
+    assert total["面积（亩）"] == pytest.approx(1056.75) and total["面积（公顷）"] == pytest.approx(70.45)
+    jx = next(r for r in summary if r["开发区"] == "介休经济技术开发区")
+    assert jx["所在市"] == "晋中市" and jx["已动工（亩）"] == 870 and jx["储备（亩）"] == 36.25
+
+
+def test_zone_sheets_have_chinese_headers_units_and_labels(data):
+    ws = workbook(data)["介休"]
+    header = [c.value for c in ws[1]]
+    assert "面积（亩）" in header and "出让价款（万元）" in header and "基础设施配套" in header
+    assert header.index("基础设施配套") == header.index("供应状态") + 1
+    records = {r["地块编号"]: r for r in rows(ws)}
+    assert set(records) == {"P3", "P4"}
+    assert records["P3"]["供应状态"] == "已动工" and records["P3"]["标准地"] == "否"
+    assert records["P4"]["基础设施配套"] == "未达标" and records["P4"]["面积（亩）"] == 36.25
+    assert ws.freeze_panes == "A2"
+
+
+def test_formulas_are_stored_as_text_and_html_unchanged(data):
+    wb = workbook(data)
+    cell = next(c for row in wb["甲"].iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and cell.value == "'" + FORMULA
+    assert any(c.value == HOSTILE for row in wb["乙园区"].iter_rows() for c in row)
+
+
+def test_empty_ledger(data):
+    wb = workbook(data, data.parcels.iloc[0:0])
+    assert wb.sheetnames == ["汇总"]
+    (total,) = rows(wb["汇总"])
+    assert total["开发区"] == "合计" and total["地块（宗）"] == 0 and total["面积（亩）"] == 0
+
+
+def test_sheet_names_are_valid_and_unique():
+    names = sheet_names(["a/b:c*?[x]", "a/b:c*?[x]", "汇总", "长" * 40, "长" * 40])
+    assert names[0] == "a_b_c___x_" and names[1] == "a_b_c___x_（2）" and names[2] == "汇总（2）"
+    assert all(len(n) <= 31 for n in names) and len(set(names)) == 5
+
+
+def test_geojson_is_lon_lat_with_schema_properties(data):
+    fc = json.loads(parcels_geojson(data.parcels))
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 4
+    props = fc["features"][0]["properties"]
+    assert props["parcel_id"] == "P1" and props["area_mu"] == 100.0 and props["readiness"] == "seven_plus_one"
+    lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 110 < lon < 115 and 34 < lat < 41
+    assert json.loads(parcels_geojson(data.parcels.iloc[0:0]))["features"] == []
+
+
+def test_gpkg_reads_back(data, tmp_path):
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(parcels_gpkg(data.parcels))
+    back = pyogrio.read_dataframe(path, layer="parcels")
+    assert sorted(back["parcel_id"]) == ["P1", "P2", "P3", "P4"]
+    assert back.set_index("parcel_id").loc["P3", "area_mu"] == 870.0 and back.crs.to_epsg() == 4490
+    empty = tmp_path / "empty.gpkg"
+    empty.write_bytes(parcels_gpkg(data.parcels.iloc[0:0]))
+    assert len(pyogrio.read_dataframe(empty)) == 0
+
+
+def test_export_filename():
+    assert export_filename("地块台账", "xlsx", dt.date(2026, 11, 22)) == "地块台账_20261122.xlsx"
+    assert export_filename('a/b:"c"', "gpkg", dt.date(2026, 1, 2)) == "a_b_c_20260102.gpkg"

@@ -1,0 +1,51 @@
+"""Tables of the 标准地供给 page, checked against the tiny factory dataset by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from geodata.dataset import load_dataset
+from geodata.reports import NATIONAL_ROW, funnel, land_use_table, parcel_table, pipeline_by
+from geodata.store import create_gpkg
+from tests.factory import frames
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return load_dataset(create_gpkg(tmp_path_factory.mktemp("r") / "t.gpkg", frames()))
+
+
+def test_parcel_table_is_chinese_and_keyed_by_parcel(data):
+    t = parcel_table(data.parcels)
+    assert t.index.name == "地块编号" and list(t.index) == ["P1", "P2", "P3", "P4"]
+    assert t.loc["P2", "供地阶段"] == "已挂牌" and t.loc["P4", "基础设施配套"] == "未达标"
+    assert t.loc["P1", "区域评估"] == "7/7" and t.loc["P4", "产业链"] == "未归链"
+
+
+def test_funnel_counts(data):
+    # P1 sold, P2 listed, P3 started, P4 reserve (not ready)
+    f = funnel(data.parcels).set_index("阶段")
+    assert f["累计达到（宗）"].tolist() == [4, 3, 3, 2, 1, 0]
+    assert f.loc["已出让", "累计达到（亩）"] == pytest.approx(970.0)
+    assert f.loc["储备", "当前处于（亩）"] == pytest.approx(36.25)
+
+
+def test_pipeline_by_zone_and_city_with_totals(data):
+    z = pipeline_by(data.parcels, "zone").set_index("开发区")
+    assert z.loc["介休", "已动工（亩）"] == 870.0 and z.loc["介休", "储备（宗）"] == 1
+    assert z.loc["合计", "合计（亩）"] == pytest.approx(1056.75) and z.loc["合计", "合计（宗）"] == 4
+    c = pipeline_by(data.parcels, "city").set_index("市")
+    assert c.loc["太原市", "合计（宗）"] == 2 and c.loc["晋中市", "合计（宗）"] == 2
+    assert str(c["合计（宗）"].dtype) == "int64"
+    assert pipeline_by(data.parcels.iloc[0:0], "zone").empty
+
+
+def test_land_use_table_has_zones_and_the_benchmark(data):
+    t = land_use_table(data.parcels, data.zones).set_index("开发区")
+    jx = t.loc["介休"]
+    # 介休: P3 started 870 亩 (developed_share missing → 0 built), P4 reserve not ready 36.25
+    assert jx["地块面积（亩）"] == pytest.approx(906.25)
+    assert jx["土地开发率"] == pytest.approx(870 / 906.25)
+    assert jx["土地供应率"] == pytest.approx(1.0) and jx["土地建成率"] == pytest.approx(0.0)
+    assert jx["规划面积（亩）"] == 7500
+    assert t.loc[NATIONAL_ROW, "土地开发率"] == 0.8946

@@ -1,0 +1,140 @@
+"""标准地供给 under AppTest: read-only, sign-in, an edit with its audit, refused edits, a conflict."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geodata import accounts
+from geodata.edits import Edit
+from geodata.store import GpkgStore, create_gpkg
+from tests.factory import frames
+from tests.test_pages import APP
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    s = create_gpkg(tmp_path / "data.gpkg", frames())
+    monkeypatch.setenv("ZONEMAP_DATA", str(s.path))
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "none.toml"))
+    return s
+
+
+@pytest.fixture
+def with_account(tmp_path, monkeypatch, store):
+    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
+    path = tmp_path / "accounts.toml"
+    accounts.save_account("zhangsan", "张三（自然资源局）", PASSWORD, path)
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
+    return store
+
+
+def supply_page(selected: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/supply.py")
+    if selected:
+        at.session_state["supply_selected"] = ("parcels", selected)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at, text):
+    return next(b for b in at.button if b.label == text)
+
+
+def login(at, password=PASSWORD):
+    at.sidebar.text_input(key="login_user").input("zhangsan")
+    at.sidebar.text_input(key="login_password").input(password)
+    button(at, "登录").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    kinds = ("markdown", "caption", "text", "error", "success", "warning")
+    parts = [e.value for kind in kinds for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_read_only_page_shows_supply_figures_and_no_form(store):
+    at = supply_page("P4")
+    assert at.title[0].value == "标准地供给"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["地块（宗）"] == "4" and metrics["已供应（宗）"] == "2"  # P1 sold, P3 started
+    assert "只读" in texts(at)
+    assert "地块P4（P4）" in texts(at) and "不具备供地条件" in texts(at)
+    assert not [b for b in at.button if b.label == "保存修改"]
+
+
+def test_wrong_password_is_refused(with_account):
+    at = login(supply_page(), password="wrong-password")
+    assert "用户名或密码错误" in texts(at)
+    assert "editor" not in at.session_state
+
+
+def test_an_editor_saves_a_change_with_its_audit(with_account):
+    at = login(supply_page("P4"))
+    assert "已登录：张三（自然资源局）" in texts(at)
+    at.checkbox(key="f_road_P4_0").check()
+    at.checkbox(key="f_leveling_P4_0").check()
+    at.text_area(key="f_note_P4_0").input("已完成场地平整")
+    button(at, "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert "已保存（第 1 版）" in texts(at)
+    record, version = GpkgStore(with_account.path).read_record("parcels", "P4")
+    assert record["road"] and record["leveling"] and record["note"] == "已完成场地平整" and version == 1
+    h = GpkgStore(with_account.path).history("parcels", "P4")
+    assert set(h["field"]) == {"road", "leveling", "note"} and set(h["user"]) == {"张三（自然资源局）"}
+    # 三通一平 now and all assessments done in the factory: P4 is 具备供地条件, derived
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["具备供地条件（宗）"] == "1"
+
+
+def test_standard_land_cannot_be_listed_without_conditions(with_account):
+    at = login(supply_page("P4"))
+    at.selectbox(key="f_status_P4_0").set_value("listed")
+    at.text_input(key="f_reason_P4_0").input("领导要求")
+    button(at, "保存修改").click().run()
+    assert "不具备供地条件" in texts(at) and "标准地" in texts(at)
+    assert GpkgStore(with_account.path).read_record("parcels", "P4")[0]["supply_status"] == "reserve"
+
+
+def test_moving_back_needs_a_reason(with_account):
+    at = login(supply_page("P1"))  # sold
+    at.selectbox(key="f_status_P1_0").set_value("listed")
+    button(at, "保存修改").click().run()
+    assert "须填写原因" in texts(at)
+    assert GpkgStore(with_account.path).read_record("parcels", "P1")[0]["supply_status"] == "sold"
+    at.text_input(key="f_reason_P1_0").input("出让合同解除")
+    button(at, "保存修改").click().run()
+    assert GpkgStore(with_account.path).read_record("parcels", "P1")[0]["supply_status"] == "listed"
+
+
+def test_second_editor_sees_the_conflict_and_both_versions(with_account):
+    at = login(supply_page("P2"))  # the form opens on version 0
+    GpkgStore(with_account.path).apply_edit(Edit("parcels", "P2", {"note": "李四先保存"}, 0, "李四"))
+    at.text_area(key="f_note_P2_0").input("张三的备注")
+    button(at, "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert "已被他人修改" in texts(at)
+    table = at.table[-1].value
+    assert "李四先保存" in table.to_string() and "张三的备注" in table.to_string()
+    assert GpkgStore(with_account.path).read_record("parcels", "P2")[0]["note"] == "李四先保存"
+    button(at, "用我的修改覆盖这些字段").click().run()
+    record, version = GpkgStore(with_account.path).read_record("parcels", "P2")
+    assert record["note"] == "张三的备注" and version == 2
+
+
+def test_history_restores_an_earlier_value(with_account):
+    GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.5}, 0, "李四"))
+    at = login(supply_page("P3"))
+    change_id = int(GpkgStore(with_account.path).history("parcels", "P3")["change_id"][0])
+    at.selectbox(key="restore_pick_P3").set_value(change_id).run()
+    button(at, "恢复").click().run()
+    assert not at.exception, at.exception
+    record, version = GpkgStore(with_account.path).read_record("parcels", "P3")
+    assert record["plot_ratio"] is None and version == 2

@@ -1,0 +1,36 @@
+"""The map component shared by pages: draw a folium map, read clicks, outline the selection."""
+
+from __future__ import annotations
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geodata.dataset import Dataset
+from layers.overview import RETURNED_OBJECTS, clicked_record, highlight_group
+
+
+def take_click(map_key: str, state_key: str = "selected") -> None:
+    """Make a new map click the selection (``st.session_state[state_key]``).
+
+    A click reruns the script with the map's value already in session state, so
+    calling this before drawing lets the outline and the panels show the same
+    record in that run.
+    """
+    clicked = clicked_record(st.session_state.get(map_key))
+    seen = f"{map_key}__clicked"
+    if clicked and clicked != st.session_state.get(seen):
+        st.session_state[seen] = clicked
+        st.session_state[state_key] = clicked
+
+
+def show_map(fmap: folium.Map, data: Dataset, map_key: str, selection: tuple[str, str] | None, height: int = 640):
+    """Render ``fmap``; the selection is outlined as an added layer (no map redraw when it changes)."""
+    st_folium(
+        fmap,
+        key=map_key,
+        height=height,
+        use_container_width=True,
+        returned_objects=RETURNED_OBJECTS,
+        feature_group_to_add=highlight_group(data, selection),
+    )

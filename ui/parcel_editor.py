@@ -1,0 +1,240 @@
+"""A parcel's detail (checklists, indicators, history) and its edit form with conflict handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from domain.labels import label
+from domain.readiness import READINESS_FLAGS, readiness_label
+from domain.supply import (
+    OPTIONAL_ASSESSMENTS,
+    REQUIRED_ASSESSMENTS,
+    STATUSES,
+    check_transition,
+    is_supply_ready,
+    missing_conditions,
+    pipeline_stage,
+)
+from geodata.edits import ConflictError, Edit, EditError
+from geodata.schema import SCHEMAS, SUPPLY_STATUSES
+from geodata.store import Store
+from ui.format import display_value
+
+INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
+PROGRESS = ("developed_share", "invested_share")
+DATES = ("agreed_start_date", "actual_start_date")
+FLAGS = READINESS_FLAGS + REQUIRED_ASSESSMENTS + OPTIONAL_ASSESSMENTS
+FORM_FIELDS = ("supply_status", *FLAGS, *INDICATORS, *PROGRESS, *DATES, "note")
+
+
+def _tick(done: object) -> str:
+    return "✅" if done else "⬜"
+
+
+def checklists(record: dict) -> None:
+    """Readiness and assessment checklists, indicators and dates of one parcel."""
+    ready = is_supply_ready(record)
+    missing = "、".join(label(m) for m in missing_conditions(record))
+    st.markdown(
+        f"**供地阶段：{label(pipeline_stage(record))}** · 基础设施配套：{label(readiness_label(record))} · "
+        + ("具备供地条件" if ready else f"不具备供地条件（缺：{missing}）")
+    )
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.markdown("**基础设施（几通一平）**")
+        st.markdown("\n".join(f"- {_tick(record.get(f))} {label(f)}" for f in READINESS_FLAGS))
+    with c2:
+        st.markdown("**区域评估**")
+        lines = [f"- {_tick(record.get(f))} {label(f)}" for f in REQUIRED_ASSESSMENTS]
+        lines += [f"- {_tick(record.get(f))} {label(f)}（选做）" for f in OPTIONAL_ASSESSMENTS]
+        st.markdown("\n".join(lines))
+    with c3:
+        st.markdown("**控制指标与进度**")
+        rows = [(label(c), display_value("parcels", c, record.get(c))) for c in INDICATORS + PROGRESS + DATES]
+        st.table(pd.DataFrame(rows, columns=["指标", "值"]).set_index("指标"))
+
+
+def history_frame(h: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows as a user reads them (Chinese headers and values)."""
+    return pd.DataFrame(
+        {
+            "地块编号": h["record_id"],
+            "版本": h["version"],
+            "时间": h["at"],
+            "修改人": h["user"],
+            "操作": h["action"].map({"edit": "修改", "restore": "恢复"}).fillna(h["action"]),
+            "字段": h["field"].map(label),
+            "原值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["old"], strict=True)],
+            "新值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["new"], strict=True)],
+            "原因": h["reason"].fillna(""),
+        }
+    )
+
+
+def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
+    """The parcel's change history; editors can restore a field's earlier value."""
+    h = store.history("parcels", parcel_id)
+    if h.empty:
+        st.caption("暂无修改记录。")
+        return
+    shown = history_frame(h)
+    st.dataframe(shown.drop(columns="地块编号"), hide_index=True, use_container_width=True)
+    if not editor:
+        return
+    choices = {int(r.change_id): r for r in h.itertuples()}
+    pick = st.selectbox(
+        "恢复某次修改之前的值",
+        list(choices),
+        index=None,
+        format_func=lambda c: (
+            f"第 {choices[c].version} 版 · {label(choices[c].field)}：恢复为 "
+            f"{display_value('parcels', choices[c].field, choices[c].old)}"
+        ),
+        key=f"restore_pick_{parcel_id}",
+        placeholder="选择一条修改记录",
+    )
+    if pick is not None and st.button("恢复", key=f"restore_{parcel_id}"):
+        row = choices[pick]
+        _, version = store.read_record("parcels", parcel_id)
+        edit = Edit(
+            "parcels",
+            parcel_id,
+            {row.field: row.old},
+            version,
+            editor["name"],
+            f"恢复第 {row.version} 版修改前的值",
+            action="restore",
+        )
+        _save(store, edit, None)
+
+
+def _base_key(parcel_id: str) -> str:
+    return f"edit_base_{parcel_id}"
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
+    """The edit form, saved against the version the editor opened (optimistic versioning)."""
+    base = st.session_state.get(_base_key(parcel_id))
+    if base is None:
+        record, version = store.read_record("parcels", parcel_id)
+        if record is None:
+            st.warning("该地块已不在数据中。")
+            return
+        base = st.session_state[_base_key(parcel_id)] = {"version": version, "record": record}
+    record, version = base["record"], base["version"]
+    k = f"{parcel_id}_{version}"  # new widgets after each reload
+    with st.form(f"edit_{k}"):
+        st.caption(f"编辑基于第 {version} 版（他人同时保存时会提示冲突，不会静默覆盖）。")
+        values: dict[str, object] = {}
+        values["supply_status"] = st.selectbox(
+            label("supply_status"),
+            SUPPLY_STATUSES,
+            index=STATUSES.index(record["supply_status"]),
+            format_func=label,
+            key=f"f_status_{k}",
+        )
+        cols = st.columns(3)
+        for i, f in enumerate(FLAGS):
+            values[f] = cols[i % 3].checkbox(label(f), value=bool(record.get(f)), key=f"f_{f}_{k}")
+        cols = st.columns(3)
+        for i, f in enumerate(INDICATORS + PROGRESS):
+            field = SCHEMAS["parcels"].column(f)
+            values[f] = cols[i % 3].number_input(
+                label(f),
+                value=record.get(f),
+                min_value=float(field.minimum) if field.minimum is not None else None,
+                max_value=float(field.maximum) if field.maximum is not None else None,
+                step=0.01 if f in PROGRESS else 1.0,
+                format="%.4f" if f in PROGRESS else "%.2f",
+                placeholder="未填",
+                key=f"f_{f}_{k}",
+            )
+        cols = st.columns(2)
+        for i, f in enumerate(DATES):
+            picked = cols[i].date_input(label(f), value=_date(record.get(f)), format="YYYY-MM-DD", key=f"f_{f}_{k}")
+            values[f] = picked.isoformat() if picked else None
+        values["note"] = st.text_area(label("note"), value=record.get("note") or "", key=f"f_note_{k}") or None
+        reason = st.text_input("修改原因（退回状态或非常规供应时必填）", key=f"f_reason_{k}")
+        submitted = st.form_submit_button("保存修改", type="primary")
+    if submitted:
+        changes = {f: v for f, v in values.items() if v != record.get(f)}
+        if not changes:
+            st.info("没有修改。")
+            return
+        if not _transition_ok(record, changes, reason):
+            return
+        _save(store, Edit("parcels", parcel_id, changes, version, editor["name"], reason), changes)
+    conflict = st.session_state.get(f"conflict_{parcel_id}")
+    if conflict:
+        _conflict_panel(store, parcel_id, editor, conflict)
+
+
+def _transition_ok(before: dict, changes: dict, reason: str) -> bool:
+    """Check a status change (with the new flags applied); show why it is refused."""
+    if "supply_status" not in changes:
+        return True
+    check = check_transition(before | changes | {"supply_status": before["supply_status"]}, changes["supply_status"])
+    if check.ok(reason):
+        return True
+    for message in check.errors or check.needs_reason:
+        st.error(message)
+    return False
+
+
+def _save(store: Store, edit: Edit, mine: dict | None) -> None:
+    try:
+        new_version = store.apply_edit(edit)
+    except ConflictError as exc:
+        st.session_state[f"conflict_{edit.record_id}"] = {
+            "message": str(exc),
+            "theirs": exc.current,
+            "version": exc.version,
+            "mine": dict(mine or edit.changes),
+            "reason": edit.reason,
+        }
+        return
+    except EditError as exc:
+        st.error(str(exc))
+        return
+    st.session_state.pop(_base_key(edit.record_id), None)
+    st.session_state.pop(f"conflict_{edit.record_id}", None)
+    st.session_state["flash"] = f"已保存（第 {new_version} 版）。"
+    st.rerun()
+
+
+def _conflict_panel(store: Store, parcel_id: str, editor: dict, conflict: dict) -> None:
+    st.error(conflict["message"])
+    mine, theirs = conflict["mine"], conflict["theirs"]
+    base = st.session_state[_base_key(parcel_id)]["record"]
+    rows = [
+        (
+            label(f),
+            display_value("parcels", f, base.get(f)),
+            display_value("parcels", f, theirs.get(f)),
+            display_value("parcels", f, v),
+        )
+        for f, v in mine.items()
+    ]
+    rows += [
+        (label(f), display_value("parcels", f, base.get(f)), display_value("parcels", f, theirs.get(f)), "（未改）")
+        for f in FORM_FIELDS
+        if f not in mine and theirs.get(f) != base.get(f)
+    ]
+    st.table(pd.DataFrame(rows, columns=["字段", "您打开时", "他人保存的（现值）", "您的修改"]).set_index("字段"))
+    c1, c2 = st.columns(2)
+    if c1.button("放弃我的修改，载入最新版本", key=f"reload_{parcel_id}"):
+        st.session_state.pop(_base_key(parcel_id), None)
+        st.session_state.pop(f"conflict_{parcel_id}", None)
+        st.rerun()
+    if c2.button("用我的修改覆盖这些字段", key=f"overwrite_{parcel_id}"):
+        reason = conflict["reason"]
+        if not _transition_ok(theirs, mine, reason):
+            return
+        _save(store, Edit("parcels", parcel_id, mine, conflict["version"], editor["name"], reason), mine)
