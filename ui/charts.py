@@ -9,7 +9,7 @@ import pandas as pd
 def funnel_chart(flow: pd.DataFrame) -> alt.Chart:
     """Horizontal bars of 亩 per pipeline stage (cumulative), labelled with 宗 and 亩."""
     base = alt.Chart(flow).encode(
-        y=alt.Y("阶段:N", sort=alt.SortField("序号"), title=None),
+        y=alt.Y("阶段:N", sort=list(flow["阶段"]), title=None),  # pipeline order
         x=alt.X("累计达到（亩）:Q", title="累计达到（亩）"),
         tooltip=["阶段", "累计达到（宗）", "累计达到（亩）", "当前处于（宗）", "当前处于（亩）"],
     )

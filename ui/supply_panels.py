@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from domain.labels import label
 from domain.supply import SUPPLIED
 from ui.format import fmt_number
 
@@ -59,8 +60,11 @@ def pick_from_table(table: pd.DataFrame, key: str, state_key: str) -> str | None
 def land_use_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Rates as percentages and indicators rounded, for display."""
     out = table.copy()
+    missing = label("unknown")
     for col in ("土地开发率", "土地供应率", "土地建成率"):
-        out[col] = [None if v is None or v != v else f"{v:.2%}" for v in out[col]]
-    for col in ("平均容积率", "平均投资强度（万元/亩）", "平均亩均税收（万元/亩）"):
-        out[col] = out[col].astype(float).round(2)
+        out[col] = [missing if v is None or v != v else f"{v:.2%}" for v in out[col]]
+    for col, digits in (("地块（宗）", 0), ("地块面积（亩）", 2), ("规划面积（亩）", 0), ("平均容积率", 2)):
+        out[col] = [fmt_number(None if v is None else float(v), digits) for v in out[col]]
+    for col in ("平均投资强度（万元/亩）", "平均亩均税收（万元/亩）"):
+        out[col] = [fmt_number(None if v is None else float(v), 2) for v in out[col]]
     return out
