@@ -108,6 +108,14 @@ LABELS: dict[str, str] = {
     "started_date": "开工日期",
     "producing_date": "投产日期",
     "land_need_mu": "用地需求（亩）",
+    # 三个一批 tracking
+    "signed_not_landed": "签而未落",
+    "landed_not_started": "落而未投",
+    "started_not_producing": "投未见效",
+    "start_rate": "开工率",
+    "production_rate": "投产率",
+    "investment_completion_rate": "投资完成率",
+    "efficiency_rate": "达效率",
     # rounds
     "label": "名称",
     "kind": "类别",

@@ -104,10 +104,10 @@ def _summary_columns() -> list[str]:
 
 def sheet_names(names: list[str]) -> list[str]:
     """Valid, unique Excel sheet names (≤ 31 characters, none of []:*?/\\)."""
-    used = {SUMMARY_SHEET}
+    used: set[str] = set()
     out = []
     for name in names:
-        base = _SHEET_BAD.sub("_", str(name)).strip("'") or "开发区"
+        base = _SHEET_BAD.sub("_", str(name)).strip("'") or "表"
         candidate, n = base[:31], 1
         while candidate in used:
             n += 1
@@ -118,16 +118,21 @@ def sheet_names(names: list[str]) -> list[str]:
     return out
 
 
+def tables_xlsx(tables: list[tuple[str, pd.DataFrame]]) -> bytes:
+    """A workbook with one sheet per (name, table), in order; names made valid, text never a formula."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for sheet, (_, frame) in zip(sheet_names([n for n, _ in tables]), tables, strict=True):
+            _write_sheet(writer, sheet, frame.map(lambda v: _safe_text(v) if isinstance(v, str) else v))
+    return buffer.getvalue()
+
+
 def ledger_xlsx(parcels: pd.DataFrame, zones: pd.DataFrame) -> bytes:
     """The 台账 workbook: 汇总 first, then one sheet per zone (in ``zones`` order) with its parcels."""
     with_parcels = [z for z in zones.itertuples() if (parcels["zone_id"] == z.zone_id).any()]
-    names = sheet_names([z.short_name for z in with_parcels])
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        _write_sheet(writer, SUMMARY_SHEET, summary_rows(parcels, zones))
-        for zone, sheet in zip(with_parcels, names, strict=True):
-            _write_sheet(writer, sheet, ledger_rows(parcels[parcels["zone_id"] == zone.zone_id]))
-    return buffer.getvalue()
+    tables = [(SUMMARY_SHEET, summary_rows(parcels, zones))]
+    tables += [(z.short_name, ledger_rows(parcels[parcels["zone_id"] == z.zone_id])) for z in with_parcels]
+    return tables_xlsx(tables)
 
 
 def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:

@@ -9,7 +9,7 @@ streamlit-folium as ``last_active_drawing`` (the clicked feature), which
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 import folium
@@ -38,7 +38,7 @@ def _num(value, unit: str, digits: int = 2) -> str:
     return f"{value:,.{digits}f} {unit}"
 
 
-def _tip(title: str, *lines: str) -> str:
+def tip_html(title: str, *lines: str) -> str:
     """Tooltip HTML: every part escaped, lines joined by <br>."""
     body = "".join(f"<br>{escape(line)}" for line in lines if line)
     return f"<b>{escape(title)}</b>{body}"
@@ -46,12 +46,12 @@ def _tip(title: str, *lines: str) -> str:
 
 def _zone_tip(r: Mapping) -> str:
     sketch = "边界为示意" if r.get("outline_source") == "schematic" else ""
-    return _tip(r["name"], f"{label(r['zone_type'])} · {label(r['level'])}", sketch)
+    return tip_html(r["name"], f"{label(r['zone_type'])} · {label(r['level'])}", sketch)
 
 
 def _parcel_tip(r: Mapping) -> str:
     std = "标准地 · " if r.get("is_standard_land") else ""
-    return _tip(
+    return tip_html(
         r["name"],
         f"{std}{_num(r.get('area_mu'), '亩')}",
         f"{label(r.get('pipeline_stage') or r['supply_status'])} · {label(r.get('readiness'))}",
@@ -59,9 +59,9 @@ def _parcel_tip(r: Mapping) -> str:
     )
 
 
-def _project_tip(r: Mapping) -> str:
+def project_tip(r: Mapping) -> str:
     leader = " · 链主" if r.get("is_chain_leader") else ""
-    return _tip(
+    return tip_html(
         r["name"],
         f"{stage_label(r['stage'])}{leader} · {_num(r.get('investment_yi'), '亿元')}",
         r.get("chain") or label("unassigned_chain"),
@@ -84,7 +84,8 @@ def feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-def _geojson(fc: dict, name: str, style: Callable[[dict], dict], **kwargs) -> folium.GeoJson:
+def geojson_layer(fc: dict, name: str, style: Callable[[dict], dict], **kwargs) -> folium.GeoJson:
+    """A clickable GeoJson layer whose tooltip is each feature's pre-escaped ``tip``."""
     return folium.GeoJson(
         fc,
         name=name,
@@ -123,8 +124,8 @@ def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
     base = folium.FeatureGroup(name=label("admin"), control=True).add_to(fmap)
     counties = admin[admin["level"] == "county"]
     cities = admin[admin["level"] == "city"]
-    _geojson(
-        feature_collection(counties, "admin", lambda r: _tip(r["name"]), decimals=ADMIN_DECIMALS),
+    geojson_layer(
+        feature_collection(counties, "admin", lambda r: tip_html(r["name"]), decimals=ADMIN_DECIMALS),
         "县级行政区",
         lambda _f: styles.COUNTY_LINE,
     ).add_to(base)
@@ -148,8 +149,12 @@ def build_map(
     basemap: str = "offline",
     tianditu_token: str | None = None,
     focus_bounds: list | None = None,
+    extra: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
-    """The map of the (already filtered) ``layers``: admin, zones, parcels and, if given, projects."""
+    """The map of the (already filtered) ``layers``: admin, zones, parcels and, if given, projects.
+
+    ``extra`` overlays are added before the layer control, which must come after every layer it lists.
+    """
     fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
     fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
     for tile in tile_layers(basemap, tianditu_token):
@@ -158,14 +163,14 @@ def build_map(
         _admin_layers(fmap, layers["admin"])
 
     zones = layers["zones"]
-    _geojson(
+    geojson_layer(
         feature_collection(zones, "zones", _zone_tip, keep=("zone_type",)),
         label("zones"),
         lambda f: styles.zone_style(f["properties"]["zone_type"]),
     ).add_to(fmap)
 
     column = styles.PARCEL_STYLES[parcel_style][0]
-    _geojson(
+    geojson_layer(
         feature_collection(layers["parcels"], "parcels", _parcel_tip, keep=(column,)),
         label("parcels"),
         lambda f: styles.parcel_style(f["properties"][column], parcel_style),
@@ -173,6 +178,8 @@ def build_map(
 
     if "projects" in layers:
         _project_layer(fmap, layers["projects"])
+    for group in extra:
+        group.add_to(fmap)
 
     _Legend(styles.legend_html(parcel_style, projects="projects" in layers), styles.LEGEND_CSS).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
@@ -183,8 +190,8 @@ def build_map(
 def _project_layer(fmap: folium.Map, projects: pd.DataFrame) -> None:
     cluster = offline_cluster(name=label("projects"), options={"disableClusteringAtZoom": 12, "maxClusterRadius": 40})
     cluster.add_to(fmap)
-    _geojson(
-        feature_collection(projects, "projects", _project_tip, keep=("stage",)),
+    geojson_layer(
+        feature_collection(projects, "projects", project_tip, keep=("stage",)),
         label("projects"),
         lambda f: (
             {"radius": 7, "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95}

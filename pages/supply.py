@@ -15,7 +15,8 @@ from ui.exports import parcel_downloads
 from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
-from ui.supply_panels import land_use_frame, pick_from_table, supply_metrics
+from ui.supply_panels import land_use_frame, supply_metrics
+from ui.tables import pick_from_table
 
 SELECTED = "supply_selected"
 MAP_KEY = "supply_map"
@@ -76,16 +77,16 @@ with tab_map:
 with tab_flow:
     st.subheader("供地流程：储备 → 具备供地条件 → 已挂牌 → 已出让 → 已动工 → 已投产")
     flow = funnel(parcels)
-    st.altair_chart(funnel_chart(flow), use_container_width=True)
-    st.dataframe(flow.drop(columns="序号"), hide_index=True, use_container_width=True)
+    st.altair_chart(funnel_chart(flow), width="stretch")
+    st.dataframe(flow.drop(columns="序号"), hide_index=True, width="stretch")
     st.markdown("**按开发区（当前所处阶段）**")
-    st.dataframe(pipeline_by(parcels, "zone"), hide_index=True, use_container_width=True)
+    st.dataframe(pipeline_by(parcels, "zone"), hide_index=True, width="stretch")
     st.markdown("**按市（当前所处阶段）**")
-    st.dataframe(pipeline_by(parcels, "city"), hide_index=True, use_container_width=True)
+    st.dataframe(pipeline_by(parcels, "city"), hide_index=True, width="stretch")
 
 with tab_rates:
     st.subheader("开发区土地集约利用指标（由地块计算）")
-    st.dataframe(land_use_frame(land_use_table(parcels, view.zones)), hide_index=True, use_container_width=True)
+    st.dataframe(land_use_frame(land_use_table(parcels, view.zones)), hide_index=True, width="stretch")
     with st.expander("计算公式"):
         st.markdown("\n".join(f"- {text}" for text in FORMULAS.values()))
 
@@ -95,4 +96,4 @@ with tab_log:
     if log.empty:
         st.caption("暂无修改记录。")
     else:
-        st.dataframe(history_frame(log), hide_index=True, use_container_width=True)
+        st.dataframe(history_frame(log), hide_index=True, width="stretch")

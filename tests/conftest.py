@@ -56,6 +56,15 @@ def page(playwright_browser):
     context.close()
 
 
+@pytest.fixture
+def sample_copy(tmp_path, monkeypatch):
+    """A writable copy of the sample store, used by the app through $ZONEMAP_DATA."""
+    path = tmp_path / "data.gpkg"
+    shutil.copyfile(SAMPLE_PATH, path)
+    monkeypatch.setenv("ZONEMAP_DATA", str(path))
+    return path
+
+
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name

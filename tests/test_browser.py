@@ -13,7 +13,7 @@ from tests.conftest import artifact
 from tests.factory import frames
 
 pytestmark = pytest.mark.browser
-HOSTILE = '<img src=x onerror="window.__xss=1">恶意开发区'
+HOSTILE = '<img src=x onerror="window.__xss=1">![m](http://evil.example/x.png)恶意开发区'
 
 # JS in the map iframe: zoom to a feature and return its centre in page-independent iframe pixels.
 FOCUS_JS = """([layer, id, zoom]) => {
@@ -145,6 +145,11 @@ def test_hostile_names_are_escaped_on_the_map(tmp_path, playwright_browser):
         assert HOSTILE in tip  # shown as text
         assert frame.evaluate("() => document.querySelectorAll('.leaflet-tooltip img').length") == 0
         assert frame.evaluate("() => window.__xss === undefined")
+        page.mouse.click(x, y)  # open the record panel: the name is in its text and its table
+        page.get_by_text("恶意开发区").first.wait_for(timeout=30_000)
+        page.locator('[data-testid="stTable"]').get_by_text("恶意开发区").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert page.evaluate('() => document.querySelectorAll(\'img[src*="evil"], img[src="x"]\').length') == 0
         assert external == []
         context.close()
 
@@ -171,4 +176,16 @@ def test_supply_table_selection_is_highlighted_on_the_map(sample_server, page, s
     assert parcel.geometry.envelope.buffer(1e-6).contains(Point(lon, lat))  # the picked parcel, not another
     assert counts["layers"]["parcels"] == len(sample.parcels) and "projects" not in counts["layers"]
     page.screenshot(path=artifact("supply-selected.png"), full_page=True)
+    assert page.external == [] and page.errors == []
+
+
+def test_tracker_shows_the_official_rates_of_2021_first_three_rounds(sample_server, page):
+    page.goto(sample_server + "/tracker")
+    table = page.locator('[data-testid="stTable"]').first
+    table.wait_for(timeout=60_000)
+    row = table.locator("tr").filter(has_text="2021年前三次活动").first.inner_text()
+    for figure in ("80.2%", "57%", "98.1%", "1,059", "4,969.4", "2,973.3"):
+        assert figure in row, (figure, row)
+    harness.wait_for_map(page)  # the project map on the first tab is drawn too
+    page.screenshot(path=artifact("tracker.png"), full_page=True)
     assert page.external == [] and page.errors == []

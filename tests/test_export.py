@@ -74,9 +74,21 @@ def test_empty_ledger(data):
 
 
 def test_sheet_names_are_valid_and_unique():
-    names = sheet_names(["a/b:c*?[x]", "a/b:c*?[x]", "汇总", "长" * 40, "长" * 40])
-    assert names[0] == "a_b_c___x_" and names[1] == "a_b_c___x_（2）" and names[2] == "汇总（2）"
-    assert all(len(n) <= 31 for n in names) and len(set(names)) == 5
+    names = sheet_names(["汇总", "a/b:c*?[x]", "a/b:c*?[x]", "汇总", "长" * 40, "长" * 40])
+    assert names[:4] == ["汇总", "a_b_c___x_", "a_b_c___x_（2）", "汇总（2）"]
+    assert all(len(n) <= 31 for n in names) and len(set(names)) == 6
+
+
+def test_any_table_exports_without_formulas():
+    import pandas as pd
+
+    from geodata.export import tables_xlsx
+
+    wb = openpyxl.load_workbook(
+        io.BytesIO(tables_xlsx([("图表", pd.DataFrame({"名称": ["@SUM(A1)", "正常"], "值": [-1.5, 2]}))]))
+    )
+    ws = wb["图表"]
+    assert ws["A2"].value == "'@SUM(A1)" and ws["A2"].data_type == "s" and ws["B2"].value == -1.5
 
 
 def test_geojson_is_lon_lat_with_schema_properties(data):

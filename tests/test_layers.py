@@ -108,3 +108,11 @@ def test_tianditu_only_with_a_token():
     vec = tile_layers("tianditu_vec", "abc")
     assert len(vec) == 2 and "tk=abc" in vec[0].tiles and "cva_w" in vec[1].tiles
     assert tile_layers("offline") == []
+
+
+def test_extra_overlays_are_declared_before_the_layer_control(layers):
+    import folium
+
+    group = folium.FeatureGroup(name="三未项目")
+    html = render(build_map(layers, extra=[group]))
+    assert html.index(f"var {group.get_name()} =") < html.index("L.control.layers(")

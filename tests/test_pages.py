@@ -1,34 +1,14 @@
 """Pages run under Streamlit's AppTest (no browser)."""
 
-import shutil
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters, search, summarize
-from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
+from geodata.store import GpkgStore, create_gpkg
+from tests.apptest import APP, open_page
 from tests.factory import frames
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
 HOSTILE = "<img src=x onerror=alert(1)>开发区"
-
-
-@pytest.fixture
-def sample_copy(tmp_path, monkeypatch):
-    path = tmp_path / "data.gpkg"
-    shutil.copyfile(SAMPLE_PATH, path)
-    monkeypatch.setenv("ZONEMAP_DATA", str(path))
-    return path
-
-
-def run_app(path=APP):
-    at = AppTest.from_file(path, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metric(at, title):
@@ -36,7 +16,7 @@ def metric(at, title):
 
 
 def test_overview_runs_on_the_sample(sample_copy):
-    at = run_app()
+    at = open_page()
     assert at.title[0].value == "总览地图"
     expected = summarize(apply_filters(load_dataset(GpkgStore(sample_copy)), Filters()))
     assert metric(at, "开发区（个）").value == str(expected["zones"])
@@ -46,7 +26,7 @@ def test_overview_runs_on_the_sample(sample_copy):
 
 
 def test_chain_filter_changes_the_summary(sample_copy):
-    at = run_app()
+    at = open_page()
     before = metric(at, "三个一批项目（个）").value
     at.sidebar.multiselect(key="flt_chain").select("光伏").run()
     assert not at.exception
@@ -57,7 +37,7 @@ def test_chain_filter_changes_the_summary(sample_copy):
 
 
 def test_search_opens_the_detail_panel(sample_copy):
-    at = run_app()
+    at = open_page()
     at.sidebar.text_input[0].input("晶科").run()
     results = [s for s in at.sidebar.selectbox if s.label == "搜索结果"]
     assert results, "no search results select box"
@@ -74,7 +54,7 @@ def test_hostile_names_are_text_not_markup(tmp_path, monkeypatch):
     path = tmp_path / "hostile.gpkg"
     create_gpkg(path, f)
     monkeypatch.setenv("ZONEMAP_DATA", str(path))
-    at = run_app()
+    at = open_page()
     at.sidebar.text_input[0].input("onerror").run()
     [results] = [s for s in at.sidebar.selectbox if s.label == "搜索结果"]
     results.select("zones:Z2").run()

@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 from geodata import accounts
 from geodata.edits import Edit
 from geodata.store import GpkgStore, create_gpkg
+from tests.apptest import open_page
 from tests.factory import frames
-from tests.test_pages import APP
 
 PASSWORD = "correct-horse-battery"
 
@@ -32,14 +32,9 @@ def with_account(tmp_path, monkeypatch, store):
 
 
 def supply_page(selected: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/supply.py")
     if selected:
-        at.session_state["supply_selected"] = ("parcels", selected)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+        return open_page("pages/supply.py", supply_selected=("parcels", selected))
+    return open_page("pages/supply.py")
 
 
 def button(at, text):

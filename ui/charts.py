@@ -5,6 +5,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from domain.labels import stage_label
+from layers.styles import STAGE_COLORS
+
+# 签约 / 开工 / 投产 in the map's colours
+STAGE_SCALE = alt.Scale(domain=[stage_label(s) for s in STAGE_COLORS], range=list(STAGE_COLORS.values()))
+
 
 def funnel_chart(flow: pd.DataFrame) -> alt.Chart:
     """Horizontal bars of 亩 per pipeline stage (cumulative), labelled with 宗 and 亩."""
@@ -22,3 +28,53 @@ def funnel_chart(flow: pd.DataFrame) -> alt.Chart:
         )
     )
     return (bars + text).properties(height=240)
+
+
+def rounds_chart(table: pd.DataFrame) -> alt.Chart:
+    """Signed / started / producing project counts per round or period (grouped bars)."""
+    counts = ["签约（个）", "开工（个）", "投产（个）"]
+    long = table.melt(id_vars=["活动"], value_vars=counts, var_name="环节", value_name="项目（个）").dropna()
+    long["环节"] = long["环节"].str.removesuffix("（个）")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("活动:N", sort=list(table["活动"]), title=None),
+            yOffset="环节:N",
+            x=alt.X("项目（个）:Q"),
+            color=alt.Color("环节:N", scale=STAGE_SCALE, legend=alt.Legend(orient="top")),
+            tooltip=["活动", "环节", "项目（个）"],
+        )
+        .properties(height=60 * max(1, len(table)))
+    )
+
+
+def stage_chart(table: pd.DataFrame) -> alt.Chart:
+    """Projects and 亿元 per stage."""
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X("阶段:N", sort=list(table["阶段"]), title=None),
+            y=alt.Y("总投资（亿元）:Q"),
+            color=alt.Color("阶段:N", scale=STAGE_SCALE, legend=None),
+            tooltip=list(table.columns),
+        )
+        .properties(height=240)
+    )
+
+
+def chain_chart(table: pd.DataFrame) -> alt.Chart:
+    """亿元 per chain, stacked by stage."""
+    order = table.groupby("产业链")["总投资（亿元）"].sum().sort_values(ascending=False).index.tolist()
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            y=alt.Y("产业链:N", sort=order, title=None),
+            x=alt.X("总投资（亿元）:Q", stack=True),
+            color=alt.Color("阶段:N", scale=STAGE_SCALE, legend=alt.Legend(orient="top")),
+            tooltip=list(table.columns),
+        )
+        .properties(height=22 * max(4, len(order)))
+    )

@@ -8,6 +8,7 @@ import streamlit as st
 
 from geodata.dataset import Dataset, load_dataset
 from geodata.store import Store, StoreError, data_location, open_store
+from ui.format import md
 
 
 @st.cache_resource(show_spinner="正在读取数据…", max_entries=2)
@@ -33,7 +34,7 @@ def get_dataset() -> Dataset:
 
 
 def _stop(exc: Exception):
-    st.error(f"无法读取数据：{exc}")
+    st.error(f"无法读取数据：{md(exc)}")
     st.info("请检查环境变量 ZONEMAP_DATA 指向的 GeoPackage 文件，或删除 var/ 目录以恢复示例数据。")
     st.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -13,12 +14,40 @@ from geodata.schema import SCHEMAS, split_list
 _ENUM_DTYPES = ("str",)
 
 
+# Streamlit renders Markdown (images, links, :emoji:, $math$) in st.markdown, st.caption,
+# alerts, st.metric and st.table cells; HTML is escaped but Markdown is not. An image
+# in a name would make the browser fetch an outside URL. Data goes through md().
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&])")
+
+
+def md(text: object) -> str:
+    """``text`` with every Markdown-active character backslash-escaped (shown literally)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def text_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for st.table: index, headers and text cells escaped with :func:`md`."""
+    out = frame.copy()
+    out.columns = [md(c) for c in out.columns]
+    out.index = [md(i) for i in out.index]
+    out.index.name = None if frame.index.name is None else md(frame.index.name)
+    return out.map(lambda v: md(v) if isinstance(v, str) else v)
+
+
 def fmt_number(value: float | None, digits: int = 2, unit: str = "") -> str:
     """1234.5 → '1,234.50 亩'; missing → '—'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return label("unknown")
     text = f"{value:,.{digits}f}"
     return f"{text} {unit}".strip()
+
+
+def fmt_reported(value: float | None) -> str:
+    """A published figure as printed: 4969.4 → '4,969.4', 5805.0 → '5,805'; missing → '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return label("unknown")
+    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    return text
 
 
 def display_value(layer: str, column: str, value: object) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from domain.labels import label
 from geodata.dataset import Dataset
 from geodata.schema import SAMPLE_SOURCE, SCHEMAS
-from ui.format import fmt_number, record_rows
+from ui.format import fmt_number, record_rows, text_table
 
 
 def summary_strip(summary: dict) -> None:
@@ -71,4 +71,4 @@ def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
         }
     elif layer in ("parcels", "projects"):
         extra = {"所属开发区": record.get("zone_name") or label("unknown")}
-    st.table(record_rows(layer, record, extra).set_index("字段"))
+    st.table(text_table(record_rows(layer, record, extra).set_index("字段")))

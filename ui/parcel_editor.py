@@ -21,7 +21,7 @@ from domain.supply import (
 from geodata.edits import ConflictError, Edit, EditError
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.store import Store
-from ui.format import display_value
+from ui.format import display_value, md, text_table
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
 PROGRESS = ("developed_share", "invested_share")
@@ -54,7 +54,7 @@ def checklists(record: dict) -> None:
     with c3:
         st.markdown("**控制指标与进度**")
         rows = [(label(c), display_value("parcels", c, record.get(c))) for c in INDICATORS + PROGRESS + DATES]
-        st.table(pd.DataFrame(rows, columns=["指标", "值"]).set_index("指标"))
+        st.table(text_table(pd.DataFrame(rows, columns=["指标", "值"]).set_index("指标")))
 
 
 def history_frame(h: pd.DataFrame) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
         st.caption("暂无修改记录。")
         return
     shown = history_frame(h)
-    st.dataframe(shown.drop(columns="地块编号"), hide_index=True, use_container_width=True)
+    st.dataframe(shown.drop(columns="地块编号"), hide_index=True, width="stretch")
     if not editor:
         return
     choices = {int(r.change_id): r for r in h.itertuples()}
@@ -184,7 +184,7 @@ def _transition_ok(before: dict, changes: dict, reason: str) -> bool:
     if check.ok(reason):
         return True
     for message in check.errors or check.needs_reason:
-        st.error(message)
+        st.error(md(message))
     return False
 
 
@@ -201,7 +201,7 @@ def _save(store: Store, edit: Edit, mine: dict | None) -> None:
         }
         return
     except EditError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.session_state.pop(_base_key(edit.record_id), None)
     st.session_state.pop(f"conflict_{edit.record_id}", None)
@@ -227,7 +227,8 @@ def _conflict_panel(store: Store, parcel_id: str, editor: dict, conflict: dict) 
         for f in FORM_FIELDS
         if f not in mine and theirs.get(f) != base.get(f)
     ]
-    st.table(pd.DataFrame(rows, columns=["字段", "您打开时", "他人保存的（现值）", "您的修改"]).set_index("字段"))
+    table = pd.DataFrame(rows, columns=["字段", "您打开时", "他人保存的（现值）", "您的修改"]).set_index("字段")
+    st.table(text_table(table))
     c1, c2 = st.columns(2)
     if c1.button("放弃我的修改，载入最新版本", key=f"reload_{parcel_id}"):
         st.session_state.pop(_base_key(parcel_id), None)

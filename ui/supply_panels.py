@@ -9,8 +9,6 @@ from domain.labels import label
 from domain.supply import SUPPLIED
 from ui.format import fmt_number
 
-SELECTED_ROW_STYLE = "background-color: #d9f6fb; font-weight: 600"
-
 
 def supply_metrics(parcels: pd.DataFrame) -> None:
     """宗 and 亩 of the filtered parcels: all, 具备供地条件 now, listed, supplied."""
@@ -30,31 +28,6 @@ def supply_metrics(parcels: pd.DataFrame) -> None:
             delta_color="off",
             delta_arrow="off",
         )
-
-
-def pick_from_table(table: pd.DataFrame, key: str, state_key: str) -> str | None:
-    """Show ``table`` with single-row selection; a new pick becomes the selection.
-
-    Returns the picked id when the user picked a row in this run. The row of the
-    current selection (also when chosen on the map) is highlighted.
-    """
-    current = st.session_state.get(state_key)
-    selected_id = current[1] if current and current[0] == "parcels" else None
-    styled = table.style.apply(
-        lambda row: [SELECTED_ROW_STYLE if row.name == selected_id else ""] * len(row), axis=1
-    ).format({"面积（亩）": "{:,.2f}"})
-    event = st.dataframe(
-        styled, key=key, on_select="rerun", selection_mode="single-row", height=430, use_container_width=True
-    )
-    rows = list(event.selection.rows)
-    seen = f"{key}__rows"
-    if rows != st.session_state.get(seen):
-        st.session_state[seen] = rows
-        if rows and rows[0] < len(table):
-            picked = str(table.index[rows[0]])
-            st.session_state[state_key] = ("parcels", picked)
-            return picked
-    return None
 
 
 def land_use_frame(table: pd.DataFrame) -> pd.DataFrame:

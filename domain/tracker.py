@@ -1,0 +1,150 @@
+"""三个一批: round rates, project timelines and the "三未" follow-up flags.
+
+Round rates, from the official aggregates of a round or period (rounds layer):
+
+- 开工率 = signed projects since started ÷ signed projects (e.g. 849 / 1059 = 80.2%)
+- 投产率 = started projects since in production ÷ started projects (549 / 964 = 57%)
+- 投资完成率 = completed investment of started projects ÷ their total (475.4 / 2973.3 亿元)
+- 达效率 (达产率): as reported (average, %), not derivable from counts
+
+A rate is None when its inputs are not published.
+
+"三未" for a project record, as of ``today`` with thresholds in days (settings):
+
+- 签而未落 (``signed_not_landed``): signed, no parcel assigned, not started,
+  signed more than ``signed_days`` ago;
+- 落而未投 (``landed_not_started``): signed, a parcel assigned, not started,
+  signed more than ``landed_days`` ago;
+- 投未见效 (``started_not_producing``): started, not in production, started more
+  than ``started_days`` ago.
+
+A record whose reference date is missing cannot be judged (``unknown`` with the
+reason); a date after ``today`` or a start before signing is a data problem and
+is reported, never flagged. A project that skips a stage (in production with no
+start date) is simply not flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+SANWEI = ("signed_not_landed", "landed_not_started", "started_not_producing")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Days after which a project counts as stuck (settings; defaults are this app's choice)."""
+
+    signed_days: int = 180
+    landed_days: int = 180
+    started_days: int = 730
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The 三未 verdict for one project: a flag key or None, and why."""
+
+    flag: str | None
+    days: int | None
+    reason: str
+    problem: str | None = None  # data problem (future date, start before signing, missing date)
+
+
+def ratio(num: float | None, den: float | None) -> float | None:
+    """num / den, or None when either is missing or den is 0."""
+    if num is None or den is None or den != den or num != num or den == 0:
+        return None
+    return num / den
+
+
+def round_rates(r: Mapping[str, object]) -> dict[str, float | None]:
+    """开工率, 投产率, 投资完成率 (fractions) and 达效率 (fraction, as reported) of one round record."""
+    eff = r.get("efficiency_pct")
+    return {
+        "start_rate": ratio(_num(r.get("signed_then_started_count")), _num(r.get("signed_count"))),
+        "production_rate": ratio(_num(r.get("started_then_producing_count")), _num(r.get("started_count"))),
+        "investment_completion_rate": ratio(
+            _num(r.get("started_completed_invest_yi")), _num(r.get("started_invest_yi"))
+        ),
+        "efficiency_rate": None if _num(eff) is None else float(eff) / 100,
+    }
+
+
+def format_rate(value: float | None) -> str:
+    """0.8017 → '80.2%', 0.5695 → '57%' (one decimal, trailing .0 dropped, as the reports print them)."""
+    if value is None:
+        return "—"
+    text = f"{value * 100:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+def _num(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or value != value:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def days_between(start: object, end: object) -> int | None:
+    """Whole days from ``start`` to ``end`` (ISO dates), None if either is missing."""
+    a, b = _date(start), _date(end)
+    return None if a is None or b is None else (b - a).days
+
+
+def signed_to_started_days(p: Mapping[str, object]) -> int | None:
+    """签约到开工 days, None when a date is missing or the start precedes signing."""
+    days = days_between(p.get("signed_date"), p.get("started_date"))
+    return days if days is not None and days >= 0 else None
+
+
+def judge(p: Mapping[str, object], today: dt.date, t: Thresholds = Thresholds()) -> Judgement:
+    """The 三未 verdict of project ``p`` on ``today`` (see module doc)."""
+    signed, started, producing = (_date(p.get(k)) for k in ("signed_date", "started_date", "producing_date"))
+    for name, d in (("签约", signed), ("开工", started), ("投产", producing)):
+        if d is not None and d > today:
+            return Judgement(None, None, "", f"{name}日期 {d.isoformat()} 晚于今天")
+    if signed and started and started < signed:
+        return Judgement(None, None, "", "开工日期早于签约日期")
+    stage = p.get("stage")
+    if stage == "producing" or producing is not None:
+        return Judgement(None, None, "已投产")
+    if stage == "started" or started is not None:
+        if started is None:
+            return Judgement(None, None, "", "阶段为开工但缺少开工日期，无法判断")
+        days = (today - started).days
+        if days > t.started_days:
+            return Judgement("started_not_producing", days, f"开工已 {days} 天未投产（阈值 {t.started_days} 天）")
+        return Judgement(None, days, f"开工 {days} 天")
+    if signed is None:
+        return Judgement(None, None, "", "缺少签约日期，无法判断")
+    days = (today - signed).days
+    has_parcel = bool(p.get("parcel_id"))
+    limit = t.landed_days if has_parcel else t.signed_days
+    if days > limit:
+        flag = "landed_not_started" if has_parcel else "signed_not_landed"
+        where = "已落地块" if has_parcel else "未落地块"
+        return Judgement(flag, days, f"签约已 {days} 天、{where}、未开工（阈值 {limit} 天）")
+    return Judgement(None, days, f"签约 {days} 天")
+
+
+def median_days(projects: Iterable[Mapping[str, object]]) -> float | None:
+    """Median 签约到开工 days over projects that have both dates (None if none)."""
+    values = [d for p in projects if (d := signed_to_started_days(p)) is not None]
+    return statistics.median(values) if values else None

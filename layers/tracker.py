@@ -1,0 +1,34 @@
+"""Map layer of the 三个一批 page: projects flagged 三未 ringed in red, clickable like any project."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+
+from domain.labels import label
+from layers.overview import feature_collection, geojson_layer, tip_html
+
+SANWEI_COLOR = "#e53935"
+
+
+def _flag_tip(r) -> str:
+    return tip_html(r["name"], f"{label(r['sanwei'])}：{r['reason']}")
+
+
+def sanwei_layer(judged: pd.DataFrame) -> list[folium.FeatureGroup]:
+    """Red rings around projects with a 三未 flag (``judged`` from geodata.tracker_reports.judge_projects).
+
+    Returned as a list of overlays for ``build_map(extra=...)`` (empty when nothing is flagged).
+    """
+    flagged = judged[judged["sanwei"].notna()]
+    if flagged.empty:
+        return []
+    group = folium.FeatureGroup(name=f"三未项目（{len(flagged)}）")
+    geojson_layer(
+        feature_collection(flagged, "projects", _flag_tip),
+        "三未项目",
+        lambda _f: {"radius": 12, "color": SANWEI_COLOR, "weight": 3, "fill": False},
+        marker=folium.CircleMarker(radius=12, fill=False),
+        control=False,
+    ).add_to(group)
+    return [group]

@@ -1,0 +1,115 @@
+"""三个一批: rounds and their rates, project timelines, 三未 follow-up, and the industrial-chain view."""
+
+import datetime as dt
+
+import streamlit as st
+
+from domain.labels import label
+from domain.tracker import SANWEI, Thresholds
+from geodata.query import apply_filters
+from geodata.tracker_reports import (
+    chain_leaders,
+    investment_by_chain,
+    investment_by_stage,
+    judge_projects,
+    leading_zones,
+    project_table,
+    rounds_table,
+    timeline,
+    zone_follow_up,
+)
+from layers.overview import build_map
+from layers.tracker import sanwei_layer
+from ui.charts import chain_chart, rounds_chart, stage_chart
+from ui.data import get_dataset
+from ui.filters import sidebar_filters
+from ui.format import fmt_reported, md, text_table
+from ui.mapview import show_map, take_click
+from ui.tables import chart_with_data, pick_from_table
+
+SELECTED = "trk_selected"
+
+
+def fmt_reported_cell(value):
+    return value if isinstance(value, str) else fmt_reported(value)
+
+
+MAP_KEY = "tracker_map"
+
+data = get_dataset()
+filters = sidebar_filters(data, key="trk", projects=True)
+with st.sidebar.expander("“三未”判定阈值", expanded=False):
+    today = st.date_input("判定日期", value=dt.date.today(), format="YYYY-MM-DD", key="trk_today")
+    thresholds = Thresholds(
+        signed_days=st.number_input("签而未落：签约后未落地块超过（天）", 1, 3650, Thresholds.signed_days),
+        landed_days=st.number_input("落而未投：已落地块未开工超过（天）", 1, 3650, Thresholds.landed_days),
+        started_days=st.number_input("投未见效：开工后未投产超过（天）", 1, 3650, Thresholds.started_days),
+    )
+
+st.title("三个一批")
+st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为种子报道中的项目及标注“示例”的演示记录。")
+
+view = apply_filters(data, filters)
+judged = judge_projects(view.projects, today, thresholds)
+
+tab_rounds, tab_projects, tab_sanwei, tab_chain = st.tabs(["活动与三率", "项目", "三未", "产业链"])
+
+with tab_rounds:
+    rounds = rounds_table(data.rounds)
+    st.subheader("历次活动与阶段汇总（官方数字）")
+    st.table(text_table(rounds.drop(columns="round_id").set_index("活动").map(fmt_reported_cell)))
+    st.caption(
+        "开工率 = 签约项目中已开工数 ÷ 签约项目数；投产率 = 开工项目中已投产数 ÷ 开工项目数；"
+        "投资完成率 = 开工项目已完成投资 ÷ 开工项目总投资；达效率为官方公布的平均值。未公布的分子或分母记为“—”。"
+    )
+    chart_with_data(rounds_chart(rounds), rounds.drop(columns="round_id"), "三个一批活动", "dl_rounds")
+
+with tab_projects:
+    take_click(MAP_KEY, SELECTED)
+    st.subheader(f"项目（{len(judged)} 个）")
+    table_col, map_col = st.columns([1.2, 1])
+    with table_col:
+        table = project_table(judged, data.rounds)
+        pick_from_table(table, "trk_table", SELECTED, layer="projects")
+    with map_col:
+        fmap = build_map(view.layers(), extra=sanwei_layer(judged))
+        show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
+    selection = st.session_state.get(SELECTED)
+    if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
+        record = judged.set_index("project_id").loc[selection[1]].to_dict()
+        st.markdown("**项目进度**")
+        st.text(f"{record['name']}（{selection[1]}）")
+        st.table(text_table(timeline(record).set_index("环节")))
+        if record.get("sanwei"):
+            st.warning(md(f"{label(record['sanwei'])}：{record['reason']}"))
+    stages = investment_by_stage(view.projects)
+    chart_with_data(stage_chart(stages), stages, "项目阶段", "dl_stages")
+
+with tab_sanwei:
+    st.subheader("“三未”项目跟踪（按开发区）")
+    counts = {flag: int((judged["sanwei"] == flag).sum()) for flag in SANWEI}
+    for col, flag in zip(st.columns(len(SANWEI) + 1), SANWEI, strict=False):
+        col.metric(f"{label(flag)}（个）", counts[flag])
+    st.columns(len(SANWEI) + 1)[-1].metric("日期缺失或有误（个）", int(judged["problem"].notna().sum()))
+    follow = zone_follow_up(judged)
+    chart_with_data(None, follow, "三未按开发区", "dl_follow")
+    st.dataframe(follow, hide_index=True, width="stretch")
+    st.caption("山西综改示范区报道：签约到开工平均用时由 238 天压缩至 58 天（上表为本数据中项目的中位数）。")
+    flagged = project_table(judged[judged["sanwei"].notna() | judged["problem"].notna()], data.rounds)
+    st.markdown("**需跟进的项目**（地图上以红圈标出）")
+    st.dataframe(flagged[["项目", "开发区", "阶段", "签约日期", "开工日期", "三未", "说明"]], width="stretch")
+
+with tab_chain:
+    st.subheader("产业链视图")
+    chains = [c for c in filters.chains] or sorted(set(view.projects["chain"].dropna()))
+    leader = st.selectbox("或选择链主企业", chain_leaders(data.projects), index=None, placeholder="（不选）")
+    if leader:
+        chains = sorted(set(data.projects.loc[data.projects["enterprise"] == leader, "chain"].dropna()))
+        st.caption(md(f"链主企业“{leader}”所在产业链：{'、'.join(chains) or '—'}"))
+    if not filters.chains and not leader:
+        st.info("在侧栏“产业链”中选择一条或多条产业链，地图与下表只显示该链的项目、地块和开发区。")
+    by_chain = investment_by_chain(view.projects)
+    chart_with_data(chain_chart(by_chain), by_chain, "产业链投资", "dl_chains")
+    for chain in chains if (filters.chains or leader) else []:
+        st.markdown(f"**{md(chain)}：领跑开发区**")
+        st.dataframe(leading_zones(view.zones, view.projects, view.parcels, chain), hide_index=True)

@@ -1,0 +1,85 @@
+"""三个一批 page under AppTest, and its tables on the sample data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.tracker import Thresholds
+from geodata.dataset import load_dataset
+from geodata.query import Filters, apply_filters
+from geodata.store import SAMPLE_PATH, GpkgStore
+from geodata.tracker_reports import (
+    investment_by_stage,
+    judge_projects,
+    leading_zones,
+    project_table,
+    rounds_table,
+    zone_follow_up,
+)
+from tests.apptest import open_page
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+def test_rounds_table_reproduces_the_official_figures(sample):
+    t = rounds_table(sample.rounds).set_index("round_id")
+    q13 = t.loc["P2021-Q1-3"]
+    assert (q13["开工率"], q13["投产率"], q13["达效率"]) == ("80.2%", "57%", "98.1%")
+    year = t.loc["P2021"]
+    assert (year["签约（个）"], year["签约投资（亿元）"]) == (1427, 5805.0)
+    assert (year["开工（个）"], year["开工投资（亿元）"]) == (1607, 5029.8)
+    assert (year["投产（个）"], year["投产投资（亿元）"]) == (1345, 2133.4)
+    assert t.loc["P2023-2024Q1", "战略性新兴产业占比"] == "97.19%"
+    assert t.loc["R2021-01", "开工率"] == "—"  # not published for that round
+
+
+def test_judged_projects_and_follow_up(sample):
+    judged = judge_projects(sample.projects, dt.date(2026, 11, 22), Thresholds())
+    jk = judged.set_index("project_id")
+    seeded = jk[jk["name"].str.contains("晶科")].iloc[0]
+    assert seeded["stage"] == "started" and seeded["s2s_days"] is not None
+    follow = zone_follow_up(judged)
+    flags = follow[["签而未落（个）", "落而未投（个）", "投未见效（个）"]].to_numpy().sum()
+    assert flags == judged["sanwei"].notna().sum() > 0
+    table = project_table(judged, sample.rounds)
+    assert len(table) == len(judged) and table.index.name == "项目编号"
+
+
+def test_chain_view_tables(sample):
+    view = apply_filters(sample, Filters(chains=("光伏",)))
+    stages = investment_by_stage(view.projects)
+    assert stages["项目（个）"].sum() == len(view.projects)
+    zones = leading_zones(view.zones, view.projects, view.parcels, "光伏")
+    assert zones["项目（个）"].sum() == len(view.projects)
+    assert zones.iloc[0]["项目总投资（亿元）"] >= zones.iloc[-1]["项目总投资（亿元）"]
+
+
+def run_tracker():
+    return open_page("pages/tracker.py")
+
+
+def test_tracker_page_with_a_chain_selected(sample_copy, sample):
+    at = run_tracker()
+    assert at.title[0].value == "三个一批"
+    rounds = at.table[0].value
+    assert r"80\.2%" in rounds.to_string()  # escaped for Markdown, shown as 80.2%
+    at.sidebar.multiselect(key="trk_chain").select("光伏").run()
+    assert not at.exception, at.exception
+    view = apply_filters(sample, Filters(chains=("光伏",)))
+    judged = judge_projects(view.projects, dt.date.today(), Thresholds())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["签而未落（个）"] == str(int((judged["sanwei"] == "signed_not_landed").sum()))
+    assert any("光伏" in m.value and "领跑开发区" in m.value for m in at.markdown)
+
+
+def test_thresholds_change_the_flags(sample_copy):
+    at = run_tracker()
+    before = {m.label: m.value for m in at.metric}["投未见效（个）"]
+    at.sidebar.number_input[2].set_value(3650).run()
+    after = {m.label: m.value for m in at.metric}["投未见效（个）"]
+    assert int(after) < int(before)
