@@ -165,6 +165,11 @@ def chain_leaders(projects: pd.DataFrame) -> list[str]:
     return sorted(set(leaders))
 
 
+def leader_chains(projects: pd.DataFrame, enterprise: str) -> tuple[str, ...]:
+    """The chains of the projects of one 链主 enterprise, sorted."""
+    return tuple(sorted(set(projects.loc[projects["enterprise"] == enterprise, "chain"].dropna())))
+
+
 def leading_zones(zones: pd.DataFrame, projects: pd.DataFrame, parcels: pd.DataFrame, chain: str) -> pd.DataFrame:
     """Zones active in ``chain``: leading chain declared, its projects (个, 亿元) and parcels (亩)."""
     rows = []

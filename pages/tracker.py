@@ -1,5 +1,6 @@
 """三个一批: rounds and their rates, project timelines, 三未 follow-up, and the industrial-chain view."""
 
+import dataclasses
 import datetime as dt
 
 import streamlit as st
@@ -12,6 +13,7 @@ from geodata.tracker_reports import (
     investment_by_chain,
     investment_by_stage,
     judge_projects,
+    leader_chains,
     leading_zones,
     project_table,
     rounds_table,
@@ -38,6 +40,12 @@ MAP_KEY = "tracker_map"
 
 data = get_dataset()
 filters = sidebar_filters(data, key="trk", projects=True)
+leader = st.sidebar.selectbox(
+    "链主企业", chain_leaders(data.projects), index=None, placeholder="（不选）", key="trk_leader"
+)
+if leader:  # the leader's chains drive every layer, like the chain filter
+    leader_chains = tuple(sorted(set(data.projects.loc[data.projects["enterprise"] == leader, "chain"].dropna())))
+    filters = dataclasses.replace(filters, chains=leader_chains)
 with st.sidebar.expander("“三未”判定阈值", expanded=False):
     today = st.date_input("判定日期", value=dt.date.today(), format="YYYY-MM-DD", key="trk_today")
     thresholds = Thresholds(
@@ -101,15 +109,12 @@ with tab_sanwei:
 
 with tab_chain:
     st.subheader("产业链视图")
-    chains = [c for c in filters.chains] or sorted(set(view.projects["chain"].dropna()))
-    leader = st.selectbox("或选择链主企业", chain_leaders(data.projects), index=None, placeholder="（不选）")
     if leader:
-        chains = sorted(set(data.projects.loc[data.projects["enterprise"] == leader, "chain"].dropna()))
-        st.caption(md(f"链主企业“{leader}”所在产业链：{'、'.join(chains) or '—'}"))
-    if not filters.chains and not leader:
-        st.info("在侧栏“产业链”中选择一条或多条产业链，地图与下表只显示该链的项目、地块和开发区。")
+        st.caption(md(f"链主企业“{leader}”所在产业链：{'、'.join(filters.chains) or '—'}"))
+    elif not filters.chains:
+        st.info("在侧栏选择产业链或链主企业：地图、表格和图表只显示该链的项目、地块和开发区。")
     by_chain = investment_by_chain(view.projects)
     chart_with_data(chain_chart(by_chain), by_chain, "产业链投资", "dl_chains")
-    for chain in chains if (filters.chains or leader) else []:
+    for chain in filters.chains:
         st.markdown(f"**{md(chain)}：领跑开发区**")
         st.dataframe(leading_zones(view.zones, view.projects, view.parcels, chain), hide_index=True)

@@ -83,3 +83,15 @@ def test_thresholds_change_the_flags(sample_copy):
     at.sidebar.number_input[2].set_value(3650).run()
     after = {m.label: m.value for m in at.metric}["投未见效（个）"]
     assert int(after) < int(before)
+
+
+def test_a_chain_leader_selects_its_chains(sample_copy, sample):
+    from geodata.tracker_reports import chain_leaders, leader_chains
+
+    leader = chain_leaders(sample.projects)[0]
+    chains = leader_chains(sample.projects, leader)
+    assert chains
+    at = run_tracker()
+    at.sidebar.selectbox(key="trk_leader").set_value(leader).run()
+    assert not at.exception, at.exception
+    assert any(c in m.value for m in at.markdown for c in chains if "领跑开发区" in m.value)
