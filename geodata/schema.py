@@ -93,6 +93,7 @@ ZONE_TYPES = ("industrial", "agriculture", "eco_tourism")
 LAND_USES = ("industrial_land", "logistics_land", "commercial_land", "mixed_land")
 SUPPLY_STATUSES = STATUSES
 STAGES = ("signed", "started", "producing")
+DELAY_CAUSES = ("government", "holder")
 ROUND_KINDS = ("round", "period")
 CHAIN_KINDS = ("key_chain", "strategic_emerging")
 ADMIN_LEVELS = ("province", "city", "county")
@@ -167,6 +168,13 @@ PARCELS = LayerSchema(
         Field("land_price", "float", unit="万元", minimum=0, maximum=10000000),
         Field("agreed_start_date", "date"),
         Field("actual_start_date", "date"),
+        Field("work_stopped_date", "date", doc="停工日期：已动工地块停止建设之日（判定闲置用）"),
+        Field(
+            "delay_cause",
+            "str",
+            allowed=DELAY_CAUSES,
+            doc="未按期动工的原因：government 政府或政府部门行为（协议处置、不收闲置费），holder 受让人原因",
+        ),
         Field("developed_share", "float", minimum=0, maximum=1),
         Field("invested_share", "float", minimum=0, maximum=1),
         Field("chain", "str", references="chains.name"),

@@ -256,8 +256,11 @@ def _sample_parcel(rng: random.Random, zone: dict, n: int, chains: list[str]) ->
             "tax_per_mu": round(rng.uniform(15, 50), 1),
             "energy_intensity": round(rng.uniform(0.2, 1.5), 2),
         }
-    if status in ("sold", "started", "producing"):
+    if status == "sold":  # sold recently, start not yet due: idle land is the exception, not the rule
+        sold = _date(rng, dt.date(2025, 9, 1), dt.date(2026, 9, 30))
+    else:
         sold = _date(rng, dt.date(2020, 3, 1), dt.date(2025, 6, 30))
+    if status in ("sold", "started", "producing"):
         agreed = sold + dt.timedelta(days=rng.choice([90, 180, 180, 365]))
         rec |= {"land_price": round(area * rng.uniform(8, 25), 1), "agreed_start_date": agreed.isoformat()}
         rec["land_holder"] = "示例企业"
@@ -271,11 +274,18 @@ def _sample_parcel(rng: random.Random, zone: dict, n: int, chains: list[str]) ->
 
 
 # Supplied parcels with no start long after the agreed date (for the idle-land calculator).
-IDLE_CASES = [
-    ("idle_1y", "2025-06-30", None, 0.0, "示例：约定2025-06-30动工，至今未动工（闲置满一年）"),
-    ("idle_2y", "2023-09-30", None, 0.0, "示例：约定2023-09-30动工，至今未动工（闲置满两年）"),
-    ("stalled", "2022-05-01", "2022-06-15", 0.2, "示例：2022年动工后已开发约20%即停工"),
-]
+# (kind, agreed start, actual start, developed share, stopped on, delay cause, note)
+IDLE_CASES = {
+    "XZJK": ("idle_1y", "2025-06-30", None, 0.0, None, "holder", "示例：约定2025-06-30动工，至今未动工（闲置满一年）"),
+    "GPJK": ("idle_2y", "2023-09-30", None, 0.0, None, "holder", "示例：约定2023-09-30动工，至今未动工（闲置满两年）"),
+    "XRJK": ("idle_2y", "2024-04-30", None, 0.0, None, "holder", "示例：约定2024-04-30动工，至今未动工（闲置满两年）"),
+    "SZJK": ("stalled", "2022-05-01", "2022-06-15", 0.2, "2025-08-01", "holder",
+             "示例：2022年动工，已开发约20%，2025-08-01起停工"),
+    "WXJK": ("government", "2024-03-01", None, 0.0, None, "government",
+             "示例：因规划调整未按期交地，至今未动工（政府原因）"),
+    "QSJK": ("stalled_recent", "2023-04-01", "2023-05-10", 0.25, "2026-06-01", "holder",
+             "示例：已开发约25%，2026-06-01起停工，停工未满一年"),
+}  # fmt: skip
 
 
 def parcels_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -283,7 +293,6 @@ def parcels_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     seeds_by_zone: dict[str, list] = {}
     for row in facts.SEED_PARCELS:
         seeds_by_zone.setdefault(row[1], []).append(row)
-    idle_zones = {"XZJK": IDLE_CASES[0], "GPJK": IDLE_CASES[1], "SZJK": IDLE_CASES[2], "XRJK": IDLE_CASES[1]}
     for zone in zones.to_dict("records"):
         if zone["zone_id"] in set(zones["parent_id"].dropna()):
             continue  # parent zones: parcels belong to the parks
@@ -299,8 +308,8 @@ def parcels_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         count = 3 if zone["zone_type"] == "agriculture" else rng.randint(5, 9)
         for n in range(1, count + 1):
             rec, area = _sample_parcel(rng, zone, n, chains)
-            if n == 1 and zone["zone_id"] in idle_zones:
-                rec = _idle(rec, idle_zones[zone["zone_id"]])
+            if n == 1 and zone["zone_id"] in IDLE_CASES:
+                rec = _idle(rec, IDLE_CASES[zone["zone_id"]])
             geom = packer.place(mu_to_m2(area), rng.uniform(1.0, 2.2))
             if geom is None:
                 break
@@ -313,8 +322,10 @@ def parcels_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _idle(rec: dict, case: tuple) -> dict:
-    _kind, agreed, started, share, note = case
+    _kind, agreed, started, share, stopped, cause, note = case
     return rec | {
+        "work_stopped_date": stopped,
+        "delay_cause": cause,
         "supply_status": "started" if started else "sold",
         "is_standard_land": True,
         "agreed_start_date": agreed,
