@@ -26,6 +26,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.values import as_date, as_number
+
 NOT_SUPPLIED = "not_supplied"
 NOT_IDLE = "not_idle"
 IDLE = "idle"
@@ -68,40 +70,19 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _date(value: object) -> dt.date | None:
-    if value is None or value != value:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def _share(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number
-
-
 def classify(parcel: Mapping[str, object], today: dt.date, rules: IdleRules = IdleRules()) -> IdleVerdict:
     """The idle-land class of ``parcel`` on ``today`` (see module doc)."""
     if parcel.get("supply_status") not in SUPPLIED_STATUSES:
         return IdleVerdict(NOT_SUPPLIED, "未供应（储备或挂牌中），不适用闲置认定")
     if parcel.get("supply_status") == "producing":
         return IdleVerdict(NOT_IDLE, "已投产")
-    agreed = _date(parcel.get("agreed_start_date"))
-    started = _date(parcel.get("actual_start_date"))
+    agreed = as_date(parcel.get("agreed_start_date"))
+    started = as_date(parcel.get("actual_start_date"))
     if started is None:
         if agreed is None:
             return IdleVerdict(UNKNOWN, "缺少约定动工日期，无法判定")
         return _judge(parcel, today, rules, "no_start", agreed, f"约定动工日期 {agreed.isoformat()}，至今未动工")
-    developed, invested = _share(parcel.get("developed_share")), _share(parcel.get("invested_share"))
+    developed, invested = as_number(parcel.get("developed_share")), as_number(parcel.get("invested_share"))
     short = [
         text
         for value, limit, text in (
@@ -110,7 +91,7 @@ def classify(parcel: Mapping[str, object], today: dt.date, rules: IdleRules = Id
         )
         if value is not None and value < limit
     ]
-    stopped = _date(parcel.get("work_stopped_date"))
+    stopped = as_date(parcel.get("work_stopped_date"))
     if not short:
         if developed is None and invested is None:
             return IdleVerdict(UNKNOWN, f"{started.isoformat()} 已动工，缺少开发和投资进度，无法判定")
@@ -145,7 +126,7 @@ def idle_fee(parcel: Mapping[str, object], verdict: IdleVerdict, rules: IdleRule
     """土地闲置费 in 万元: fee_rate × land price for 闲置满一年; 0 otherwise (or when no price)."""
     if verdict.status != IDLE:
         return 0.0
-    price = _share(parcel.get("land_price"))
+    price = as_number(parcel.get("land_price"))
     return 0.0 if price is None else round(price * rules.fee_rate, 2)
 
 

@@ -31,6 +31,8 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from domain.values import as_date, as_number
+
 SANWEI = ("signed_not_landed", "landed_not_started", "started_not_producing")
 
 
@@ -64,12 +66,12 @@ def round_rates(r: Mapping[str, object]) -> dict[str, float | None]:
     """开工率, 投产率, 投资完成率 (fractions) and 达效率 (fraction, as reported) of one round record."""
     eff = r.get("efficiency_pct")
     return {
-        "start_rate": ratio(_num(r.get("signed_then_started_count")), _num(r.get("signed_count"))),
-        "production_rate": ratio(_num(r.get("started_then_producing_count")), _num(r.get("started_count"))),
+        "start_rate": ratio(as_number(r.get("signed_then_started_count")), as_number(r.get("signed_count"))),
+        "production_rate": ratio(as_number(r.get("started_then_producing_count")), as_number(r.get("started_count"))),
         "investment_completion_rate": ratio(
-            _num(r.get("started_completed_invest_yi")), _num(r.get("started_invest_yi"))
+            as_number(r.get("started_completed_invest_yi")), as_number(r.get("started_invest_yi"))
         ),
-        "efficiency_rate": None if _num(eff) is None else float(eff) / 100,
+        "efficiency_rate": None if as_number(eff) is None else float(eff) / 100,
     }
 
 
@@ -81,30 +83,9 @@ def format_rate(value: float | None) -> str:
     return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
-def _num(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number
-
-
-def _date(value: object) -> dt.date | None:
-    if value is None or value != value:
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def days_between(start: object, end: object) -> int | None:
     """Whole days from ``start`` to ``end`` (ISO dates), None if either is missing."""
-    a, b = _date(start), _date(end)
+    a, b = as_date(start), as_date(end)
     return None if a is None or b is None else (b - a).days
 
 
@@ -116,7 +97,7 @@ def signed_to_started_days(p: Mapping[str, object]) -> int | None:
 
 def judge(p: Mapping[str, object], today: dt.date, t: Thresholds = Thresholds()) -> Judgement:
     """The 三未 verdict of project ``p`` on ``today`` (see module doc)."""
-    signed, started, producing = (_date(p.get(k)) for k in ("signed_date", "started_date", "producing_date"))
+    signed, started, producing = (as_date(p.get(k)) for k in ("signed_date", "started_date", "producing_date"))
     for name, d in (("签约", signed), ("开工", started), ("投产", producing)):
         if d is not None and d > today:
             return Judgement(None, None, "", f"{name}日期 {d.isoformat()} 晚于今天")
