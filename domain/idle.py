@@ -49,6 +49,9 @@ class IdleRules:
     fee_rate: float = 0.20  # 土地闲置费 = 出让或划拨价款的 20%
 
 
+DEFAULT_RULES = IdleRules()
+
+
 @dataclass(frozen=True)
 class IdleVerdict:
     """The class of one parcel, why, and the dates it was computed from."""
@@ -70,7 +73,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def classify(parcel: Mapping[str, object], today: dt.date, rules: IdleRules = IdleRules()) -> IdleVerdict:
+def classify(parcel: Mapping[str, object], today: dt.date, rules: IdleRules = DEFAULT_RULES) -> IdleVerdict:
     """The idle-land class of ``parcel`` on ``today`` (see module doc)."""
     if parcel.get("supply_status") not in SUPPLIED_STATUSES:
         return IdleVerdict(NOT_SUPPLIED, "未供应（储备或挂牌中），不适用闲置认定")
@@ -122,7 +125,7 @@ def _judge(
     return IdleVerdict(IDLE, f"{fact}，已满{rules.idle_years}年（{since.isoformat()}）", basis, ref, since, due, days)
 
 
-def idle_fee(parcel: Mapping[str, object], verdict: IdleVerdict, rules: IdleRules = IdleRules()) -> float:
+def idle_fee(parcel: Mapping[str, object], verdict: IdleVerdict, rules: IdleRules = DEFAULT_RULES) -> float:
     """土地闲置费 in 万元: fee_rate × land price for 闲置满一年; 0 otherwise (or when no price)."""
     if verdict.status != IDLE:
         return 0.0
