@@ -12,5 +12,6 @@ pages = [
     st.Page("pages/overview.py", title="总览地图", default=True),
     st.Page("pages/supply.py", title="标准地供给", url_path="supply"),
     st.Page("pages/tracker.py", title="三个一批", url_path="tracker"),
+    st.Page("pages/idle.py", title="闲置土地盘活", url_path="idle"),
 ]
 st.navigation(pages).run()

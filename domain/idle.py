@@ -33,7 +33,7 @@ NOT_IDLE = "not_idle"
 IDLE = "idle"
 IDLE_TWO_YEARS = "idle_two_years"
 GOVERNMENT = "government_delay"
-UNKNOWN = "unknown"
+UNKNOWN = "undetermined"
 IDLE_CLASSES = (NOT_IDLE, IDLE, IDLE_TWO_YEARS, GOVERNMENT, UNKNOWN, NOT_SUPPLIED)
 SUPPLIED_STATUSES = ("sold", "started", "producing")
 

@@ -112,6 +112,14 @@ LABELS: dict[str, str] = {
     "started_date": "开工日期",
     "producing_date": "投产日期",
     "land_need_mu": "用地需求（亩）",
+    # idle land classes (domain.idle)
+    "not_idle": "未闲置",
+    "idle": "闲置满一年",
+    "idle_two_years": "闲置满两年",
+    "government_delay": "政府原因（协议处置）",
+    "undetermined": "无法判定",
+    "not_supplied": "未供应",
+    "idle_class": "闲置认定",
     # 三个一批 tracking
     "signed_not_landed": "签而未落",
     "landed_not_started": "落而未投",

@@ -8,7 +8,7 @@ Score = area fit (40) + location (25) + readiness (20) + chain (15):
 
 - area fit: within ``tolerance`` of the need → 40; beyond it the points fall
   linearly to 0 at twice the tolerance further; no stated need → 20 (neutral).
-  Two adjacent candidates in one zone (sharing an edge) may together fit.
+  Two adjacent candidates in one zone may together fit.
 - location: same zone (or one of its parks) → 25; same city → 15; otherwise
   25 × (1 − distance / 150 km), at least 0.
 - readiness: the candidate's 几通一平 at least what the project needs

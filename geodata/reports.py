@@ -57,13 +57,16 @@ def funnel(parcels: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def group_keys(frame: pd.DataFrame, by: str) -> tuple[pd.Series, dict, str]:
+    """(keys to group on, key → display name, column header) for grouping by ``"zone"`` or ``"city"``."""
+    if by == "zone":
+        return frame["zone_id"], dict(zip(frame["zone_id"], frame["zone_name"], strict=False)), "开发区"
+    return frame["city_adcode"], SHANXI_CITIES, "市"
+
+
 def pipeline_by(parcels: pd.DataFrame, by: str) -> pd.DataFrame:
     """Parcels currently at each stage, in 宗 and 亩, per zone (``by="zone"``) or city (``by="city"``)."""
-    if by == "zone":
-        keys, names = parcels["zone_id"], dict(zip(parcels["zone_id"], parcels["zone_name"], strict=False))
-        head = "开发区"
-    else:
-        keys, names, head = parcels["city_adcode"], SHANXI_CITIES, "市"
+    keys, names, head = group_keys(parcels, by)
     rows = []
     for key, group in parcels.groupby(keys, sort=False):
         counts = stage_counts(_records(group))

@@ -42,16 +42,27 @@ STAGE_COLORS: dict[str, str] = {
     "started": "#fb8c00",
     "producing": "#d81b60",
 }
+IDLE_COLORS: dict[str, str] = {
+    "not_idle": "#8bc34a",
+    "idle": "#ff9800",
+    "idle_two_years": "#d32f2f",
+    "government_delay": "#7e57c2",
+    "undetermined": "#bdbdbd",
+    "not_supplied": "#e0e0e0",
+}
 PARCEL_STYLES: dict[str, tuple[str, dict[str, str]]] = {
     "supply_status": ("supply_status", SUPPLY_STATUS_COLORS),
     "readiness": ("readiness", READINESS_COLORS),
     "pipeline_stage": ("pipeline_stage", PIPELINE_COLORS),
+    "idle_class": ("idle_class", IDLE_COLORS),  # needs geodata.idle_reports.classify_parcels
 }
 PARCEL_STYLE_NAMES: dict[str, str] = {
     "pipeline_stage": "供地阶段",
     "supply_status": "供应状态",
     "readiness": "基础设施配套",
+    "idle_class": "闲置认定",
 }
+SUPPLY_STYLES: tuple[str, ...] = ("pipeline_stage", "supply_status", "readiness")  # columns every dataset has
 MISSING = "#bdbdbd"
 
 CITY_LINE = {"color": "#5d5d5d", "weight": 2, "fill": False, "opacity": 0.9}

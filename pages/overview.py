@@ -6,7 +6,7 @@ from domain.labels import label
 from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
-from layers.styles import PARCEL_STYLE_NAMES
+from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
@@ -15,7 +15,7 @@ from ui.panels import detail_panel, summary_strip
 data = get_dataset()
 filters = sidebar_filters(data)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox("地块着色", list(PARCEL_STYLE_NAMES), format_func=PARCEL_STYLE_NAMES.get)
+parcel_style = st.sidebar.selectbox("地块着色", SUPPLY_STYLES, format_func=PARCEL_STYLE_NAMES.get)
 token = tianditu_token()
 options = basemap_options(token)
 basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get)

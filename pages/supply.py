@@ -7,7 +7,7 @@ from domain.supply import REQUIRED_ASSESSMENTS
 from geodata.query import apply_filters
 from geodata.reports import funnel, land_use_table, parcel_table, pipeline_by
 from layers.overview import build_map, record_bounds
-from layers.styles import PARCEL_STYLE_NAMES
+from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.auth import sidebar_login
 from ui.charts import funnel_chart
 from ui.data import get_dataset, get_store
@@ -26,7 +26,7 @@ store = get_store()
 editor = sidebar_login()
 filters = sidebar_filters(data, key="sup", projects=False, parcels=True)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox("地块着色", list(PARCEL_STYLE_NAMES), format_func=PARCEL_STYLE_NAMES.get)
+parcel_style = st.sidebar.selectbox("地块着色", SUPPLY_STYLES, format_func=PARCEL_STYLE_NAMES.get)
 
 st.title("标准地供给")
 st.caption(

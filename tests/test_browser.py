@@ -189,3 +189,27 @@ def test_tracker_shows_the_official_rates_of_2021_first_three_rounds(sample_serv
     harness.wait_for_map(page)  # the project map on the first tab is drawn too
     page.screenshot(path=artifact("tracker.png"), full_page=True)
     assert page.external == [] and page.errors == []
+
+
+def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, page, sample):
+    import datetime as dt
+
+    from domain.idle import IdleRules
+    from geodata.idle_reports import classify_parcels
+
+    classified = classify_parcels(sample.parcels, dt.date.today(), IdleRules())
+    target = classified[classified["idle_class"] == "idle_two_years"].iloc[0]
+    page.goto(sample_server + "/idle")
+    harness.wait_for_map(page)
+    page.evaluate(FOCUS_JS, ["parcels", target["parcel_id"], 15])
+    page.wait_for_timeout(800)
+    x, y = page.evaluate(POINT_JS, ["parcels", target["parcel_id"]])
+    page.mouse.click(x, y)
+    page.get_by_text(f"{target['name']}（{target['parcel_id']}）：闲置满两年").wait_for(timeout=30_000)
+    page.get_by_role("button", name="加入盘活测算").click()
+    page.get_by_role("tab", name="盘活测算").click()
+    calc = page.locator('[data-testid="stMultiSelect"]').filter(has_text="参与盘活的地块")
+    calc.get_by_text(target["name"]).wait_for(timeout=30_000)
+    page.get_by_text("盘活面积（亩）").wait_for(timeout=30_000)
+    page.screenshot(path=artifact("idle-calculator.png"), full_page=True)
+    assert page.external == [] and page.errors == []

@@ -116,3 +116,15 @@ def test_extra_overlays_are_declared_before_the_layer_control(layers):
     group = folium.FeatureGroup(name="三未项目")
     html = render(build_map(layers, extra=[group]))
     assert html.index(f"var {group.get_name()} =") < html.index("L.control.layers(")
+
+
+def test_svg_map_fits_any_extent_and_escapes(layers):
+    from layers.styles import IDLE_COLORS
+    from layers.svgmap import svg_map
+
+    parcels = layers["parcels"].assign(idle_class="idle")
+    parcels.loc[parcels.index[0], "name"] = "<b>&地块"
+    svg = svg_map(layers["zones"], parcels, IDLE_COLORS, "idle_class")
+    assert svg.startswith("<svg") and "&lt;b&gt;&amp;地块" in svg and IDLE_COLORS["idle"] in svg
+    assert "公里" in svg or "米" in svg
+    assert svg_map(layers["zones"].iloc[0:0], parcels.iloc[0:0], IDLE_COLORS, "idle_class").startswith("<svg")

@@ -1,0 +1,274 @@
+"""Tables and inputs of the 闲置土地盘活 page (pure: no Streamlit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import shapely
+
+from domain.idle import (
+    GOVERNMENT,
+    IDLE,
+    IDLE_TWO_YEARS,
+    IdleRules,
+    approved_not_supplied,
+    classify,
+    idle_fee,
+    is_idle,
+)
+from domain.labels import label
+from domain.matching import Candidate, Match, Need, combine
+from domain.revitalize import OPTIONS, ChainIndicators, Item, Result, evaluate, totals
+from geodata.query import zone_family
+from geodata.reports import group_keys
+from geodata.schema import split_list
+
+
+def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) -> pd.DataFrame:
+    """``parcels`` plus idle_class, idle_reason, idle_basis, idle_reference, idle_since, idle_due, idle_fee."""
+    out = parcels.copy()
+    records = out.drop(columns="geometry", errors="ignore").to_dict("records")
+    verdicts = [classify(r, today, rules) for r in records]
+    out["idle_class"] = [v.status for v in verdicts]
+    out["idle_reason"] = [v.reason for v in verdicts]
+    out["idle_basis"] = [v.basis for v in verdicts]
+    out["idle_reference"] = [_iso(v.reference_date) for v in verdicts]
+    out["idle_since"] = [_iso(v.idle_since) for v in verdicts]
+    out["idle_due"] = [_iso(v.years_due) for v in verdicts]
+    out["idle_fee"] = [idle_fee(r, v, rules) for r, v in zip(records, verdicts, strict=True)]
+    out["is_idle"] = [is_idle(v) for v in verdicts]
+    return out
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def idle_table(classified: pd.DataFrame) -> pd.DataFrame:
+    """Supplied parcels with their class, the dates it was computed from and the fee; keyed by parcel_id."""
+    rows = classified[classified["idle_class"] != "not_supplied"]
+    return pd.DataFrame(
+        {
+            "名称": rows["name"],
+            "开发区": rows["zone_name"],
+            "面积（亩）": rows["area_mu"].round(2),
+            "闲置认定": rows["idle_class"].map(label),
+            "认定依据": rows["idle_reason"],
+            "约定动工日期": rows["agreed_start_date"].fillna("—"),
+            "实际动工日期": rows["actual_start_date"].fillna("—"),
+            "停工日期": rows["work_stopped_date"].fillna("—"),
+            "满一年日期": rows["idle_since"].fillna("—"),
+            "满两年日期": rows["idle_due"].fillna("—"),
+            "出让价款（万元）": rows["land_price"],
+            "土地闲置费（万元）": rows["idle_fee"],
+        }
+    ).set_index(rows["parcel_id"].rename("地块编号"))
+
+
+def idle_totals(classified: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per zone (``by="zone"``) or city: idle parcels and 亩 per class, fees, 无偿收回 candidates; 合计 row."""
+    supplied = classified[classified["idle_class"] != "not_supplied"]
+    keys, names, head = group_keys(supplied, by)
+    rows = []
+    for key, group in supplied.groupby(keys, sort=False):
+        row = {head: names.get(key, key), "已供应地块（宗）": len(group)}
+        for cls in (IDLE, IDLE_TWO_YEARS, GOVERNMENT):
+            part = group[group["idle_class"] == cls]
+            row[f"{label(cls)}（宗）"] = len(part)
+            row[f"{label(cls)}（亩）"] = round(float(part["area_mu"].sum()), 2)
+        row["可征闲置费（万元）"] = round(float(group["idle_fee"].sum()), 2)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    idle_mu = frame[[c for c in frame.columns if c.endswith("（亩）")]].sum(axis=1)
+    frame = frame[idle_mu > 0].reset_index(drop=True) if (idle_mu > 0).any() else frame.iloc[0:0]
+    total = {head: "合计", **frame.drop(columns=head).sum(numeric_only=True).round(2).to_dict()}
+    out = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    counts = [c for c in out.columns if c.endswith("（宗）")]
+    out[counts] = out[counts].astype(int)
+    return out
+
+
+def approved_not_supplied_table(parcels: pd.DataFrame) -> pd.DataFrame:
+    """批而未供 stock (reserve or listed) per zone: parcels and 亩, with how much is 具备供地条件."""
+    stock = parcels[[approved_not_supplied(r) for r in parcels[["supply_status"]].to_dict("records")]]
+    rows = []
+    for _, group in stock.groupby("zone_id", sort=False):
+        ready = group[group["supply_ready"]]
+        rows.append(
+            {
+                "开发区": group["zone_name"].iloc[0],
+                "批而未供（宗）": len(group),
+                "批而未供（亩）": round(float(group["area_mu"].sum()), 2),
+                "其中具备供地条件（亩）": round(float(ready["area_mu"].sum()), 2),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- matching inputs --------------------------------------------------------------------
+
+
+ADJACENT_DEG = 0.0003  # ≈ 30 m: parcels across one estate road count as adjacent
+
+
+def candidates(classified: pd.DataFrame, zones: pd.DataFrame, pairs: bool = True) -> list[Candidate]:
+    """Idle, ready standard and 批而未供 parcels as candidates, plus adjacent pairs within a zone.
+
+    Adjacent: in the same zone and no more than ``ADJACENT_DEG`` (≈ 30 m, one estate road) apart.
+    """
+    zone_rows = zones.set_index("zone_id")
+    kinds = []
+    for r in classified.to_dict("records"):
+        if r["is_idle"]:
+            kinds.append("idle")
+        elif r["is_standard_land"] and r["supply_ready"]:
+            kinds.append("ready_standard")
+        elif approved_not_supplied(r):
+            kinds.append("approved_not_supplied")
+        else:
+            kinds.append(None)
+    pool = classified.assign(_kind=kinds)
+    pool = pool[pool["_kind"].notna()]
+    singles: list[tuple[Candidate, object]] = []
+    for r in pool.to_dict("records"):
+        zone = zone_rows.loc[r["zone_id"]]
+        family = zone_family(zones, (r["zone_id"],)) | ({zone["parent_id"]} if zone["parent_id"] else set())
+        point = r["geometry"].representative_point()
+        singles.append(
+            (
+                Candidate(
+                    parcel_ids=(r["parcel_id"],),
+                    kind=r["_kind"],
+                    zone_id=r["zone_id"],
+                    zone_family=frozenset(family),
+                    city_adcode=r["city_adcode"],
+                    area_mu=float(r["area_mu"]),
+                    readiness=r["readiness"],
+                    zone_chains=frozenset(split_list(zone["leading_chains"])),
+                    parcel_chains=frozenset([r["chain"]] if r["chain"] else []),
+                    lon=point.x,
+                    lat=point.y,
+                ),
+                r["geometry"],
+            )
+        )
+    out = [c for c, _ in singles]
+    if pairs:
+        for i, (a, ga) in enumerate(singles):
+            for b, gb in singles[i + 1 :]:
+                if a.zone_id == b.zone_id and shapely.dwithin(ga, gb, ADJACENT_DEG):
+                    out.append(combine(a, b))
+    return out
+
+
+def needs(projects: pd.DataFrame, min_readiness: str = "three_plus_one") -> list[Need]:
+    """Projects that need land: signed with no parcel (签而未落), or a stated need with no parcel."""
+    rows = projects[projects["parcel_id"].isna() & ((projects["stage"] == "signed") | projects["land_need_mu"].notna())]
+    return [
+        Need(
+            project_id=r["project_id"],
+            zone_id=r["zone_id"],
+            city_adcode=r["city_adcode"],
+            land_need_mu=None if pd.isna(r["land_need_mu"]) else float(r["land_need_mu"]),
+            chain=r["chain"],
+            lon=r["geometry"].x,
+            lat=r["geometry"].y,
+            min_readiness=min_readiness,
+        )
+        for r in rows.to_dict("records")
+    ]
+
+
+KIND_LABELS = {
+    "idle": "闲置土地",
+    "ready_standard": "具备供地条件的标准地",
+    "approved_not_supplied": "批而未供",
+    "mixed": "组合",
+}
+PART_LABELS = {"area": "面积", "location": "区位", "readiness": "配套", "chain": "产业链"}
+
+
+def match_table(matches: Sequence[Match], names: Mapping[str, str]) -> pd.DataFrame:
+    """Ranked candidates with the score, its parts and the reason for each part."""
+    rows = []
+    for i, m in enumerate(matches, start=1):
+        c = m.candidate
+        row = {
+            "排名": i,
+            "候选地块": " + ".join(names.get(p, p) for p in c.parcel_ids),
+            "类型": KIND_LABELS.get(c.kind, c.kind),
+            "面积（亩）": round(c.area_mu, 2),
+            "得分": m.score,
+        }
+        for key, text in PART_LABELS.items():
+            row[f"{text}（分）"] = m.parts[key]
+            row[f"{text}说明"] = m.reasons[key]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def evaluate_plan(
+    choices: Sequence[tuple[str, str, str | None]],
+    classified: pd.DataFrame,
+    today: dt.date,
+    rules: IdleRules,
+    indicators: Mapping[str, ChainIndicators],
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Evaluate (parcel_id, option, chain) choices: the results table with formulas, and the totals."""
+    records = classified.set_index("parcel_id")
+    results, meta = [], []
+    for parcel_id, option, chain in choices:
+        parcel = records.loc[parcel_id].to_dict() | {"parcel_id": parcel_id}
+        item = Item(parcel, classify(parcel, today, rules), option, chain)
+        results.append(evaluate(item, today, indicators, rules))
+        meta.append({"name": parcel["name"], "option": option, "chain": chain})
+    return results_table(results, meta), totals(results)
+
+
+def results_table(results: Sequence[Result], items_meta: Sequence[Mapping[str, str]]) -> pd.DataFrame:
+    """One row per parcel of a scenario: option, chain, gains and the formula of each figure."""
+    rows = []
+    for r, meta in zip(results, items_meta, strict=True):
+        rows.append(
+            {
+                "地块": meta["name"],
+                "处置方式": OPTIONS[meta["option"]].label,
+                "目标产业链": meta.get("chain") or "默认",
+                "面积（亩）": round(r.area_mu, 2),
+                "固定资产投资（万元）": round(r.investment, 2),
+                "年产值（万元）": round(r.output, 2),
+                "年税收（万元）": round(r.tax, 2),
+                "就业（人）": round(r.jobs, 1),
+                "可收闲置费（万元）": round(r.fee, 2),
+                "预计可用日期": r.in_use.isoformat(),
+                "投资算式": r.formulas["investment"],
+                "产值算式": r.formulas["output"],
+                "税收算式": r.formulas["tax"],
+                "就业算式": r.formulas["jobs"],
+                "闲置费算式": r.formulas["fee"],
+                "可用日期算式": r.formulas["in_use"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def compare_table(scenarios: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Scenario totals side by side: one column per scenario."""
+    names = {
+        "area_mu": "盘活面积（亩）",
+        "investment": "固定资产投资（万元）",
+        "output": "年产值（万元）",
+        "tax": "年税收（万元）",
+        "jobs": "就业（人）",
+        "fee": "可收闲置费（万元）",
+    }
+    return pd.DataFrame(
+        {name: {names[k]: round(v, 2) for k, v in t.items()} for name, t in scenarios.items()}
+    ).rename_axis("指标")

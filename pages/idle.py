@@ -1,0 +1,186 @@
+"""闲置土地盘活: identify idle land under the regulation, size the gain of revitalizing it, match waiting projects."""
+
+import folium
+import streamlit as st
+
+from domain.idle import GOVERNMENT, IDLE, IDLE_TWO_YEARS
+from domain.labels import label
+from domain.matching import rank
+from geodata.export import export_filename
+from geodata.idle_reports import (
+    approved_not_supplied_table,
+    candidates,
+    classify_parcels,
+    evaluate_plan,
+    idle_table,
+    idle_totals,
+    match_table,
+    needs,
+)
+from geodata.query import apply_filters
+from layers.overview import build_map, feature_collection, geojson_layer, tip_html
+from layers.styles import HIGHLIGHT
+from reports.idle_report import report_html, report_xlsx
+from ui.data import get_dataset
+from ui.exports import XLSX
+from ui.filters import chain_options, sidebar_filters
+from ui.format import fmt_number, md
+from ui.idle_panels import (
+    PICK,
+    add_to_pick,
+    compare_panel,
+    indicator_editor,
+    plan_choices,
+    plan_editor,
+    rules_sidebar,
+    save_scenario,
+    saved_scenarios,
+)
+from ui.mapview import show_map, take_click
+from ui.tables import chart_with_data, pick_from_table
+
+SELECTED = "idl_selected"
+MAP_KEY = "idle_map"
+
+data = get_dataset()
+filters = sidebar_filters(data, key="idl", projects=False)
+today, rules = rules_sidebar()
+view = apply_filters(data, filters)
+classified = classify_parcels(view.parcels, today, rules)
+
+st.title("闲置土地盘活")
+st.caption(
+    "依据《闲置土地处置办法》（国土资源部令第53号）认定：超过约定动工日期满一年未动工，或已动工但开发面积不足三分之一、"
+    "投资不足25%且停工满一年。满一年征收出让价款20%的闲置费，满两年可无偿收回；政府原因造成的协议处置。边界为示意。"
+)
+
+idle = classified[classified["is_idle"]]
+counts = [
+    (label(IDLE), classified["idle_class"] == IDLE),
+    (label(IDLE_TWO_YEARS), classified["idle_class"] == IDLE_TWO_YEARS),
+    (label(GOVERNMENT), classified["idle_class"] == GOVERNMENT),
+]
+cols = st.columns(len(counts) + 1)
+for col, (title, mask) in zip(cols, counts, strict=False):
+    area = fmt_number(float(classified.loc[mask, "area_mu"].sum()), 2, "亩")
+    col.metric(f"{title}（宗）", int(mask.sum()), area, delta_color="off", delta_arrow="off")
+cols[-1].metric("可征土地闲置费（万元）", fmt_number(float(classified["idle_fee"].sum()), 2))
+
+tab_find, tab_calc, tab_match, tab_report = st.tabs(["闲置认定", "盘活测算", "项目匹配", "报告"])
+
+with tab_find:
+    take_click(MAP_KEY, SELECTED)
+    table_col, map_col = st.columns([1.2, 1])
+    with table_col:
+        st.markdown("**已供应地块的闲置认定**（选中一行或点击地图查看）")
+        pick_from_table(idle_table(classified), "idl_table", SELECTED)
+    with map_col:
+        layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
+        fmap = build_map(layers, parcel_style="idle_class")
+        show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
+    selection = st.session_state.get(SELECTED)
+    if selection and selection[0] == "parcels" and selection[1] in set(classified["parcel_id"]):
+        record = classified.set_index("parcel_id").loc[selection[1]]
+        st.text(f"{record['name']}（{selection[1]}）：{label(record['idle_class'])}")
+        st.caption(md(record["idle_reason"]))
+        if record["is_idle"]:
+            st.button("加入盘活测算", key="idl_add_one", on_click=add_to_pick, args=([selection[1]],))
+    st.markdown("**按开发区汇总**")
+    st.dataframe(idle_totals(classified, "zone"), hide_index=True, width="stretch")
+    st.markdown("**按市汇总**")
+    st.dataframe(idle_totals(classified, "city"), hide_index=True, width="stretch")
+    st.markdown("**批而未供（储备、挂牌中的地块）**")
+    chart_with_data(None, approved_not_supplied_table(view.parcels), "批而未供", "dl_pewg")
+    st.dataframe(approved_not_supplied_table(view.parcels), hide_index=True, width="stretch")
+
+with tab_calc:
+    names = dict(zip(idle["parcel_id"], idle["name"], strict=True))
+    c1, c2 = st.columns([3, 1])
+    c1.multiselect("参与盘活的地块（闲置地块；也可在地图上点选后加入）", list(names), format_func=names.get, key=PICK)
+    zone_ids = sorted(set(idle["zone_id"]))
+    zone_names = dict(zip(idle["zone_id"], idle["zone_name"], strict=False))
+    zone = c2.selectbox("或整区加入", zone_ids, format_func=zone_names.get, index=None, placeholder="选择开发区")
+    if zone:
+        c2.button(
+            "加入该区全部闲置地块",
+            on_click=add_to_pick,
+            args=(list(idle.loc[idle["zone_id"] == zone, "parcel_id"]),),
+        )
+    if st.session_state.get(PICK):
+        st.markdown("**处置方式与目标产业链**")
+        plan = plan_editor(classified, chain_options(data))
+        choices = plan_choices(plan)
+        st.markdown(
+            "**产业链测算指标**（示例默认值：投资强度、亩均税收取全国国家级开发区通报值，产值、就业为假设；可修改）"
+        )
+        indicators = indicator_editor(sorted({c for _, _, c in choices if c} | {"默认"}))
+        table, sums = evaluate_plan(choices, classified, today, rules, indicators | {"": indicators["默认"]})
+        figures = [
+            ("盘活面积", "area_mu", "亩"),
+            ("固定资产投资", "investment", "万元"),
+            ("年产值", "output", "万元"),
+            ("年税收", "tax", "万元"),
+            ("就业", "jobs", "人"),
+            ("可收闲置费", "fee", "万元"),
+        ]
+        for col, (title, key, unit) in zip(st.columns(3) + st.columns(3), figures, strict=True):
+            col.metric(f"{title}（{unit}）", fmt_number(sums[key], 0 if key == "jobs" else 2))
+        st.dataframe(table, hide_index=True, width="stretch")
+        name = st.text_input("方案名称", value=f"方案{len(saved_scenarios()) + 1}", key="idl_scn_name")
+        if st.button("保存方案", key="idl_save"):
+            save_scenario(name.strip() or "未命名方案", table, sums)
+            st.success(md(f"已保存：{name}"))
+    else:
+        st.info("先在上方选择参与盘活的闲置地块。")
+    st.markdown("**方案对比**")
+    compare_panel()
+
+with tab_match:
+    waiting = needs(view.projects)
+    if not waiting:
+        st.info("当前筛选下没有签而未落或提出用地需求而未落地的项目。")
+    else:
+        project_names = dict(zip(view.projects["project_id"], view.projects["name"], strict=True))
+        by_id = {n.project_id: n for n in waiting}
+        pid = st.selectbox("待落地项目", list(by_id), format_func=project_names.get, key="idl_need")
+        c1, c2 = st.columns(2)
+        tolerance = c1.slider("面积容差", 0.05, 0.5, 0.2, 0.05, key="idl_tol")
+        need = by_id[pid]
+        if need.land_need_mu:
+            c2.metric("用地需求（亩）", fmt_number(need.land_need_mu, 2))
+        else:
+            c2.caption("该项目未说明用地需求：面积按中性计分。")
+        matches = rank(need, candidates(classified, data.zones), tolerance=tolerance, limit=10)
+        parcel_names = dict(zip(classified["parcel_id"], classified["name"], strict=True))
+        st.dataframe(match_table(matches, parcel_names), hide_index=True, width="stretch")
+        top = {p for m in matches[:3] for p in m.candidate.parcel_ids}
+        group = folium.FeatureGroup(name="推荐地块（前三）")
+        geojson_layer(
+            feature_collection(classified[classified["parcel_id"].isin(top)], "parcels", lambda r: tip_html(r["name"])),
+            "推荐地块",
+            lambda _f: HIGHLIGHT,
+        ).add_to(group)
+        project = view.projects[view.projects["project_id"] == pid]
+        layers = {"admin": view.admin, "zones": view.zones, "parcels": classified, "projects": project}
+        show_map(build_map(layers, parcel_style="idle_class", extra=[group]), data, "idle_match_map", None, height=480)
+
+with tab_report:
+    st.markdown("会议用报告：认定清单、适用规则、闲置费和已保存的测算方案。")
+    c1, c2 = st.columns(2)
+    scenarios = saved_scenarios()
+    c1.download_button(
+        "下载 Excel 报告",
+        lambda: report_xlsx(classified, today, rules, scenarios),
+        export_filename("闲置土地盘活报告", "xlsx"),
+        XLSX,
+        key="idl_dl_xlsx",
+        on_click="ignore",
+    )
+    c2.download_button(
+        "下载打印版（HTML，含地图，浏览器中打印为 PDF）",
+        lambda: report_html(classified, data.zones, today, rules, scenarios).encode(),
+        export_filename("闲置土地盘活报告", "html"),
+        "text/html",
+        key="idl_dl_html",
+        on_click="ignore",
+    )
