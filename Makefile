@@ -25,6 +25,7 @@ setup-dev: setup $(VENV)/.dev
 
 ## Start the app on the embedded sample data (or $$ZONEMAP_DATA) at http://localhost:$(PORT)
 run: setup
+	@scripts/ensure_system.sh browser || echo "（未能安装 chromium：观摩会 PNG/PDF 导出不可用，其余功能不受影响）"
 	$(PY) scripts/serve.py app.py --server.port $(PORT)
 
 ## Lint, format check and the whole test suite (unit, AppTest, headless Chromium)

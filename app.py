@@ -13,5 +13,6 @@ pages = [
     st.Page("pages/supply.py", title="标准地供给", url_path="supply"),
     st.Page("pages/tracker.py", title="三个一批", url_path="tracker"),
     st.Page("pages/idle.py", title="闲置土地盘活", url_path="idle"),
+    st.Page("pages/tour.py", title="观摩会", url_path="tour"),
 ]
 st.navigation(pages).run()

@@ -74,6 +74,14 @@ class Store(ABC):
     def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
         """Audit rows, newest first."""
 
+    @abstractmethod
+    def list_tours(self) -> list:
+        """The 观摩会 tours kept with the data (geodata.tours.Tour)."""
+
+    @abstractmethod
+    def save_tour(self, tour, user: str) -> None:
+        """Insert or replace one tour."""
+
 
 def coerce(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
     """Cast the schema's columns to their in-memory types (missing ones added as null)."""
@@ -156,6 +164,16 @@ class GpkgStore(Store):
 
     def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
         return edits.history(self.path, layer, record_id)
+
+    def list_tours(self) -> list:
+        from geodata import tours  # tours reads datasets, which read stores
+
+        return tours.list_tours(self.path)
+
+    def save_tour(self, tour, user: str) -> None:
+        from geodata import tours
+
+        tours.save_tour(self.path, tour, user)
 
     def version(self) -> str:
         stat = self.path.stat()

@@ -65,6 +65,14 @@ def _same(src: Path, dest: Path) -> bool:
     return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime)
 
 
+def asset_text(folder: str, name: str) -> str:
+    """The text of one vendored asset straight from its XStatic package (for self-contained HTML)."""
+    src_dir, names = _SOURCES[folder]
+    if name not in names:
+        raise KeyError(f"{folder}/{name} is not a vendored asset")
+    return (src_dir / name).read_text(encoding="utf-8")
+
+
 def offline_map(**kwargs) -> folium.Map:
     """A folium Map that loads only Leaflet, from this app (no jQuery, Bootstrap or icon fonts)."""
     fmap = folium.Map(**kwargs)

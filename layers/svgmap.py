@@ -20,8 +20,15 @@ def svg_map(
     width: int = 900,
     height: int = 560,
     pad: float = 0.15,
+    label_names: set[str] | None = None,
+    zone_label: str | None = None,
 ) -> str:
-    """Zones (dashed) and parcels (filled by ``color_column``) fitted to the parcels, with a scale bar."""
+    """Zones (dashed) and features (polygons filled / points dotted by ``color_column``), with a scale bar.
+
+    The view fits ``parcels`` (any polygons or points to show), or the zones when there are none.
+    Features are labelled with their name (only those in ``label_names`` when given);
+    zones with their ``zone_label`` column, when given, above their outline.
+    """
     frames = [f for f in (parcels, zones) if len(f)]
     if not frames:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"></svg>'
@@ -30,9 +37,12 @@ def svg_map(
     minx, maxx, miny, maxy = minx - dx * pad, maxx + dx * pad, miny - dy * pad, maxy + dy * pad
     kx = math.cos(math.radians((miny + maxy) / 2))  # metres per degree east vs north
     scale = min(width / ((maxx - minx) * kx), height / (maxy - miny))
+    # Centre the content: the spare room of the narrower axis goes equally to both sides.
+    ox = (width - (maxx - minx) * kx * scale) / 2
+    oy = (height - (maxy - miny) * scale) / 2
 
     def xy(lon: float, lat: float) -> tuple[float, float]:
-        return (lon - minx) * kx * scale, height - (lat - miny) * scale
+        return ox + (lon - minx) * kx * scale, height - oy - (lat - miny) * scale
 
     def path(geom) -> str:
         parts = []
@@ -42,7 +52,8 @@ def svg_map(
                 parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + "Z")
         return "".join(parts)
 
-    view = shapely.box(minx, miny, maxx, maxy)
+    spare_x, spare_y = ox / (kx * scale), oy / scale  # the spare room in degrees
+    view = shapely.box(minx - spare_x, miny - spare_y, maxx + spare_x, maxy + spare_y)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
         ' font-family="sans-serif" font-size="12">',
@@ -51,11 +62,23 @@ def svg_map(
     for z in zones.to_dict("records"):
         if z["geometry"].intersects(view):
             out.append(f'<path d="{path(z["geometry"])}" fill="none" stroke="#3b6fb6" stroke-dasharray="6 4"/>')
+            if zone_label and z.get(zone_label) and not z["geometry"].contains(view):
+                zx0, _, zx1, zy1 = z["geometry"].bounds
+                x, y = xy((zx0 + zx1) / 2, zy1)
+                text = escape(str(z[zone_label]))
+                out.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" fill="#3b6fb6">{text}</text>')
     for p in parcels.to_dict("records"):
-        color = colors.get(p.get(color_column), MISSING)
-        out.append(f'<path d="{path(p["geometry"])}" fill="{escape(color)}" fill-opacity="0.8" stroke="#333"/>')
-        x, y = xy(*p["geometry"].representative_point().coords[0])
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{escape(str(p["name"]))}</text>')
+        color = escape(colors.get(p.get(color_column), MISSING))
+        geom = p["geometry"]
+        x, y = xy(*geom.representative_point().coords[0])
+        if geom.geom_type == "Point":
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{color}" stroke="#fff" stroke-width="2"/>')
+            y -= 10
+        else:
+            out.append(f'<path d="{path(geom)}" fill="{color}" fill-opacity="0.8" stroke="#333"/>')
+        if label_names is None or p["name"] in label_names:
+            text = escape(str(p["name"]))
+            out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-weight="bold">{text}</text>')
     out.append(_scale_bar(scale, height))
     out.append(f'<text x="{width - 30}" y="30" font-size="18" text-anchor="middle">N</text>')
     out.append(f'<path d="M{width - 30},36 l-7,20 l7,-6 l7,6 z" fill="#333"/>')

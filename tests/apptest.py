@@ -21,3 +21,25 @@ def open_page(page: str | None = None, **session) -> AppTest:
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+def add_account(monkeypatch, path: Path, user: str, name: str, password: str) -> None:
+    """An editor account in a fresh accounts file that the app reads through $ZONEMAP_ACCOUNTS."""
+    from geodata import accounts
+
+    monkeypatch.setattr(accounts, "ITERATIONS", 1000)  # fast hashing in tests
+    accounts.save_account(user, name, password, path)
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
+
+
+def button(at: AppTest, text: str):
+    return next(b for b in at.button if b.label == text)
+
+
+def login(at: AppTest, user: str, password: str) -> AppTest:
+    """Log in through the sidebar form; no exception."""
+    at.sidebar.text_input(key="login_user").input(user)
+    at.sidebar.text_input(key="login_password").input(password)
+    button(at, "登录").click().run()
+    assert not at.exception, at.exception
+    return at

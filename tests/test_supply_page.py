@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geodata import accounts
 from geodata.edits import Edit
 from geodata.store import GpkgStore, create_gpkg
-from tests.apptest import open_page
+from tests import apptest
+from tests.apptest import add_account, button, open_page
 from tests.factory import frames
 
 PASSWORD = "correct-horse-battery"
@@ -24,10 +24,7 @@ def store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def with_account(tmp_path, monkeypatch, store):
-    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
-    path = tmp_path / "accounts.toml"
-    accounts.save_account("zhangsan", "张三（自然资源局）", PASSWORD, path)
-    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三（自然资源局）", PASSWORD)
     return store
 
 
@@ -37,16 +34,8 @@ def supply_page(selected: str | None = None) -> AppTest:
     return open_page("pages/supply.py")
 
 
-def button(at, text):
-    return next(b for b in at.button if b.label == text)
-
-
 def login(at, password=PASSWORD):
-    at.sidebar.text_input(key="login_user").input("zhangsan")
-    at.sidebar.text_input(key="login_password").input(password)
-    button(at, "登录").click().run()
-    assert not at.exception, at.exception
-    return at
+    return apptest.login(at, "zhangsan", password)
 
 
 def texts(at) -> str:

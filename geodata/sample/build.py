@@ -34,6 +34,7 @@ from geodata.admin import load_admin
 from geodata.sample import facts
 from geodata.schema import ASSESSMENT_FLAGS, CRS, SAMPLE_SOURCE, SCHEMAS, split_list
 from geodata.store import SAMPLE_PATH, coerce, create_gpkg
+from geodata.tours import Stop, Tour, save_tour
 
 TODAY = dt.date(2026, 11, 22)  # the sample's reference date (fixed for reproducibility)
 SCHEMATIC = "schematic"
@@ -430,10 +431,17 @@ def build_frames() -> dict[str, pd.DataFrame]:
     return {name: coerce(frame, SCHEMAS[name]) for name, frame in frames.items()}
 
 
+def sample_tour() -> Tour:
+    """The sample 观摩会 tour of 山西综改示范区 (facts.SAMPLE_TOUR)."""
+    stops = tuple(Stop(layer, ref, title, zoom, note=note) for layer, ref, title, zoom, note in facts.SAMPLE_TOUR)
+    return Tour("T-SXZG", facts.SAMPLE_TOUR_TITLE, stops)
+
+
 def main(argv: list[str]) -> None:
     out = Path(argv[0]) if argv else SAMPLE_PATH
     frames = build_frames()
     create_gpkg(out, frames)
+    save_tour(out, sample_tour(), "示例", at=dt.datetime(2026, 11, 22, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     counts = "，".join(f"{name} {len(frame)}" for name, frame in frames.items())
     print(f"已写入 {out}：{counts}")
 

@@ -298,3 +298,18 @@ SEED_PROJECTS = [
     dict(project_id="S-ZL", name="山西中来光能高效智能电池工厂", enterprise="山西中来光能", zone_id="SXZG-XH",
          chain="光伏", stage="started", source=S4),
 ]  # fmt: skip
+
+
+# --- the sample 观摩会 tour: 山西综改示范区 with the seeds' projects ---------------------------
+# (layer, id, title, zoom or None, note)
+SAMPLE_TOUR_TITLE = "山西综改示范区“三个一批”观摩路线"
+SAMPLE_TOUR = [
+    ("zones", "SXZG", "山西综改示范区：规划600平方公里，横跨太原、晋中", None, "签约到开工平均用时由238天压缩至58天"),
+    ("zones", "SXZG-JZ", "晋中新兴产业园区", None, ""),
+    ("parcels", "JK-56GW", "晶科能源56GW基地用地：2300亩", 14, "两个多月完成2300亩土地征拆、迁改、清表、土方、打桩"),
+    ("projects", "S-JK", "晶科能源年产56GW垂直一体化大基地", 15, "3月对接、5月签约、9月开工"),
+    ("projects", "S-TZ", "太重智能高端液压挖掘机产业项目", 15, ""),
+    ("zones", "SXZG-TH", "唐槐园区“专精特新”产业园", None, "规划912.6亩，已入驻21个项目"),
+    ("projects", "S-LDUG", "联东U谷·山西国际智能制造基地（学府园区）", 15, "2021年3月签约、10月开工"),
+    ("projects", "S-TSBX", "泰山玻纤年产60万吨玻纤生产线（阳曲园区）", 15, "拿地即开工"),
+]  # fmt: skip

@@ -1,0 +1,206 @@
+"""观摩会 tours: an ordered list of stops, stored in the GeoPackage, with key figures computed live.
+
+A stop shows one record (a zone, parcel or project) at a zoom, with chosen
+layers, a title and a note. Tours live in the table ``zonemap_tours`` of the
+store (stops as JSON), so a presenter's tour travels with the data file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from domain.labels import label, stage_label
+from geodata.dataset import Dataset
+from geodata.query import zone_family
+from geodata.schema import SCHEMAS
+
+TOURS_TABLE = "zonemap_tours"
+STOP_LAYERS = ("zones", "parcels", "projects")
+_DDL = f"""CREATE TABLE IF NOT EXISTS {TOURS_TABLE} (
+    tour_id TEXT PRIMARY KEY, title TEXT NOT NULL, stops TEXT NOT NULL, updated_at TEXT, updated_by TEXT)"""
+
+
+@dataclass(frozen=True)
+class Stop:
+    layer: str  # zones | parcels | projects
+    ref: str  # the record's id
+    title: str
+    zoom: int | None = None  # None: fit the record
+    show: tuple[str, ...] = STOP_LAYERS
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Tour:
+    tour_id: str
+    title: str
+    stops: tuple[Stop, ...] = field(default_factory=tuple)
+
+
+def new_tour_id(existing) -> str:
+    """``T-001``, ``T-002`` …: the first number not taken by ``existing`` ids (deleted ones leave gaps)."""
+    n = 1
+    while f"T-{n:03d}" in set(existing):
+        n += 1
+    return f"T-{n:03d}"
+
+
+def tour_problems(tour: Tour, data: Dataset) -> list[str]:
+    """Chinese messages for what keeps ``tour`` from being presented (empty when fine)."""
+    problems = []
+    if not tour.title.strip():
+        problems.append("路线名称不能为空")
+    if not tour.stops:
+        problems.append("路线至少需要一站")
+    for i, stop in enumerate(tour.stops, start=1):
+        if stop.layer not in STOP_LAYERS:
+            problems.append(f"第 {i} 站：类型“{stop.layer}”无效")
+            continue
+        frame = data.layer(stop.layer)
+        if stop.ref not in set(frame[SCHEMAS[stop.layer].key]):
+            problems.append(f"第 {i} 站：{label(stop.layer)}“{stop.ref}”不存在")
+        if not stop.title.strip():
+            problems.append(f"第 {i} 站：标题不能为空")
+        if stop.zoom is not None and not 5 <= stop.zoom <= 19:
+            problems.append(f"第 {i} 站：缩放级别应在 5–19 之间")
+        if not set(stop.show) <= set(STOP_LAYERS):
+            problems.append(f"第 {i} 站：显示图层无效")
+    return problems
+
+
+def _record(data: Dataset, layer: str, ref: str) -> dict:
+    frame = data.layer(layer)
+    return frame[frame[SCHEMAS[layer].key] == ref].iloc[0].to_dict()
+
+
+def stop_figures(stop: Stop, data: Dataset) -> list[tuple[str, str]]:
+    """Key figures of a stop, computed from the store now: (label, value) pairs."""
+    rec = _record(data, stop.layer, stop.ref)
+    if stop.layer == "zones":
+        family = zone_family(data.zones, (stop.ref,))
+        parcels = data.parcels[data.parcels["zone_id"].isin(family)]
+        projects = data.projects[data.projects["zone_id"].isin(family)]
+        ready = parcels.loc[parcels["pipeline_stage"] == "supply_ready", "area_mu"].sum()
+        stages = projects["stage"].value_counts()
+        invest = projects["investment_yi"].sum(skipna=True)
+        return [
+            ("具备供地条件", f"{ready:,.2f} 亩"),
+            ("地块", f"{len(parcels)} 宗 · {parcels['area_mu'].sum():,.2f} 亩"),
+            (
+                "项目",
+                " · ".join(f"{stage_label(s)} {int(stages.get(s, 0))}" for s in ("signed", "started", "producing")),
+            ),
+            ("项目总投资", f"{invest:,.2f} 亿元"),
+        ]
+    if stop.layer == "parcels":
+        return [
+            ("面积", f"{rec['area_mu']:,.2f} 亩"),
+            ("供地阶段", label(rec["pipeline_stage"])),
+            ("基础设施配套", label(rec["readiness"])),
+            ("标准地", "是" if rec["is_standard_land"] else "否"),
+        ]
+    invest = rec.get("investment_yi")
+    dates = [f"{stage_label(s)} {rec[c]}" for s, c in (("signed", "signed_date"), ("started", "started_date"),
+                                                          ("producing", "producing_date")) if rec.get(c)]  # fmt: skip
+    return [
+        ("阶段", stage_label(rec["stage"])),
+        ("总投资", "未披露" if invest is None or pd.isna(invest) else f"{invest:,.2f} 亿元"),
+        ("企业", rec.get("enterprise") or "—"),
+        ("进度", " → ".join(dates) or "—"),
+    ]
+
+
+def stop_bounds(stop: Stop, data: Dataset, pad_deg: float = 0.003) -> list[list[float]]:
+    """[[south, west], [north, east]] of the stop's record (points padded)."""
+    frame = data.layer(stop.layer)
+    w, s, e, n = frame[frame[SCHEMAS[stop.layer].key] == stop.ref].total_bounds
+    return [[s - pad_deg, w - pad_deg], [n + pad_deg, e + pad_deg]]
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+def _encode(tour: Tour) -> str:
+    return json.dumps([asdict(s) for s in tour.stops], ensure_ascii=False)
+
+
+def _decode(tour_id: str, title: str, stops: str) -> Tour:
+    stops_ = tuple(Stop(**(s | {"show": tuple(s.get("show", STOP_LAYERS))})) for s in json.loads(stops))
+    return Tour(tour_id, title, stops_)
+
+
+def list_tours(path: Path) -> list[Tour]:
+    """Every tour in the store, by title."""
+    with closing(sqlite3.connect(path)) as conn:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TOURS_TABLE,)).fetchone() is None:
+            return []
+        rows = conn.execute(f"SELECT tour_id, title, stops FROM {TOURS_TABLE} ORDER BY title").fetchall()
+    return [_decode(*row) for row in rows]
+
+
+def save_tour(path: Path, tour: Tour, user: str, at: dt.datetime | None = None) -> None:
+    """Insert or replace ``tour`` in one transaction."""
+    stamp = (at or dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))).isoformat(timespec="seconds")
+    with closing(sqlite3.connect(path, timeout=15)) as conn, conn:
+        conn.execute(_DDL)
+        conn.execute(
+            f"INSERT OR REPLACE INTO {TOURS_TABLE} (tour_id, title, stops, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (tour.tour_id, tour.title, _encode(tour), stamp, user),
+        )
+
+
+def delete_tour(path: Path, tour_id: str) -> None:
+    with closing(sqlite3.connect(path, timeout=15)) as conn, conn:
+        conn.execute(_DDL)
+        conn.execute(f"DELETE FROM {TOURS_TABLE} WHERE tour_id = ?", (tour_id,))
+
+
+# --- editing as a table ----------------------------------------------------------------------
+
+LAYER_NAMES = {"zones": "开发区", "parcels": "地块", "projects": "项目"}
+SHOW_COLUMNS = (("zones", "显示开发区"), ("parcels", "显示地块"), ("projects", "显示项目"))
+EDIT_COLUMNS = ["顺序", "类型", "编号", "标题", "缩放", "显示开发区", "显示地块", "显示项目", "说明"]
+
+
+def stops_frame(tour: Tour) -> pd.DataFrame:
+    """The stops as an editable table (Chinese headers)."""
+    rows = [
+        {
+            "顺序": i,
+            "类型": LAYER_NAMES[s.layer],
+            "编号": s.ref,
+            "标题": s.title,
+            "缩放": s.zoom,
+            "显示开发区": "zones" in s.show,
+            "显示地块": "parcels" in s.show,
+            "显示项目": "projects" in s.show,
+            "说明": s.note,
+        }
+        for i, s in enumerate(tour.stops, start=1)
+    ]
+    return pd.DataFrame(rows, columns=EDIT_COLUMNS)
+
+
+def tour_from_frame(tour_id: str, title: str, frame: pd.DataFrame) -> Tour:
+    """A Tour from the edited table, stops ordered by 顺序 (rows without 编号 are dropped)."""
+    by_name = {v: k for k, v in LAYER_NAMES.items()}
+    rows = frame.dropna(subset=["编号"]).sort_values("顺序", kind="stable", na_position="last")
+    stops = []
+    for r in rows.to_dict("records"):
+        show = tuple(
+            k for k, col in (("zones", "显示开发区"), ("parcels", "显示地块"), ("projects", "显示项目")) if r[col]
+        )
+        zoom = None if pd.isna(r["缩放"]) else int(r["缩放"])
+        layer = by_name.get(r["类型"], str(r["类型"]))
+        stops.append(
+            Stop(layer, str(r["编号"]).strip(), str(r["标题"] or "").strip(), zoom, show, str(r["说明"] or ""))
+        )
+    return Tour(tour_id, title.strip(), tuple(stops))

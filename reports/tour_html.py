@@ -1,0 +1,204 @@
+"""A 观摩会 tour as one self-contained HTML file: Leaflet, styles, data and the stops inside.
+
+Copy it to a USB stick and open it on any laptop: it makes no request at all (no
+tiles — the admin outlines are the base map). Next/previous with the buttons,
+the arrow keys, Space, or a presenter clicker's PageUp/PageDown; Home/End jump
+to the first/last stop. The map flies to each stop without reloading.
+
+Every text from the data is escaped in Python (tooltips) or set with
+``textContent`` in the page (titles, notes, figures); the JSON is embedded with
+``<`` escaped so no string can close the script element.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from domain.labels import label, stage_label
+from geodata.dataset import Dataset
+from geodata.query import zone_family
+from geodata.tours import Tour, stop_bounds, stop_figures
+from layers.assets import asset_text
+from layers.styles import CITY_LINE, COUNTY_LINE, PIPELINE_COLORS, STAGE_COLORS, ZONE_TYPE_COLORS
+
+MARGIN_DEG = 0.3
+
+
+def _features(frame: pd.DataFrame, layer: str, tip, decimals: int, extra=()) -> list[dict]:
+    geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, decimals))
+    out = []
+    for geom, rec in zip(geoms, frame.drop(columns="geometry").to_dict("records"), strict=True):
+        props = {"layer": layer, "tip": tip(rec)} | {k: rec.get(k) for k in extra}
+        out.append({"type": "Feature", "properties": props, "geometry": geom.__geo_interface__})
+    return out
+
+
+def tour_data(tour: Tour, data: Dataset) -> dict:
+    """Everything the page needs: stops (bounds, zoom, texts, figures) and the layers around them."""
+    stops = []
+    zone_ids: set[str] = set()
+    for stop in tour.stops:
+        rec_zone = stop.ref if stop.layer == "zones" else _zone_of(data, stop)
+        zone_ids |= zone_family(data.zones, (rec_zone,))
+        stops.append(
+            {
+                "title": stop.title,
+                "note": stop.note,
+                "layer": label(stop.layer),
+                "bounds": stop_bounds(stop, data),
+                "zoom": stop.zoom,
+                "show": list(stop.show),
+                "figures": stop_figures(stop, data),
+            }
+        )
+    zones = data.zones[data.zones["zone_id"].isin(zone_ids)]
+    parcels = data.parcels[data.parcels["zone_id"].isin(zone_ids)]
+    projects = data.projects[data.projects["zone_id"].isin(zone_ids)]
+    w, s, e, n = zones.total_bounds if len(zones) else (110.2, 34.5, 114.6, 40.8)
+    view = shapely.box(w - MARGIN_DEG, s - MARGIN_DEG, e + MARGIN_DEG, n + MARGIN_DEG)
+    admin = data.admin[data.admin["level"].isin(["city", "county"]) & data.admin.intersects(view)]
+    return {
+        "title": tour.title,
+        "stops": stops,
+        "admin": _features(admin, "admin", lambda r: escape(r["name"]), 4, ("level",)),
+        "zones": _features(zones, "zones", lambda r: escape(r["name"]), 6, ("zone_type",)),
+        "parcels": _features(parcels, "parcels", _parcel_tip, 6, ("pipeline_stage",)),
+        "projects": _features(
+            projects, "projects", lambda r: f"{escape(r['name'])}<br>{stage_label(r['stage'])}", 6, ("stage",)
+        ),
+        "styles": {
+            "zone": ZONE_TYPE_COLORS,
+            "parcel": PIPELINE_COLORS,
+            "stage": STAGE_COLORS,
+            "city": CITY_LINE,
+            "county": COUNTY_LINE,
+        },
+        "legend": {
+            "parcel": [[label(k), c] for k, c in PIPELINE_COLORS.items()],
+            "stage": [[stage_label(k), c] for k, c in STAGE_COLORS.items()],
+        },
+    }
+
+
+def _parcel_tip(r: dict) -> str:
+    return f"{escape(r['name'])}<br>{r['area_mu']:,.2f} 亩 · {label(r['pipeline_stage'])}"
+
+
+def _zone_of(data: Dataset, stop) -> str:
+    frame = data.layer(stop.layer)
+    key = "parcel_id" if stop.layer == "parcels" else "project_id"
+    return str(frame.loc[frame[key] == stop.ref, "zone_id"].iloc[0])
+
+
+def _json_for_script(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace("\u2028", "\\u2028")
+
+
+PAGE_CSS = """
+html, body { margin: 0; height: 100%; font-family: "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Microsoft YaHei",
+  "PingFang SC", sans-serif; background: #10202f; }
+#map { position: absolute; inset: 0; background: #eef1f4; }
+#panel { position: absolute; left: 2vw; top: 2vh; max-width: 38vw; z-index: 1000; background: rgba(16,32,47,.88);
+  color: #fff; padding: 1.6vh 1.6vw; border-radius: 8px; box-shadow: 0 2px 12px rgba(0,0,0,.4); }
+#tour-title { font-size: clamp(14px, 1.6vw, 28px); opacity: .8; margin: 0 0 .6vh; }
+#stop-title { font-size: clamp(22px, 2.8vw, 52px); font-weight: 700; margin: 0 0 1vh; line-height: 1.25; }
+#stop-note { font-size: clamp(15px, 1.5vw, 28px); opacity: .9; margin: 0 0 1vh; }
+#figures { display: grid; grid-template-columns: auto auto; gap: .6vh 1.2vw; font-size: clamp(16px, 1.7vw, 32px); }
+#figures .k { opacity: .75; } #figures .v { font-weight: 700; }
+#nav { position: absolute; right: 2vw; bottom: 3vh; z-index: 1000; display: flex; gap: 1vw; align-items: center; }
+#nav button { font: inherit; font-size: clamp(16px, 1.6vw, 30px); padding: .8vh 1.4vw; border: 0; border-radius: 6px;
+  background: #1e88e5; color: #fff; cursor: pointer; } #nav button:disabled { background: #7b8a97; }
+#stop-counter { color: #10202f; background: rgba(255,255,255,.9); padding: .6vh 1vw; border-radius: 6px;
+  font-size: clamp(16px, 1.6vw, 30px); font-weight: 700; }
+#legend { position: absolute; left: 2vw; bottom: 3vh; z-index: 1000; background: rgba(255,255,255,.92);
+  padding: .8vh .8vw; border-radius: 6px; font-size: clamp(12px, 1vw, 18px); }
+#legend i { display: inline-block; width: 1em; height: .8em; margin: 0 .3em 0 .8em; border: 1px solid #444; }
+.leaflet-tooltip { font-size: clamp(13px, 1.1vw, 20px); }
+"""
+
+PAGE_JS = """
+const D = JSON.parse(document.getElementById('tour-data').textContent);
+const map = L.map('map', {zoomSnap: 0.25, preferCanvas: true, attributionControl: false, zoomControl: false});
+L.control.zoom({position: 'topright'}).addTo(map);
+L.control.scale({imperial: false, position: 'topright'}).addTo(map);
+const S = D.styles;
+const admin = L.geoJSON(D.admin, {style: f => f.properties.level === 'city' ? S.city : S.county,
+  onEachFeature: (f, l) => f.properties.level === 'county' && l.bindTooltip(f.properties.tip)}).addTo(map);
+const layers = {
+  zones: L.geoJSON(D.zones, {style: f => ({color: S.zone[f.properties.zone_type] || '#888', weight: 3,
+    dashArray: '8 5', fillOpacity: .08})}),
+  parcels: L.geoJSON(D.parcels, {style: f => ({color: '#333', weight: 1, fillOpacity: .8,
+    fillColor: S.parcel[f.properties.pipeline_stage] || '#bbb'})}),
+  projects: L.geoJSON(D.projects, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 9, color: '#fff',
+    weight: 2, fillOpacity: 1, fillColor: S.stage[f.properties.stage] || '#888'})}),
+};
+for (const k in layers) layers[k].eachLayer(l => l.bindTooltip(l.feature.properties.tip));
+const legend = document.getElementById('legend');
+const sketch = document.createElement('div'); sketch.textContent = '开发区边界、地块形状与项目位置为示意';
+legend.appendChild(sketch);
+for (const [name, list] of [['地块', D.legend.parcel], ['项目', D.legend.stage]]) {
+  const row = document.createElement('div'); const b = document.createElement('b'); b.textContent = name;
+  row.appendChild(b);
+  for (const [text, color] of list) { const i = document.createElement('i'); i.style.background = color;
+    row.appendChild(i); row.appendChild(document.createTextNode(text)); }
+  legend.appendChild(row);
+}
+document.getElementById('tour-title').textContent = D.title;
+let current = -1;
+function show(n) {
+  n = Math.max(0, Math.min(D.stops.length - 1, n));
+  if (n === current) return;
+  const first = current < 0; current = n;
+  const s = D.stops[n];
+  document.getElementById('stop-title').textContent = s.title;
+  document.getElementById('stop-note').textContent = s.note || '';
+  document.getElementById('stop-note').style.display = s.note ? '' : 'none';
+  const fig = document.getElementById('figures'); fig.replaceChildren();
+  for (const [k, v] of s.figures) { for (const [cls, t] of [['k', k], ['v', v]]) {
+    const d = document.createElement('div'); d.className = cls; d.textContent = t; fig.appendChild(d); } }
+  document.getElementById('stop-counter').textContent = (n + 1) + ' / ' + D.stops.length;
+  document.getElementById('prev').disabled = n === 0;
+  document.getElementById('next').disabled = n === D.stops.length - 1;
+  for (const k in layers) { if (s.show.includes(k)) layers[k].addTo(map); else layers[k].remove(); }
+  const b = L.latLngBounds(s.bounds);
+  const opts = {duration: first ? 0 : 1.2, animate: !first};
+  if (s.zoom) map.flyTo(b.getCenter(), s.zoom, opts); else map.flyToBounds(b, Object.assign({maxZoom: 16}, opts));
+  window.zmStop = n;
+}
+document.getElementById('prev').onclick = () => show(current - 1);
+document.getElementById('next').onclick = () => show(current + 1);
+function onKey(e) {
+  const next = ['ArrowRight', 'ArrowDown', 'PageDown', ' ', 'Enter'], prev = ['ArrowLeft', 'ArrowUp', 'PageUp'];
+  if (next.includes(e.key)) { show(current + 1); e.preventDefault(); }
+  else if (prev.includes(e.key)) { show(current - 1); e.preventDefault(); }
+  else if (e.key === 'Home') show(0); else if (e.key === 'End') show(D.stops.length - 1);
+}
+document.addEventListener('keydown', onKey);
+try { if (window.parent !== window) window.parent.document.addEventListener('keydown', onKey); } catch (e) {}
+show(0);
+"""
+
+
+def tour_html(tour: Tour, data: Dataset) -> str:
+    """The tour as one HTML document that needs nothing else (see module doc)."""
+    payload = _json_for_script(tour_data(tour, data))
+    return (
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(tour.title)}</title>"
+        f"<style>{asset_text('leaflet', 'leaflet.css')}</style><style>{PAGE_CSS}</style></head><body>"
+        "<div id='map'></div>"
+        "<div id='panel'><div id='tour-title'></div><div id='stop-title'></div><div id='stop-note'></div>"
+        "<div id='figures'></div></div>"
+        "<div id='legend'></div>"
+        "<div id='nav'><button id='prev' type='button'>‹ 上一站</button><span id='stop-counter'></span>"
+        "<button id='next' type='button'>下一站 ›</button></div>"
+        f"<script>{asset_text('leaflet', 'leaflet.js')}</script>"
+        f"<script type='application/json' id='tour-data'>{payload}</script>"
+        f"<script>{PAGE_JS}</script></body></html>"
+    )

@@ -1,0 +1,112 @@
+"""观摩会 tours: model and storage, the page (AppTest), the one-pager PNG with Chinese text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geodata.dataset import load_dataset
+from geodata.sample.build import sample_tour
+from geodata.store import SAMPLE_PATH, GpkgStore
+from geodata.tours import Stop, Tour, new_tour_id, stop_figures, stops_frame, tour_from_frame, tour_problems
+from reports.tour_html import tour_html
+from tests.apptest import add_account, button, login, open_page
+
+PASSWORD = "tour-editor-password"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+def test_the_sample_ships_the_seeds_tour(sample):
+    (tour,) = GpkgStore(SAMPLE_PATH).list_tours()
+    assert tour == sample_tour() and len(tour.stops) == 8
+    assert tour_problems(tour, sample) == []
+    assert {s.ref for s in tour.stops} >= {"SXZG", "JK-56GW", "S-JK", "S-TSBX", "S-LDUG"}
+
+
+def test_figures_are_computed_from_the_store(sample):
+    figures = dict(stop_figures(Stop("parcels", "JK-56GW", "晶科"), sample))
+    assert figures["面积"] == "2,300.00 亩"
+    zone = dict(stop_figures(Stop("zones", "SXZG", "综改区"), sample))
+    parcels = sample.parcels
+    in_zone = parcels["zone_id"].str.startswith("SXZG")
+    ready = parcels[in_zone & (parcels["pipeline_stage"] == "supply_ready")]
+    assert zone["具备供地条件"] == f"{ready['area_mu'].sum():,.2f} 亩"
+    assert dict(stop_figures(Stop("projects", "S-JK", "晶科"), sample))["总投资"] == "560.00 亿元"
+
+
+def test_new_ids_skip_taken_ones():
+    assert new_tour_id([]) == "T-001"
+    assert new_tour_id(["T-001", "T-003", "T-SXZG"]) == "T-002"
+
+
+def test_table_round_trip_reorders_and_validates(sample):
+    tour = sample_tour()
+    frame = stops_frame(tour)
+    frame.loc[0, "顺序"] = 99  # move the first stop to the end
+    frame.loc[1, "显示项目"] = False
+    again = tour_from_frame(tour.tour_id, "  新标题 ", frame)
+    assert again.title == "新标题" and again.stops[-1] == tour.stops[0] and again.stops[0].show == ("zones", "parcels")
+    bad = Tour("X", "", (Stop("parcels", "NOPE", ""), Stop("zones", "SXZG", "ok", zoom=30)))
+    problems = tour_problems(bad, sample)
+    assert "路线名称不能为空" in problems and any("不存在" in p for p in problems)
+    assert any("缩放级别" in p for p in problems) and any("标题不能为空" in p for p in problems)
+
+
+def test_exported_html_is_self_contained_and_escapes_data(sample):
+    tour = Tour("T", "</script><script>alert(1)</script>", (Stop("zones", "SXZG", "<b>第一站</b>"),))
+    html = tour_html(tour, sample)
+    assert html.count("<script") == 3  # leaflet, data (JSON), page
+    assert "</script><script>alert" not in html and "&lt;/script&gt;" in html
+    assert "\\u003c/script>" in html  # inside the JSON data
+    # Outside Leaflet's own code (whose attribution link is only followed on a click) nothing points out.
+    ours = re.sub(r"<script>.*?</script>", "", html, count=1, flags=re.S)
+    assert "Leaflet 1.9" in html and "Leaflet 1.9" not in ours
+    assert re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", ours) == []
+    assert re.findall(r"url\(\s*[\"']?(?:https?:)?//", ours) == []
+    assert "fetch(" not in ours and "XMLHttpRequest" not in ours
+
+
+@pytest.fixture
+def editor_env(sample_copy, tmp_path, monkeypatch):
+    add_account(monkeypatch, tmp_path / "accounts.toml", "guide", "讲解员", PASSWORD)
+    return sample_copy
+
+
+def test_page_builds_and_saves_a_tour(editor_env):
+    at = open_page("pages/tour.py")
+    assert at.title[0].value == "观摩会" and at.selectbox(key="tour_pick").value == "T-SXZG"
+    login(at, "guide", PASSWORD)
+    at.selectbox(key="tour_pick").set_value("__new__").run()
+    at.text_input(key="tour_T-001_title").input("介休开发区观摩").run()
+    at.text_input(key="tour_T-001_q").input("介休").run()
+    button(at, "加入为最后一站").click().run()
+    button(at, "保存路线").click().run()
+    assert not at.exception, at.exception
+    saved = {t.tour_id: t for t in GpkgStore(editor_env).list_tours()}
+    assert saved["T-001"].title == "介休开发区观摩" and len(saved["T-001"].stops) == 1
+    assert any("已保存路线" in s.value for s in at.success)
+
+
+def test_read_only_visitors_see_no_editor(sample_copy):
+    at = open_page("pages/tour.py")
+    assert not [b for b in at.button if b.label == "保存路线"]
+    assert "__new__" not in at.selectbox(key="tour_pick").options
+
+
+def test_page_renders_a_stop_to_pdf(sample_copy):
+    at = open_page("pages/tour.py")
+    at.selectbox(key="tour_pick").set_value("T-SXZG").run()
+    at.selectbox(key="tour_page_pick").set_value(1).run()
+    at.radio(key="tour_page_format").set_value("PDF").run()
+    button(at, "生成 PDF").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    (wanted, pdf) = at.session_state["tour_rendered"]
+    assert wanted[1:] == (1, "PDF") and pdf.startswith(b"%PDF")
+    assert [b for b in at.get("download_button") if b.label == "下载 PDF"]
+    at.selectbox(key="tour_page_pick").set_value(2).run()  # another stop: the old file is not offered
+    assert not [b for b in at.get("download_button") if b.label == "下载 PDF"]

@@ -1,0 +1,103 @@
+"""The exported tour in headless Chromium from file:// with every request blocked; the one-pager PNG."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image
+
+from geodata.dataset import load_dataset
+from geodata.sample.build import sample_tour
+from geodata.store import SAMPLE_PATH, GpkgStore
+from reports.tour_html import tour_html
+from reports.tour_onepager import A4_PX, onepager_html, render
+from tests.conftest import artifact
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+@pytest.fixture(scope="module")
+def tour_file(sample, tmp_path_factory):
+    path = tmp_path_factory.mktemp("usb") / "观摩路线.html"
+    path.write_text(tour_html(sample_tour(), sample), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_exported_tour_steps_through_every_stop_offline(playwright_browser, tour_file, size):
+    tour = sample_tour()
+    context = playwright_browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    requests, errors = [], []
+
+    def route(r):  # the file itself loads; anything else is a request the USB stick cannot answer
+        if r.request.url != tour_file.as_uri():
+            requests.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(tour_file.as_uri())
+        page.wait_for_function("window.zmStop === 0")
+        keys = ["PageDown", "ArrowRight"]  # a presenter's clicker and the keyboard
+        for n, stop in enumerate(tour.stops):
+            if n:
+                page.keyboard.press(keys[n % 2])
+                page.wait_for_function(f"window.zmStop === {n}")
+            assert page.inner_text("#stop-title") == stop.title
+            assert page.inner_text("#stop-counter") == f"{n + 1} / {len(tour.stops)}"
+            if n == 2:
+                page.wait_for_timeout(1500)  # let the fly-to finish for the screenshot
+                page.screenshot(path=str(artifact(f"tour-{size[0]}.png")))
+        page.keyboard.press("PageUp")
+        page.wait_for_function(f"window.zmStop === {len(tour.stops) - 2}")
+        page.keyboard.press("Home")
+        page.wait_for_function("window.zmStop === 0")
+        assert page.inner_text("#stop-title") == tour.stops[0].title
+        # Readable on a projector: the stop title is large and the panel fits the screen.
+        title_px = page.eval_on_selector("#stop-title", "e => parseFloat(getComputedStyle(e).fontSize)")
+        assert title_px >= 28
+        panel = page.eval_on_selector("#panel", "e => e.getBoundingClientRect().bottom")
+        assert panel <= size[1]
+        drawn = page.evaluate("(() => { let n = 0; map.eachLayer(l => { n += !!l.feature; }); return n; })()")
+        assert drawn > 10 and page.locator("canvas.leaflet-zoom-animated").count() == 1
+    finally:
+        context.close()
+    assert requests == [] and errors == []
+
+
+def test_onepager_png_draws_the_chinese_title(playwright_browser, sample):
+    tour = sample_tour()
+    out = artifact("tour-onepager-1.png")
+    boxes = render(onepager_html(tour, 0, sample), out, browser=playwright_browser)
+    image = Image.open(out).convert("L")
+    assert image.size == A4_PX
+    title = tour.stops[0].title
+    assert len(boxes) == len(title)
+    ink = []
+    for (x, y, w, h), ch in zip(boxes, title, strict=True):
+        assert w > 10 and h > 20, ch  # a 22pt glyph at 150 dpi, not a collapsed box
+        crop = image.crop((x, y, x + w, y + h))
+        ink.append(sum(crop.histogram()[:128]))  # dark pixels
+    assert min(ink) > 0
+    # Glyphs differ from each other; missing fonts draw the same tofu box for every character.
+    han = [n for n, ch in zip(ink, title, strict=True) if "\u4e00" <= ch <= "\u9fff"]
+    assert len(set(han)) > len(han) // 2
+
+
+def test_onepager_pdf_is_one_a4_landscape_page_with_a_cjk_font(playwright_browser, sample):
+    out = artifact("tour-onepager-3.pdf")
+    render(onepager_html(sample_tour(), 2, sample), out, browser=playwright_browser)
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF") and re.findall(rb"/Count (\d+)", pdf) == [b"1"]  # one page
+    boxes = {tuple(round(float(v)) for v in m.split()) for m in re.findall(rb"/MediaBox \[([^\]]+)\]", pdf)}
+    assert boxes == {(0, 0, 842, 595)}  # A4 landscape in points
+    assert re.search(rb"/BaseFont /[A-Z]{6}\+WenQuanYi", pdf)  # the CJK font is embedded, not substituted
