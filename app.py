@@ -14,5 +14,6 @@ pages = [
     st.Page("pages/tracker.py", title="三个一批", url_path="tracker"),
     st.Page("pages/idle.py", title="闲置土地盘活", url_path="idle"),
     st.Page("pages/tour.py", title="观摩会", url_path="tour"),
+    st.Page("pages/data.py", title="数据管理", url_path="data"),
 ]
 st.navigation(pages).run()

@@ -16,8 +16,8 @@ import datetime as dt
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Mapping
-from contextlib import closing
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,10 +167,6 @@ def _json(value: object) -> str:
     return json.dumps(plain, ensure_ascii=False)
 
 
-def _ensure_audit(conn: sqlite3.Connection) -> None:
-    conn.executescript(_AUDIT_DDL)
-
-
 def _version(conn: sqlite3.Connection, layer: str, record_id: str) -> int:
     row = conn.execute(
         f"SELECT MAX(version) FROM {AUDIT_TABLE} WHERE layer = ? AND record_id = ?", (layer, record_id)
@@ -210,10 +206,7 @@ def apply_edit(path: Path, edit: Edit) -> int:
         raise EditError("；".join(problems))
     schema = SCHEMAS[edit.layer]
     at = (edit.at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
-    conn = _connect(path)
-    try:
-        _ensure_audit(conn)
-        conn.execute("BEGIN IMMEDIATE")
+    with write_transaction(path) as conn:
         current = _read(conn, edit.layer, edit.record_id)
         if current is None:
             raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
@@ -222,7 +215,6 @@ def apply_edit(path: Path, edit: Edit) -> int:
             raise ConflictError(current, version, edit.base_version)
         diff = {c: v for c, v in edit.changes.items() if _encode(v) != _encode(current[c])}
         if not diff:
-            conn.execute("ROLLBACK")
             return version
         sets = ", ".join(f'"{c}" = ?' for c in diff)
         conn.execute(
@@ -239,19 +231,38 @@ def apply_edit(path: Path, edit: Edit) -> int:
                 for c, v in diff.items()
             ],
         )  # fmt: skip
-        conn.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
-            (edit.layer,),
-        )
+        touch(conn, edit.layer)
+        return new_version
+
+
+@contextmanager
+def write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection inside ``BEGIN IMMEDIATE`` with the audit table present; COMMIT at the end.
+
+    Any exception (even ``KeyboardInterrupt``) rolls everything back, the audit
+    table's creation included, so a failed write leaves the file as it was.
+    """
+    conn = _connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in filter(str.strip, _AUDIT_DDL.split(";")):
+            conn.execute(statement)
+        yield conn
         _before_commit()
         conn.execute("COMMIT")
-        return new_version
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     finally:
         conn.close()
+
+
+def touch(conn: sqlite3.Connection, layer: str) -> None:
+    """Mark ``layer`` as changed now in the GeoPackage's contents table."""
+    conn.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?", (layer,)
+    )
 
 
 def history(path: Path, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
@@ -268,5 +279,5 @@ def history(path: Path, layer: str | None = None, record_id: str | None = None) 
         rows = [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)] if _has_audit(conn) else []
     frame = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     for col in ("old", "new"):
-        frame[col] = pd.Series([None if v is None else json.loads(v) for v in frame[col]], dtype=object)
+        frame[col] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in frame[col]], dtype=object)
     return frame

@@ -1,9 +1,13 @@
-"""Exports of parcels: the 台账 (.xlsx) and GIS files (GeoPackage, GeoJSON).
+"""Exports: the parcels' 台账 (.xlsx), tables of any layer, and GIS files (GeoPackage, GeoJSON, Shapefile).
 
 The ledger has a 汇总 sheet (per zone: 宗, 亩, 公顷, 亩 by supply status, and a
 合计 row) and one sheet per zone with every parcel column under its Chinese
-header with units. GIS files keep the schema's English column names, in
-EPSG:4490 lon/lat, so other software can read them back into zonemap.
+header with units. GeoPackage and GeoJSON keep the schema's English column
+names in EPSG:4490 lon/lat, so other software can read them back into zonemap.
+Shapefiles (zipped, with .prj and .cpg) are for ArcGIS and domestic software:
+pinyin-initial field names of at most 10 characters (DKBH, DKMC, MJ, YT …,
+see :func:`geodata.fieldmap.shp_names`), Chinese values, GBK or UTF-8, any CRS,
+and a 字段说明.csv inside; zonemap reads them back.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import io
 import json
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,16 +39,16 @@ def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _header(column: str) -> str:
-    f = SCHEMAS["parcels"].column(column)
+def _header(column: str, layer: str = "parcels") -> str:
+    f = SCHEMAS[layer].column(column)
     text = label(column)
     return text if not f.unit or f.unit in text else f"{text}（{f.unit}）"
 
 
-def _cell(column: str, value: object) -> object:
+def _cell(column: str, value: object, layer: str = "parcels") -> object:
     if value is None or (isinstance(value, float) and value != value):
         return None
-    f = SCHEMAS["parcels"].column(column)
+    f = SCHEMAS[layer].column(column)
     if f.dtype == "bool":
         return "是" if value else "否"
     if f.dtype == "float":
@@ -148,21 +153,20 @@ def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None
                 cell.data_type = "s"  # keep as text even if it looks like a formula
 
 
-def _gis_frame(parcels: pd.DataFrame) -> gpd.GeoDataFrame:
-    columns = [*SCHEMAS["parcels"].columns, "readiness"]
-    frame = gpd.GeoDataFrame(
-        parcels[[c for c in columns if c in parcels.columns]].copy(),
-        geometry=gpd.GeoSeries(parcels.geometry.values, crs=CRS),
+def _gis_frame(frame: pd.DataFrame, layer: str = "parcels") -> gpd.GeoDataFrame:
+    columns = [*SCHEMAS[layer].columns, *(["readiness"] if layer == "parcels" else [])]
+    return gpd.GeoDataFrame(
+        frame[[c for c in columns if c in frame.columns]].copy(),
+        geometry=gpd.GeoSeries(frame.geometry.values, crs=CRS),
         crs=CRS,
     )
-    return frame
 
 
-def parcels_geojson(parcels: pd.DataFrame) -> bytes:
+def layer_geojson(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
     """RFC 7946 GeoJSON (EPSG:4490 lon/lat, 7 decimals) with the schema's columns as properties."""
-    frame = _gis_frame(parcels)
+    gis = _gis_frame(frame, layer)
     features = []
-    for record, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry, strict=True):
+    for record, geom in zip(gis.drop(columns="geometry").to_dict("records"), gis.geometry, strict=True):
         props = {k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()}
         rounded = shapely.set_precision(geom, 1e-7) if geom is not None else None
         features.append(
@@ -171,15 +175,121 @@ def parcels_geojson(parcels: pd.DataFrame) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, default=str).encode()
 
 
-def parcels_gpkg(parcels: pd.DataFrame) -> bytes:
-    """A GeoPackage with one layer ``parcels`` (schema columns + readiness, EPSG:4490)."""
+def layer_gpkg(frame: pd.DataFrame, layer: str = "parcels", crs: str | None = None) -> bytes:
+    """A GeoPackage with one layer named ``layer`` (schema columns, EPSG:4490 unless ``crs``)."""
+    gis = _gis_frame(frame, layer)
+    gis = gis.to_crs(crs) if crs else gis
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "parcels.gpkg"
-        pyogrio.write_dataframe(_gis_frame(parcels), path, layer="parcels", driver="GPKG", promote_to_multi=True)
+        path = Path(tmp) / f"{layer}.gpkg"
+        multi = SCHEMAS[layer].geometry != "Point"
+        pyogrio.write_dataframe(gis, path, layer=layer, driver="GPKG", promote_to_multi=multi)
         return path.read_bytes()
+
+
+def layer_table(frame: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """Any layer as a table: Chinese headers with units, labels for codes (the ledger's rules)."""
+    if layer == "parcels":
+        return ledger_rows(frame)
+    return pd.DataFrame({_header(c, layer): [_cell(c, v, layer) for v in frame[c]] for c in SCHEMAS[layer].columns})
+
+
+class ExportError(Exception):
+    """The export cannot be written as asked; the message is Chinese."""
+
+
+def layer_shapefile(frame: pd.DataFrame, layer: str, encoding: str = "GBK", crs: str | None = None) -> bytes:
+    """A zip of ``layer``.shp/.shx/.dbf/.prj/.cpg plus 字段说明.csv (see module doc)."""
+    from geodata.fieldmap import shp_names
+
+    if encoding.upper() not in ("GBK", "UTF-8"):
+        raise ExportError(f"Shapefile 编码只能是 GBK 或 UTF-8，不能是 {encoding}")
+    names = shp_names(layer)
+    columns = SCHEMAS[layer].columns
+    table = pd.DataFrame({names[c]: [_shp_value(c, v, layer) for v in frame[c]] for c in columns})
+    if encoding.upper() == "GBK":
+        for col, values in table.items():
+            for i, v in enumerate(values):
+                if isinstance(v, str) and not _encodes(v, "gbk"):
+                    bad = "".join(ch for ch in v if not _encodes(ch, "gbk"))
+                    raise ExportError(f"第 {i + 1} 条“{col}”含有 GBK 无法表示的字符“{bad}”：请改用 UTF-8 导出。")
+    gis = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(frame.geometry.values, crs=CRS), crs=CRS)
+    if crs:
+        gis = gis.to_crs(crs)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        pyogrio.write_dataframe(
+            gis,
+            folder / f"{layer}.shp",
+            driver="ESRI Shapefile",
+            encoding="GBK" if encoding.upper() == "GBK" else "UTF-8",
+        )
+        guide = pd.DataFrame({"字段": [names[c] for c in columns], "含义": [_header(c, layer) for c in columns],
+                              "zonemap 字段": columns})  # fmt: skip
+        (folder / "字段说明.csv").write_bytes(guide.to_csv(index=False).encode("utf-8-sig"))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in sorted(folder.iterdir()):
+                zf.write(f, f.name)
+        return buffer.getvalue()
+
+
+def _shp_value(column: str, value: object, layer: str) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    f = SCHEMAS[layer].column(column)
+    if f.dtype == "bool":
+        return "是" if value else "否"
+    if f.allowed:
+        return label(str(value))
+    return value
+
+
+def _encodes(text: str, codec: str) -> bool:
+    try:
+        text.encode(codec)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def export_filename(stem: str, ext: str, today: dt.date | None = None) -> str:
     """``地块台账_20261122.xlsx``: the stem without characters unsafe in file names, plus the date."""
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", stem).strip("._") or "导出"
     return f"{safe}_{(today or dt.date.today()).strftime('%Y%m%d')}.{ext}"
+
+
+EXPORT_FORMATS: dict[str, str] = {"xlsx": "Excel 台账", "shp": "Shapefile（zip）", "gpkg": "GeoPackage",
+                                  "geojson": "GeoJSON"}  # fmt: skip
+EXTENSIONS = {"xlsx": "xlsx", "shp": "zip", "gpkg": "gpkg", "geojson": "geojson"}
+
+
+def export_layer(data, layer: str, fmt: str, crs: str | None = None, encoding: str = "GBK") -> bytes:
+    """``layer`` of ``data`` (a Dataset) as ``fmt`` (a key of :data:`EXPORT_FORMATS`).
+
+    ``crs`` (e.g. ``EPSG:4547``) applies to gpkg and shp; Excel and GeoJSON are
+    always EPSG:4490 lon/lat and refuse another. Raises :class:`ExportError`.
+    """
+    frame = data.layer(layer)
+    if crs in ("EPSG:4490", ""):
+        crs = None
+    if crs and fmt in ("xlsx", "geojson"):
+        raise ExportError("Excel 与 GeoJSON 只输出 EPSG:4490 经纬度；指定坐标系仅用于 GeoPackage、Shapefile")
+    if crs:
+        from pyproj import CRS as ProjCRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            ProjCRS.from_user_input(crs)
+        except CRSError as exc:
+            raise ExportError(f"不认识的坐标系 {crs}") from exc
+    if fmt == "xlsx":
+        if layer == "parcels":
+            return ledger_xlsx(frame, data.zones)
+        return tables_xlsx([(label(layer), layer_table(frame, layer))])
+    if fmt == "shp":
+        return layer_shapefile(frame, layer, encoding, crs)
+    if fmt == "gpkg":
+        return layer_gpkg(frame, layer, crs)
+    if fmt == "geojson":
+        return layer_geojson(frame, layer)
+    raise ExportError(f"不支持的导出格式：{fmt}")

@@ -91,7 +91,8 @@ def geojson_layer(fc: dict, name: str, style: Callable[[dict], dict], **kwargs) 
         name=name,
         style_function=style,
         highlight_function=lambda _f: {"weight": 3, "color": "#00bcd4"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        # folium checks tooltip fields against the features: an empty layer (everything filtered out) has none
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True) if fc["features"] else None,
         zoom_on_click=False,
         **kwargs,
     )

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.export import export_filename, ledger_xlsx, parcels_geojson, parcels_gpkg, sheet_names
+from geodata.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx, sheet_names
 from geodata.store import create_gpkg
 from tests.factory import frames
 
@@ -92,23 +92,23 @@ def test_any_table_exports_without_formulas():
 
 
 def test_geojson_is_lon_lat_with_schema_properties(data):
-    fc = json.loads(parcels_geojson(data.parcels))
+    fc = json.loads(layer_geojson(data.parcels))
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 4
     props = fc["features"][0]["properties"]
     assert props["parcel_id"] == "P1" and props["area_mu"] == 100.0 and props["readiness"] == "seven_plus_one"
     lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][0]
     assert 110 < lon < 115 and 34 < lat < 41
-    assert json.loads(parcels_geojson(data.parcels.iloc[0:0]))["features"] == []
+    assert json.loads(layer_geojson(data.parcels.iloc[0:0]))["features"] == []
 
 
 def test_gpkg_reads_back(data, tmp_path):
     path = tmp_path / "out.gpkg"
-    path.write_bytes(parcels_gpkg(data.parcels))
+    path.write_bytes(layer_gpkg(data.parcels))
     back = pyogrio.read_dataframe(path, layer="parcels")
     assert sorted(back["parcel_id"]) == ["P1", "P2", "P3", "P4"]
     assert back.set_index("parcel_id").loc["P3", "area_mu"] == 870.0 and back.crs.to_epsg() == 4490
     empty = tmp_path / "empty.gpkg"
-    empty.write_bytes(parcels_gpkg(data.parcels.iloc[0:0]))
+    empty.write_bytes(layer_gpkg(data.parcels.iloc[0:0]))
     assert len(pyogrio.read_dataframe(empty)) == 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import folium
 import pytest
 
 from geodata.dataset import dataset_from_frames
@@ -128,3 +129,11 @@ def test_svg_map_fits_any_extent_and_escapes(layers):
     assert svg.startswith("<svg") and "&lt;b&gt;&amp;地块" in svg and IDLE_COLORS["idle"] in svg
     assert "公里" in svg or "米" in svg
     assert svg_map(layers["zones"].iloc[0:0], parcels.iloc[0:0], IDLE_COLORS, "idle_class").startswith("<svg")
+
+
+def test_a_layer_filtered_to_nothing_still_renders():
+    from layers.overview import geojson_layer
+
+    fmap = folium.Map()
+    geojson_layer({"type": "FeatureCollection", "features": []}, "空", lambda f: {}).add_to(fmap)
+    assert "L.geoJson" in fmap.get_root().render()  # folium used to raise here

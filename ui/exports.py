@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geodata.export import export_filename, ledger_xlsx, parcels_geojson, parcels_gpkg
+from geodata.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG = "application/geopackage+sqlite3"
@@ -16,8 +16,8 @@ def parcel_downloads(parcels: pd.DataFrame, zones: pd.DataFrame) -> None:
     st.caption(f"导出当前筛选的 {len(parcels)} 宗地块：")
     buttons = [
         ("台账 Excel", lambda: ledger_xlsx(parcels, zones), export_filename("地块台账", "xlsx"), XLSX),
-        ("GeoPackage", lambda: parcels_gpkg(parcels), export_filename("地块", "gpkg"), GPKG),
-        ("GeoJSON", lambda: parcels_geojson(parcels), export_filename("地块", "geojson"), "application/geo+json"),
+        ("GeoPackage", lambda: layer_gpkg(parcels), export_filename("地块", "gpkg"), GPKG),
+        ("GeoJSON", lambda: layer_geojson(parcels), export_filename("地块", "geojson"), "application/geo+json"),
     ]
     for col, (text, build, name, mime) in zip(st.columns(len(buttons)), buttons, strict=True):
         col.download_button(text, build, name, mime, key=f"dl_{name.rsplit('.', 1)[-1]}", on_click="ignore")

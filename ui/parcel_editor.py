@@ -65,13 +65,21 @@ def history_frame(h: pd.DataFrame) -> pd.DataFrame:
             "版本": h["version"],
             "时间": h["at"],
             "修改人": h["user"],
-            "操作": h["action"].map({"edit": "修改", "restore": "恢复"}).fillna(h["action"]),
-            "字段": h["field"].map(label),
+            "操作": h["action"].map({"edit": "修改", "restore": "恢复", "import": "导入"}).fillna(h["action"]),
+            "字段": h["field"].map(lambda f: {"*": "整条记录", "import": "导入汇总"}.get(f) or label(f)),
             "原值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["old"], strict=True)],
-            "新值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["new"], strict=True)],
+            "新值": [_new_value(f, v) for f, v in zip(h["field"], h["new"], strict=True)],
             "原因": h["reason"].fillna(""),
         }
     )
+
+
+def _new_value(field: str, value: object) -> str:
+    if field == "import" and isinstance(value, dict):  # an import's summary record
+        return f"{value.get('file')}：新增 {value.get('new')} 条，替换 {value.get('updated')} 条"
+    if field == "*":
+        return "按导入文件替换"
+    return display_value("parcels", field, value)
 
 
 def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:

@@ -1,0 +1,462 @@
+"""Reading users' GIS files safely: format, archive, Shapefile parts and text encoding.
+
+:func:`read_source` takes a path (zipped Shapefile, ``.shp`` with its side
+files, GeoPackage, KML/KMZ, GeoJSON, Excel ``.xlsx`` or CSV with coordinate or
+WKT columns) and returns a :class:`RawSource`: the features as they are in the
+file (no reprojection), the declared CRS, the detected text encoding and what
+was noticed on the way. Everything that goes wrong raises :class:`SourceError`
+with a Chinese message; nothing is written outside a private temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+MB = 1024 * 1024
+FORMATS = {
+    ".zip": "Shapefile（zip）",
+    ".shp": "Shapefile",
+    ".gpkg": "GeoPackage",
+    ".kml": "KML",
+    ".kmz": "KMZ",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".xlsx": "Excel",
+    ".csv": "CSV",
+}
+ENCODINGS = ("UTF-8", "GBK")  # what users pick from; GB18030 is read for GBK (a superset)
+SHAPE_PARTS = {".shp": "几何", ".shx": "索引", ".dbf": "属性表"}
+# Column names that hold coordinates or WKT in tables (normalised: lower case, no spaces).
+X_NAMES = ("经度", "lon", "lng", "long", "longitude", "x", "x坐标", "横坐标", "东坐标", "东", "e", "easting")
+Y_NAMES = ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北坐标", "北", "n", "northing")
+WKT_NAMES = ("wkt", "geometry", "geom", "几何", "shape")
+
+
+class SourceError(Exception):
+    """The file cannot be read; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits for uploads (MB) and archives; from ``$ZONEMAP_MAX_UPLOAD_MB`` and ``$ZONEMAP_MAX_UNZIP_MB``."""
+
+    upload_mb: float = 100
+    unzip_mb: float = 500
+    members: int = 2000
+    ratio: float = 200  # uncompressed / compressed beyond this is a zip bomb
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        def num(name: str, default: float) -> float:
+            try:
+                return float(os.environ.get(name, default))
+            except ValueError:
+                return default
+
+        return cls(num("ZONEMAP_MAX_UPLOAD_MB", 100), num("ZONEMAP_MAX_UNZIP_MB", 500))
+
+
+@dataclass
+class RawSource:
+    """Features as read from a file, before any mapping or reprojection."""
+
+    frame: gpd.GeoDataFrame  # source columns + geometry (file coordinates)
+    fmt: str  # a FORMATS value
+    declared_crs: str | None = None  # WKT/EPSG of what the file declares, if anything
+    encoding: str | None = None  # text encoding used for attributes (None when not applicable)
+    encoding_reason: str = ""
+    layer_name: str | None = None  # the layer or sheet read
+    layers: tuple[str, ...] = ()  # every layer the file has
+    notes: list[str] = field(default_factory=list)  # warnings noticed while reading
+
+
+def read_source(
+    path: str | os.PathLike,
+    layer: str | None = None,
+    encoding: str | None = None,
+    limits: Limits | None = None,
+    name: str | None = None,
+) -> RawSource:
+    """Read ``path`` (see module doc). ``layer`` picks a layer/sheet; ``encoding`` overrides detection.
+
+    ``name`` is the user's file name when ``path`` is a temp copy (it decides the format).
+    """
+    path = Path(path)
+    limits = limits or Limits.from_env()
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORMATS:
+        if suffix == ".xls":
+            raise SourceError("不支持旧版 Excel（.xls）：请在 Excel 中另存为 .xlsx 后再导入。")
+        known = "、".join(sorted(set(FORMATS)))
+        raise SourceError(
+            f"不支持的文件类型“{suffix or name}”。支持：{known}（Shapefile 请连同 .shx/.dbf/.prj 打包为 zip）。"
+        )
+    if not path.exists():
+        raise SourceError(f"文件不存在：{name}")
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(f"文件“{name}”是空的（0 字节）。")
+    if size > limits.upload_mb * MB:
+        raise SourceError(f"文件“{name}”有 {size / MB:.1f} MB，超过允许的 {limits.upload_mb:g} MB。")
+    with tempfile.TemporaryDirectory(prefix="zonemap-import-") as tmp:
+        if suffix == ".zip":
+            return _read_zip(path, Path(tmp), layer, encoding, limits)
+        if suffix == ".kmz":
+            return _read_kmz(path, Path(tmp), layer, limits)
+        if suffix == ".shp":
+            return _read_shapefile(path, layer, encoding)
+        if suffix in (".xlsx", ".csv"):
+            return _read_table(path, suffix, layer, encoding)
+        return _read_ogr(path, FORMATS[suffix], layer)
+
+
+# --- archives -------------------------------------------------------------------------------------------------------
+
+
+def safe_extract(archive: Path, dest: Path, limits: Limits) -> list[Path]:
+    """Extract a zip into ``dest`` refusing paths that escape it, links, and size or count beyond ``limits``."""
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as exc:
+        raise SourceError(f"“{archive.name}”不是有效的 zip 压缩包（{exc}）。") from exc
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if not members:
+            raise SourceError("压缩包是空的。")
+        if len(members) > limits.members:
+            raise SourceError(f"压缩包内有 {len(members)} 个文件，超过允许的 {limits.members} 个。")
+        total = sum(m.file_size for m in members)
+        packed = max(1, sum(m.compress_size for m in members))
+        if total > limits.unzip_mb * MB or total / packed > limits.ratio:
+            raise SourceError(
+                f"压缩包解压后有 {total / MB:.1f} MB（压缩比 {total / packed:.0f} 倍），"
+                f"超过允许的 {limits.unzip_mb:g} MB 或 {limits.ratio:g} 倍，已拒绝。"
+            )
+        out = []
+        root = dest.resolve()
+        for m in members:
+            member_name = _member_name(m)
+            parts = PurePosixPath(member_name.replace("\\", "/")).parts
+            mode = (m.external_attr >> 16) & 0o170000
+            if member_name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", member_name):
+                raise SourceError(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个文件。")
+            if mode == 0o120000:
+                raise SourceError(f"压缩包中的“{member_name}”是符号链接，已拒绝整个文件。")
+            target = (root / Path(*parts)).resolve()
+            if not target.is_relative_to(root):
+                raise SourceError(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个文件。")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with zf.open(m) as src, open(target, "wb") as dst:
+                while chunk := src.read(MB):
+                    written += len(chunk)
+                    if written > limits.unzip_mb * MB:
+                        raise SourceError("压缩包解压后的大小超过限制，已拒绝。")
+                    dst.write(chunk)
+            out.append(target)
+        return out
+
+
+def _member_name(m: zipfile.ZipInfo) -> str:
+    """The member's name; Windows zips store Chinese names in GBK without the UTF-8 flag."""
+    if m.flag_bits & 0x800:
+        return m.filename
+    raw = m.filename.encode("cp437", errors="replace")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return m.filename
+
+
+def _read_zip(path: Path, tmp: Path, layer: str | None, encoding: str | None, limits: Limits) -> RawSource:
+    files = safe_extract(path, tmp, limits)
+    by_suffix: dict[str, list[Path]] = {}
+    for f in files:
+        if not f.name.startswith(("._", "~")) and "__MACOSX" not in f.parts:
+            by_suffix.setdefault(f.suffix.lower(), []).append(f)
+    shps = sorted(by_suffix.get(".shp", []))
+    if shps:
+        if len(shps) > 1:
+            names = [s.stem for s in shps]
+            pick = [s for s in shps if s.stem == layer]
+            if not pick:
+                raise SourceError(
+                    f"压缩包中有 {len(shps)} 个 Shapefile（{'、'.join(names)}），请选择其中一个图层再导入。",
+                )
+            shps = pick
+        src = _read_shapefile(shps[0], None, encoding)
+        src.layers = tuple(s.stem for s in sorted(by_suffix[".shp"]))
+        src.fmt = FORMATS[".zip"]
+        return src
+    stray = [s for s in (".dbf", ".shx", ".prj") if s in by_suffix]
+    if stray:
+        raise SourceError("压缩包中有 Shapefile 的附属文件但缺少 .shp（几何）文件。")
+    for suffix in (".gpkg", ".geojson", ".json", ".kml"):
+        if suffix in by_suffix:
+            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer)
+    raise SourceError("压缩包中没有可导入的文件（.shp、.gpkg、.geojson、.kml）。")
+
+
+def _read_kmz(path: Path, tmp: Path, layer: str | None, limits: Limits) -> RawSource:
+    files = safe_extract(path, tmp, limits)
+    kml = [f for f in files if f.suffix.lower() == ".kml"]
+    if not kml:
+        raise SourceError("KMZ 中没有 .kml 文件。")
+    doc = next((f for f in kml if f.name.lower() == "doc.kml"), kml[0])
+    src = _read_ogr(doc, "KML", layer)
+    src.fmt = FORMATS[".kmz"]
+    return src
+
+
+# --- Shapefiles and their encoding ----------------------------------------------------------------------------------
+
+
+def _read_shapefile(shp: Path, layer: str | None, encoding: str | None) -> RawSource:
+    parts = {p.suffix.lower(): p for p in shp.parent.iterdir() if p.stem == shp.stem}
+    notes = []
+    if ".dbf" not in parts:
+        raise SourceError(f"Shapefile“{shp.stem}”缺少 .dbf（属性表）文件：请把 .shp、.shx、.dbf、.prj 一起打包。")
+    if ".shx" not in parts:
+        notes.append("缺少 .shx（索引）文件，已根据 .shp 重建")
+    if ".prj" not in parts:
+        notes.append("缺少 .prj（坐标系）文件，坐标系按坐标数值判断")
+    cpg = parts.get(".cpg")
+    declared = cpg.read_text(errors="replace").strip() if cpg else None
+    if encoding:
+        chosen, reason = encoding, "用户指定"
+    else:
+        chosen, reason = detect_dbf_encoding(parts[".dbf"].read_bytes(), declared)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
+            frame = pyogrio.read_dataframe(shp, encoding=_codec(chosen))
+        except Exception as exc:
+            raise SourceError(f"无法读取 Shapefile“{shp.stem}”：{exc}") from exc
+        finally:
+            pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
+    declared_crs = parts[".prj"].read_text(errors="replace") if ".prj" in parts else None
+    return RawSource(
+        frame, FORMATS[".shp"], declared_crs, chosen, reason, shp.stem, (shp.stem,), notes
+    )  # fmt: skip
+
+
+def _codec(name: str) -> str:
+    return "GB18030" if name.upper() in ("GBK", "GB2312", "CP936", "936") else name
+
+
+def dbf_text(dbf: bytes) -> tuple[bytes, list[bytes]]:
+    """The raw bytes of a DBF's field names and of its character values (for encoding detection)."""
+    if len(dbf) < 32:
+        raise SourceError(".dbf 文件已损坏（太短）。")
+    n_records = int.from_bytes(dbf[4:8], "little")
+    header_len = int.from_bytes(dbf[8:10], "little")
+    record_len = int.from_bytes(dbf[10:12], "little")
+    fields, names, pos = [], b"", 32
+    while pos + 32 <= min(header_len, len(dbf)) and dbf[pos] != 0x0D:
+        desc = dbf[pos : pos + 32]
+        names += desc[:11].split(b"\0", 1)[0] + b" "
+        fields.append((chr(desc[11]), desc[16]))
+        pos += 32
+    values = []
+    for r in range(min(n_records, 5000)):
+        start = header_len + r * record_len + 1  # skip the deletion flag
+        offset = start
+        for kind, width in fields:
+            if kind == "C":
+                values.append(dbf[offset : offset + width].rstrip(b" \0"))
+            offset += width
+    return names, values
+
+
+def detect_dbf_encoding(dbf: bytes, cpg: str | None = None) -> tuple[str, str]:
+    """("UTF-8" | "GBK" | "ISO-8859-1", Chinese reason) for a DBF's text.
+
+    Text that decodes as strict UTF-8 is UTF-8; otherwise GB18030 (read for GBK,
+    of which it is a superset); a ``.cpg`` is believed when the bytes agree.
+    The last character of a fixed-width value may be cut: that is tolerated.
+    """
+    names, values = dbf_text(dbf)
+    blob = [names, *values]
+    non_ascii = [b for b in blob if any(c > 127 for c in b)]
+    if cpg:
+        declared = _codec(cpg.upper().replace("CP936", "GBK").replace("936", "GBK"))
+        if not non_ascii or all(_decodes(b, declared) for b in non_ascii):
+            return ("GBK" if declared == "GB18030" else cpg.upper()), f".cpg 文件声明为 {cpg}"
+        cpg_note = f"；.cpg 声明 {cpg} 但内容不符"
+    else:
+        cpg_note = "；没有 .cpg 文件"
+    if not non_ascii:
+        return "UTF-8", "属性全为英文和数字" + cpg_note
+    if all(_decodes(b, "utf-8") for b in non_ascii):
+        return "UTF-8", "中文按 UTF-8 解码无误" + cpg_note
+    if all(_decodes(b, "gb18030") for b in non_ascii):
+        return "GBK", "中文按 GBK 解码无误（国产软件、ArcGIS 常见）" + cpg_note
+    return "ISO-8859-1", "无法确定编码（既不是 UTF-8 也不是 GBK），请手动选择" + cpg_note
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    for cut in (0, 1, 2, 3):  # a fixed-width field may cut the last multi-byte character
+        try:
+            (raw[: len(raw) - cut] if cut else raw).decode(codec)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+# --- GDAL formats ---------------------------------------------------------------------------------------------------
+
+
+def _read_ogr(path: Path, fmt: str, layer: str | None) -> RawSource:
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}") from exc
+    if not layers:
+        raise SourceError(f"{fmt}文件“{path.name}”中没有图层。")
+    notes = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if fmt == "KML" and layer is None and len(layers) > 1:  # folders: read them all
+                frames = [pyogrio.read_dataframe(path, layer=name) for name in layers]
+                frame = (
+                    pd.concat([f for f in frames if len(f)], ignore_index=True)
+                    if any(len(f) for f in frames)
+                    else frames[0]
+                )
+                frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frames[0].crs)
+                notes.append(f"KML 有 {len(layers)} 个文件夹，已全部读取")
+                name = None
+            else:
+                name = layer if layer in layers else _pick_layer(path, layers)
+                frame = pyogrio.read_dataframe(path, layer=name)
+        except Exception as exc:
+            raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}") from exc
+    declared = frame.crs.to_wkt() if frame.crs is not None else None
+    if fmt in ("KML", "KMZ"):
+        frame = frame.drop(columns=[c for c in frame.columns if c.lower() in _KML_NOISE], errors="ignore")
+    encoding = "UTF-8" if fmt in ("GeoJSON", "KML", "GeoPackage") else None
+    reason = "该格式规定为 UTF-8" if encoding else ""
+    return RawSource(frame, fmt, declared, encoding, reason, name, tuple(layers), notes)
+
+
+_KML_NOISE = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder", "icon",
+              "snippet"}  # fmt: skip
+
+
+def _pick_layer(path: Path, layers: list[str]) -> str:
+    """Of several layers, the first that has features (GeoPackages from other tools hold many)."""
+    for name in layers:
+        info = pyogrio.read_info(path, layer=name)
+        if info.get("features", 0) and info.get("geometry_type"):
+            return name
+    return layers[0]
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200]
+
+
+# --- tables with coordinates ----------------------------------------------------------------------------------------
+
+
+def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None) -> RawSource:
+    notes: list[str] = []
+    if suffix == ".xlsx":
+        try:
+            book = pd.read_excel(path, sheet_name=None, dtype=object)
+        except Exception as exc:
+            raise SourceError(f"无法读取 Excel 文件“{path.name}”：{_short(exc)}") from exc
+        sheets = [s for s, f in book.items() if len(f.dropna(how="all"))]
+        if not sheets:
+            raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
+        name = sheet if sheet in book else sheets[0]
+        table, used, reason = book[name], None, ""
+        layers = tuple(book)
+    else:
+        raw = path.read_bytes()
+        used, reason = (encoding, "用户指定") if encoding else _text_encoding(raw)
+        try:
+            table = pd.read_csv(path, dtype=object, encoding=_codec(used) if used != "UTF-8" else "utf-8-sig")
+        except Exception as exc:
+            raise SourceError(f"无法读取 CSV 文件“{path.name}”：{_short(exc)}") from exc
+        name, layers = path.stem, (path.stem,)
+    table = table.dropna(how="all")
+    table.columns = [str(c).strip() for c in table.columns]
+    geometry = table_geometry(table, notes)
+    frame = gpd.GeoDataFrame(table.drop(columns=geometry.attrs.get("used", [])), geometry=geometry.values)
+    fmt = FORMATS[suffix]
+    return RawSource(frame, fmt, None, used, reason, name, layers, notes)
+
+
+def _text_encoding(raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf") or _decodes(raw, "utf-8"):
+        return "UTF-8", "按 UTF-8 解码无误"
+    if _decodes(raw, "gb18030"):
+        return "GBK", "按 GBK 解码无误（Excel 另存的 CSV 常见）"
+    raise SourceError("无法识别 CSV 的文字编码（既不是 UTF-8 也不是 GBK），请另存为 UTF-8 或 .xlsx。")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_（）()\-:：]", "", name).lower()
+
+
+def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """Geometries from a WKT column, or points from an X/Y (经度/纬度) column pair.
+
+    The series' ``attrs['used']`` names the columns consumed.
+    """
+    cols = {_norm(c): c for c in table.columns}
+    wkt = next((cols[n] for n in WKT_NAMES if n in cols), None)
+    if wkt:
+        geoms = []
+        for i, value in enumerate(table[wkt].tolist()):
+            try:
+                geoms.append(None if _blank(value) else shapely.from_wkt(str(value)))
+            except Exception:
+                geoms.append(None)
+                notes.append(f"第 {i + 1} 行的 WKT 无法解析")
+        out = pd.Series(geoms, index=table.index, dtype=object)
+        out.attrs["used"] = [wkt]
+        return out
+    x = next((cols[n] for n in X_NAMES if n in cols), None)
+    y = next((cols[n] for n in Y_NAMES if n in cols), None)
+    if not x or not y:
+        raise SourceError(
+            "表格中没有坐标列：需要“经度/纬度”“X/Y”（或 X坐标/Y坐标）两列，或一列 WKT 几何。"
+            f" 现有列：{'、'.join(map(str, table.columns))}"
+        )
+    xs = pd.to_numeric(table[x].map(_number_text), errors="coerce")
+    ys = pd.to_numeric(table[y].map(_number_text), errors="coerce")
+    bad = np.flatnonzero(xs.isna() | ys.isna())
+    for i in bad[:20]:
+        notes.append(f"第 {i + 1} 行的坐标“{table[x].iloc[i]}, {table[y].iloc[i]}”不是数字")
+    geoms = [None if i in set(bad) else shapely.Point(a, b) for i, (a, b) in enumerate(zip(xs, ys, strict=True))]
+    out = pd.Series(geoms, index=table.index, dtype=object)
+    out.attrs["used"] = [x, y]
+    return out
+
+
+def _number_text(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip().replace(",", "").replace("，", "")
+    return value
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""

@@ -1,0 +1,43 @@
+"""数据管理: bring a land bureau's own files in (checked, previewed, all or nothing) and take layers out."""
+
+import streamlit as st
+
+from geodata.imports import import_history
+from ui.auth import sidebar_login
+from ui.data import get_dataset, get_store
+from ui.import_panel import (
+    commit_panel,
+    detection_panel,
+    export_panel,
+    mapping_editor,
+    preview_map,
+    report_panel,
+    upload_panel,
+)
+
+data = get_dataset()
+store = get_store()
+editor = sidebar_login()
+
+st.title("数据管理")
+if flash := st.session_state.pop("imp_flash", None):
+    st.success(flash)
+tab_in, tab_out, tab_log = st.tabs(["导入", "导出", "导入记录"])
+with tab_in:
+    layer, plan = upload_panel(data)
+    if plan is not None:
+        detection_panel(plan)
+        st.subheader("字段对应")
+        mapping_editor(plan)
+        st.subheader("检查结果")
+        report_panel(plan)
+        preview_map(plan, data)
+        commit_panel(store, plan, editor)
+with tab_out:
+    export_panel(data)
+with tab_log:
+    history = import_history(store.path)
+    if history.empty:
+        st.info("还没有导入记录。")
+    else:
+        st.dataframe(history, hide_index=True, width="stretch")

@@ -1,0 +1,414 @@
+"""A corpus of users' files, generated (never committed): every case the importer must survive, with its outcome.
+
+Each :class:`Case` builds one file from the sample data into a folder and says
+whether ``python -m geodata validate`` must accept it (exit 0) or refuse it
+(exit 1), and which Chinese words its report must contain.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from domain.coords import wgs84_to_gcj02
+from geodata.dataset import Dataset
+from geodata.fieldmap import shp_names
+
+HOSTILE = '<img src=x onerror="alert(1)">恶意地块</script>'
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    layer: str
+    build: Callable[[Path, Dataset], Path]
+    ok: bool
+    expect: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: dict = field(default_factory=dict)
+
+
+# --- building blocks ------------------------------------------------------------------------------------------------
+
+
+def _parcels(data: Dataset, n: int = 6) -> gpd.GeoDataFrame:
+    """``n`` real sample parcels of 综改区晋中园区, as a land bureau would have them (pinyin fields)."""
+    p = data.parcels[data.parcels["zone_id"] == "SXZG-JZ"].head(n)
+    return gpd.GeoDataFrame(
+        {
+            "DKBH": [f"JZ-{i:03d}" for i in range(len(p))],
+            "DKMC": [f"晋中园区{i + 1}号地块" for i in range(len(p))],
+            "KFQMC": "晋中新兴产业园区",
+            "QLR": ["山西某某新材料有限公司"] * len(p),
+            "YT": "工业用地",
+            "ZT": ["储备", "已出让", "挂牌", "已动工", "储备", "投产"][: len(p)],
+            "TZQD": ["300", "350.5", "", "400", "280", "300"][: len(p)],
+            "BZ": "界址经实测",
+        },
+        geometry=list(p.geometry.values),
+        crs="EPSG:4490",
+    )
+
+
+def _zip(folder: Path, name: str, files: dict[str, bytes]) -> Path:
+    path = folder / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for arc, body in files.items():
+            zf.writestr(arc, body)
+    return path
+
+
+def _shp_files(frame: gpd.GeoDataFrame, encoding: str, crs: str | None = None, stem: str = "地块") -> dict[str, bytes]:
+    """The parts of a Shapefile written by GDAL (encoding as given), by suffix."""
+    import tempfile
+
+    frame = frame.to_crs(crs) if crs else frame
+    with tempfile.TemporaryDirectory() as tmp:
+        pyogrio.write_dataframe(frame, Path(tmp) / "x.shp", encoding=encoding)
+        return {f".{p.suffix[1:]}": p.read_bytes() for p in Path(tmp).iterdir() if p.stem == "x"} | {"stem": stem}
+
+
+def _shp_zip(folder: Path, name: str, parts: dict, drop=(), cpg: bytes | None = None) -> Path:
+    stem = parts["stem"]
+    files = {f"{stem}{s}": b for s, b in parts.items() if s != "stem" and s not in drop}
+    if cpg is not None:
+        files[f"{stem}.cpg"] = cpg
+    return _zip(folder, name, files)
+
+
+def _swap(g):
+    return shapely.transform(g, lambda c: c[:, ::-1])
+
+
+def _geojson(folder: Path, name: str, frame: gpd.GeoDataFrame) -> Path:
+    path = folder / name
+    features = [
+        {"type": "Feature", "properties": {k: (None if v is None else v) for k, v in r.items() if k != "geometry"},
+         "geometry": None if r["geometry"] is None else shapely.geometry.mapping(r["geometry"])}
+        for r in frame.to_dict("records")
+    ]  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+    return path
+
+
+def _projects_table(data: Dataset) -> pd.DataFrame:
+    pr = data.projects.head(5)
+    return pd.DataFrame(
+        {
+            "项目编号": [f"XM-{i}" for i in range(len(pr))],
+            "项目名称": [f"示例项目{i}" for i in range(len(pr))],
+            "企业名称": "山西某某科技有限公司",
+            "所属开发区": list(pr["zone_id"]),
+            "项目阶段": ["签约", "开工", "投产", "在建", "已签约"],
+            "总投资（万元）": ["120000", "85,000", "5000", "20000", "30000"],
+            "签约时间": ["2024年3月18日", "2024/3/18", "2024-03-18", "20240318", "2024.3.18"],
+            "经度": [g.x for g in pr.geometry],
+            "纬度": [g.y for g in pr.geometry],
+        }
+    )
+
+
+# --- the cases ------------------------------------------------------------------------------------------------------
+
+
+def shp_gbk_gk_prefix(folder, data):  # the 国土 classic: GBK, no .cpg, no .prj, 3° zone with prefix
+    return _shp_zip(folder, "国土_地块_GK38.zip", _shp_files(_parcels(data), "GBK", "EPSG:4526"), drop=(".cpg", ".prj"))
+
+
+def shp_utf8_declared(folder, data):
+    return _shp_zip(folder, "utf8.zip", _shp_files(_parcels(data), "UTF-8", "EPSG:4547"))
+
+
+def shp_cpg_lies(folder, data):
+    parts = _shp_files(_parcels(data), "GBK", "EPSG:4547")
+    return _shp_zip(folder, "cpg_wrong.zip", parts, drop=(".cpg",), cpg=b"UTF-8")
+
+
+def shp_gk_no_prefix_no_prj(folder, data):
+    return _shp_zip(folder, "cm114.zip", _shp_files(_parcels(data), "GBK", "EPSG:4547"), drop=(".prj", ".cpg"))
+
+
+def shp_xian80(folder, data):
+    return _shp_zip(folder, "xian80.zip", _shp_files(_parcels(data), "GBK", "EPSG:2383"), drop=(".cpg",))
+
+
+def shp_no_dbf(folder, data):
+    return _shp_zip(folder, "no_dbf.zip", _shp_files(_parcels(data), "GBK"), drop=(".dbf",))
+
+
+def shp_no_shx(folder, data):
+    return _shp_zip(folder, "no_shx.zip", _shp_files(_parcels(data), "GBK"), drop=(".shx",))
+
+
+def shp_no_shp(folder, data):
+    return _shp_zip(folder, "no_shp.zip", _shp_files(_parcels(data), "GBK"), drop=(".shp", ".shx"))
+
+
+def zip_slip(folder, data):
+    parts = _shp_files(_parcels(data), "UTF-8")
+    return _zip(folder, "slip.zip", {"../../evil.shp": parts[".shp"], "a.dbf": parts[".dbf"]})
+
+
+def zip_bomb(folder, data):
+    return _zip(folder, "bomb.zip", {"a.shp": b"\0" * (30 * 1024 * 1024)})
+
+
+def too_big(folder, data):
+    path = folder / "big.geojson"
+    path.write_bytes(b" " * 300_000)
+    return path
+
+
+def empty_file(folder, data):
+    path = folder / "empty.geojson"
+    path.write_bytes(b"")
+    return path
+
+
+def no_features(folder, data):
+    path = folder / "none.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    return path
+
+
+def swapped_lonlat(folder, data):
+    frame = _parcels(data)
+    frame["geometry"] = [_swap(g) for g in frame.geometry]
+    return _geojson(folder, "latlon.geojson", frame)
+
+
+def _bowtie(data):
+    frame = _parcels(data, 3)
+    x0, y0, x1, y1 = frame.geometry.iloc[0].bounds
+    frame.loc[frame.index[0], "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    return frame
+
+
+def self_intersecting(folder, data):
+    return _geojson(folder, "bowtie.geojson", _bowtie(data))
+
+
+def mixed_types(folder, data):
+    frame = _parcels(data, 3)
+    g = frame.geometry.iloc[1]
+    frame.loc[frame.index[1], "geometry"] = shapely.LineString(list(g.exterior.coords if hasattr(g, "exterior") else
+                                                                   g.geoms[0].exterior.coords))  # fmt: skip
+    frame.loc[frame.index[2], "geometry"] = g.centroid
+    return _geojson(folder, "mixed.geojson", frame)
+
+
+def outside_shanxi(folder, data):
+    frame = _parcels(data, 3)
+    frame["geometry"] = [shapely.affinity.translate(g, 4.0, 2.5) for g in frame.geometry]  # near Beijing
+    return _geojson(folder, "beijing.geojson", frame)
+
+
+def one_row_outside(folder, data):
+    frame = _parcels(data)
+    frame.loc[frame.index[0], "geometry"] = shapely.affinity.translate(frame.geometry.iloc[0], 3.0, 0)
+    return _geojson(folder, "one_outside.geojson", frame)
+
+
+def duplicate_ids(folder, data):
+    frame = _parcels(data)
+    frame.loc[frame.index[1], "DKBH"] = frame["DKBH"].iloc[0]
+    return _geojson(folder, "dup.geojson", frame)
+
+
+def not_numbers(folder, data):
+    frame = _parcels(data)
+    frame.loc[frame.index[2], "TZQD"] = "约三百"
+    return _geojson(folder, "nan.geojson", frame)
+
+
+def hostile_text(folder, data):
+    frame = _parcels(data, 3)
+    frame.loc[frame.index[0], "DKMC"] = HOSTILE
+    frame.loc[frame.index[1], "BZ"] = "javascript:alert(1)"
+    return _geojson(folder, "hostile.geojson", frame)
+
+
+def gcj02_lonlat(folder, data):
+    frame = _parcels(data)
+    coords = shapely.get_coordinates(frame.geometry.values)
+    lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+    frame["geometry"] = shapely.set_coordinates(frame.geometry.values.copy(), np.column_stack([lon, lat]))
+    return _geojson(folder, "amap_gcj02.geojson", frame)
+
+
+def web_mercator(folder, data):
+    frame = _parcels(data).to_crs("EPSG:3857")
+    path = folder / "mercator.gpkg"
+    pyogrio.write_dataframe(frame, path, layer="dk")
+    return path
+
+
+def _kml(data) -> str:
+    frame = _parcels(data, 3)
+    marks = []
+    for r in frame.to_dict("records"):
+        g = r["geometry"].geoms[0] if r["geometry"].geom_type == "MultiPolygon" else r["geometry"]
+        ring = " ".join(f"{x},{y},0" for x, y in g.exterior.coords)
+        extra = "".join(f'<Data name="{k}"><value>{r[k]}</value></Data>' for k in ("DKBH", "YT", "ZT", "KFQMC"))
+        marks.append(
+            f"<Placemark><name>{r['DKMC']}</name><ExtendedData>{extra}</ExtendedData>"
+            f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates></LinearRing></outerBoundaryIs>"
+            "</Polygon></Placemark>"
+        )
+    return ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<name>奥维导出</name><Folder><name>地块</name>{''.join(marks)}</Folder></Document></kml>")  # fmt: skip
+
+
+def kml_ovital(folder, data):
+    path = folder / "奥维地块.kml"
+    path.write_text(_kml(data), encoding="utf-8")
+    return path
+
+
+def kmz(folder, data):
+    return _zip(folder, "地块.kmz", {"doc.kml": _kml(data).encode()})
+
+
+def excel_projects(folder, data):
+    path = folder / "三个一批项目.xlsx"
+    _projects_table(data).to_excel(path, index=False)
+    return path
+
+
+def csv_gbk_projects(folder, data):
+    path = folder / "项目_gbk.csv"
+    path.write_bytes(_projects_table(data).to_csv(index=False).encode("gbk"))
+    return path
+
+
+def excel_parcels_wkt_surveyor(folder, data):
+    frame = _parcels(data).to_crs("EPSG:4526")  # X = north, Y = east: the surveyors' order, in WKT
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table["WKT"] = [_swap(g).wkt for g in frame.geometry]
+    path = folder / "台账_界址.xlsx"
+    table.to_excel(path, index=False)
+    return path
+
+
+def excel_parcels_points(folder, data):
+    frame = _parcels(data)
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table["经度"] = [g.centroid.x for g in frame.geometry]
+    table["纬度"] = [g.centroid.y for g in frame.geometry]
+    path = folder / "台账_点.xlsx"
+    table.to_excel(path, index=False)
+    return path
+
+
+def xls_old(folder, data):
+    path = folder / "旧台账.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 500)
+    return path
+
+
+def garbage_gpkg(folder, data):
+    path = folder / "broken.gpkg"
+    path.write_bytes(b"this is not a geopackage" * 50)
+    return path
+
+
+def gpkg_many_layers(folder, data):
+    path = folder / "other_tool.gpkg"
+    pyogrio.write_dataframe(_parcels(data).iloc[0:0], path, layer="empty_layer")
+    pyogrio.write_dataframe(_parcels(data), path, layer="宗地", append=False)
+    return path
+
+
+def no_zone_column(folder, data):
+    return _geojson(folder, "no_zone.geojson", _parcels(data).drop(columns="KFQMC"))
+
+
+def unknown_zone(folder, data):
+    frame = _parcels(data)
+    frame["KFQMC"] = "不存在的开发区"
+    return _geojson(folder, "bad_zone.geojson", frame)
+
+
+def area_in_m2(folder, data):
+    frame = _parcels(data)
+    frame["MJ"] = [
+        round(a * 2000 / 3, 1) for a in data.parcels[data.parcels["zone_id"] == "SXZG-JZ"].head(6)["area_mu"]
+    ]
+    return _geojson(folder, "mj_m2.geojson", frame)
+
+
+def our_own_export(folder, data):
+    from geodata.export import layer_shapefile
+
+    path = folder / "zonemap_export.zip"
+    path.write_bytes(layer_shapefile(data.parcels, "parcels", "GBK", "EPSG:4547"))
+    return path
+
+
+CASES: list[Case] = [
+    Case("shp_gbk_gk_prefix", "parcels", shp_gbk_gk_prefix, True, ("GBK", "第38带", "缺少 .prj")),
+    Case("shp_utf8_declared", "parcels", shp_utf8_declared, True, ("UTF-8", "按文件声明", "中央经线114°")),
+    Case("shp_cpg_lies", "parcels", shp_cpg_lies, True, ("GBK", "内容不符")),
+    Case("shp_gk_no_prefix_no_prj", "parcels", shp_gk_no_prefix_no_prj, True, ("中央经线114°", "按坐标数值判断")),
+    Case("shp_xian80", "parcels", shp_xian80, True, ("西安80", "误差可达数十米")),
+    Case("shp_no_dbf", "parcels", shp_no_dbf, False, ("缺少 .dbf",)),
+    Case("shp_no_shx", "parcels", shp_no_shx, True, ("已根据 .shp 重建",)),
+    Case("shp_no_shp", "parcels", shp_no_shp, False, ("缺少 .shp",)),
+    Case("zip_slip", "parcels", zip_slip, False, ("解压目录之外",)),
+    Case("zip_bomb", "parcels", zip_bomb, False, ("压缩比",)),
+    Case("too_big", "parcels", too_big, False, ("超过允许的",), env={"ZONEMAP_MAX_UPLOAD_MB": "0.1"}),
+    Case("empty_file", "parcels", empty_file, False, ("空的",)),
+    Case("no_features", "parcels", no_features, False, ("没有任何记录",)),
+    Case("swapped_lonlat", "parcels", swapped_lonlat, True, ("顺序颠倒",)),
+    Case("self_intersecting", "parcels", self_intersecting, False, ("几何无效", "自动修复")),
+    Case("self_intersecting_repaired", "parcels", self_intersecting, True, ("已修复",), ("--repair",)),
+    Case("mixed_types", "parcels", mixed_types, False, ("几何为线", "几何为点")),
+    Case("outside_shanxi", "parcels", outside_shanxi, False, ("无法识别坐标系",)),
+    Case("one_row_outside", "parcels", one_row_outside, False, ("超出山西省范围",)),
+    Case("duplicate_ids", "parcels", duplicate_ids, False, ("重复",)),
+    Case("not_numbers", "parcels", not_numbers, False, ("“约三百”不是数字",)),
+    Case("hostile_text", "parcels", hostile_text, True, ("网页标签或脚本",)),
+    Case("gcj02_lonlat", "parcels", gcj02_lonlat, True, ("GCJ-02",), ("--crs", "GCJ02")),
+    Case("web_mercator", "parcels", web_mercator, True, ("Web 墨卡托",)),
+    Case("kml_ovital", "parcels", kml_ovital, True, ("KML",)),
+    Case("kmz", "parcels", kmz, True, ("KMZ",)),
+    Case("excel_projects", "projects", excel_projects, True, ("Excel", "可以导入")),
+    Case("csv_gbk_projects", "projects", csv_gbk_projects, True, ("GBK",)),
+    Case("excel_parcels_wkt_surveyor", "parcels", excel_parcels_wkt_surveyor, True, ("第38带", "顺序颠倒")),
+    Case("excel_parcels_points", "parcels", excel_parcels_points, False, ("几何为点",)),
+    Case("xls_old", "parcels", xls_old, False, ("另存为 .xlsx",)),
+    Case("garbage_gpkg", "parcels", garbage_gpkg, False, ("无法读取",)),
+    Case("gpkg_many_layers", "parcels", gpkg_many_layers, True, ("GeoPackage",)),
+    Case("no_zone_column", "parcels", no_zone_column, True, ("按位置归入",)),
+    Case("unknown_zone", "parcels", unknown_zone, False, ("“不存在的开发区”不存在",)),
+    Case("area_in_m2", "parcels", area_in_m2, True, ("按平方米识别",)),
+    Case("our_own_export", "parcels", our_own_export, True, ("GBK", "中央经线114°")),
+]
+
+
+def build_all(folder: Path, data: Dataset) -> dict[str, Path]:
+    """Every case's file in ``folder`` (for looking at them by hand)."""
+    return {c.name: c.build(folder, data) for c in CASES}
+
+
+if __name__ == "__main__":  # python -m tests.import_corpus OUT_DIR
+    import sys
+
+    from geodata.dataset import load_dataset
+    from geodata.store import SAMPLE_PATH, GpkgStore
+
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    for name, path in build_all(out, load_dataset(GpkgStore(SAMPLE_PATH))).items():
+        print(name, path)
+    _ = io, shp_names

@@ -1,0 +1,64 @@
+"""The generated corpus of users' files through ``python -m geodata validate``, and nothing written when refused."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+
+from geodata import cli
+from geodata.dataset import load_dataset
+from geodata.imports import ImportRefused, commit_import, prepare
+from geodata.sources import SourceError
+from geodata.store import SAMPLE_PATH, GpkgStore
+from tests.import_corpus import CASES
+
+IDS = [c.name for c in CASES]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+@pytest.fixture(scope="module")
+def corpus(sample, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    return {c.name: c.build(folder, sample) for c in CASES}
+
+
+def test_the_corpus_covers_enough_cases():
+    assert len(CASES) >= 25 and len(set(IDS)) == len(IDS)
+    assert {c.ok for c in CASES} == {True, False}
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_validate_gives_the_expected_outcome(case, corpus, capsys, monkeypatch):
+    monkeypatch.setenv("ZONEMAP_DATA", str(SAMPLE_PATH))
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    code = cli.main(["validate", str(corpus[case.name]), "--layer", case.layer, *case.args])
+    out = capsys.readouterr().out
+    assert code == (0 if case.ok else 1), out
+    for word in case.expect:
+        assert word in out, (word, out)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.ok], ids=[c.name for c in CASES if not c.ok])
+def test_a_refused_file_leaves_the_store_unchanged(case, corpus, sample, tmp_path, monkeypatch):
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    store = tmp_path / "data.gpkg"
+    shutil.copyfile(SAMPLE_PATH, store)
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    existing = {n: sample.layer(n) for n in ("admin", "zones", "parcels", "projects", "chains", "rounds")}
+    try:
+        plan = prepare(corpus[case.name], case.layer, existing)
+    except SourceError:
+        pass
+    else:
+        assert not plan.ok
+        with pytest.raises(ImportRefused):
+            commit_import(store, plan, "tester")
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
