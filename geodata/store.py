@@ -91,16 +91,24 @@ def coerce(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
             out[f.name] = None
         col = out[f.name]
         if f.dtype == "bool":
-            out[f.name] = pd.Series([bool(v) if v is not None and v == v else False for v in col], index=out.index)
+            out[f.name] = _bools(col)
         elif f.dtype == "float":
             out[f.name] = pd.to_numeric(col, errors="coerce").astype(float)
         elif f.dtype == "int":
             out[f.name] = pd.to_numeric(col, errors="coerce").astype("Int64")
+        elif pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):
+            out[f.name] = pd.Series(col.to_numpy(dtype=object, na_value=None), index=out.index, dtype=object)
         else:  # str, date, list: text or None
             out[f.name] = pd.Series([_text(v) for v in col], index=out.index, dtype=object)
     ordered = schema.columns + ([] if schema.geometry is None else ["geometry"])
     rest = [c for c in out.columns if c not in ordered]
     return out[ordered + rest]
+
+
+def _bools(col: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(col) and not col.isna().any():
+        return col.astype(bool)
+    return pd.Series([bool(v) if v is not None and v == v else False for v in col], index=col.index)
 
 
 def _text(value: object) -> str | None:
@@ -137,7 +145,9 @@ class GpkgStore(Store):
             raise StoreError(f"数据文件 {self.path} 中缺少图层“{schema.label}”（{layer}）")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(self.path, layer=layer, read_geometry=schema.geometry is not None)
+            frame = pyogrio.read_dataframe(
+                self.path, layer=layer, read_geometry=schema.geometry is not None, use_arrow=True
+            )
         if schema.geometry is not None:
             frame = frame.set_crs(CRS, allow_override=True) if frame.crs is None else frame.to_crs(CRS)
         else:

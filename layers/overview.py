@@ -143,6 +143,38 @@ def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
         ).add_to(base)
 
 
+def base_map(admin: pd.DataFrame, basemap: str = "offline", tianditu_token: str | None = None) -> folium.Map:
+    """The map without data layers: canvas rendering, tiles or the offline admin base."""
+    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
+    fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
+    for tile in tile_layers(basemap, tianditu_token):
+        tile.add_to(fmap)
+    if basemap == "offline":
+        _admin_layers(fmap, admin)
+    return fmap
+
+
+def zones_layer(zones: pd.DataFrame) -> folium.GeoJson:
+    return geojson_layer(
+        feature_collection(zones, "zones", _zone_tip, keep=("zone_type",)),
+        label("zones"),
+        lambda f: styles.zone_style(f["properties"]["zone_type"]),
+    )
+
+
+def parcels_layer(parcels: pd.DataFrame, parcel_style: str, decimals: int = COORD_DECIMALS) -> folium.GeoJson:
+    column = styles.PARCEL_STYLES[parcel_style][0]
+    return geojson_layer(
+        feature_collection(parcels, "parcels", _parcel_tip, keep=(column,), decimals=decimals),
+        label("parcels"),
+        lambda f: styles.parcel_style(f["properties"][column], parcel_style),
+    )
+
+
+def add_legend(fmap: folium.Map, parcel_style: str, projects: bool = True) -> None:
+    _Legend(styles.legend_html(parcel_style, projects=projects), styles.LEGEND_CSS).add_to(fmap)
+
+
 def build_map(
     layers: Mapping[str, pd.DataFrame],
     *,
@@ -156,33 +188,14 @@ def build_map(
 
     ``extra`` overlays are added before the layer control, which must come after every layer it lists.
     """
-    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
-    fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
-    for tile in tile_layers(basemap, tianditu_token):
-        tile.add_to(fmap)
-    if basemap == "offline":
-        _admin_layers(fmap, layers["admin"])
-
-    zones = layers["zones"]
-    geojson_layer(
-        feature_collection(zones, "zones", _zone_tip, keep=("zone_type",)),
-        label("zones"),
-        lambda f: styles.zone_style(f["properties"]["zone_type"]),
-    ).add_to(fmap)
-
-    column = styles.PARCEL_STYLES[parcel_style][0]
-    geojson_layer(
-        feature_collection(layers["parcels"], "parcels", _parcel_tip, keep=(column,)),
-        label("parcels"),
-        lambda f: styles.parcel_style(f["properties"][column], parcel_style),
-    ).add_to(fmap)
-
+    fmap = base_map(layers["admin"], basemap, tianditu_token)
+    zones_layer(layers["zones"]).add_to(fmap)
+    parcels_layer(layers["parcels"], parcel_style).add_to(fmap)
     if "projects" in layers:
         _project_layer(fmap, layers["projects"])
     for group in extra:
         group.add_to(fmap)
-
-    _Legend(styles.legend_html(parcel_style, projects="projects" in layers), styles.LEGEND_CSS).add_to(fmap)
+    add_legend(fmap, parcel_style, projects="projects" in layers)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     fmap.fit_bounds(focus_bounds or data_bounds(layers))
     return fmap

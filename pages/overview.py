@@ -7,6 +7,7 @@ from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
+from ui.bigmap import is_large, show_view_map
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
@@ -48,13 +49,17 @@ take_click("overview_map")
 
 map_col, detail_col = st.columns([3, 1.2])
 with map_col:
-    fmap = build_map(
-        view.layers(),
-        parcel_style=parcel_style,
-        basemap=basemap,
-        tianditu_token=token,
-        focus_bounds=st.session_state.get("focus"),
-    )
-    show_map(fmap, data, "overview_map", st.session_state.get("selected"))
+    if is_large(data):
+        show_view_map(data, view, "overview_map", parcel_style, basemap, token, st.session_state.get("focus"),
+                      st.session_state.get("selected"))  # fmt: skip
+    else:
+        fmap = build_map(
+            view.layers(),
+            parcel_style=parcel_style,
+            basemap=basemap,
+            tianditu_token=token,
+            focus_bounds=st.session_state.get("focus"),
+        )
+        show_map(fmap, data, "overview_map", st.session_state.get("selected"))
 with detail_col:
     detail_panel(data, st.session_state.get("selected"))

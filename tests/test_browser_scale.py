@@ -1,0 +1,63 @@
+"""A province-scale store in headless Chromium: aggregates at low zoom, exactly the view's parcels when zoomed in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geodata.dataset import load_dataset
+from geodata.store import GpkgStore
+from geodata.synth import write_synth
+from layers.viewport import snap_view
+from tests import harness
+from tests.conftest import artifact
+
+pytestmark = pytest.mark.browser
+MAP_JS = """() => [...document.querySelectorAll('iframe')].map(f => f.contentWindow)
+  .find(w => w && w.map_div).map_div"""
+SET_VIEW_JS = "([lat, lng, z]) => { (" + MAP_JS + ")().setView([lat, lng], z, {animate: false}); return true; }"
+BOUNDS_JS = (
+    "() => { const m = ("
+    + MAP_JS
+    + ")(); const b = m.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), m.getZoom()]; }"
+)  # noqa: E501
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scale") / "province.gpkg"
+    write_synth(path, 12000, 2500, seed=3)
+    return path
+
+
+def wait_until(page, predicate, timeout=60):
+    deadline = harness.time.monotonic() + timeout
+    while harness.time.monotonic() < deadline:
+        counts = harness.leaflet_counts(page)
+        if predicate(counts["layers"]):
+            page.wait_for_timeout(800)
+            again = harness.leaflet_counts(page)
+            if again == harness.leaflet_counts(page) and predicate(again["layers"]):
+                return again["layers"]
+        page.wait_for_timeout(300)
+    raise AssertionError(f"map never reached the expected state: {harness.leaflet_counts(page)}")
+
+
+def test_large_data_is_drawn_by_view(page, big_store):
+    data = load_dataset(GpkgStore(big_store))
+    with harness.app_server(data=big_store) as url:
+        page.goto(url)
+        layers = wait_until(page, lambda drawn: drawn.get("parcels_cell", 0) > 0)
+        assert layers.get("parcels", 0) == 0  # the province view sends cells, not 12 000 shapes
+        assert page.get_by_text("12000", exact=True).count() == 1  # the strip counts everything filtered
+        page.screenshot(path=str(artifact("scale-province.png")))
+
+        centre = data.parcels[data.parcels["zone_id"] == "JCJK"].geometry.union_all().centroid
+        page.evaluate(SET_VIEW_JS, [centre.y, centre.x, 16])
+        layers = wait_until(page, lambda drawn: drawn.get("parcels", 0) > 0)
+        s, w, n, e, z = page.evaluate(BOUNDS_JS)
+        view = snap_view([[s, w], [n, e]], z)
+        truth = int(np.count_nonzero(data.parcels.geometry.intersects(view.box).to_numpy()))
+        assert layers["parcels"] == truth and layers.get("parcels_cell", 0) == 0
+        page.screenshot(path=str(artifact("scale-zone.png")))
+    assert page.external == [] and page.errors == []
