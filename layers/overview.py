@@ -143,20 +143,29 @@ def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
         ).add_to(base)
 
 
-def base_map(admin: pd.DataFrame, basemap: str = "offline", tianditu_token: str | None = None) -> folium.Map:
-    """The map without data layers: canvas rendering, tiles or the offline admin base."""
+def base_map(
+    admin: pd.DataFrame, basemap: str = "offline", tianditu_token: str | None = None, admin_url: str | None = None
+) -> folium.Map:
+    """The map without data layers: canvas rendering, tiles or the offline admin base.
+
+    With ``admin_url`` (see :mod:`layers.adminbase`) the browser fetches the admin base instead of it being inline.
+    """
     fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
     fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
     for tile in tile_layers(basemap, tianditu_token):
         tile.add_to(fmap)
-    if basemap == "offline":
+    if basemap == "offline" and admin_url:
+        from layers.adminbase import AdminFromFile
+
+        AdminFromFile(admin_url).add_to(fmap)
+    elif basemap == "offline":
         _admin_layers(fmap, admin)
     return fmap
 
 
-def zones_layer(zones: pd.DataFrame) -> folium.GeoJson:
+def zones_layer(zones: pd.DataFrame, decimals: int = COORD_DECIMALS) -> folium.GeoJson:
     return geojson_layer(
-        feature_collection(zones, "zones", _zone_tip, keep=("zone_type",)),
+        feature_collection(zones, "zones", _zone_tip, keep=("zone_type",), decimals=decimals),
         label("zones"),
         lambda f: styles.zone_style(f["properties"]["zone_type"]),
     )

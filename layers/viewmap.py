@@ -55,8 +55,10 @@ def view_group(zones: pd.DataFrame, parcels: pd.DataFrame, projects: pd.DataFram
     ``parcels`` and ``projects`` are the full frames the index was built on; the result's positions index them.
     """
     group = folium.FeatureGroup(name="当前视图")
-    zones_layer(zones).add_to(group)
     zoom = result.view.zoom
+    zones = zones.copy()
+    zones["geometry"] = view_geometries(zones.geometry.values, zoom)
+    zones_layer(zones, decimals=decimals_for(zoom)).add_to(group)
     if len(result.parcels):
         shown = parcels.iloc[result.parcels].copy()
         shown["geometry"] = view_geometries(shown.geometry.values, zoom)

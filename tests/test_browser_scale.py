@@ -20,7 +20,7 @@ BOUNDS_JS = (
     "() => { const m = ("
     + MAP_JS
     + ")(); const b = m.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), m.getZoom()]; }"
-)  # noqa: E501
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def test_large_data_is_drawn_by_view(page, big_store):
         page.goto(url)
         layers = wait_until(page, lambda drawn: drawn.get("parcels_cell", 0) > 0)
         assert layers.get("parcels", 0) == 0  # the province view sends cells, not 12 000 shapes
+        assert layers["admin"] == (data.admin["level"] != "province").sum()  # the base, fetched from localhost
         assert page.get_by_text("12000", exact=True).count() == 1  # the strip counts everything filtered
         page.screenshot(path=str(artifact("scale-province.png")))
 

@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 
 from geodata.dataset import Dataset
 from geodata.query import View as FilteredView
+from layers.adminbase import admin_file
 from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map, highlight_group
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, LARGE, View, ViewIndex, ViewResult, query_view, snap_view
@@ -55,6 +56,11 @@ def _views(version: str, _data: Dataset) -> _Views:
     return _Views(_data)
 
 
+@st.cache_resource(max_entries=2)
+def _admin_url(version: str, _data: Dataset) -> str:
+    return admin_file(_data.admin)
+
+
 def first_view(bounds: list) -> View:
     """The view that fitting ``bounds`` into the map gives, before the browser reports one."""
     (_, w), (_, e) = bounds
@@ -70,7 +76,7 @@ def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
     bounds, zoom = state.get("bounds"), state.get("zoom")
     view = snap_view(bounds, zoom) if bounds and zoom is not None else first_view(focus or SHANXI_BOUNDS)
     result = _views(data.version, data).result(filtered, view)
-    fmap = base_map(data.admin, basemap, token)
+    fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
     add_legend(fmap, parcel_style)
     fmap.fit_bounds(focus or SHANXI_BOUNDS)
     groups = [view_group(filtered.zones, data.parcels, data.projects, result, parcel_style)]

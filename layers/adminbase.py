@@ -1,0 +1,81 @@
+"""The offline admin base (province, cities, counties) as a file the browser fetches once and caches.
+
+Inline, the outlines are about 1 MB of every map's script; a page that redraws
+its map on every pan (see :mod:`layers.viewport`) would send them each time.
+:func:`admin_file` writes them once per content into ``static/data/`` (served
+by Streamlit at ``/app/static/data/``, localhost only); :class:`AdminFromFile`
+draws them from there with the same styles, tooltips and labels as the inline
+base in :mod:`layers.overview`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from layers import styles
+from layers.assets import STATIC_DIR
+from layers.overview import ADMIN_DECIMALS, feature_collection, tip_html
+
+URL_PREFIX = "/app/static/data"
+
+
+def admin_payload(admin: pd.DataFrame) -> dict:
+    """Counties (with tooltips), city outlines and city labels, as plain JSON-able data."""
+    counties = admin[admin["level"] == "county"]
+    cities = admin[admin["level"] == "city"]
+    labels = [
+        [round(p.y, 4), round(p.x, 4), f'<div class="zm-label">{escape(name)}</div>']
+        for name, p in zip(cities["name"], cities.geometry.representative_point(), strict=True)
+    ]
+    return {
+        "counties": feature_collection(counties, "admin", lambda r: tip_html(r["name"]), decimals=ADMIN_DECIMALS),
+        "cities": feature_collection(cities, "admin", lambda r: "", decimals=ADMIN_DECIMALS),
+        "labels": labels,
+    }
+
+
+def admin_file(admin: pd.DataFrame, static_dir: Path = STATIC_DIR) -> str:
+    """Write the admin base (named by its content hash, so browsers may cache it) and return its URL."""
+    body = json.dumps(admin_payload(admin), ensure_ascii=False, separators=(",", ":")).encode()
+    name = f"admin-{hashlib.sha256(body).hexdigest()[:16]}.json"
+    folder = static_dir / "data"
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(body)
+        os.replace(tmp, path)
+    return f"{URL_PREFIX}/{name}"
+
+
+class AdminFromFile(MacroElement):
+    """Fetch the admin base from ``url`` and draw it under everything else."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+fetch({{ this.url|tojson }}).then(r => r.json()).then(d => {
+  const m = {{ this._parent.get_name() }};
+  const pane = m.createPane('zmAdmin'); pane.style.zIndex = 350;
+  L.geoJson(d.counties, {pane: 'zmAdmin', style: () => ({{ this.county|tojson }}),
+    onEachFeature: (f, l) => l.bindTooltip(f.properties.tip, {sticky: true})}).addTo(m);
+  L.geoJson(d.cities, {pane: 'zmAdmin', interactive: false, style: () => ({{ this.city|tojson }})}).addTo(m);
+  d.labels.forEach(([lat, lng, html]) => L.marker([lat, lng], {interactive: false,
+    icon: L.divIcon({html: html, className: 'empty'})}).addTo(m));
+});
+{% endmacro %}"""
+    )
+
+    def __init__(self, url: str):
+        super().__init__()
+        self._name = "AdminFromFile"
+        self.url = url
+        self.county = styles.COUNTY_LINE
+        self.city = styles.CITY_LINE
