@@ -6,7 +6,7 @@ PORT   ?= 8501
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample bench clean
+.PHONY: run test setup setup-dev lint sample bench bench-scale clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure_system.sh venv
@@ -43,6 +43,10 @@ sample: setup
 ## Benchmarks (see bench/README.md): make run → first map, against a bare Streamlit page
 bench: setup-dev
 	$(PY) -m bench.first_map --cold
+
+## Province scale (see bench/README.md): 1k/10k/100k synthetic parcels, zonemap vs a naive folium map
+bench-scale: setup-dev
+	$(PY) -m bench.map_scale
 
 clean:
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache
