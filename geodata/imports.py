@@ -105,7 +105,7 @@ class ImportPlan:
         """The findings as a table for the UI and CLI (Chinese column names)."""
         order = {ERROR: 0, WARNING: 1, INFO: 2}
         rows = [
-            {"级别": LEVEL_LABELS[f.level], "行": f.row, "编号": f.record_id,
+            {"级别": LEVEL_LABELS[f.level], "行": "" if f.row is None else str(f.row), "编号": f.record_id,
              "字段": label(f.column) if f.column else "", "说明": f.message}
             for f in sorted(self.findings, key=lambda f: (order[f.level], f.row or 0))
         ]  # fmt: skip
