@@ -104,7 +104,8 @@ def check_edit(edit: Edit) -> list[str]:
     return problems
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
+    """An autocommit SQLite connection to a GeoPackage with the SQL functions its R-tree triggers need."""
     conn = sqlite3.connect(path, timeout=15, isolation_level=None)
     conn.row_factory = sqlite3.Row
     _register_gpkg_functions(conn)
@@ -135,13 +136,14 @@ def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
         conn.create_function(name, 1, bound(i))
 
 
-def _encode(value: object) -> object:
+def encode_value(value: object) -> object:
+    """A Python/NumPy value as SQLite stores it (bool → 0/1, date → ISO text, NaN → NULL)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool):
         return int(value)
     if hasattr(value, "item"):  # numpy scalar
-        return _encode(value.item())
+        return encode_value(value.item())
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -161,13 +163,14 @@ def _decode(layer: str, column: str, raw: object) -> object:
 
 
 def _json(value: object) -> str:
-    plain = _encode(value)
+    plain = encode_value(value)
     if isinstance(value, bool | np.bool_):
         plain = bool(value)
     return json.dumps(plain, ensure_ascii=False)
 
 
-def _version(conn: sqlite3.Connection, layer: str, record_id: str) -> int:
+def record_version(conn: sqlite3.Connection, layer: str, record_id: str) -> int:
+    """The record's version: the highest audited version (0 when never changed)."""
     row = conn.execute(
         f"SELECT MAX(version) FROM {AUDIT_TABLE} WHERE layer = ? AND record_id = ?", (layer, record_id)
     ).fetchone()
@@ -183,14 +186,15 @@ def _read(conn: sqlite3.Connection, layer: str, record_id: str) -> dict | None:
     return {c: _decode(layer, c, row[c]) for c in schema.columns}
 
 
-def _has_audit(conn: sqlite3.Connection) -> bool:
+def has_audit(conn: sqlite3.Connection) -> bool:
+    """Whether the file has the audit table yet."""
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (AUDIT_TABLE,)).fetchone() is not None
 
 
 def read_record(path: Path, layer: str, record_id: str) -> tuple[dict | None, int]:
     """The stored record (schema columns) and its version."""
-    with closing(_connect(path)) as conn:
-        version = _version(conn, layer, record_id) if _has_audit(conn) else 0
+    with closing(connect(path)) as conn:
+        version = record_version(conn, layer, record_id) if has_audit(conn) else 0
         return _read(conn, layer, record_id), version
 
 
@@ -210,16 +214,16 @@ def apply_edit(path: Path, edit: Edit) -> int:
         current = _read(conn, edit.layer, edit.record_id)
         if current is None:
             raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
-        version = _version(conn, edit.layer, edit.record_id)
+        version = record_version(conn, edit.layer, edit.record_id)
         if version != edit.base_version:
             raise ConflictError(current, version, edit.base_version)
-        diff = {c: v for c, v in edit.changes.items() if _encode(v) != _encode(current[c])}
+        diff = {c: v for c, v in edit.changes.items() if encode_value(v) != encode_value(current[c])}
         if not diff:
             return version
         sets = ", ".join(f'"{c}" = ?' for c in diff)
         conn.execute(
             f'UPDATE "{edit.layer}" SET {sets} WHERE "{schema.key}" = ?',
-            [*(_encode(v) for v in diff.values()), edit.record_id],
+            [*(encode_value(v) for v in diff.values()), edit.record_id],
         )
         new_version = version + 1
         conn.executemany(
@@ -242,7 +246,7 @@ def write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
     Any exception (even ``KeyboardInterrupt``) rolls everything back, the audit
     table's creation included, so a failed write leaves the file as it was.
     """
-    conn = _connect(path)
+    conn = connect(path)
     try:
         conn.execute("BEGIN IMMEDIATE")
         for statement in filter(str.strip, _AUDIT_DDL.split(";")):
@@ -275,8 +279,8 @@ def history(path: Path, layer: str | None = None, record_id: str | None = None) 
         where.append("record_id = ?")
         args.append(record_id)
     sql = f"SELECT * FROM {AUDIT_TABLE}" + (" WHERE " + " AND ".join(where) if where else "")
-    with closing(_connect(path)) as conn:
-        rows = [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)] if _has_audit(conn) else []
+    with closing(connect(path)) as conn:
+        rows = [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)] if has_audit(conn) else []
     frame = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     for col in ("old", "new"):
         frame[col] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in frame[col]], dtype=object)

@@ -32,12 +32,22 @@ import shapely
 from domain.labels import label
 from domain.units import geodesic_area_mu, m2_to_mu
 from geodata import edits
-from geodata.crsdetect import CRS_CHOICES, CrsGuess, crs_note, declared_code, detect_crs, reproject, sample_coords
+from geodata.crsdetect import (
+    CRS_CHOICES,
+    CrsGuess,
+    crs_note,
+    declared_code,
+    detect_crs,
+    inside_share,
+    reproject,
+    sample_coords,
+    to_lonlat_coords,
+)
 from geodata.fieldmap import column_unit, convert_column, mapping_problems, suggest_mapping
 from geodata.schema import CRS, SCHEMAS, SHANXI_BBOX, split_list
 from geodata.sources import RawSource, SourceError, read_source
 from geodata.store import coerce
-from geodata.validate import validate_layer
+from geodata.validate import place, validate_layer
 
 IMPORT_LAYERS = ("zones", "parcels", "projects")
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -57,13 +67,7 @@ class Finding:
     column: str | None = None
 
     def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"第 {self.row} 条")
-        if self.record_id:
-            where.append(f"（{self.record_id}）")
-        if self.column:
-            where.append(f"“{label(self.column)}”")
+        where = place(self.row, self.record_id, self.column, "条")
         return (" ".join(where) + "：" if where else "") + self.message
 
 
@@ -215,8 +219,6 @@ def _crs(geoms: np.ndarray, raw: RawSource, options: ImportOptions, existing) ->
             return CrsGuess(
                 options.crs, guess.swapped, guess.share, "用户指定" + ("，X/Y 已交换" if guess.swapped else "")
             )
-        from geodata.crsdetect import inside_share, to_lonlat_coords
-
         swapped = bool(options.swapped)
         share = inside_share(to_lonlat_coords(coords, options.crs, swapped), region) if len(coords) else 0.0
         return CrsGuess(options.crs, swapped, share, "用户指定")
@@ -259,18 +261,11 @@ def _geometry_kinds(geoms: np.ndarray, want: str) -> tuple[np.ndarray, list[Find
             findings.append(Finding(WARNING, "项目为面，已取面内一点作为项目位置", row=row, column="geometry"))
         else:
             names = {"Point": "点", "LineString": "线", "Polygon": "面", "LinearRing": "线"}
-            wanted = "点" if want == "Point" else "面"
-            findings.append(
-                Finding(
-                    ERROR, f"几何为{names.get(kind, kind)}，{label_for(want)}应为{wanted}", row=row, column="geometry"
-                )
-            )
+            wanted = "项目应为点" if want == "Point" else "该图层应为面"
+            message = f"几何为{names.get(kind, kind)}，{wanted}"
+            findings.append(Finding(ERROR, message, row=row, column="geometry"))
             out.append(None)
     return np.array(out, dtype=object), findings
-
-
-def label_for(geometry_kind: str) -> str:
-    return "项目" if geometry_kind == "Point" else "该图层"
 
 
 def _check_geometries(frame: gpd.GeoDataFrame, want: str, repair: bool) -> list[Finding]:
@@ -324,7 +319,6 @@ def _derive(frame, layer: str, filename: str, existing, table: pd.DataFrame, map
     """Fill what the file need not carry; say so."""
     findings = []
     schema = SCHEMAS[layer]
-    n = len(frame)
     if "outline_source" not in frame or frame["outline_source"].isna().all():
         frame["outline_source"] = "surveyed"
     if "source" not in frame or frame["source"].isna().all():
@@ -352,7 +346,6 @@ def _derive(frame, layer: str, filename: str, existing, table: pd.DataFrame, map
                 findings.append(
                     Finding(WARNING, "含有网页标签或脚本样式的文字：按原文保存，显示时一律转义", row=i + 1, column=col)
                 )
-    assert len(frame) == n
     return findings
 
 
@@ -527,11 +520,11 @@ def commit_import(path: str | Path, plan: ImportPlan, user: str, at: dt.datetime
         sql = f'INSERT INTO "{plan.layer}" ({quoted}) VALUES ({", ".join("?" * len(cols))})'
         versions = {}
         for rid in plan.updated_ids:
-            versions[rid] = edits._version(conn, plan.layer, rid)
+            versions[rid] = edits.record_version(conn, plan.layer, rid)
             conn.execute(f'DELETE FROM "{plan.layer}" WHERE "{schema.key}" = ?', (rid,))
         records = frame[schema.columns].to_dict("records")
         rows = [
-            [*(edits._encode(r[c]) for c in schema.columns), gpkg_blob(g, srs_id)]
+            [*(edits.encode_value(r[c]) for c in schema.columns), gpkg_blob(g, srs_id)]
             for r, g in zip(records, frame.geometry, strict=True)
         ]
         conn.executemany(sql, rows)
@@ -556,8 +549,8 @@ def commit_import(path: str | Path, plan: ImportPlan, user: str, at: dt.datetime
 
 def import_history(path: str | Path) -> pd.DataFrame:
     """Past imports (newest first): when, who, file, layer, counts, CRS."""
-    with closing(edits._connect(Path(path))) as conn:
-        if not edits._has_audit(conn):
+    with closing(edits.connect(Path(path))) as conn:
+        if not edits.has_audit(conn):
             return pd.DataFrame()
         rows = conn.execute(
             f"SELECT at, user, record_id, new FROM {edits.AUDIT_TABLE} WHERE action = 'import' AND field = 'import'"

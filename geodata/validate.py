@@ -29,14 +29,19 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = [label(self.layer)]
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.record_id:
-            where.append(f"（{self.record_id}）")
-        if self.column:
-            where.append(f"字段“{label(self.column)}”")
-        return " ".join(where) + "：" + self.message
+        return " ".join([label(self.layer), *place(self.row, self.record_id, self.column, "行")]) + "：" + self.message
+
+
+def place(row: int | None, record_id: str | None, column: str | None, unit: str) -> list[str]:
+    """Where a finding is, in Chinese: “第 3 行”, “（P-01）”, “字段“面积（亩）””, each only when known."""
+    where = []
+    if row is not None:
+        where.append(f"第 {row} {unit}")
+    if record_id:
+        where.append(f"（{record_id}）")
+    if column:
+        where.append(f"字段“{label(column)}”")
+    return where
 
 
 def _missing(value: object) -> bool:

@@ -7,7 +7,6 @@ whether ``python -m geodata validate`` must accept it (exit 0) or refuse it
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -22,7 +21,6 @@ import shapely
 
 from domain.coords import wgs84_to_gcj02
 from geodata.dataset import Dataset
-from geodata.fieldmap import shp_names
 
 HOSTILE = '<img src=x onerror="alert(1)">恶意地块</script>'
 
@@ -411,4 +409,3 @@ if __name__ == "__main__":  # python -m tests.import_corpus OUT_DIR
     out.mkdir(parents=True, exist_ok=True)
     for name, path in build_all(out, load_dataset(GpkgStore(SAMPLE_PATH))).items():
         print(name, path)
-    _ = io, shp_names
