@@ -42,8 +42,8 @@ from playwright.sync_api import sync_playwright
 
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters
+from geodata.sample.synth import write_synth
 from geodata.store import GpkgStore
-from geodata.synth import write_synth
 from layers.overview import SHANXI_BOUNDS, build_map
 from layers.viewport import LARGE
 from tests.harness import REPO, block_external, free_port, launch, leaflet_counts, wait_healthy

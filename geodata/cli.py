@@ -17,11 +17,11 @@ import json
 import sys
 from pathlib import Path
 
-from geodata.crsdetect import CRS_CHOICES
 from geodata.dataset import load_dataset
-from geodata.export import EXPORT_FORMATS, ExportError, export_layer, layer_geojson, layer_gpkg
-from geodata.imports import IMPORT_LAYERS, ImportOptions, prepare
-from geodata.sources import SourceError
+from geodata.io.crsdetect import CRS_CHOICES
+from geodata.io.export import EXPORT_FORMATS, ExportError, export_layer, layer_geojson, layer_gpkg
+from geodata.io.imports import IMPORT_LAYERS, ImportOptions, prepare
+from geodata.io.sources import SourceError
 from geodata.store import StoreError, open_store
 
 
@@ -156,7 +156,7 @@ def _export(args, data) -> int:
 
 
 def _synth(args) -> int:
-    from geodata.synth import write_synth
+    from geodata.sample.synth import write_synth
 
     if not args.out.lower().endswith(".gpkg") or args.parcels < 0 or args.projects < 0:
         print("用法错误：--out 须为 .gpkg，数量不能为负", file=sys.stderr)

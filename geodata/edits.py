@@ -26,8 +26,8 @@ import pandas as pd
 import shapely
 
 from domain.labels import label
+from geodata.io.validate import check_value
 from geodata.schema import SCHEMAS
-from geodata.validate import check_value
 
 AUDIT_TABLE = "zonemap_audit"
 AUDIT_COLUMNS = ("change_id", "at", "user", "action", "layer", "record_id", "version", "field", "old", "new", "reason")

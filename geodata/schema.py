@@ -1,6 +1,6 @@
 """Layer schemas: every column with its type, unit, allowed values and label.
 
-A schema is data; :mod:`geodata.validate` checks a frame against it and the UI
+A schema is data; :mod:`geodata.io.validate` checks a frame against it and the UI
 takes Chinese labels from :mod:`domain.labels` with the same keys. Types:
 
 - ``str``, ``float``, ``int``, ``bool``, ``date`` (ISO ``YYYY-MM-DD`` text in

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from geodata.imports import import_history
+from geodata.io.imports import import_history
 from ui.auth import sidebar_login
 from ui.data import get_dataset, get_store
 from ui.import_panel import (

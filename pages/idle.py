@@ -6,8 +6,9 @@ import streamlit as st
 from domain.idle import GOVERNMENT, IDLE, IDLE_TWO_YEARS
 from domain.labels import label
 from domain.matching import rank
-from geodata.export import export_filename
-from geodata.idle_reports import (
+from geodata.io.export import export_filename
+from geodata.query import apply_filters
+from geodata.tables.idle import (
     approved_not_supplied_table,
     candidates,
     classify_parcels,
@@ -17,7 +18,6 @@ from geodata.idle_reports import (
     match_table,
     needs,
 )
-from geodata.query import apply_filters
 from layers.overview import build_map, feature_collection, geojson_layer, tip_html
 from layers.styles import HIGHLIGHT
 from reports.idle_report import report_html, report_xlsx

@@ -5,7 +5,7 @@ import streamlit as st
 from domain.indicators import FORMULAS
 from domain.supply import REQUIRED_ASSESSMENTS
 from geodata.query import apply_filters
-from geodata.reports import funnel, land_use_table, parcel_table, pipeline_by
+from geodata.tables.supply import funnel, land_use_table, parcel_table, pipeline_by
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.auth import sidebar_login

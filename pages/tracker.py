@@ -8,7 +8,7 @@ import streamlit as st
 from domain.labels import label
 from domain.tracker import SANWEI, Thresholds
 from geodata.query import apply_filters
-from geodata.tracker_reports import (
+from geodata.tables.tracker import (
     chain_leaders,
     investment_by_chain,
     investment_by_stage,

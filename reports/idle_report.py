@@ -13,8 +13,8 @@ from html import escape
 import pandas as pd
 
 from domain.idle import IdleRules
-from geodata.export import tables_xlsx
-from geodata.idle_reports import compare_table, idle_table, idle_totals
+from geodata.io.export import tables_xlsx
+from geodata.tables.idle import compare_table, idle_table, idle_totals
 from layers.styles import IDLE_COLORS
 from layers.svgmap import svg_map
 

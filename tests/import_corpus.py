@@ -346,7 +346,7 @@ def area_in_m2(folder, data):
 
 
 def our_own_export(folder, data):
-    from geodata.export import layer_shapefile
+    from geodata.io.export import layer_shapefile
 
     path = folder / "zonemap_export.zip"
     path.write_bytes(layer_shapefile(data.parcels, "parcels", "GBK", "EPSG:4547"))

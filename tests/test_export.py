@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx, sheet_names
+from geodata.io.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx, sheet_names
 from geodata.store import create_gpkg
 from tests.factory import frames
 
@@ -82,7 +82,7 @@ def test_sheet_names_are_valid_and_unique():
 def test_any_table_exports_without_formulas():
     import pandas as pd
 
-    from geodata.export import tables_xlsx
+    from geodata.io.export import tables_xlsx
 
     wb = openpyxl.load_workbook(
         io.BytesIO(tables_xlsx([("图表", pd.DataFrame({"名称": ["@SUM(A1)", "正常"], "值": [-1.5, 2]}))]))

@@ -8,8 +8,8 @@ import pytest
 
 from domain.idle import IdleRules
 from geodata.dataset import load_dataset
-from geodata.idle_reports import classify_parcels, idle_table, idle_totals
 from geodata.store import SAMPLE_PATH, GpkgStore
+from geodata.tables.idle import classify_parcels, idle_table, idle_totals
 from reports.idle_report import report_html
 from tests.apptest import open_page
 

@@ -9,8 +9,8 @@ import pytest
 
 from geodata import cli
 from geodata.dataset import load_dataset
-from geodata.imports import ImportRefused, commit_import, prepare
-from geodata.sources import SourceError
+from geodata.io.imports import ImportRefused, commit_import, prepare
+from geodata.io.sources import SourceError
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests.import_corpus import CASES
 

@@ -15,12 +15,12 @@ import shapely
 from pyproj import Transformer
 
 from geodata import cli, edits
-from geodata.crsdetect import GCJ02, detect_crs
 from geodata.dataset import load_dataset
-from geodata.export import ExportError, layer_shapefile
-from geodata.fieldmap import column_unit, mapping_problems, read_bool, read_date, read_number, suggest_mapping
-from geodata.imports import ImportOptions, commit_import, import_history, prepare
-from geodata.sources import detect_dbf_encoding
+from geodata.io.crsdetect import GCJ02, detect_crs
+from geodata.io.export import ExportError, layer_shapefile
+from geodata.io.fieldmap import column_unit, mapping_problems, read_bool, read_date, read_number, suggest_mapping
+from geodata.io.imports import ImportOptions, commit_import, import_history, prepare
+from geodata.io.sources import detect_dbf_encoding
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.reports import NATIONAL_ROW, funnel, land_use_table, parcel_table, pipeline_by
 from geodata.store import create_gpkg
+from geodata.tables.supply import NATIONAL_ROW, funnel, land_use_table, parcel_table, pipeline_by
 from tests.factory import frames
 
 

@@ -10,7 +10,7 @@ from domain.tracker import Thresholds
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters
 from geodata.store import SAMPLE_PATH, GpkgStore
-from geodata.tracker_reports import (
+from geodata.tables.tracker import (
     investment_by_stage,
     judge_projects,
     leading_zones,
@@ -86,7 +86,7 @@ def test_thresholds_change_the_flags(sample_copy):
 
 
 def test_a_chain_leader_selects_its_chains(sample_copy, sample):
-    from geodata.tracker_reports import chain_leaders, leader_chains
+    from geodata.tables.tracker import chain_leaders, leader_chains
 
     leader = chain_leaders(sample.projects)[0]
     chains = leader_chains(sample.projects, leader)

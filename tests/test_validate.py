@@ -2,9 +2,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
+from geodata.io.validate import validate_dataset, validate_layer
 from geodata.schema import SCHEMAS
 from geodata.store import create_gpkg
-from geodata.validate import validate_dataset, validate_layer
 from tests.factory import frames
 
 HOSTILE = "<script>alert('x')</script>"

@@ -8,7 +8,7 @@ import shapely
 
 from geodata.dataset import dataset_from_frames
 from geodata.query import Filters, apply_filters
-from geodata.synth import SYNTH_SOURCE, synth_frames
+from geodata.sample.synth import SYNTH_SOURCE, synth_frames
 from layers.viewport import (
     DETAIL_ZOOM,
     MAX_SHAPES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geodata.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx
+from geodata.io.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG = "application/geopackage+sqlite3"

@@ -9,7 +9,7 @@ import streamlit as st
 
 from domain.idle import IDLE_TWO_YEARS, IdleRules
 from domain.revitalize import DEFAULT_INDICATORS, OPTIONS, ChainIndicators
-from geodata.idle_reports import compare_table
+from geodata.tables.idle import compare_table
 
 PICK = "idl_pick"
 SCENARIOS = "idl_scenarios"

@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from domain.labels import label
-from geodata.crsdetect import CRS_CHOICES
 from geodata.dataset import Dataset
-from geodata.export import EXPORT_FORMATS, EXTENSIONS, ExportError, export_filename, export_layer
-from geodata.imports import IMPORT_LAYERS, ImportOptions, ImportPlan, ImportRefused, commit_import, prepare
+from geodata.io.crsdetect import CRS_CHOICES
+from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, export_filename, export_layer
+from geodata.io.imports import IMPORT_LAYERS, ImportOptions, ImportPlan, ImportRefused, commit_import, prepare
+from geodata.io.sources import ENCODINGS, FORMATS, Limits, SourceError
 from geodata.schema import SCHEMAS
-from geodata.sources import ENCODINGS, FORMATS, Limits, SourceError
 from geodata.store import Store
 from layers.overview import build_map
 from ui.format import md

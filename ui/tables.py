@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geodata.export import export_filename, tables_xlsx
+from geodata.io.export import export_filename, tables_xlsx
 from ui.exports import XLSX
 
 SELECTED_ROW_STYLE = "background-color: #d9f6fb; font-weight: 600"

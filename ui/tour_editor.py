@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from geodata.dataset import Dataset
-from geodata.export import export_filename
+from geodata.io.export import export_filename
 from geodata.query import search
 from geodata.store import Store
 from geodata.tours import EDIT_COLUMNS, LAYER_NAMES, Stop, Tour, stops_frame, tour_from_frame, tour_problems

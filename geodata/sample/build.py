@@ -30,8 +30,8 @@ from shapely.ops import polylabel, unary_union
 from domain.readiness import READINESS_FLAGS
 from domain.supply import REQUIRED_ASSESSMENTS
 from domain.units import geodesic_area_mu, mu_to_m2
-from geodata.admin import load_admin
 from geodata.sample import facts
+from geodata.sample.admin import load_admin
 from geodata.schema import ASSESSMENT_FLAGS, CRS, SAMPLE_SOURCE, SCHEMAS, split_list
 from geodata.store import SAMPLE_PATH, coerce, create_gpkg
 from geodata.tours import Stop, Tour, save_tour

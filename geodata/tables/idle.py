@@ -22,8 +22,8 @@ from domain.labels import label
 from domain.matching import Candidate, Match, Need, combine
 from domain.revitalize import OPTIONS, ChainIndicators, Item, Result, evaluate, totals
 from geodata.query import zone_family
-from geodata.reports import group_keys
 from geodata.schema import split_list
+from geodata.tables.supply import group_keys
 
 
 def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) -> pd.DataFrame:

@@ -6,7 +6,7 @@ header with units. GeoPackage and GeoJSON keep the schema's English column
 names in EPSG:4490 lon/lat, so other software can read them back into zonemap.
 Shapefiles (zipped, with .prj and .cpg) are for ArcGIS and domestic software:
 pinyin-initial field names of at most 10 characters (DKBH, DKMC, MJ, YT …,
-see :func:`geodata.fieldmap.shp_names`), Chinese values, GBK or UTF-8, any CRS,
+see :func:`geodata.io.fieldmap.shp_names`), Chinese values, GBK or UTF-8, any CRS,
 and a 字段说明.csv inside; zonemap reads them back.
 """
 
@@ -199,7 +199,7 @@ class ExportError(Exception):
 
 def layer_shapefile(frame: pd.DataFrame, layer: str, encoding: str = "GBK", crs: str | None = None) -> bytes:
     """A zip of ``layer``.shp/.shx/.dbf/.prj/.cpg plus 字段说明.csv (see module doc)."""
-    from geodata.fieldmap import shp_names
+    from geodata.io.fieldmap import shp_names
 
     if encoding.upper() not in ("GBK", "UTF-8"):
         raise ExportError(f"Shapefile 编码只能是 GBK 或 UTF-8，不能是 {encoding}")

@@ -27,7 +27,7 @@ from geodata import edits
 from geodata.edits import Edit
 from geodata.schema import CRS, LAYER_ORDER, SCHEMAS, LayerSchema
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PATH = REPO_ROOT / "geodata" / "sample" / "zonemap_sample.gpkg"
 DEFAULT_DATA_PATH = REPO_ROOT / "var" / "zonemap.gpkg"
 

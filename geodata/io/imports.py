@@ -1,8 +1,8 @@
 """Importing a user's file into a layer: detect, map, convert, check — then commit all or nothing.
 
-:func:`prepare` reads a file (:mod:`geodata.sources`), decides its coordinate
-system (:mod:`geodata.crsdetect`), maps and converts its columns
-(:mod:`geodata.fieldmap`), reprojects to CGCS2000 lon/lat, computes 亩 on the
+:func:`prepare` reads a file (:mod:`geodata.io.sources`), decides its coordinate
+system (:mod:`geodata.io.crsdetect`), maps and converts its columns
+(:mod:`geodata.io.fieldmap`), reprojects to CGCS2000 lon/lat, computes 亩 on the
 ellipsoid, fills what can be derived (所属开发区 from the location, 所在市/县 of a
 zone from the boundaries) and checks every row against the schema and the data
 already in the store. The :class:`ImportPlan` it returns says what would happen,
@@ -32,7 +32,7 @@ import shapely
 from domain.labels import label
 from domain.units import geodesic_area_mu, m2_to_mu
 from geodata import edits
-from geodata.crsdetect import (
+from geodata.io.crsdetect import (
     CRS_CHOICES,
     CrsGuess,
     crs_note,
@@ -43,11 +43,11 @@ from geodata.crsdetect import (
     sample_coords,
     to_lonlat_coords,
 )
-from geodata.fieldmap import column_unit, convert_column, mapping_problems, suggest_mapping
+from geodata.io.fieldmap import column_unit, convert_column, mapping_problems, suggest_mapping
+from geodata.io.sources import RawSource, SourceError, read_source
+from geodata.io.validate import place, validate_layer
 from geodata.schema import CRS, SCHEMAS, SHANXI_BBOX, split_list
-from geodata.sources import RawSource, SourceError, read_source
 from geodata.store import coerce
-from geodata.validate import place, validate_layer
 
 IMPORT_LAYERS = ("zones", "parcels", "projects")
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -146,7 +146,7 @@ def prepare(
 ) -> ImportPlan:
     """Read and check ``path`` for ``layer`` against the ``existing`` store frames (see module doc).
 
-    Raises :class:`~geodata.sources.SourceError` when the file cannot be read at all.
+    Raises :class:`~geodata.io.sources.SourceError` when the file cannot be read at all.
     """
     if layer not in IMPORT_LAYERS:
         raise SourceError(f"只能导入开发区、地块或项目，不能导入“{layer}”。")

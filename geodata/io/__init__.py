@@ -1,0 +1,1 @@
+"""Reading, checking, importing and exporting users' files (no database access)."""
