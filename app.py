@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
 from layers.assets import ensure_assets
 
 st.set_page_config(page_title="开发区一张图", layout="wide")

@@ -24,7 +24,11 @@ if flash := st.session_state.pop("imp_flash", None):
     st.success(flash)
 tab_in, tab_out, tab_log = st.tabs(["导入", "导出", "导入记录"])
 with tab_in:
-    layer, plan = upload_panel(data)
+    if editor is None:  # checking a file is an edit step: visitors never upload (issue #13)
+        st.info("导入文件（上传、检查与预览）需要编辑权限：请先在侧栏“编辑权限”登录。")
+        plan = None
+    else:
+        layer, plan = upload_panel(data)
     if plan is not None:
         detection_panel(plan)
         st.subheader("字段对应")
@@ -40,4 +44,5 @@ with tab_log:
     if history.empty:
         st.info("还没有导入记录。")
     else:
-        st.dataframe(history, hide_index=True, width="stretch")
+        shown = history if editor else history.drop(columns=["导入人"], errors="ignore")
+        st.dataframe(shown, hide_index=True, width="stretch")

@@ -107,10 +107,14 @@ def app_server(
     cmd: list[str] | None = None,
     cwd: Path = REPO,
     timeout: float = 90,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Run ``streamlit run app`` (or ``cmd``, which reads $PORT) in ``cwd`` on a free port; yield its URL."""
+    """Run ``streamlit run app`` (or ``cmd``, which reads $PORT) in ``cwd`` on a free port; yield its URL.
+
+    ``env`` adds environment variables for the server (e.g. ``ZONEMAP_ACCOUNTS``).
+    """
     port = free_port()
-    env = dict(os.environ, PORT=str(port), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, **(env or {}), PORT=str(port), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if data is not None:
         env["ZONEMAP_DATA"] = str(data)
     cmd = cmd or [sys.executable, "scripts/serve.py", app, "--server.port", str(port)]

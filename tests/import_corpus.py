@@ -116,6 +116,194 @@ def _projects_table(data: Dataset) -> pd.DataFrame:
     )
 
 
+# --- hostile files (issue #13): outside files, network, exhaustion, parser corners ---------------------------------
+
+CANARY = "ZONEMAP-CANARY-7f3a9c"  # written into a file beside the corpus; must never reach a report
+
+
+def canary(folder: Path) -> Path:
+    """A server file an attacker wants: an accounts file with a hash-like line carrying :data:`CANARY`."""
+    path = folder / "canary_accounts.csv"
+    path.write_text(f"username,password\nadmin,pbkdf2_sha256${CANARY}\n")
+    return path
+
+
+def _vrt(folder: Path) -> str:
+    target = canary(folder)
+    return (
+        f'<OGRVRTDataSource><OGRVRTLayer name="leak"><SrcDataSource>{target}</SrcDataSource>'
+        "<GeometryType>wkbNone</GeometryType></OGRVRTLayer></OGRVRTDataSource>"
+    )
+
+
+def vrt_as_geojson(folder, data):
+    path = folder / "vrt.geojson"
+    path.write_text(_vrt(folder))
+    return path
+
+
+def vrt_as_kml(folder, data):
+    path = folder / "vrt.kml"
+    path.write_text(_vrt(folder))
+    return path
+
+
+def vrt_as_json_in_zip(folder, data):
+    return _zip(folder, "vrt_in.zip", {"地块.json": _vrt(folder).encode()})
+
+
+def vrt_in_kmz(folder, data):
+    return _zip(folder, "vrt.kmz", {"doc.kml": _vrt(folder).encode()})
+
+
+def vsicurl_vrt(folder, data):
+    path = folder / "ssrf.geojson"
+    path.write_text(
+        '<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/vsicurl/http://127.0.0.1:9/secret.csv'
+        "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"
+    )
+    return path
+
+
+def gdalg_json(folder, data):
+    path = folder / "pipeline.json"
+    target = canary(folder)
+    path.write_text(json.dumps({"type": "gdal_streamed_alg", "command_line": f"gdal vector read {target}"}))
+    return path
+
+
+def gpkg_named_geojson(folder, data):
+    path = folder / "really_gpkg.geojson"
+    pyogrio.write_dataframe(_parcels(data), folder / "tmp_real.gpkg", driver="GPKG")
+    path.write_bytes((folder / "tmp_real.gpkg").read_bytes())
+    return path
+
+
+def csv_named_geojson(folder, data):
+    path = folder / "csv.geojson"
+    path.write_text(canary(folder).read_text())
+    return path
+
+
+def kml_network_link(folder, data):
+    path = folder / "netlink.kml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        "<NetworkLink><Link><href>http://127.0.0.1:9/more.kml</href></Link></NetworkLink>"
+        f"<Placemark><name>x</name><Point><coordinates>112.5,37.8</coordinates></Point></Placemark>"
+        f"<Placemark><name>y</name><description>{canary(folder)}</description></Placemark>"
+        "</Document></kml>"
+    )
+    return path
+
+
+def xlsx_bomb(folder, data):
+    """An .xlsx whose sheet XML expands 1000-fold: refused from the zip directory, before parsing."""
+    path = folder / "bomb.xlsx"
+    pd.DataFrame({"经度": [112.5], "纬度": [37.8]}).to_excel(path, index=False)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/padding.xml", b" " * (20 * 1024 * 1024))
+    return path
+
+
+def xlsx_too_many_rows(folder, data):
+    path = folder / "rows.xlsx"
+    n = 150
+    pd.DataFrame({"项目编号": [f"R-{i}" for i in range(n)], "经度": [112.5] * n, "纬度": [37.8] * n}).to_excel(
+        path, index=False
+    )
+    return path
+
+
+def gpkg_endless_view(folder, data):
+    """A GeoPackage whose only layer is a recursive view that never ends (stopped by the time limit)."""
+    import sqlite3
+
+    path = folder / "endless.gpkg"
+    pyogrio.write_dataframe(_parcels(data, 1), path, layer="seed", driver="GPKG")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE VIEW endless AS WITH RECURSIVE c(fid) AS (SELECT 1 UNION ALL SELECT fid + 1 FROM c) "
+            "SELECT c.fid AS fid, s.geom AS geom FROM c, seed s"
+        )
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES ('endless', 'features', 'endless', 4490)"
+        )
+        conn.execute("INSERT INTO gpkg_geometry_columns VALUES ('endless', 'geom', 'MULTIPOLYGON', 4490, 0, 0)")
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'seed'")
+    return path
+
+
+def _patched_zip(folder: Path, name: str, local_at: int, central_at: int, value: bytes) -> Path:
+    """A zip of a Shapefile with two header bytes changed in every entry (flags or compression method)."""
+    path = _shp_zip(folder, name, _shp_files(_parcels(data_holder[0]), "UTF-8", "EPSG:4547"))
+    raw = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", local_at), (b"PK\x01\x02", central_at)):
+        start = 0
+        while (i := raw.find(sig, start)) >= 0:
+            raw[i + at : i + at + 2] = value
+            start = i + 4
+    path.write_bytes(bytes(raw))
+    return path
+
+
+data_holder: list = []
+
+
+def zip_encrypted(folder, data):
+    data_holder[:] = [data]
+    return _patched_zip(folder, "encrypted.zip", 6, 8, (1).to_bytes(2, "little"))
+
+
+def zip_method_99(folder, data):
+    data_holder[:] = [data]
+    return _patched_zip(folder, "aes.zip", 8, 10, (99).to_bytes(2, "little"))
+
+
+def zip_file_and_folder(folder, data):
+    parts = _shp_files(_parcels(data), "UTF-8", "EPSG:4547")
+    return _zip(folder, "clash.zip", {"a.shp": parts[".shp"], "a.shp/b.dbf": parts[".dbf"]})
+
+
+def zip_long_name(folder, data):
+    parts = _shp_files(_parcels(data), "UTF-8", "EPSG:4547")
+    stem = "地" * 100  # 300 bytes in UTF-8
+    return _zip(folder, "long.zip", {f"{stem}{s}": b for s, b in parts.items() if s != "stem"})
+
+
+def cpg_unknown_codec(folder, data):
+    parts = _shp_files(_parcels(data), "GBK", "EPSG:4547")
+    return _shp_zip(folder, "cpg_unknown.zip", parts, drop=(".cpg",), cpg=b"NOPE-CODEC-999")
+
+
+def wkt_nan(folder, data):
+    path = folder / "nan.csv"
+    frame = _parcels(data, 3).to_crs("EPSG:4490")
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table["WKT"] = [shapely.to_wkt(g) for g in frame.geometry]
+    table.loc[1, "WKT"] = "POINT (nan nan)"
+    table.to_csv(path, index=False)
+    return path
+
+
+def gpkg_table_only(folder, data):
+    path = folder / "table_only.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"DKBH": ["A"], "MJ": [1.0]}), path, layer="attrs", driver="GPKG")
+    return path
+
+
+def nul_in_text(folder, data):
+    frame = _parcels(data, 3)
+    frame.loc[frame.index[0], "DKBH"] = "RTP-\x001"
+    frame.loc[frame.index[1], "BZ"] = "备注\x07响铃"
+    path = folder / "nul.csv"
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table["WKT"] = [shapely.to_wkt(g) for g in frame.geometry]
+    table.to_csv(path, index=False)
+    return path
+
+
 # --- the cases ------------------------------------------------------------------------------------------------------
 
 
@@ -391,7 +579,29 @@ CASES: list[Case] = [
     Case("unknown_zone", "parcels", unknown_zone, False, ("“不存在的开发区”不存在",)),
     Case("area_in_m2", "parcels", area_in_m2, True, ("按平方米识别",)),
     Case("our_own_export", "parcels", our_own_export, True, ("GBK", "中央经线114°")),
-]
+    # hostile (issue #13)
+    Case("vrt_as_geojson", "parcels", vrt_as_geojson, False, ("无法读取",)),
+    Case("vrt_as_kml", "parcels", vrt_as_kml, False, ("无法读取",)),
+    Case("vrt_as_json_in_zip", "parcels", vrt_as_json_in_zip, False, ("无法读取",)),
+    Case("vrt_in_kmz", "parcels", vrt_in_kmz, False, ("无法读取",)),
+    Case("vsicurl_vrt", "parcels", vsicurl_vrt, False, ("无法读取",)),
+    Case("gdalg_json", "parcels", gdalg_json, False, ("无法读取",)),
+    Case("gpkg_named_geojson", "parcels", gpkg_named_geojson, False, ("扩展名与内容不符",)),
+    Case("csv_named_geojson", "parcels", csv_named_geojson, False, ("无法读取",)),
+    Case("kml_network_link", "parcels", kml_network_link, False, ("KML",)),
+    Case("xlsx_bomb", "projects", xlsx_bomb, False, ("压缩比",)),
+    Case("xlsx_too_many_rows", "projects", xlsx_too_many_rows, False, ("超过 100 条",),
+         env={"ZONEMAP_MAX_FEATURES": "100"}),
+    Case("gpkg_endless_view", "parcels", gpkg_endless_view, False, ("秒",), env={"ZONEMAP_IMPORT_TIMEOUT_S": "4"}),
+    Case("zip_encrypted", "parcels", zip_encrypted, False, ("已加密",)),
+    Case("zip_method_99", "parcels", zip_method_99, False, ("不支持的压缩方式",)),
+    Case("zip_file_and_folder", "parcels", zip_file_and_folder, False, ("既是文件又是文件夹",)),
+    Case("zip_long_name", "parcels", zip_long_name, False, ("文件名过长",)),
+    Case("cpg_unknown_codec", "parcels", cpg_unknown_codec, True, ("无法识别", "GBK")),
+    Case("wkt_nan", "parcels", wkt_nan, False, ("NaN",)),
+    Case("gpkg_table_only", "parcels", gpkg_table_only, False, ("没有几何",)),
+    Case("nul_in_text", "parcels", nul_in_text, True, ("控制字符",)),
+]  # fmt: skip
 
 
 def build_all(folder: Path, data: Dataset) -> dict[str, Path]:

@@ -61,13 +61,19 @@ def test_a_broken_file_is_refused_and_nothing_is_written(sample, sample_copy, tm
     assert hashlib.sha256(sample_copy.read_bytes()).hexdigest() == before
 
 
-def test_visitors_check_but_cannot_import(sample, sample_copy, tmp_path):
+def test_visitors_cannot_upload_or_see_who_imported(sample, sample_copy, tmp_path, monkeypatch):
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
     at = open_page("pages/data.py")
+    login(at, "zhangsan", PASSWORD)
     upload(at, import_corpus.excel_projects(tmp_path, sample), layer="projects")
-    assert "检查通过：可以导入 5 条三个一批项目" in texts(at) and "登录后才能导入" in texts(at)
-    assert not [b for b in at.button if b.label.startswith("导入 ")]
     at.selectbox(key="imp_crs").set_value("GCJ02").run()  # the user overrides the detection
     assert "高德、腾讯地图" in texts(at) and "用户指定" in texts(at)
+    button(at, "导入 5 条").click().run()
+    visitor = open_page("pages/data.py")
+    assert not visitor.get("file_uploader") and "需要编辑权限" in texts(visitor)
+    history = visitor.dataframe[-1].value
+    assert "三个一批项目.xlsx" in history.to_string() and "导入人" not in history.columns
+    assert "导入人" in at.dataframe[-1].value.columns  # the editor sees who imported
 
 
 def test_export_tab_offers_every_layer_and_format(sample_copy):

@@ -12,7 +12,7 @@ from geodata.dataset import load_dataset
 from geodata.io.imports import ImportRefused, commit_import, prepare
 from geodata.io.sources import SourceError
 from geodata.store import SAMPLE_PATH, GpkgStore
-from tests.import_corpus import CASES
+from tests.import_corpus import CANARY, CASES
 
 IDS = [c.name for c in CASES]
 
@@ -41,6 +41,9 @@ def test_validate_gives_the_expected_outcome(case, corpus, capsys, monkeypatch):
     code = cli.main(["validate", str(corpus[case.name]), "--layer", case.layer, *case.args])
     out = capsys.readouterr().out
     assert code == (0 if case.ok else 1), out
+    assert CANARY not in out  # nothing from outside the file reaches the report
+    for leak in ("Traceback", "Error:", "Exception", "/tmp/", str(corpus[case.name].parent)):
+        assert leak not in out, (leak, out)
     for word in case.expect:
         assert word in out, (word, out)
 

@@ -167,7 +167,6 @@ def preview_map(plan: ImportPlan, data: Dataset) -> None:
 def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
     """The one button that writes, for editors, when the check passed."""
     if editor is None:
-        st.info("登录后才能导入（侧栏“编辑权限”）。检查与预览不需要登录。")
         return
     if st.button(f"导入 {len(plan.frame)} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
         try:

@@ -10,9 +10,11 @@ with a Chinese message; nothing is written outside a private temp folder.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
+import uuid
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -24,6 +26,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geodata.io import gdal
+from geodata.io.sandbox import SandboxError, SandboxLimits, run_limited
+
+log = logging.getLogger(__name__)
 MB = 1024 * 1024
 FORMATS = {
     ".zip": "Shapefile（zip）",
@@ -56,16 +62,22 @@ class Limits:
     unzip_mb: float = 500
     members: int = 2000
     ratio: float = 200  # uncompressed / compressed beyond this is a zip bomb
+    features: int = 200_000  # records (features, table rows) in one file
 
     @classmethod
     def from_env(cls) -> Limits:
         def num(name: str, default: float) -> float:
             try:
-                return float(os.environ.get(name, default))
+                value = float(os.environ.get(name, default))
             except ValueError:
                 return default
+            return value if value > 0 else default
 
-        return cls(num("ZONEMAP_MAX_UPLOAD_MB", 100), num("ZONEMAP_MAX_UNZIP_MB", 500))
+        return cls(
+            num("ZONEMAP_MAX_UPLOAD_MB", 100),
+            num("ZONEMAP_MAX_UNZIP_MB", 500),
+            features=int(num("ZONEMAP_MAX_FEATURES", 200_000)),
+        )
 
 
 @dataclass
@@ -88,12 +100,45 @@ def read_source(
     encoding: str | None = None,
     limits: Limits | None = None,
     name: str | None = None,
+    sandbox: SandboxLimits | None = None,
 ) -> RawSource:
-    """Read ``path`` (see module doc). ``layer`` picks a layer/sheet; ``encoding`` overrides detection.
+    """Read ``path`` (see module doc) in the sandboxed worker (:mod:`geodata.io.sandbox`).
 
-    ``name`` is the user's file name when ``path`` is a temp copy (it decides the format).
+    ``layer`` picks a layer/sheet; ``encoding`` overrides detection; ``name`` is
+    the user's file name when ``path`` is a temp copy (it decides the format).
+    Parsing runs in a separate process with a memory cap and a time limit, so a
+    hostile file costs the server neither memory nor a core for long.
     """
-    path = Path(path)
+    limits = limits or Limits.from_env()
+    try:
+        return run_limited(read_source_here, str(path), layer, encoding, limits, name, limits=sandbox)
+    except SandboxError as exc:
+        raise SourceError(str(exc)) from exc
+
+
+def read_source_here(
+    path: str | os.PathLike,
+    layer: str | None = None,
+    encoding: str | None = None,
+    limits: Limits | None = None,
+    name: str | None = None,
+) -> RawSource:
+    """:func:`read_source` in this process (the worker calls this). Any failure is a :class:`SourceError`."""
+    try:
+        src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name)
+    except (SourceError, MemoryError):
+        raise
+    except Exception as exc:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("reading %s failed (error id %s)", name or Path(path).name, ref)
+        raise SourceError(
+            f"无法读取文件“{name or Path(path).name}”：文件已损坏或内容与格式不符（错误编号 {ref}）。"
+        ) from exc
+    _clean_text(src)
+    return src
+
+
+def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Limits, name: str | None) -> RawSource:
     limits = limits or Limits.from_env()
     name = name or path.name
     suffix = Path(name).suffix.lower()
@@ -117,47 +162,90 @@ def read_source(
         if suffix == ".kmz":
             return _read_kmz(path, Path(tmp), layer, limits)
         if suffix == ".shp":
-            return _read_shapefile(path, layer, encoding)
+            return _read_shapefile(path, layer, encoding, limits)
+        if suffix == ".xlsx":
+            check_archive(path, limits, "Excel 文件")
         if suffix in (".xlsx", ".csv"):
-            return _read_table(path, suffix, layer, encoding)
-        return _read_ogr(path, FORMATS[suffix], layer)
+            return _read_table(path, suffix, layer, encoding, limits)
+        return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
 
 
 # --- archives -------------------------------------------------------------------------------------------------------
 
 
-def safe_extract(archive: Path, dest: Path, limits: Limits) -> list[Path]:
-    """Extract a zip into ``dest`` refusing paths that escape it, links, and size or count beyond ``limits``."""
+_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_MAX_NAME_BYTES = 240  # one path component; Linux allows 255
+
+
+def check_archive(archive: Path, limits: Limits, what: str = "压缩包") -> list[zipfile.ZipInfo]:
+    """The members of a zip container (zip, kmz, xlsx) after checking it before anything is unpacked.
+
+    Refused: not a zip, empty, too many members, more than ``limits.unzip_mb``
+    unpacked or a ratio beyond ``limits.ratio`` (zip bombs), encrypted members,
+    compression methods Python cannot read, names too long for the file system,
+    and a name used both as a file and as a folder.
+    """
     try:
         zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as exc:
-        raise SourceError(f"“{archive.name}”不是有效的 zip 压缩包（{exc}）。") from exc
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SourceError(f"“{archive.name}”不是有效的{what}（zip 结构损坏）。") from exc
     with zf:
         members = [m for m in zf.infolist() if not m.is_dir()]
-        if not members:
-            raise SourceError("压缩包是空的。")
-        if len(members) > limits.members:
-            raise SourceError(f"压缩包内有 {len(members)} 个文件，超过允许的 {limits.members} 个。")
-        total = sum(m.file_size for m in members)
-        packed = max(1, sum(m.compress_size for m in members))
-        if total > limits.unzip_mb * MB or total / packed > limits.ratio:
+    if not members:
+        raise SourceError(f"{what}是空的。")
+    if len(members) > limits.members:
+        raise SourceError(f"{what}内有 {len(members)} 个文件，超过允许的 {limits.members} 个。")
+    total = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if total > limits.unzip_mb * MB or total / packed > limits.ratio:
+        raise SourceError(
+            f"{what}解压后有 {total / MB:.1f} MB（压缩比 {total / packed:.0f} 倍），"
+            f"超过允许的 {limits.unzip_mb:g} MB 或 {limits.ratio:g} 倍，已拒绝。"
+        )
+    files, folders = set(), set()
+    for m in members:
+        member_name = _member_name(m)
+        if m.flag_bits & 0x1:
+            raise SourceError(f"{what}中的“{_shown(member_name)}”已加密：请解除密码后重新打包。")
+        if m.compress_type not in _COMPRESSIONS:
             raise SourceError(
-                f"压缩包解压后有 {total / MB:.1f} MB（压缩比 {total / packed:.0f} 倍），"
-                f"超过允许的 {limits.unzip_mb:g} MB 或 {limits.ratio:g} 倍，已拒绝。"
+                f"{what}中的“{_shown(member_name)}”使用了不支持的压缩方式（{m.compress_type}）：请用标准 zip 重新打包。"
             )
-        out = []
-        root = dest.resolve()
+        parts = PurePosixPath(member_name.replace("\\", "/")).parts
+        if any(len(p.encode("utf-8")) > _MAX_NAME_BYTES for p in parts):
+            raise SourceError(f"{what}中有文件名过长（超过 {_MAX_NAME_BYTES} 字节）的文件，已拒绝。")
+        key = "/".join(parts).lower()
+        files.add(key)
+        folders.update("/".join(parts[:i]).lower() for i in range(1, len(parts)))
+    clash = files & folders
+    if clash:
+        raise SourceError(f"{what}中“{_shown(sorted(clash)[0])}”既是文件又是文件夹，已拒绝。")
+    return members
+
+
+def _shown(name: str) -> str:
+    """A member name as it may be shown: printable, at most 60 characters."""
+    clean = "".join(c if c.isprintable() else "?" for c in name)
+    return clean if len(clean) <= 60 else clean[:57] + "…"
+
+
+def safe_extract(archive: Path, dest: Path, limits: Limits) -> list[Path]:
+    """Extract a zip into ``dest`` refusing paths that escape it, links, and anything :func:`check_archive` refuses."""
+    members = check_archive(archive, limits)
+    out = []
+    root = dest.resolve()
+    with zipfile.ZipFile(archive) as zf:
         for m in members:
             member_name = _member_name(m)
             parts = PurePosixPath(member_name.replace("\\", "/")).parts
             mode = (m.external_attr >> 16) & 0o170000
             if member_name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", member_name):
-                raise SourceError(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个文件。")
+                raise SourceError(f"压缩包中的路径“{_shown(member_name)}”指向解压目录之外，已拒绝整个文件。")
             if mode == 0o120000:
-                raise SourceError(f"压缩包中的“{member_name}”是符号链接，已拒绝整个文件。")
+                raise SourceError(f"压缩包中的“{_shown(member_name)}”是符号链接，已拒绝整个文件。")
             target = (root / Path(*parts)).resolve()
             if not target.is_relative_to(root):
-                raise SourceError(f"压缩包中的路径“{member_name}”指向解压目录之外，已拒绝整个文件。")
+                raise SourceError(f"压缩包中的路径“{_shown(member_name)}”指向解压目录之外，已拒绝整个文件。")
             target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
             with zf.open(m) as src, open(target, "wb") as dst:
@@ -167,7 +255,7 @@ def safe_extract(archive: Path, dest: Path, limits: Limits) -> list[Path]:
                         raise SourceError("压缩包解压后的大小超过限制，已拒绝。")
                     dst.write(chunk)
             out.append(target)
-        return out
+    return out
 
 
 def _member_name(m: zipfile.ZipInfo) -> str:
@@ -197,7 +285,7 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, encoding: str | None, li
                     f"压缩包中有 {len(shps)} 个 Shapefile（{'、'.join(names)}），请选择其中一个图层再导入。",
                 )
             shps = pick
-        src = _read_shapefile(shps[0], None, encoding)
+        src = _read_shapefile(shps[0], None, encoding, limits)
         src.layers = tuple(s.stem for s in sorted(by_suffix[".shp"]))
         src.fmt = FORMATS[".zip"]
         return src
@@ -206,7 +294,7 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, encoding: str | None, li
         raise SourceError("压缩包中有 Shapefile 的附属文件但缺少 .shp（几何）文件。")
     for suffix in (".gpkg", ".geojson", ".json", ".kml"):
         if suffix in by_suffix:
-            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer)
+            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer, limits, suffix)
     raise SourceError("压缩包中没有可导入的文件（.shp、.gpkg、.geojson、.kml）。")
 
 
@@ -216,7 +304,7 @@ def _read_kmz(path: Path, tmp: Path, layer: str | None, limits: Limits) -> RawSo
     if not kml:
         raise SourceError("KMZ 中没有 .kml 文件。")
     doc = next((f for f in kml if f.name.lower() == "doc.kml"), kml[0])
-    src = _read_ogr(doc, "KML", layer)
+    src = _read_ogr(doc, "KML", layer, limits, ".kml")
     src.fmt = FORMATS[".kmz"]
     return src
 
@@ -224,7 +312,7 @@ def _read_kmz(path: Path, tmp: Path, layer: str | None, limits: Limits) -> RawSo
 # --- Shapefiles and their encoding ----------------------------------------------------------------------------------
 
 
-def _read_shapefile(shp: Path, layer: str | None, encoding: str | None) -> RawSource:
+def _read_shapefile(shp: Path, layer: str | None, encoding: str | None, limits: Limits) -> RawSource:
     parts = {p.suffix.lower(): p for p in shp.parent.iterdir() if p.stem == shp.stem}
     notes = []
     if ".dbf" not in parts:
@@ -234,7 +322,10 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None) -> RawSo
     if ".prj" not in parts:
         notes.append("缺少 .prj（坐标系）文件，坐标系按坐标数值判断")
     cpg = parts.get(".cpg")
-    declared = cpg.read_text(errors="replace").strip() if cpg else None
+    declared = cpg.read_text(errors="replace").strip()[:40] if cpg else None
+    if declared and not _known_codec(declared):
+        notes.append(f".cpg 文件声明的编码“{_shown(declared)}”无法识别，已按内容判断")
+        declared = None
     if encoding:
         chosen, reason = encoding, "用户指定"
     else:
@@ -243,9 +334,13 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None) -> RawSo
         warnings.simplefilter("ignore")
         try:
             pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
-            frame = pyogrio.read_dataframe(shp, encoding=_codec(chosen))
+            _expect_driver(shp, ".shp", None, "Shapefile")
+            frame = _read_capped(shp, None, limits, encoding=_codec(chosen))
+        except SourceError:
+            raise
         except Exception as exc:
-            raise SourceError(f"无法读取 Shapefile“{shp.stem}”：{exc}") from exc
+            log.warning("Shapefile %s: %s", shp.name, exc)
+            raise SourceError(f"无法读取 Shapefile“{shp.stem}”：{_short(exc)}。") from exc
         finally:
             pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
     declared_crs = parts[".prj"].read_text(errors="replace") if ".prj" in parts else None
@@ -256,6 +351,16 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None) -> RawSo
 
 def _codec(name: str) -> str:
     return "GB18030" if name.upper() in ("GBK", "GB2312", "CP936", "936") else name
+
+
+def _known_codec(name: str) -> bool:
+    import codecs
+
+    try:
+        codecs.lookup(_codec(name.upper().replace("CP936", "GBK")))
+    except (LookupError, ValueError):
+        return False
+    return True
 
 
 def dbf_text(dbf: bytes) -> tuple[bytes, list[bytes]]:
@@ -321,11 +426,12 @@ def _decodes(raw: bytes, codec: str) -> bool:
 # --- GDAL formats ---------------------------------------------------------------------------------------------------
 
 
-def _read_ogr(path: Path, fmt: str, layer: str | None) -> RawSource:
+def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: str) -> RawSource:
+    _expect_driver(path, suffix, None, fmt)
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}") from exc
+        raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}。") from exc
     if not layers:
         raise SourceError(f"{fmt}文件“{path.name}”中没有图层。")
     notes = []
@@ -333,7 +439,7 @@ def _read_ogr(path: Path, fmt: str, layer: str | None) -> RawSource:
         warnings.simplefilter("ignore")
         try:
             if fmt == "KML" and layer is None and len(layers) > 1:  # folders: read them all
-                frames = [pyogrio.read_dataframe(path, layer=name) for name in layers]
+                frames = [_read_capped(path, name, limits) for name in layers]
                 frame = (
                     pd.concat([f for f in frames if len(f)], ignore_index=True)
                     if any(len(f) for f in frames)
@@ -344,9 +450,12 @@ def _read_ogr(path: Path, fmt: str, layer: str | None) -> RawSource:
                 name = None
             else:
                 name = layer if layer in layers else _pick_layer(path, layers)
-                frame = pyogrio.read_dataframe(path, layer=name)
+                frame = _read_capped(path, name, limits)
+        except SourceError:
+            raise
         except Exception as exc:
-            raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}") from exc
+            log.warning("%s %s: %s", fmt, path.name, exc)
+            raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}。") from exc
     declared = frame.crs.to_wkt() if frame.crs is not None else None
     if fmt in ("KML", "KMZ"):
         frame = frame.drop(columns=[c for c in frame.columns if c.lower() in _KML_NOISE], errors="ignore")
@@ -368,20 +477,89 @@ def _pick_layer(path: Path, layers: list[str]) -> str:
     return layers[0]
 
 
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200]
+_REASONS = (
+    ("not recognized as being in a supported file format", "内容无法识别（文件已损坏，或不是这种格式）"),
+    ("not a database", "文件已损坏（不是有效的数据库文件）"),
+    ("malformed", "文件已损坏"),
+    ("no such file", "文件缺失"),
+    ("unsupported", "含有不支持的内容"),
+    ("utf-8", "文字编码有误"),
+    ("codec", "文字编码有误"),
+)
+
+
+def _short(exc: BaseException) -> str:
+    """A parser's failure as a short Chinese reason; its own (English) message goes to the log only."""
+    text = str(exc).lower()
+    for needle, reason in _REASONS:
+        if needle in text:
+            return reason
+    return "文件已损坏或内容不符合格式"
+
+
+def _expect_driver(path: Path, suffix: str, layer: str | None, fmt: str) -> None:
+    """Refuse ``path`` unless the one driver allowed for ``suffix`` is the one that opens it."""
+    gdal.check_locked()
+    want = gdal.driver_for(suffix)
+    try:
+        got = gdal.opened_by(path, layer)
+    except Exception as exc:
+        log.info("%s not opened as %s: %s", path.name, want, exc)
+        raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}。") from exc
+    if got != want:
+        log.warning("%s named %s but opened by %s: refused", path.name, suffix, got)
+        raise SourceError(f"“{path.name}”的内容不是{fmt}格式（扩展名与内容不符），已拒绝。")
+
+
+def _read_capped(path: Path, layer: str | None, limits: Limits, **kwargs) -> pd.DataFrame:
+    """One layer, refusing more than ``limits.features`` records before reading them all."""
+    frame = pyogrio.read_dataframe(path, layer=layer, max_features=limits.features + 1, **kwargs)
+    if len(frame) > limits.features:
+        raise SourceError(too_many(limits))
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise SourceError(f"图层“{layer or path.stem}”没有几何（只是属性表），无法导入到地图。")
+    return frame
+
+
+def too_many(limits: Limits) -> str:
+    return f"文件的记录超过 {limits.features:,} 条（ZONEMAP_MAX_FEATURES），已拒绝：请按开发区或市拆分后分批导入。"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(src: RawSource) -> None:
+    """Strip NUL and other control characters from column names and text values, with a note saying where."""
+    frame = src.frame
+    renamed = {c: _CONTROL.sub("", c) for c in frame.columns if isinstance(c, str) and _CONTROL.search(c)}
+    if renamed:
+        frame.rename(columns=renamed, inplace=True)
+        src.notes.append(f"列名中的控制字符已删除：{'、'.join(_shown(c) for c in renamed.values())}")
+    for column in frame.columns:
+        if column == frame.geometry.name or frame[column].dtype != object:
+            continue
+        values = frame[column]
+        dirty = values.map(lambda v: isinstance(v, str) and _CONTROL.search(v) is not None)
+        if dirty.any():
+            frame[column] = values.map(lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v)
+            rows = [str(i + 1) for i in dirty.to_numpy().nonzero()[0][:10]]
+            src.notes.append(
+                f"列“{_shown(str(column))}”第 {'、'.join(rows)}{' 等' if dirty.sum() > 10 else ''} 条含控制字符"
+                "（如 NUL），已删除这些字符"
+            )
 
 
 # --- tables with coordinates ----------------------------------------------------------------------------------------
 
 
-def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None) -> RawSource:
+def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None, limits: Limits) -> RawSource:
     notes: list[str] = []
     if suffix == ".xlsx":
         try:
-            book = pd.read_excel(path, sheet_name=None, dtype=object)
+            book = pd.read_excel(path, sheet_name=None, dtype=object, nrows=limits.features + 1, engine="openpyxl")
         except Exception as exc:
-            raise SourceError(f"无法读取 Excel 文件“{path.name}”：{_short(exc)}") from exc
+            log.warning("Excel %s: %s", path.name, exc)
+            raise SourceError(f"无法读取 Excel 文件“{path.name}”：{_short(exc)}。") from exc
         sheets = [s for s, f in book.items() if len(f.dropna(how="all"))]
         if not sheets:
             raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
@@ -392,10 +570,15 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
         raw = path.read_bytes()
         used, reason = (encoding, "用户指定") if encoding else _text_encoding(raw)
         try:
-            table = pd.read_csv(path, dtype=object, encoding=_codec(used) if used != "UTF-8" else "utf-8-sig")
+            table = pd.read_csv(
+                path, dtype=object, encoding=_codec(used) if used != "UTF-8" else "utf-8-sig", nrows=limits.features + 1
+            )
         except Exception as exc:
-            raise SourceError(f"无法读取 CSV 文件“{path.name}”：{_short(exc)}") from exc
+            log.warning("CSV %s: %s", path.name, exc)
+            raise SourceError(f"无法读取 CSV 文件“{path.name}”：{_short(exc)}。") from exc
         name, layers = path.stem, (path.stem,)
+    if len(table) > limits.features:
+        raise SourceError(too_many(limits))
     table = table.dropna(how="all")
     table.columns = [str(c).strip() for c in table.columns]
     geometry = table_geometry(table, notes)
@@ -427,10 +610,14 @@ def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
         geoms = []
         for i, value in enumerate(table[wkt].tolist()):
             try:
-                geoms.append(None if _blank(value) else shapely.from_wkt(str(value)))
+                geom = None if _blank(value) else shapely.from_wkt(str(value)[:1_000_000])
             except Exception:
-                geoms.append(None)
+                geom = None
                 notes.append(f"第 {i + 1} 行的 WKT 无法解析")
+            if geom is not None and not np.isfinite(shapely.get_coordinates(geom)).all():
+                geom = None
+                notes.append(f"第 {i + 1} 行的 WKT 含非数字坐标（NaN 或无穷大）")
+            geoms.append(geom)
         out = pd.Series(geoms, index=table.index, dtype=object)
         out.attrs["used"] = [wkt]
         return out
@@ -443,7 +630,7 @@ def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
         )
     xs = pd.to_numeric(table[x].map(_number_text), errors="coerce")
     ys = pd.to_numeric(table[y].map(_number_text), errors="coerce")
-    bad = np.flatnonzero(xs.isna() | ys.isna())
+    bad = np.flatnonzero(~np.isfinite(xs.to_numpy(dtype=float)) | ~np.isfinite(ys.to_numpy(dtype=float)))
     for i in bad[:20]:
         notes.append(f"第 {i + 1} 行的坐标“{table[x].iloc[i]}, {table[y].iloc[i]}”不是数字")
     geoms = [None if i in set(bad) else shapely.Point(a, b) for i, (a, b) in enumerate(zip(xs, ys, strict=True))]

@@ -1,0 +1,146 @@
+"""Run the parsing of users' files in one worker process with a memory cap and a time limit.
+
+A hostile file can make a parser loop for ever (a GeoPackage whose layer is a
+``WITH RECURSIVE`` view) or grow without end (an ``.xlsx`` whose sheet XML
+expands to gigabytes). Parsing therefore happens in a separate process:
+
+* memory: the worker's address space is capped (``RLIMIT_AS``,
+  ``$ZONEMAP_IMPORT_MEMORY_MB``, default 2048); running out raises
+  MemoryError there, never in the app server;
+* time: the caller waits at most ``$ZONEMAP_IMPORT_TIMEOUT_S`` seconds (default
+  120), then the worker is killed and started anew;
+* fairness: one worker per server process, so imports queue one after another
+  and can take at most one core; page views never wait on them.
+
+The worker is started on first use (spawned, not forked from the threaded
+server) and kept for later files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class SandboxError(Exception):
+    """The work was stopped (time, memory, crash); the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    memory_mb: int = 2048
+    timeout_s: float = 120
+
+    @classmethod
+    def from_env(cls) -> SandboxLimits:
+        def num(name: str, default: float) -> float:
+            try:
+                value = float(os.environ.get(name, default))
+            except ValueError:
+                return default
+            return value if value > 0 else default
+
+        return cls(int(num("ZONEMAP_IMPORT_MEMORY_MB", 2048)), num("ZONEMAP_IMPORT_TIMEOUT_S", 120))
+
+
+def _init_worker(memory_mb: int) -> None:
+    import geodata  # noqa: F401  (locks GDAL down in the worker too)
+
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+class _Worker:
+    """One spawned worker process behind a lock; killed and replaced after a timeout or crash."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one job at a time: the queue
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._memory_mb: int | None = None
+
+    def _executor(self, memory_mb: int) -> cf.ProcessPoolExecutor:
+        if self._pool is None or self._memory_mb != memory_mb:
+            self._shutdown()
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(memory_mb,),
+                max_tasks_per_child=25,  # memory a parser leaves behind is given back now and then
+            )
+            self._memory_mb = memory_mb
+        return self._pool
+
+    def _shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            if proc.is_alive():
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def run(self, fn: Callable[..., Any], args: tuple, limits: SandboxLimits, waiting: Callable[[], None]) -> Any:
+        if not self._lock.acquire(blocking=False):
+            waiting()
+            self._lock.acquire()
+        try:
+            future = self._executor(limits.memory_mb).submit(fn, *args)
+            try:
+                return future.result(timeout=limits.timeout_s)
+            except cf.TimeoutError as exc:
+                log.warning("sandboxed %s stopped after %.0f s", getattr(fn, "__name__", fn), limits.timeout_s)
+                self._shutdown()
+                raise SandboxError(
+                    f"读取文件超过 {limits.timeout_s:g} 秒仍未完成，已停止（文件可能过大或结构异常）。"
+                ) from exc
+            except MemoryError as exc:
+                log.warning("sandboxed %s ran out of its %d MB", getattr(fn, "__name__", fn), limits.memory_mb)
+                self._shutdown()
+                raise SandboxError(
+                    f"读取文件需要的内存超过 {limits.memory_mb} MB，已停止（文件可能过大或是压缩炸弹）。"
+                ) from exc
+            except cf.process.BrokenProcessPool as exc:
+                log.error("sandbox worker died while running %s", getattr(fn, "__name__", fn))
+                self._shutdown()
+                raise SandboxError("读取文件时处理进程意外退出（文件可能已损坏或过大），已停止。") from exc
+        finally:
+            self._lock.release()
+
+
+_WORKER = _Worker()
+
+
+def run_limited(
+    fn: Callable[..., Any],
+    *args: Any,
+    limits: SandboxLimits | None = None,
+    waiting: Callable[[], None] = lambda: None,
+) -> Any:
+    """``fn(*args)`` in the worker process within ``limits``; exceptions ``fn`` raises are re-raised here.
+
+    ``fn`` and its arguments and result must be picklable (a module-level function).
+    ``waiting`` is called when another file is being read and this one has to queue.
+    """
+    started = time.monotonic()
+    try:
+        return _WORKER.run(fn, args, limits or SandboxLimits.from_env(), waiting)
+    finally:
+        log.info("sandboxed %s took %.2f s", getattr(fn, "__name__", fn), time.monotonic() - started)
+
+
+def stop_worker() -> None:
+    """Stop the worker (tests, shutdown)."""
+    with _WORKER._lock:
+        _WORKER._shutdown()

@@ -1,0 +1,122 @@
+"""Hostile files at the reader: GDAL locked down, no network, no files from outside, bounded time and memory."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import socket
+import threading
+import time
+
+import pytest
+
+from geodata.dataset import load_dataset
+from geodata.io import gdal
+from geodata.io.sandbox import SandboxLimits, run_limited
+from geodata.io.sources import SourceError, read_source
+from geodata.store import SAMPLE_PATH, GpkgStore
+from tests import import_corpus
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+def test_only_the_four_drivers_are_registered_here_and_in_the_worker():
+    assert gdal.unlocked_drivers() == set()
+    assert run_limited(gdal.unlocked_drivers) == set()
+    assert {gdal.driver_for(s) for s in (".shp", ".gpkg", ".geojson", ".json", ".kml")} == gdal.KEPT_DRIVERS
+
+
+class _Listener:
+    """A TCP server on the loopback that counts connections (what an SSRF would hit)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.hits = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.hits += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def _ssrf_files(folder, port: int) -> dict[str, str]:
+    url = f"http://127.0.0.1:{port}/x"
+    vrt = f"<OGRVRTDataSource><OGRVRTLayer name='x'><SrcDataSource>/vsicurl/{url}.csv</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"  # noqa: E501
+    return {
+        "vsicurl.geojson": vrt,
+        "vsicurl.kml": vrt,
+        "remote.geojson": f'{{"type": "FeatureCollection", "features": [], "$ref": "{url}"}}',
+        "netlink.kml": (
+            '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<NetworkLink><Link><href>{url}.kml</href></Link></NetworkLink>"
+            f'<Style id="s"><IconStyle><Icon><href>{url}.png</href></Icon></IconStyle></Style>'
+            "<Placemark><styleUrl>" + url + "#s</styleUrl><Point><coordinates>112.5,37.8</coordinates></Point>"
+            "</Placemark></Document></kml>"
+        ),
+        "gdalg.json": f'{{"type": "gdal_streamed_alg", "command_line": "gdal vector read /vsicurl/{url}.csv"}}',
+    }
+
+
+def test_no_file_makes_the_server_open_a_network_connection(tmp_path):
+    listener = _Listener()
+    try:
+        for name, body in _ssrf_files(tmp_path, listener.port).items():
+            path = tmp_path / name
+            path.write_text(body)
+            with contextlib.suppress(SourceError):
+                read_source(path)
+        time.sleep(0.5)
+    finally:
+        listener.close()
+    assert listener.hits == 0
+
+
+@pytest.mark.parametrize(
+    "build",
+    [import_corpus.vrt_as_geojson, import_corpus.vrt_as_kml, import_corpus.vrt_as_json_in_zip,
+     import_corpus.vrt_in_kmz, import_corpus.gdalg_json, import_corpus.csv_named_geojson],
+)  # fmt: skip
+def test_nothing_from_outside_the_file_reaches_the_reader(build, sample, tmp_path):
+    path = build(tmp_path, sample)
+    with pytest.raises(SourceError) as refused:
+        read_source(path)
+    assert import_corpus.CANARY not in str(refused.value) and str(tmp_path) not in str(refused.value)
+
+
+def test_an_endless_layer_is_stopped_at_the_time_limit(sample, tmp_path):
+    path = import_corpus.gpkg_endless_view(tmp_path, sample)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="超过 2 秒"):
+        read_source(path, sandbox=SandboxLimits(timeout_s=2))
+    assert time.monotonic() - started < 15  # 2 s plus restarting nothing in this process
+    assert run_limited(gdal.unlocked_drivers) == set()  # a fresh worker serves the next file
+
+
+def test_a_file_too_big_for_memory_is_stopped_in_the_worker_not_the_server(tmp_path):
+    path = tmp_path / "big.csv"
+    row = "112.5,37.8," + "备注" * 200 + "\n"
+    path.write_text("经度,纬度,备注\n" + row * 60_000)  # ~ 75 MB of text
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(SourceError, match="内存"):
+        read_source(path, sandbox=SandboxLimits(memory_mb=700, timeout_s=60))
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 50, grown_mb
