@@ -162,5 +162,5 @@ def _synth(args) -> int:
         print("用法错误：--out 须为 .gpkg，数量不能为负", file=sys.stderr)
         return 2
     store = write_synth(Path(args.out), args.parcels, args.projects, args.seed)
-    print(f"已生成 {store.path}：地块 {args.parcels} 宗，项目 {args.projects} 个（合成数据，source 字段注明）")
+    print(f"已生成 {store.location}：地块 {args.parcels} 宗，项目 {args.projects} 个（合成数据，source 字段注明）")
     return 0

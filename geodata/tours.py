@@ -1,55 +1,18 @@
-"""观摩会 tours: an ordered list of stops, stored in the GeoPackage, with key figures computed live.
+"""观摩会 tours against the data: problems, key figures computed live, bounds, and the stops as an editable table.
 
-A stop shows one record (a zone, parcel or project) at a zoom, with chosen
-layers, a title and a note. Tours live in the table ``zonemap_tours`` of the
-store (stops as JSON), so a presenter's tour travels with the data file.
+The tour model is :mod:`domain.tours`; stores keep tours (``Store.list_tours``,
+``save_tour``, ``delete_tour``), versioned and audited like parcels.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import sqlite3
-from contextlib import closing
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-
 import pandas as pd
 
 from domain.labels import label, stage_label
+from domain.tours import STOP_LAYERS, Stop, Tour
 from geodata.dataset import Dataset
 from geodata.query import zone_family
 from geodata.schema import SCHEMAS
-
-TOURS_TABLE = "zonemap_tours"
-STOP_LAYERS = ("zones", "parcels", "projects")
-_DDL = f"""CREATE TABLE IF NOT EXISTS {TOURS_TABLE} (
-    tour_id TEXT PRIMARY KEY, title TEXT NOT NULL, stops TEXT NOT NULL, updated_at TEXT, updated_by TEXT)"""
-
-
-@dataclass(frozen=True)
-class Stop:
-    layer: str  # zones | parcels | projects
-    ref: str  # the record's id
-    title: str
-    zoom: int | None = None  # None: fit the record
-    show: tuple[str, ...] = STOP_LAYERS
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Tour:
-    tour_id: str
-    title: str
-    stops: tuple[Stop, ...] = field(default_factory=tuple)
-
-
-def new_tour_id(existing) -> str:
-    """``T-001``, ``T-002`` …: the first number not taken by ``existing`` ids (deleted ones leave gaps)."""
-    n = 1
-    while f"T-{n:03d}" in set(existing):
-        n += 1
-    return f"T-{n:03d}"
 
 
 def tour_problems(tour: Tour, data: Dataset) -> list[str]:
@@ -124,49 +87,9 @@ def stop_bounds(stop: Stop, data: Dataset, pad_deg: float = 0.003) -> list[list[
     return [[s - pad_deg, w - pad_deg], [n + pad_deg, e + pad_deg]]
 
 
-# --- storage ------------------------------------------------------------------------------
-
-
-def _encode(tour: Tour) -> str:
-    return json.dumps([asdict(s) for s in tour.stops], ensure_ascii=False)
-
-
-def _decode(tour_id: str, title: str, stops: str) -> Tour:
-    stops_ = tuple(Stop(**(s | {"show": tuple(s.get("show", STOP_LAYERS))})) for s in json.loads(stops))
-    return Tour(tour_id, title, stops_)
-
-
-def list_tours(path: Path) -> list[Tour]:
-    """Every tour in the store, by title."""
-    with closing(sqlite3.connect(path)) as conn:
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TOURS_TABLE,)).fetchone() is None:
-            return []
-        rows = conn.execute(f"SELECT tour_id, title, stops FROM {TOURS_TABLE} ORDER BY title").fetchall()
-    return [_decode(*row) for row in rows]
-
-
-def save_tour(path: Path, tour: Tour, user: str, at: dt.datetime | None = None) -> None:
-    """Insert or replace ``tour`` in one transaction."""
-    stamp = (at or dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))).isoformat(timespec="seconds")
-    with closing(sqlite3.connect(path, timeout=15)) as conn, conn:
-        conn.execute(_DDL)
-        conn.execute(
-            f"INSERT OR REPLACE INTO {TOURS_TABLE} (tour_id, title, stops, updated_at, updated_by)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (tour.tour_id, tour.title, _encode(tour), stamp, user),
-        )
-
-
-def delete_tour(path: Path, tour_id: str) -> None:
-    with closing(sqlite3.connect(path, timeout=15)) as conn, conn:
-        conn.execute(_DDL)
-        conn.execute(f"DELETE FROM {TOURS_TABLE} WHERE tour_id = ?", (tour_id,))
-
-
 # --- editing as a table ----------------------------------------------------------------------
 
 LAYER_NAMES = {"zones": "开发区", "parcels": "地块", "projects": "项目"}
-SHOW_COLUMNS = (("zones", "显示开发区"), ("parcels", "显示地块"), ("projects", "显示项目"))
 EDIT_COLUMNS = ["顺序", "类型", "编号", "标题", "缩放", "显示开发区", "显示地块", "显示项目", "说明"]
 
 

@@ -40,7 +40,7 @@ with tab_in:
 with tab_out:
     export_panel(data)
 with tab_log:
-    history = import_history(store.path)
+    history = import_history(store)
     if history.empty:
         st.info("还没有导入记录。")
     else:

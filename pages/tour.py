@@ -3,7 +3,7 @@
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geodata.tours import Tour, new_tour_id
+from domain.tours import Tour, new_tour_id
 from reports.tour_html import tour_html
 from ui.auth import sidebar_login
 from ui.data import get_dataset, get_store
@@ -15,7 +15,8 @@ HIDE_SIDEBAR = "<style>[data-testid='stSidebar'],[data-testid='stHeader']{displa
 data = get_dataset()
 store = get_store()
 editor = sidebar_login()
-tours = {t.tour_id: t for t in store.list_tours()}
+stored = {t.tour.tour_id: t for t in store.list_tours()}
+tours = {k: t.tour for k, t in stored.items()}
 choices = list(tours) + ([NEW] if editor else [])
 names = {k: t.title for k, t in tours.items()} | {NEW: "＋ 新建路线"}
 
@@ -40,6 +41,6 @@ if tour.stops:
         exports(tour, data)
 if editor:
     with st.expander("编辑路线", expanded=not tour.stops):
-        tour_editor(store, data, tour, editor)
+        tour_editor(store, data, tour, editor, stored[tour_id].version if tour_id in stored else 0)
 elif not tour.stops:
     st.info("该路线还没有站点。")

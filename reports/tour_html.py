@@ -20,9 +20,10 @@ import pandas as pd
 import shapely
 
 from domain.labels import label, stage_label
+from domain.tours import Tour
 from geodata.dataset import Dataset
 from geodata.query import zone_family
-from geodata.tours import Tour, stop_bounds, stop_figures
+from geodata.tours import stop_bounds, stop_figures
 from layers.assets import asset_text
 from layers.styles import CITY_LINE, COUNTY_LINE, PIPELINE_COLORS, STAGE_COLORS, ZONE_TYPE_COLORS
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from domain.labels import label, stage_label
+from domain.tours import Stop, Tour
 from geodata.dataset import Dataset
 from geodata.query import zone_family
 from geodata.schema import SCHEMAS
-from geodata.tours import Stop, Tour, stop_figures
+from geodata.tours import stop_figures
 from layers.styles import PIPELINE_COLORS, STAGE_COLORS
 from layers.svgmap import svg_map
 

@@ -93,11 +93,11 @@ _CRASH = textwrap.dedent(
     """
     import sys, time
     from geodata import edits
-    from geodata.store import GpkgStore
+    from geodata.store import GpkgStore, contract
     def stall():
         print("in-transaction", flush=True)
         time.sleep(60)
-    edits._before_commit = stall
+    contract.before_commit = stall
     GpkgStore(sys.argv[1]).apply_edit(edits.Edit("parcels", "P4", {"supply_status": "listed", "note": "半截"}, 0, "甲"))
     """
 )

@@ -63,5 +63,5 @@ def test_a_refused_file_leaves_the_store_unchanged(case, corpus, sample, tmp_pat
     else:
         assert not plan.ok
         with pytest.raises(ImportRefused):
-            commit_import(store, plan, "tester")
+            commit_import(GpkgStore(store), plan, "tester")
     assert hashlib.sha256(store.read_bytes()).hexdigest() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -14,14 +15,14 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geodata import cli, edits
+from geodata import cli
 from geodata.dataset import load_dataset
 from geodata.io.crsdetect import GCJ02, detect_crs
 from geodata.io.export import ExportError, layer_shapefile
 from geodata.io.fieldmap import column_unit, mapping_problems, read_bool, read_date, read_number, suggest_mapping
 from geodata.io.imports import ImportOptions, commit_import, import_history, prepare
 from geodata.io.sources import detect_dbf_encoding
-from geodata.store import SAMPLE_PATH, GpkgStore
+from geodata.store import SAMPLE_PATH, GpkgStore, contract
 from tests import import_corpus
 
 TAIYUAN = np.array([[112.55, 37.87], [112.60, 37.80], [112.70, 37.75]])
@@ -112,21 +113,29 @@ def test_commit_writes_all_with_an_import_record_and_bumps_versions(sample, exis
     path = import_corpus.shp_gbk_gk_prefix(tmp_path, sample)
     plan = prepare(path, "parcels", existing)
     assert plan.ok and plan.new_ids == [f"JZ-{i:03d}" for i in range(6)]
-    import_id = commit_import(store, plan, "zhangsan")
+    import_id = commit_import(GpkgStore(store), plan, "zhangsan")
     parcels = GpkgStore(store).read("parcels")
     new = parcels[parcels["parcel_id"].str.startswith("JZ-")].set_index("parcel_id")
     assert len(parcels) == len(sample.parcels) + 6 and new.loc["JZ-000", "name"] == "晋中园区1号地块"
     assert new.loc["JZ-001", "supply_status"] == "sold" and new.loc["JZ-000", "zone_id"] == "SXZG-JZ"
     assert new.loc["JZ-000", "area_mu"] == 2300.0 and new.loc["JZ-000", "outline_source"] == "surveyed"
-    history = import_history(store)
+    history = import_history(GpkgStore(store))
     assert history.iloc[0]["导入编号"] == import_id and history.iloc[0]["新增"] == 6
     assert history.iloc[0]["坐标系"].startswith("CGCS2000 3度带 第38带") and history.iloc[0]["编码"] == "GBK"
-    # The same file again replaces the six: versions go up, so an editor's stale form conflicts.
+    # The same file again matches the six and changes nothing: versions and audit stay as they are.
     again = prepare(path, "parcels", {**existing, "parcels": parcels})
     assert again.updated_ids == plan.new_ids and not again.new_ids
-    commit_import(store, again, "lisi")
-    assert GpkgStore(store).read_record("parcels", "JZ-000")[1] == 1
-    assert len(GpkgStore(store).read("parcels")) == len(parcels)
+    commit_import(GpkgStore(store), again, "lisi")
+    assert GpkgStore(store).read_record("parcels", "JZ-000")[1] == 0
+    assert len(GpkgStore(store).read("parcels")) == len(parcels) and GpkgStore(store).history("parcels", "JZ-000").empty
+    # A changed value is written field by field: one audit row, version 1, an editor's stale form conflicts.
+    again.frame.loc[again.frame["parcel_id"] == "JZ-000", "land_holder"] = "山西新权利人有限公司"
+    commit_import(GpkgStore(store), again, "lisi", at=dt.datetime(2026, 1, 1, 9, 0, 1, tzinfo=dt.UTC))
+    record, version = GpkgStore(store).read_record("parcels", "JZ-000")
+    assert record["land_holder"] == "山西新权利人有限公司" and version == 1
+    rows = GpkgStore(store).history("parcels", "JZ-000")
+    assert list(rows["field"]) == ["land_holder"] and rows["new"][0] == "山西新权利人有限公司"
+    assert GpkgStore(store).read_record("parcels", "JZ-001")[1] == 0
 
 
 def test_a_failing_commit_changes_nothing(sample, existing, tmp_path, monkeypatch):
@@ -138,9 +147,9 @@ def test_a_failing_commit_changes_nothing(sample, existing, tmp_path, monkeypatc
     def crash():
         raise OSError("磁盘已满")
 
-    monkeypatch.setattr(edits, "_before_commit", crash)
+    monkeypatch.setattr(contract, "before_commit", crash)
     with pytest.raises(OSError):
-        commit_import(store, plan, "zhangsan")
+        commit_import(GpkgStore(store), plan, "zhangsan")
     assert hashlib.sha256(store.read_bytes()).hexdigest() == before
 
 
@@ -204,9 +213,11 @@ def test_imports_read_well_in_the_parcel_history(sample, existing, tmp_path):
     store = tmp_path / "data.gpkg"
     shutil.copyfile(SAMPLE_PATH, store)
     path = import_corpus.kml_ovital(tmp_path, sample)
-    commit_import(store, prepare(path, "parcels", existing), "张三")
+    commit_import(GpkgStore(store), prepare(path, "parcels", existing), "张三")
     parcels = GpkgStore(store).read("parcels")
-    commit_import(store, prepare(path, "parcels", {**existing, "parcels": parcels}), "李四")
+    again = prepare(path, "parcels", {**existing, "parcels": parcels})
+    again.frame.loc[again.frame.index[0], "name"] = "改名后的地块"
+    commit_import(GpkgStore(store), again, "李四")
     table = history_frame(GpkgStore(store).history("parcels"))
-    assert set(table["操作"]) == {"导入"} and "整条记录" in set(table["字段"])
+    assert set(table["操作"]) == {"导入"} and "名称" in set(table["字段"]) and "改名后的地块" in set(table["新值"])
     assert "奥维地块.kml：新增 0 条，替换 3 条" in set(table["新值"])

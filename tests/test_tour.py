@@ -6,10 +6,11 @@ import re
 
 import pytest
 
+from domain.tours import Stop, Tour, new_tour_id
 from geodata.dataset import load_dataset
 from geodata.sample.build import sample_tour
 from geodata.store import SAMPLE_PATH, GpkgStore
-from geodata.tours import Stop, Tour, new_tour_id, stop_figures, stops_frame, tour_from_frame, tour_problems
+from geodata.tours import stop_figures, stops_frame, tour_from_frame, tour_problems
 from reports.tour_html import tour_html
 from tests.apptest import add_account, button, login, open_page
 
@@ -22,7 +23,8 @@ def sample():
 
 
 def test_the_sample_ships_the_seeds_tour(sample):
-    (tour,) = GpkgStore(SAMPLE_PATH).list_tours()
+    (stored,) = GpkgStore(SAMPLE_PATH).list_tours()
+    tour = stored.tour
     assert tour == sample_tour() and len(tour.stops) == 8
     assert tour_problems(tour, sample) == []
     assert {s.ref for s in tour.stops} >= {"SXZG", "JK-56GW", "S-JK", "S-TSBX", "S-LDUG"}
@@ -82,12 +84,12 @@ def test_page_builds_and_saves_a_tour(editor_env):
     assert at.title[0].value == "观摩会" and at.selectbox(key="tour_pick").value == "T-SXZG"
     login(at, "guide", PASSWORD)
     at.selectbox(key="tour_pick").set_value("__new__").run()
-    at.text_input(key="tour_T-001_title").input("介休开发区观摩").run()
-    at.text_input(key="tour_T-001_q").input("介休").run()
+    at.text_input(key="tour_T-001_0_title").input("介休开发区观摩").run()
+    at.text_input(key="tour_T-001_0_q").input("介休").run()
     button(at, "加入为最后一站").click().run()
     button(at, "保存路线").click().run()
     assert not at.exception, at.exception
-    saved = {t.tour_id: t for t in GpkgStore(editor_env).list_tours()}
+    saved = {t.tour.tour_id: t.tour for t in GpkgStore(editor_env).list_tours()}
     assert saved["T-001"].title == "介休开发区观摩" and len(saved["T-001"].stops) == 1
     assert any("已保存路线" in s.value for s in at.success)
 

@@ -16,7 +16,7 @@ from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, export_fi
 from geodata.io.imports import IMPORT_LAYERS, ImportOptions, ImportPlan, ImportRefused, commit_import, prepare
 from geodata.io.sources import ENCODINGS, FORMATS, Limits, SourceError
 from geodata.schema import SCHEMAS
-from geodata.store import Store
+from geodata.store import Store, StoreError
 from layers.overview import build_map
 from ui.format import md
 
@@ -170,8 +170,8 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
         return
     if st.button(f"导入 {len(plan.frame)} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
         try:
-            import_id = commit_import(store.path, plan, editor["name"])
-        except (ImportRefused, OSError) as exc:
+            import_id = commit_import(store, plan, editor["username"])
+        except (ImportRefused, StoreError, OSError) as exc:
             st.error(f"导入失败，数据未改动：{md(exc)}")
             return
         st.session_state.pop("imp_plan", None)

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from domain.tours import Stop, Tour
 from geodata.dataset import Dataset
+from geodata.edits import ConflictError, EditError
 from geodata.io.export import export_filename
 from geodata.query import search
-from geodata.store import Store
-from geodata.tours import EDIT_COLUMNS, LAYER_NAMES, Stop, Tour, stops_frame, tour_from_frame, tour_problems
+from geodata.store import Store, StoreError
+from geodata.tours import EDIT_COLUMNS, LAYER_NAMES, stops_frame, tour_from_frame, tour_problems
 from reports.tour_html import tour_html
 from reports.tour_onepager import onepager_html, render
 from ui.format import md
@@ -34,9 +36,9 @@ def add_stop_picker(data: Dataset, tour: Tour, key: str) -> Tour:
     return tour
 
 
-def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict) -> None:
-    """Edit title and stops (reorder with 顺序), validate, save into the store."""
-    key = f"tour_{tour.tour_id}"
+def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict, version: int) -> None:
+    """Edit title and stops (reorder with 顺序), validate, save into the store against ``version`` (0: new)."""
+    key = f"tour_{tour.tour_id}_{version}"
     pending = st.session_state.get(f"{key}_pending", tour)
     title = st.text_input("路线名称", value=pending.title, key=f"{key}_title")
     pending = add_stop_picker(data, Tour(pending.tour_id, title, pending.stops), key)
@@ -54,17 +56,32 @@ def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict) -> None:
         },
         width="stretch",
     )
-    if st.button("保存路线", type="primary", key=f"{key}_save"):
+    c1, c2 = st.columns([1, 1])
+    if c1.button("保存路线", type="primary", key=f"{key}_save"):
         new = tour_from_frame(pending.tour_id, title, edited)
         problems = tour_problems(new, data)
         if problems:
             for p in problems:
                 st.error(md(p))
             return
-        store.save_tour(new, editor["name"])
-        st.session_state.pop(f"{key}_pending", None)
-        st.session_state["flash"] = f"已保存路线（{len(new.stops)} 站）。"
-        st.rerun()
+        _saved(lambda: store.save_tour(new, editor["username"], version), f"已保存路线（{len(new.stops)} 站）。", key)
+    if version and c2.button("删除路线", key=f"{key}_delete"):
+        _saved(lambda: store.delete_tour(tour.tour_id, editor["username"], version), f"已删除路线“{tour.title}”。", key)
+
+
+def _saved(write, flash: str, key: str) -> None:
+    """Run a tour write; on a conflict say so and keep the editor's changes on screen."""
+    try:
+        write()
+    except ConflictError as exc:
+        st.error(f"{md(exc)} 请刷新页面查看最新内容后再修改。")
+        return
+    except (EditError, StoreError) as exc:
+        st.error(md(exc))
+        return
+    st.session_state.pop(f"{key}_pending", None)
+    st.session_state["flash"] = flash
+    st.rerun()
 
 
 def exports(tour: Tour, data: Dataset) -> None:

@@ -33,8 +33,7 @@ SKIPPED_DRIVERS = (
     "HTTP", "Idrisi", "JML", "JSONFG", "KML", "LVBAG", "MBTiles", "MEM", "MVT", "MapInfo File", "MapML",
     "MiraMonVector", "NGW", "OAPIF", "ODS", "OGCAPI", "OGR_GMT", "OGR_PDS", "OGR_VRT", "OSM", "OpenFileGDB", "PCIDSK",
     "PDF", "PDS4", "PGDUMP", "PLSCENES", "PMTiles", "S57", "SQLite", "SXF", "Selafin", "TopoJSON", "VDV", "VFK",
-    "VICAR", "WAsP", "WFS", "XLSX", "VRT", "PostgreSQL", "PGeo", "MSSQLSpatial", "MySQL", "OCI", "ODBC", "WMS",
-    "WMTS", "WCS", "DAAS", "EEDAI", "STACTA", "STACIT", "OGCAPI", "NGW", "Zarr", "netCDF", "HDF5", "HDF4", "GRIB",
+    "VICAR", "WAsP", "WFS", "XLSX", "VRT", "WMS", "WMTS", "WCS", "DAAS", "EEDAI", "STACTA", "STACIT", "Zarr", "GRIB",
 )  # fmt: skip
 
 # A closed port on the loopback: any HTTP(S)/FTP request GDAL would make goes nowhere.

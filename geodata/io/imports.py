@@ -8,19 +8,16 @@ zone from the boundaries) and checks every row against the schema and the data
 already in the store. The :class:`ImportPlan` it returns says what would happen,
 row by row, in Chinese; nothing is written.
 
-:func:`commit_import` writes a plan without errors into a GeoPackage store in
-one SQLite transaction — new records inserted, records with a known id
-replaced, an import record in the audit table — so a failure changes nothing.
+:func:`commit_import` writes a plan without errors through the store's contract
+in one transaction — new records inserted, records with a known id updated
+field by field, an import record in the audit table — so a failure changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import struct
 from collections.abc import Callable, Mapping
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +28,6 @@ import shapely
 
 from domain.labels import label
 from domain.units import geodesic_area_mu, m2_to_mu
-from geodata import edits
 from geodata.io.crsdetect import (
     CRS_CHOICES,
     CrsGuess,
@@ -47,7 +43,7 @@ from geodata.io.fieldmap import column_unit, convert_column, mapping_problems, s
 from geodata.io.sources import RawSource, SourceError, read_source
 from geodata.io.validate import place, validate_layer
 from geodata.schema import CRS, SCHEMAS, SHANXI_BBOX, split_list
-from geodata.store import coerce
+from geodata.store import ImportBatch, ImportRefused, Store, coerce
 
 IMPORT_LAYERS = ("zones", "parcels", "projects")
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -480,86 +476,34 @@ def _with_ids(findings: list[Finding], frame, key: str) -> list[Finding]:
 # --- commit ---------------------------------------------------------------------------------------------------------
 
 
-class ImportRefused(Exception):
-    """The import was refused or failed; nothing was written. The message is Chinese."""
+def commit_import(store: Store, plan: ImportPlan, user: str, at: dt.datetime | None = None) -> str:
+    """Write ``plan`` into ``store`` in one transaction (see :meth:`Store.commit_import`); return the import's id.
 
-
-def gpkg_blob(geom, srs_id: int) -> bytes | None:
-    """A GeoPackage geometry blob: header with XY envelope, then little-endian WKB."""
-    if geom is None:
-        return None
-    minx, miny, maxx, maxy = geom.bounds
-    header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy)
-    return header + shapely.to_wkb(geom, byte_order=1)
-
-
-def commit_import(path: str | Path, plan: ImportPlan, user: str, at: dt.datetime | None = None) -> str:
-    """Write ``plan`` into the GeoPackage at ``path`` in one transaction; return the import's id.
-
-    Refuses a plan with errors. Records whose id exists are replaced (their
-    version goes up, so an editor holding the old one gets a conflict).
+    Refuses a plan with errors. Records whose id exists are updated field by
+    field (their version goes up, so an editor holding the old one gets a
+    conflict); the store rechecks the ids at commit time.
     """
     if not plan.ok:
         raise ImportRefused(f"有 {len(plan.errors)} 个错误，未导入任何数据。")
-    if not user.strip():
-        raise ImportRefused("未登录，不能导入数据")
-    schema = SCHEMAS[plan.layer]
-    when = at or dt.datetime.now(edits.TZ)
-    import_id = f"IMPORT-{when:%Y%m%d-%H%M%S}"
-    frame = coerce(plan.frame, schema)
-    with edits.write_transaction(Path(path)) as conn:
-        table_cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{plan.layer}")')}
-        geom_col, srs_id = conn.execute(
-            "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (plan.layer,)
-        ).fetchone()
-        missing = [c for c in schema.columns if c not in table_cols]
-        if missing:
-            raise ImportRefused(f"数据文件的“{label(plan.layer)}”表缺少字段：{'、'.join(missing)}，请先升级数据文件。")
-        cols = [*schema.columns, geom_col]
-        quoted = ", ".join(f'"{c}"' for c in cols)
-        sql = f'INSERT INTO "{plan.layer}" ({quoted}) VALUES ({", ".join("?" * len(cols))})'
-        versions = {}
-        for rid in plan.updated_ids:
-            versions[rid] = edits.record_version(conn, plan.layer, rid)
-            conn.execute(f'DELETE FROM "{plan.layer}" WHERE "{schema.key}" = ?', (rid,))
-        records = frame[schema.columns].to_dict("records")
-        rows = [
-            [*(edits.encode_value(r[c]) for c in schema.columns), gpkg_blob(g, srs_id)]
-            for r, g in zip(records, frame.geometry, strict=True)
-        ]
-        conn.executemany(sql, rows)
-        stamp = when.isoformat(timespec="seconds")
-        conn.executemany(
-            f"INSERT INTO {edits.AUDIT_TABLE} (at, user, action, layer, record_id, version, field, old, new, reason)"
-            " VALUES (?, ?, 'import', ?, ?, ?, '*', NULL, NULL, ?)",
-            [
-                (stamp, user, plan.layer, rid, v + 1, f"导入 {plan.filename}（{import_id}）")
-                for rid, v in versions.items()
-            ],
-        )
-        conn.execute(
-            f"INSERT INTO {edits.AUDIT_TABLE} (at, user, action, layer, record_id, version, field, old, new, reason)"
-            " VALUES (?, ?, 'import', ?, ?, NULL, 'import', NULL, ?, ?)",
-            (stamp, user, plan.layer, import_id, json.dumps(plan.summary(), ensure_ascii=False),
-             f"导入 {plan.filename}"),
-        )  # fmt: skip
-        edits.touch(conn, plan.layer)
-    return import_id
+    batch = ImportBatch(
+        layer=plan.layer,
+        frame=plan.frame,
+        new_ids=list(plan.new_ids),
+        updated_ids=list(plan.updated_ids),
+        filename=plan.filename,
+        summary=plan.summary(),
+        user=user,
+        at=at,
+    )
+    return store.commit_import(batch)
 
 
-def import_history(path: str | Path) -> pd.DataFrame:
+def import_history(store: Store) -> pd.DataFrame:
     """Past imports (newest first): when, who, file, layer, counts, CRS."""
-    with closing(edits.connect(Path(path))) as conn:
-        if not edits.has_audit(conn):
-            return pd.DataFrame()
-        rows = conn.execute(
-            f"SELECT at, user, record_id, new FROM {edits.AUDIT_TABLE} WHERE action = 'import' AND field = 'import'"
-            " ORDER BY change_id DESC"
-        ).fetchall()
-    out = []
-    for r in rows:
-        s = json.loads(r["new"])
-        out.append({"时间": r["at"], "导入人": r["user"], "导入编号": r["record_id"], "文件": s["file"],
-                    "图层": label(s["layer"]), "新增": s["new"], "替换": s["updated"], "坐标系": s["crs_label"],
-                    "编码": s["encoding"]})  # fmt: skip
+    out = [
+        {"时间": r["at"], "导入人": r["user"], "导入编号": r["import_id"], "文件": r["file"],
+         "图层": label(r["layer"]), "新增": r["new"], "替换": r["updated"], "坐标系": r["crs_label"],
+         "编码": r["encoding"]}
+        for r in store.import_records()
+    ]  # fmt: skip
     return pd.DataFrame(out)

@@ -29,12 +29,12 @@ from shapely.ops import polylabel, unary_union
 
 from domain.readiness import READINESS_FLAGS
 from domain.supply import REQUIRED_ASSESSMENTS
+from domain.tours import Stop, Tour
 from domain.units import geodesic_area_mu, mu_to_m2
 from geodata.sample import facts
 from geodata.sample.admin import load_admin
 from geodata.schema import ASSESSMENT_FLAGS, CRS, SAMPLE_SOURCE, SCHEMAS, split_list
-from geodata.store import SAMPLE_PATH, coerce, create_gpkg
-from geodata.tours import Stop, Tour, save_tour
+from geodata.store import SAMPLE_PATH, StoredTour, coerce, create_store
 
 TODAY = dt.date(2026, 11, 22)  # the sample's reference date (fixed for reproducibility)
 SCHEMATIC = "schematic"
@@ -440,8 +440,8 @@ def sample_tour() -> Tour:
 def main(argv: list[str]) -> None:
     out = Path(argv[0]) if argv else SAMPLE_PATH
     frames = build_frames()
-    create_gpkg(out, frames)
-    save_tour(out, sample_tour(), "示例", at=dt.datetime(2026, 11, 22, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    tour = StoredTour(sample_tour(), 1, "2026-11-22T00:00:00+08:00", "示例")
+    create_store(out, frames, tours=[tour])
     counts = "，".join(f"{name} {len(frame)}" for name, frame in frames.items())
     print(f"已写入 {out}：{counts}")
 

@@ -1,0 +1,460 @@
+"""The Store contract: everything that reads or changes zonemap's data goes through one of these.
+
+Two backends implement it (:mod:`geodata.store.gpkg`, the embedded default, and
+:mod:`geodata.store.postgis`, for many offices on one server); one test suite
+(``tests/test_store_contract.py``) runs against both. Nothing outside
+``geodata/store/`` opens a database or knows which backend it talks to.
+
+What a store keeps:
+
+* layers (:data:`geodata.schema.SCHEMAS`), read as typed frames in EPSG:4490;
+* a version per record: the number of saved changes (0 when never changed);
+* the audit table: one row per changed field, with who, when, old and new
+  values, written in the same transaction as the change;
+* tours (观摩会 routes), versioned and audited like records;
+* import records, and events such as failed sign-ins;
+* a data version for caches, which changes with every write.
+
+The rules of a change (check the values, compare versions, diff, audit) are
+written once, here, on top of a backend's :class:`Tx` primitives: a backend
+only says how to read, lock, write rows and geometries in its database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from domain.labels import label
+from domain.tours import Tour, stops_json, tour_from_json
+from geodata.edits import TZ, ConflictError, Edit, EditError, audit_json, check_edit, encode_value
+from geodata.schema import LAYER_ORDER, SCHEMAS, LayerSchema
+
+AUDIT_TABLE = "zonemap_audit"
+AUDIT_COLUMNS = ("change_id", "at", "user", "action", "layer", "record_id", "version", "field", "old", "new", "reason")
+TOURS_TABLE = "zonemap_tours"
+TOURS_LAYER = "tours"  # the audit's layer name for tours
+EDITABLE_LAYERS = ("zones", "parcels", "projects")
+
+# Test hook: called inside every write transaction after the writes, before COMMIT.
+before_commit: Callable[[], None] = lambda: None  # noqa: E731
+
+
+class StoreError(Exception):
+    """A store could not be opened, read or written; the message is Chinese."""
+
+
+class ImportRefused(StoreError):
+    """An import was not written (errors, not signed in, or the data changed since the check)."""
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: str
+    user: str
+    action: str  # edit | restore | import | tour | tour_delete | login_failed | …
+    layer: str
+    record_id: str | None
+    version: int | None
+    field: str | None
+    old: str | None  # JSON text
+    new: str | None  # JSON text
+    reason: str | None
+
+    def values(self) -> tuple:
+        return (self.at, self.user, self.action, self.layer, self.record_id, self.version, self.field, self.old,
+                self.new, self.reason)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StoredTour:
+    """A tour as stored: the tour, its version and who saved it when."""
+
+    tour: Tour
+    version: int
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """What an import writes: typed rows for one layer, which ids are new and which update stored records."""
+
+    layer: str
+    frame: gpd.GeoDataFrame  # schema columns + geometry, EPSG:4490
+    new_ids: Sequence[str]
+    updated_ids: Sequence[str]
+    filename: str
+    summary: Mapping  # counts and detections, kept in the import record
+    user: str
+    at: dt.datetime | None = None
+    errors: int = 0
+
+
+class Tx(ABC):
+    """A backend's primitives inside one write transaction (see :meth:`Store._write`)."""
+
+    @abstractmethod
+    def read(self, layer: str, record_id: str, lock: bool = True) -> dict | None:
+        """The record's schema columns (decoded), locking it for this transaction where the backend can."""
+
+    @abstractmethod
+    def geometry(self, layer: str, record_id: str) -> shapely.Geometry | None:
+        """The record's geometry."""
+
+    @abstractmethod
+    def version(self, layer: str, record_id: str) -> int:
+        """The record's version."""
+
+    @abstractmethod
+    def update(self, layer: str, record_id: str, values: Mapping[str, object], geometry=None) -> None:
+        """Set some columns (already encoded) and, when given, the geometry."""
+
+    @abstractmethod
+    def set_version(self, layer: str, record_id: str, expected: int, new: int) -> None:
+        """Record the new version; raise ConflictError-worthy StoreError when the stored one is not ``expected``."""
+
+    @abstractmethod
+    def existing(self, layer: str, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+
+    @abstractmethod
+    def insert(self, layer: str, frame: gpd.GeoDataFrame) -> None:
+        """Insert typed rows (schema columns + geometry)."""
+
+    @abstractmethod
+    def audit(self, rows: Sequence[AuditRow]) -> None:
+        """Append audit rows."""
+
+    @abstractmethod
+    def tour(self, tour_id: str, lock: bool = True) -> tuple[str, str, int] | None:
+        """(title, stops JSON, version) of a stored tour."""
+
+    @abstractmethod
+    def put_tour(self, tour_id: str, title: str, stops: str, version: int, at: str, user: str, insert: bool) -> None:
+        """Insert or update a tour row."""
+
+    @abstractmethod
+    def drop_tour(self, tour_id: str) -> None:
+        """Delete a tour row."""
+
+    @abstractmethod
+    def changed(self, layer: str) -> None:
+        """Mark ``layer`` changed (the data version moves on)."""
+
+
+class Store(ABC):
+    """What every backend offers (see the module doc)."""
+
+    location: str
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def layer_names(self) -> list[str]:
+        """Names of the layers present."""
+
+    @abstractmethod
+    def read(self, layer: str) -> pd.DataFrame:
+        """One layer, typed by its schema."""
+
+    def read_all(self) -> dict[str, pd.DataFrame]:
+        """Every schema layer present, in dependency order."""
+        present = set(self.layer_names())
+        return {name: self.read(name) for name in LAYER_ORDER if name in present}
+
+    @abstractmethod
+    def version(self) -> str:
+        """A token that changes whenever the stored data changes (cache key); the same for every app server."""
+
+    @abstractmethod
+    def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
+        """One stored record (schema columns) and its version."""
+
+    @abstractmethod
+    def audit_rows(
+        self, layer: str | None = None, record_id: str | None = None, action: str | None = None
+    ) -> list[dict]:
+        """Raw audit rows (AUDIT_COLUMNS), newest first."""
+
+    @abstractmethod
+    def list_tours(self) -> list[StoredTour]:
+        """The 观摩会 tours kept with the data, by title."""
+
+    def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
+        """Audit rows, newest first; ``old``/``new`` decoded from JSON."""
+        frame = pd.DataFrame(self.audit_rows(layer, record_id), columns=list(AUDIT_COLUMNS))
+        for col in ("old", "new"):
+            frame[col] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in frame[col]], dtype=object)
+        return frame
+
+    def import_records(self) -> list[dict]:
+        """Past imports, newest first: ``at``, ``user``, ``import_id`` and the stored summary."""
+        return [
+            {"at": r["at"], "user": r["user"], "import_id": r["record_id"], **json.loads(r["new"])}
+            for r in self.audit_rows(action="import")
+            if r["field"] == "import"
+        ]
+
+    # --- writing -------------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[Tx]:
+        """One write transaction: commit when the block ends, roll back on any exception (even KeyboardInterrupt)."""
+
+    def apply_edit(self, edit: Edit) -> int:
+        """Save ``edit`` and its audit rows atomically; return the new version.
+
+        Raises :class:`EditError` for invalid values or a missing record and
+        :class:`ConflictError` when the record's version is not ``edit.base_version``.
+        A save that changes nothing writes nothing and returns the current version.
+        """
+        problems = check_edit(edit)
+        if problems:
+            raise EditError("；".join(problems))
+        at = _stamp(edit.at)
+        with self._write() as tx:
+            current = tx.read(edit.layer, edit.record_id)
+            if current is None:
+                raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
+            version = tx.version(edit.layer, edit.record_id)
+            if version != edit.base_version:
+                raise ConflictError(current, version, edit.base_version)
+            diff = {c: v for c, v in edit.changes.items() if encode_value(v) != encode_value(current[c])}
+            if not diff:
+                return version
+            tx.update(edit.layer, edit.record_id, {c: encode_value(v) for c, v in diff.items()})
+            tx.set_version(edit.layer, edit.record_id, version, version + 1)
+            reason = edit.reason.strip() or None
+            tx.audit(
+                [
+                    AuditRow(at, edit.user, edit.action, edit.layer, edit.record_id, version + 1, c,
+                             audit_json(current[c]), audit_json(v), reason)
+                    for c, v in diff.items()
+                ]
+            )  # fmt: skip
+            tx.changed(edit.layer)
+            before_commit()
+            return version + 1
+
+    def commit_import(self, batch: ImportBatch) -> str:
+        """Write an import in one transaction; return its id (``IMPORT-YYYYMMDD-HHMMSS``).
+
+        New ids must still be free and updated ids still present (another
+        editor may have imported since the check): otherwise nothing is written.
+        A stored record is updated field by field: only changed values are
+        written, each with an audit row, and its version goes up once.
+        """
+        if batch.errors:
+            raise ImportRefused(f"有 {batch.errors} 个错误，未导入任何数据。")
+        if not batch.user.strip():
+            raise ImportRefused("未登录，不能导入数据")
+        schema = SCHEMAS[batch.layer]
+        when = batch.at or dt.datetime.now(TZ)
+        stamp = when.isoformat(timespec="seconds")
+        import_id = f"IMPORT-{when:%Y%m%d-%H%M%S}"
+        reason = f"导入 {batch.filename}（{import_id}）"
+        frame = coerce(batch.frame, schema)
+        ids = frame[schema.key].astype(str)
+        with self._write() as tx:
+            present = tx.existing(batch.layer, list(ids))
+            taken = sorted(set(batch.new_ids) & present)
+            if taken:
+                raise ImportRefused(
+                    f"检查之后，编号 {'、'.join(taken[:5])}{' 等' if len(taken) > 5 else ''} 已被他人写入："
+                    "请重新检查文件后再导入（未导入任何数据）。"
+                )
+            gone = sorted(set(batch.updated_ids) - present)
+            if gone:
+                raise ImportRefused(
+                    f"检查之后，编号 {'、'.join(gone[:5])} 已被删除：请重新检查文件（未导入任何数据）。"
+                )
+            new_rows = frame[ids.isin(set(batch.new_ids)).to_numpy()]
+            if len(new_rows):
+                tx.insert(batch.layer, new_rows)
+            audit: list[AuditRow] = []
+            for record, geom in zip(
+                frame[ids.isin(set(batch.updated_ids)).to_numpy()][schema.columns].to_dict("records"),
+                frame[ids.isin(set(batch.updated_ids)).to_numpy()].geometry,
+                strict=True,
+            ):
+                audit += _update_record(tx, schema, record, geom, stamp, batch.user, reason)
+            audit.append(
+                AuditRow(stamp, batch.user, "import", batch.layer, import_id, None, "import", None,
+                         json.dumps(dict(batch.summary), ensure_ascii=False), f"导入 {batch.filename}")
+            )  # fmt: skip
+            tx.audit(audit)
+            tx.changed(batch.layer)
+            before_commit()
+        return import_id
+
+    def save_tour(self, tour: Tour, user: str, base_version: int) -> int:
+        """Save a tour against the version the editor saw (0 for a new one); return the new version.
+
+        Raises :class:`ConflictError` (``current`` holds the stored title and
+        stops) when someone saved or deleted it since.
+        """
+        if not user.strip():
+            raise EditError("未登录，不能修改观摩路线")
+        at = _stamp(None)
+        title, stops = tour.title.strip(), stops_json(tour)
+        with self._write() as tx:
+            row = tx.tour(tour.tour_id)
+            version = row[2] if row else 0
+            if version != base_version or (row is None and base_version):
+                current = {"title": row[0], "stops": row[1]} if row else {}
+                raise ConflictError(current, version, base_version, what=f"观摩路线“{tour.tour_id}”")
+            old = {"title": row[0], "stops": row[1]} if row else {"title": None, "stops": None}
+            diff = {k: v for k, v in (("title", title), ("stops", stops)) if old[k] != v}
+            if not diff:
+                return version
+            tx.put_tour(tour.tour_id, title, stops, version + 1, at, user, insert=row is None)
+            tx.audit(
+                [AuditRow(at, user, "tour", TOURS_LAYER, tour.tour_id, version + 1, k, _json(old[k]), _json(v), None)
+                 for k, v in diff.items()]
+            )  # fmt: skip
+            tx.changed(TOURS_TABLE)
+            before_commit()
+            return version + 1
+
+    def delete_tour(self, tour_id: str, user: str, base_version: int) -> None:
+        """Delete a tour the editor saw at ``base_version`` (ConflictError if it changed since)."""
+        if not user.strip():
+            raise EditError("未登录，不能修改观摩路线")
+        at = _stamp(None)
+        with self._write() as tx:
+            row = tx.tour(tour_id)
+            if row is None:
+                return
+            if row[2] != base_version:
+                raise ConflictError(
+                    {"title": row[0], "stops": row[1]}, row[2], base_version, what=f"观摩路线“{tour_id}”"
+                )
+            tx.drop_tour(tour_id)
+            tx.audit([AuditRow(at, user, "tour_delete", TOURS_LAYER, tour_id, row[2] + 1, "title",
+                               json.dumps(row[0], ensure_ascii=False), None, None)])  # fmt: skip
+            tx.changed(TOURS_TABLE)
+            before_commit()
+
+    def record_event(self, action: str, user: str, reason: str, at: dt.datetime | None = None) -> None:
+        """An audit row that changes no data (e.g. ``login_failed`` with the client address as reason)."""
+        with self._write() as tx:
+            tx.audit([AuditRow(_stamp(at), user, action, "accounts", user, None, None, None, None, reason)])
+
+    # --- whole stores --------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def load_history(self, audit: pd.DataFrame, tours: list[StoredTour]) -> None:
+        """Put audit rows (AUDIT_COLUMNS, ``change_id`` kept) and tours into a new store (``geodata copy``)."""
+
+    def close(self) -> None:  # noqa: B027  (a no-op where there is nothing to release)
+        """Release connections."""
+
+
+def _update_record(tx: Tx, schema: LayerSchema, record: dict, geom, at: str, user: str, reason: str) -> list[AuditRow]:
+    """Write the changed fields of one imported record; its audit rows (empty when nothing changed)."""
+    rid = str(record[schema.key])
+    current = tx.read(schema.name, rid)
+    diff = {
+        c: record[c] for c in schema.columns if c != schema.key and encode_value(record[c]) != encode_value(current[c])
+    }
+    old_geom = tx.geometry(schema.name, rid) if schema.geometry else None
+    geom_changed = schema.geometry is not None and not _same_geometry(old_geom, geom)
+    if not diff and not geom_changed:
+        return []
+    version = tx.version(schema.name, rid)
+    tx.update(schema.name, rid, {c: encode_value(v) for c, v in diff.items()}, geometry=geom if geom_changed else None)
+    tx.set_version(schema.name, rid, version, version + 1)
+    rows = [
+        AuditRow(at, user, "import", schema.name, rid, version + 1, c, audit_json(current[c]), audit_json(v), reason)
+        for c, v in diff.items()
+    ]
+    if geom_changed:
+        rows.append(AuditRow(at, user, "import", schema.name, rid, version + 1, "geometry", None, None, reason))
+    return rows
+
+
+def _same_geometry(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(shapely.equals_exact(shapely.set_precision(a, 1e-9), shapely.set_precision(b, 1e-9), 1e-9))
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _stamp(at: dt.datetime | None) -> str:
+    return (at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
+
+
+def tours_from_rows(rows) -> list[StoredTour]:
+    """StoredTours from (tour_id, title, stops, version, updated_at, updated_by) rows, by title."""
+    out = [StoredTour(tour_from_json(r[0], r[1], r[2]), int(r[3] or 0), r[4], r[5]) for r in rows]
+    return sorted(out, key=lambda t: (t.tour.title, t.tour.tour_id))
+
+
+# --- schema types in memory -----------------------------------------------------------------------------------------
+
+
+def coerce(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
+    """Cast the schema's columns to their in-memory types (missing ones added as null)."""
+    out = frame.copy()
+    for f in schema.fields:
+        if f.name not in out.columns:
+            out[f.name] = None
+        col = out[f.name]
+        if f.dtype == "bool":
+            out[f.name] = _bools(col)
+        elif f.dtype == "float":
+            out[f.name] = pd.to_numeric(col, errors="coerce").astype(float)
+        elif f.dtype == "int":
+            out[f.name] = pd.to_numeric(col, errors="coerce").astype("Int64")
+        elif pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):
+            out[f.name] = pd.Series(col.to_numpy(dtype=object, na_value=None), index=out.index, dtype=object)
+        else:  # str, date, list: text or None
+            out[f.name] = pd.Series([_text(v) for v in col], index=out.index, dtype=object)
+    ordered = schema.columns + ([] if schema.geometry is None else ["geometry"])
+    rest = [c for c in out.columns if c not in ordered]
+    return out[ordered + rest]
+
+
+def _bools(col: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(col) and not col.isna().any():
+        return col.astype(bool)
+    return pd.Series([bool(v) if v is not None and v == v else False for v in col], index=col.index)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN, NaT
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def decode_value(layer: str, column: str, raw: object) -> object:
+    """A stored value as the schema types it in a record dict."""
+    if raw is None:
+        return None
+    dtype = SCHEMAS[layer].column(column).dtype
+    if dtype == "bool":
+        return bool(raw)
+    if dtype == "float":
+        return float(raw)
+    if dtype == "int":
+        return int(raw)
+    return str(raw)

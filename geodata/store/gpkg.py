@@ -1,0 +1,389 @@
+"""The GeoPackage backend: one SQLite file, the embedded default (a laptop, a 观摩会 hall).
+
+Layers are read with pyogrio (Arrow); changes go through SQLite directly in
+``BEGIN IMMEDIATE`` transactions, so one writer at a time, and a crash (even
+``kill -9``) leaves either the whole change or none. A record's version is the
+highest version its audit rows carry. GDAL's R-tree triggers call a few
+spatial SQL functions, which are registered on every connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import struct
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from domain.tours import stops_json
+from geodata.edits import encode_value
+from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
+from geodata.store.contract import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    TOURS_TABLE,
+    AuditRow,
+    ImportRefused,
+    Store,
+    StoredTour,
+    StoreError,
+    Tx,
+    coerce,
+    decode_value,
+    tours_from_rows,
+)
+
+log = logging.getLogger(__name__)
+
+_AUDIT_DDL = f"""
+CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
+    change_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    record_id TEXT,
+    version INTEGER,
+    field TEXT,
+    old TEXT,
+    new TEXT,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS {AUDIT_TABLE}_record ON {AUDIT_TABLE} (layer, record_id, version);
+CREATE TABLE IF NOT EXISTS {TOURS_TABLE} (
+    tour_id TEXT PRIMARY KEY, title TEXT NOT NULL, stops TEXT NOT NULL, updated_at TEXT, updated_by TEXT,
+    version INTEGER NOT NULL DEFAULT 0)
+"""
+
+
+class GpkgStore(Store):
+    """A GeoPackage file (see module doc)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.location = str(self.path)
+        if not self.path.exists():
+            raise StoreError(f"数据文件不存在：{self.path.name}")
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    def layer_names(self) -> list[str]:
+        try:
+            return [row[0] for row in pyogrio.list_layers(self.path)]
+        except Exception as exc:  # pyogrio raises DataSourceError and friends
+            log.error("cannot list layers of %s: %s", self.path, exc)
+            raise StoreError(f"无法打开数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。") from exc
+
+    def read(self, layer: str) -> pd.DataFrame:
+        schema = SCHEMAS[layer]
+        if layer not in self.layer_names():
+            raise StoreError(f"数据文件“{self.path.name}”中缺少图层“{schema.label}”（{layer}）")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(
+                self.path, layer=layer, read_geometry=schema.geometry is not None, use_arrow=True
+            )
+        if schema.geometry is not None:
+            frame = frame.set_crs(CRS, allow_override=True) if frame.crs is None else frame.to_crs(CRS)
+        else:
+            frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        return coerce(frame, schema)
+
+    def version(self) -> str:
+        stat = self.path.stat()
+        return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
+
+    def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
+        with closing(_connect(self.path)) as conn:
+            tx = GpkgTx(conn)
+            return tx.read(layer, record_id), (tx.version(layer, record_id) if _has(conn, AUDIT_TABLE) else 0)
+
+    def audit_rows(self, layer=None, record_id=None, action=None) -> list[dict]:
+        where, args = [], []
+        for column, value in (("layer", layer), ("record_id", record_id), ("action", action)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        sql = f"SELECT * FROM {AUDIT_TABLE}" + (" WHERE " + " AND ".join(where) if where else "")
+        with closing(_connect(self.path)) as conn:
+            if not _has(conn, AUDIT_TABLE):
+                return []
+            return [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)]
+
+    def list_tours(self) -> list[StoredTour]:
+        with closing(_connect(self.path)) as conn:
+            if not _has(conn, TOURS_TABLE):
+                return []
+            cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
+            version = "version" if "version" in cols else "0"
+            rows = conn.execute(
+                f"SELECT tour_id, title, stops, {version}, updated_at, updated_by FROM {TOURS_TABLE}"
+            ).fetchall()
+        return tours_from_rows(rows)
+
+    # --- writing -------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[GpkgTx]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (even KeyboardInterrupt) rolls everything back."""
+        try:
+            conn = _connect(self.path)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.path) from exc
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in filter(str.strip, _AUDIT_DDL.split(";")):
+                conn.execute(statement)
+            _migrate_tours(conn)
+            yield GpkgTx(conn)
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            _rollback(conn)
+            raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
+        except sqlite3.Error as exc:
+            _rollback(conn)
+            raise _store_error(exc, self.path) from exc
+        except BaseException:
+            _rollback(conn)
+            raise
+        finally:
+            conn.close()
+
+    def load_history(self, audit: pd.DataFrame, tours: list[StoredTour]) -> None:
+        with self._write() as tx:
+            cols = ", ".join(AUDIT_COLUMNS)
+            rows = [
+                tuple(None if pd.isna(v) else v for v in r) for r in audit[list(AUDIT_COLUMNS)].itertuples(index=False)
+            ]
+            tx.conn.executemany(
+                f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})", rows
+            )
+            for t in tours:
+                tx.put_tour(t.tour.tour_id, t.tour.title, stops_json(t.tour), t.version, t.updated_at or "",
+                            t.updated_by or "", insert=True)  # fmt: skip
+
+
+class GpkgTx(Tx):
+    """The Tx primitives on one SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._geom: dict[str, tuple[str, int]] = {}
+
+    def _geometry_column(self, layer: str) -> tuple[str, int]:
+        if layer not in self._geom:
+            row = self.conn.execute(
+                "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)
+            ).fetchone()
+            self._geom[layer] = (row[0], row[1]) if row else ("geom", 4490)
+        return self._geom[layer]
+
+    def read(self, layer, record_id, lock=True):
+        schema = SCHEMAS[layer]
+        cols = ", ".join(f'"{c}"' for c in schema.columns)
+        row = self.conn.execute(f'SELECT {cols} FROM "{layer}" WHERE "{schema.key}" = ?', (record_id,)).fetchone()
+        if row is None:
+            return None
+        return {c: decode_value(layer, c, row[c]) for c in schema.columns}
+
+    def geometry(self, layer, record_id):
+        column, _ = self._geometry_column(layer)
+        key = SCHEMAS[layer].key
+        row = self.conn.execute(f'SELECT "{column}" FROM "{layer}" WHERE "{key}" = ?', (record_id,)).fetchone()
+        return None if row is None else gpkg_geometry(row[0])
+
+    def version(self, layer, record_id):
+        row = self.conn.execute(
+            f"SELECT MAX(version) FROM {AUDIT_TABLE} WHERE layer = ? AND record_id = ?", (layer, record_id)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def update(self, layer, record_id, values, geometry=None):
+        sets, args = [f'"{c}" = ?' for c in values], list(values.values())
+        if geometry is not None:
+            column, srs_id = self._geometry_column(layer)
+            sets.append(f'"{column}" = ?')
+            args.append(gpkg_blob(geometry, srs_id))
+        if sets:
+            key = SCHEMAS[layer].key
+            self.conn.execute(f'UPDATE "{layer}" SET {", ".join(sets)} WHERE "{key}" = ?', [*args, record_id])
+
+    def set_version(self, layer, record_id, expected, new):
+        pass  # the audit rows written with the change carry the version; BEGIN IMMEDIATE serialises writers
+
+    def existing(self, layer, ids):
+        key = SCHEMAS[layer].key
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            sql = f'SELECT "{key}" FROM "{layer}" WHERE "{key}" IN ({", ".join("?" * len(chunk))})'
+            found.update(str(r[0]) for r in self.conn.execute(sql, chunk))
+        return found
+
+    def insert(self, layer, frame):
+        schema = SCHEMAS[layer]
+        table_cols = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{layer}")')}
+        missing = [c for c in schema.columns if c not in table_cols]
+        if missing:
+            raise ImportRefused(f"数据文件的“{schema.label}”表缺少字段：{'、'.join(missing)}，请先升级数据文件。")
+        self.conn.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "zm_{layer}_key" ON "{layer}" ("{schema.key}")')
+        column, srs_id = self._geometry_column(layer)
+        cols = [*schema.columns, column]
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        records = frame[schema.columns].to_dict("records")
+        rows = [
+            [*(encode_value(r[c]) for c in schema.columns), gpkg_blob(g, srs_id)]
+            for r, g in zip(records, frame.geometry, strict=True)
+        ]
+        self.conn.executemany(f'INSERT INTO "{layer}" ({quoted}) VALUES ({", ".join("?" * len(cols))})', rows)
+
+    def audit(self, rows: Sequence[AuditRow]) -> None:
+        self.conn.executemany(
+            f"INSERT INTO {AUDIT_TABLE} (at, user, action, layer, record_id, version, field, old, new, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [r.values() for r in rows],
+        )
+
+    def tour(self, tour_id, lock=True):
+        row = self.conn.execute(
+            f"SELECT title, stops, version FROM {TOURS_TABLE} WHERE tour_id = ?", (tour_id,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1], int(row[2] or 0))
+
+    def put_tour(self, tour_id, title, stops, version, at, user, insert):
+        if insert:
+            self.conn.execute(
+                f"INSERT INTO {TOURS_TABLE} (tour_id, title, stops, updated_at, updated_by, version)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (tour_id, title, stops, at, user, version),
+            )
+        else:
+            self.conn.execute(
+                f"UPDATE {TOURS_TABLE} SET title = ?, stops = ?, updated_at = ?, updated_by = ?, version = ?"
+                " WHERE tour_id = ?",
+                (title, stops, at, user, version, tour_id),
+            )
+
+    def drop_tour(self, tour_id):
+        self.conn.execute(f"DELETE FROM {TOURS_TABLE} WHERE tour_id = ?", (tour_id,))
+
+    def changed(self, layer):
+        self.conn.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+            (layer,),
+        )
+
+
+# --- SQLite helpers -------------------------------------------------------------------------------------------------
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """An autocommit SQLite connection with the SQL functions GDAL's R-tree triggers need."""
+    conn = sqlite3.connect(path, timeout=15, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    _register_gpkg_functions(conn)
+    return conn
+
+
+def _has(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+
+
+def _migrate_tours(conn: sqlite3.Connection) -> None:
+    """Files written before tours were versioned get the column (version 0)."""
+    cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
+    if "version" not in cols:
+        conn.execute(f"ALTER TABLE {TOURS_TABLE} ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """A Chinese message for what SQLite reported (full disk, read-only file, lock timeout …)."""
+    text = str(exc).lower()
+    log.error("writing %s failed: %s", path, exc)
+    if "full" in text:
+        return StoreError("磁盘已满，修改未保存（数据未改动）：请联系管理员清理磁盘。")
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return StoreError("数据文件是只读的，修改未保存（数据未改动）：请联系管理员检查文件权限。")
+    if "locked" in text or "busy" in text:
+        return StoreError("其他人正在保存，请稍后再试（数据未改动）。")
+    return StoreError("保存失败，数据未改动：数据文件无法写入（详情见服务器日志）。")
+
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def gpkg_geometry(blob: bytes | None):
+    """A shapely geometry from a GeoPackage geometry blob (header + WKB), or None."""
+    if blob is None:
+        return None
+    flags = blob[3]
+    if (flags >> 4) & 1:
+        return shapely.Point()  # empty flag
+    return shapely.from_wkb(bytes(blob[8 + _ENVELOPE_BYTES[(flags >> 1) & 7] :]))
+
+
+def gpkg_blob(geom, srs_id: int) -> bytes | None:
+    """A GeoPackage geometry blob: header with XY envelope, then little-endian WKB."""
+    if geom is None:
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy)
+    return header + shapely.to_wkb(geom, byte_order=1)
+
+
+def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers call, so plain SQLite can update feature tables."""
+
+    def bound(i):
+        return lambda blob: None if (g := gpkg_geometry(blob)) is None or g.is_empty else g.bounds[i]
+
+    conn.create_function("ST_IsEmpty", 1, lambda b: None if b is None else int(gpkg_geometry(b).is_empty))
+    for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
+        conn.create_function(name, 1, bound(i))
+
+
+# --- whole files ----------------------------------------------------------------------------------------------------
+
+
+def write_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> None:
+    """Write layers (typed by their schema) into a GeoPackage file, with a unique index on each key."""
+    for name in LAYER_ORDER:
+        if name not in frames:
+            continue
+        schema = SCHEMAS[name]
+        frame = coerce(frames[name], schema)
+        if schema.geometry is not None:
+            gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs or CRS)
+            pyogrio.write_dataframe(
+                gdf, path, layer=name, driver="GPKG", geometry_type=schema.geometry, promote_to_multi=None
+            )
+        else:
+            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        for name in frames:
+            if name in SCHEMAS:
+                key = SCHEMAS[name].key
+                conn.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "zm_{name}_key" ON "{name}" ("{key}")')
+
+
+def create_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> GpkgStore:
+    """A new GeoPackage store at ``path`` holding ``frames`` (overwrites)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    write_gpkg(path, frames)
+    return GpkgStore(path)

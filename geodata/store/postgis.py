@@ -1,0 +1,429 @@
+"""The PostGIS backend: one PostgreSQL database that many app servers (city bureaus, the province) share.
+
+Tables mirror the schema: one per layer with a ``geometry(…, 4490)`` column
+and a GiST index, the key ``UNIQUE NOT NULL``, and ``zm_version``, the
+record's version. A change runs in one transaction: the record is read
+``FOR UPDATE`` (so two savers queue instead of both reading the old version),
+written, its version set with ``UPDATE … WHERE zm_version = <seen>``, the audit
+rows inserted, and the data version in ``zonemap_meta`` raised, all committed
+together or not at all (``kill -9`` of an app server mid-save included: the
+server rolls back a transaction whose client is gone).
+
+Every app server compares ``zonemap_meta.data_version`` (see :meth:`version`)
+with what it cached, so a save on one server is seen by all the others.
+SQL goes through psycopg's parameters; identifiers come only from the schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+
+from domain.tours import stops_json
+from geodata.edits import encode_value
+from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
+from geodata.store.contract import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    TOURS_TABLE,
+    AuditRow,
+    ImportRefused,
+    Store,
+    StoredTour,
+    StoreError,
+    Tx,
+    coerce,
+    decode_value,
+    tours_from_rows,
+)
+
+log = logging.getLogger(__name__)
+META_TABLE = "zonemap_meta"
+SRID = 4490
+_SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint", "bool": "boolean", "date": "text",
+              "list": "text"}  # fmt: skip
+
+
+def _ident(*names: str) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+
+
+class _Pool:
+    """A few idle connections per URL, shared by the threads (Streamlit sessions) of one process."""
+
+    def __init__(self) -> None:
+        self._idle: dict[str, list[psycopg.Connection]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self, url: str) -> Iterator[psycopg.Connection]:
+        with self._lock:
+            idle = self._idle.setdefault(url, [])
+            conn = idle.pop() if idle else None
+        if conn is None or conn.closed:
+            try:
+                conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="zonemap")
+            except psycopg.Error as exc:
+                log.error("cannot connect to %s: %s", _safe(url), exc)
+                raise StoreError(f"无法连接数据库服务器 {_safe(url)}：请确认服务已启动（make db）且地址正确。") from exc
+        broken = False
+        try:
+            yield conn
+        except psycopg.OperationalError:
+            broken = True
+            raise
+        finally:
+            if broken or conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.close()
+            else:
+                with self._lock:
+                    if len(self._idle[url]) < 8:
+                        self._idle[url].append(conn)
+                    else:
+                        conn.close()
+
+    def close(self, url: str) -> None:
+        with self._lock:
+            for conn in self._idle.pop(url, []):
+                conn.close()
+
+
+_POOL = _Pool()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{parts.username + '@' if parts.username else ''}{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"  # noqa: E501
+
+
+class PostgisStore(Store):
+    """A PostgreSQL/PostGIS database (see module doc)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.location = _safe(url)
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection]:
+        with _POOL.connection(self.url) as conn:
+            yield conn
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    def layer_names(self) -> list[str]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchall()
+        present = {r[0] for r in rows}
+        return [name for name in LAYER_ORDER if name in present]
+
+    def read(self, layer: str) -> pd.DataFrame:
+        schema = SCHEMAS[layer]
+        cols = list(schema.columns)
+        select = _ident(*cols)
+        if schema.geometry:
+            select = sql.SQL("{}, ST_AsBinary(geom)").format(select)
+        query = sql.SQL("SELECT {} FROM {} ORDER BY fid").format(select, sql.Identifier(layer))
+        try:
+            with self._conn() as conn, conn.cursor(binary=True) as cur:
+                rows = cur.execute(query).fetchall()
+        except psycopg.errors.UndefinedTable as exc:
+            raise StoreError(f"数据库中缺少图层“{schema.label}”（{layer}）") from exc
+        if schema.geometry:
+            frame = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+            geoms = shapely.from_wkb([None if r[-1] is None else bytes(r[-1]) for r in rows])
+            frame = gpd.GeoDataFrame(frame, geometry=list(geoms) if len(rows) else [], crs=CRS)
+        else:
+            frame = pd.DataFrame(rows, columns=cols)
+        return coerce(frame, schema)
+
+    def version(self) -> str:
+        with self._conn() as conn:
+            row = conn.execute(sql.SQL("SELECT data_version FROM {}").format(sql.Identifier(META_TABLE))).fetchone()
+        return f"{self.location}:{row[0] if row else 0}"
+
+    def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
+        with self._conn() as conn:
+            tx = PgTx(conn)
+            record = tx.read(layer, record_id, lock=False)
+            return record, (tx.version(layer, record_id) if record else 0)
+
+    def audit_rows(self, layer=None, record_id=None, action=None) -> list[dict]:
+        where, args = [], []
+        for column, value in (("layer", layer), ("record_id", record_id), ("action", action)):
+            if value:
+                where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+                args.append(value)
+        query = sql.SQL("SELECT {} FROM {}").format(_ident(*AUDIT_COLUMNS), sql.Identifier(AUDIT_TABLE))
+        if where:
+            query = query + sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+        with self._conn() as conn:
+            rows = conn.execute(query + sql.SQL(" ORDER BY change_id DESC"), args).fetchall()
+        return [dict(zip(AUDIT_COLUMNS, r, strict=True)) for r in rows]
+
+    def list_tours(self) -> list[StoredTour]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT tour_id, title, stops, version, updated_at, updated_by FROM {}").format(
+                    sql.Identifier(TOURS_TABLE)
+                )
+            ).fetchall()
+        return tours_from_rows(rows)
+
+    # --- writing -------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[PgTx]:
+        with self._conn() as conn:
+            try:
+                with conn.transaction():
+                    yield PgTx(conn)
+            except psycopg.errors.UniqueViolation as exc:
+                raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
+            except psycopg.errors.DiskFull as exc:
+                log.error("disk full: %s", exc)
+                raise StoreError("数据库服务器磁盘已满，修改未保存（数据未改动）。") from exc
+            except psycopg.errors.ReadOnlySqlTransaction as exc:
+                raise StoreError("数据库当前只读，修改未保存（数据未改动）。") from exc
+            except psycopg.Error as exc:
+                log.error("write transaction failed: %s", exc)
+                raise StoreError("保存失败，数据未改动：数据库无法写入（详情见服务器日志）。") from exc
+
+    def load_history(self, audit: pd.DataFrame, tours: list[StoredTour]) -> None:
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            with cur.copy(
+                sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(AUDIT_TABLE), _ident(*AUDIT_COLUMNS))
+            ) as copy:
+                for row in audit[list(AUDIT_COLUMNS)].itertuples(index=False):
+                    copy.write_row([None if pd.isna(v) else v for v in row])
+            cur.execute(
+                sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'change_id'),"
+                        " GREATEST(COALESCE(MAX(change_id), 0), 1)) FROM {}").format(
+                    sql.Literal(AUDIT_TABLE), sql.Identifier(AUDIT_TABLE))
+            )  # fmt: skip
+            tx = PgTx(conn)
+            for t in tours:
+                tx.put_tour(t.tour.tour_id, t.tour.title, stops_json(t.tour), t.version, t.updated_at or "",
+                            t.updated_by or "", insert=True)  # fmt: skip
+            for layer in ("zones", "parcels", "projects"):  # record versions follow the audit
+                cur.execute(
+                    sql.SQL(
+                        "UPDATE {t} SET zm_version = v.version FROM (SELECT record_id, MAX(version) AS version FROM {a}"
+                        " WHERE layer = %s GROUP BY record_id) v WHERE {t}.{k} = v.record_id"
+                    ).format(t=sql.Identifier(layer), a=sql.Identifier(AUDIT_TABLE),
+                             k=sql.Identifier(SCHEMAS[layer].key)),
+                    (layer,),
+                )  # fmt: skip
+            tx.changed("all")
+
+    def close(self) -> None:
+        _POOL.close(self.url)
+
+
+class PgTx(Tx):
+    """The Tx primitives on one connection inside a transaction."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def _row(self, layer: str, record_id: str, columns: Sequence[str], lock: bool) -> tuple | None:
+        schema = SCHEMAS[layer]
+        query = sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
+            _ident(*columns), sql.Identifier(layer), sql.Identifier(schema.key)
+        )
+        if lock:
+            query = query + sql.SQL(" FOR UPDATE")
+        return self.conn.execute(query, (record_id,)).fetchone()
+
+    def read(self, layer, record_id, lock=True):
+        columns = SCHEMAS[layer].columns
+        row = self._row(layer, record_id, columns, lock)
+        return None if row is None else {c: decode_value(layer, c, v) for c, v in zip(columns, row, strict=True)}
+
+    def geometry(self, layer, record_id):
+        key = SCHEMAS[layer].key
+        row = self.conn.execute(
+            sql.SQL("SELECT ST_AsBinary(geom) FROM {} WHERE {} = %s").format(
+                sql.Identifier(layer), sql.Identifier(key)
+            ),
+            (record_id,),
+        ).fetchone()
+        return None if row is None or row[0] is None else shapely.from_wkb(bytes(row[0]))
+
+    def version(self, layer, record_id):
+        row = self._row(layer, record_id, ["zm_version"], lock=False)
+        return int(row[0]) if row else 0
+
+    def update(self, layer, record_id, values, geometry=None):
+        schema = SCHEMAS[layer]
+        sets = [sql.SQL("{} = %s").format(sql.Identifier(c)) for c in values]
+        args = [_pg_value(layer, c, v) for c, v in values.items()]
+        if geometry is not None:
+            sets.append(sql.SQL("geom = ") + _geom_expr(schema.geometry))
+            args.append(shapely.to_wkb(geometry))
+        if sets:
+            self.conn.execute(
+                sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
+                    sql.Identifier(layer), sql.SQL(", ").join(sets), sql.Identifier(schema.key)
+                ),
+                [*args, record_id],
+            )
+
+    def set_version(self, layer, record_id, expected, new):
+        cur = self.conn.execute(
+            sql.SQL("UPDATE {} SET zm_version = %s WHERE {} = %s AND zm_version = %s").format(
+                sql.Identifier(layer), sql.Identifier(SCHEMAS[layer].key)
+            ),
+            (new, record_id, expected),
+        )
+        if cur.rowcount != 1:  # cannot happen under FOR UPDATE; refuse rather than lose an update
+            raise StoreError("该记录刚被他人修改，未保存您的修改，请重新打开后再试。")
+
+    def existing(self, layer, ids):
+        key = SCHEMAS[layer].key
+        rows = self.conn.execute(
+            sql.SQL("SELECT {k} FROM {t} WHERE {k} = ANY(%s)").format(k=sql.Identifier(key), t=sql.Identifier(layer)),
+            (list(ids),),
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def insert(self, layer, frame):
+        copy_rows(self.conn, layer, frame)
+
+    def audit(self, rows: Sequence[AuditRow]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                sql.SQL("INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
+                    sql.Identifier(AUDIT_TABLE), _ident(*AUDIT_COLUMNS[1:])
+                ),
+                [r.values() for r in rows],
+            )
+
+    def tour(self, tour_id, lock=True):
+        query = sql.SQL("SELECT title, stops, version FROM {} WHERE tour_id = %s").format(sql.Identifier(TOURS_TABLE))
+        row = self.conn.execute(query + (sql.SQL(" FOR UPDATE") if lock else sql.SQL("")), (tour_id,)).fetchone()
+        return None if row is None else (row[0], row[1], int(row[2]))
+
+    def put_tour(self, tour_id, title, stops, version, at, user, insert):
+        if insert:
+            self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (tour_id, title, stops, updated_at, updated_by, version)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)"
+                ).format(sql.Identifier(TOURS_TABLE)),
+                (tour_id, title, stops, at, user, version),
+            )
+        else:
+            self.conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET title = %s, stops = %s, updated_at = %s, updated_by = %s, version = %s"
+                    " WHERE tour_id = %s"
+                ).format(sql.Identifier(TOURS_TABLE)),
+                (title, stops, at, user, version, tour_id),
+            )
+
+    def drop_tour(self, tour_id):
+        self.conn.execute(sql.SQL("DELETE FROM {} WHERE tour_id = %s").format(sql.Identifier(TOURS_TABLE)), (tour_id,))
+
+    def changed(self, layer):
+        self.conn.execute(sql.SQL("UPDATE {} SET data_version = data_version + 1").format(sql.Identifier(META_TABLE)))
+
+
+def _geom_expr(kind: str) -> sql.Composable:
+    wkb = sql.SQL("ST_GeomFromWKB(%s, {})").format(sql.Literal(SRID))
+    return sql.SQL("ST_Multi({})").format(wkb) if kind.startswith("Multi") else wkb
+
+
+def _pg_value(layer: str, column: str, value: object) -> object:
+    """An encoded value (bools as 0/1) as PostgreSQL's column type wants it."""
+    if value is not None and SCHEMAS[layer].column(column).dtype == "bool":
+        return bool(value)
+    return value
+
+
+def copy_rows(conn: psycopg.Connection, layer: str, frame: pd.DataFrame) -> None:
+    """Insert typed rows with COPY (geometry as hex EWKB in SRID 4490)."""
+    schema = SCHEMAS[layer]
+    frame = coerce(frame, schema)
+    cols = list(schema.columns) + (["geom"] if schema.geometry else [])
+    records = frame[schema.columns].to_dict("records")
+    if schema.geometry:
+        geoms = frame.geometry.to_numpy()
+        if schema.geometry.startswith("Multi"):
+            single = shapely.get_type_id(geoms) == 3
+            geoms = geoms.copy()
+            geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+        ewkb = shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True)
+    with (
+        conn.cursor() as cur,
+        cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(layer), _ident(*cols))) as copy,
+    ):
+        for i, r in enumerate(records):
+            row = [_pg_value(layer, c, encode_value(r[c])) for c in schema.columns]
+            if schema.geometry:
+                row.append(ewkb[i])
+            copy.write_row(row)
+
+
+def _ddl(conn: psycopg.Connection) -> None:
+    conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    for name in LAYER_ORDER:
+        schema = SCHEMAS[name]
+        columns = [sql.SQL("fid bigserial PRIMARY KEY")]
+        for f in schema.fields:
+            extra = sql.SQL(" UNIQUE NOT NULL") if f.name == schema.key else sql.SQL("")
+            columns.append(sql.SQL("{} {}").format(sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.dtype])) + extra)
+        if schema.geometry:
+            columns.append(sql.SQL("geom geometry({}, {})").format(sql.SQL(schema.geometry), sql.Literal(SRID)))
+        columns.append(sql.SQL("zm_version integer NOT NULL DEFAULT 0"))
+        conn.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(name), sql.SQL(", ").join(columns)))
+        if schema.geometry:
+            conn.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
+                sql.Identifier(f"{name}_geom_gist"), sql.Identifier(name)))  # fmt: skip
+    conn.execute(
+        sql.SQL(
+            'CREATE TABLE {} (change_id bigserial PRIMARY KEY, at text NOT NULL, "user" text NOT NULL,'
+            " action text NOT NULL, layer text NOT NULL, record_id text, version integer, field text, old text,"
+            " new text, reason text)"
+        ).format(sql.Identifier(AUDIT_TABLE))
+    )
+    conn.execute(sql.SQL("CREATE INDEX {} ON {} (layer, record_id, version)").format(
+        sql.Identifier(f"{AUDIT_TABLE}_record"), sql.Identifier(AUDIT_TABLE)))  # fmt: skip
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE {} (tour_id text PRIMARY KEY, title text NOT NULL, stops text NOT NULL, updated_at text,"
+            " updated_by text, version integer NOT NULL DEFAULT 0)"
+        ).format(sql.Identifier(TOURS_TABLE))
+    )
+    conn.execute(sql.SQL("CREATE TABLE {} (data_version bigint NOT NULL)").format(sql.Identifier(META_TABLE)))
+    conn.execute(sql.SQL("INSERT INTO {} VALUES (1)").format(sql.Identifier(META_TABLE)))
+
+
+def create_postgis(url: str, frames: Mapping[str, pd.DataFrame]) -> PostgisStore:
+    """Create zonemap's tables in the (empty) database at ``url`` and load ``frames``, in one transaction."""
+    store = PostgisStore(url)
+    with store._conn() as conn:
+        present = conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = %s",
+            (AUDIT_TABLE,),
+        ).fetchone()
+        if present:
+            raise StoreError(f"数据库 {store.location} 中已有 zonemap 数据：请换一个空数据库（不会覆盖已有数据）。")
+        with conn.transaction():
+            _ddl(conn)
+            for name in LAYER_ORDER:
+                if name in frames:
+                    copy_rows(conn, name, frames[name])
+    return store
