@@ -6,7 +6,7 @@ PORT   ?= 8501
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample bench bench-scale clean
+.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits db db-stop clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure_system.sh venv
@@ -28,9 +28,16 @@ run: setup
 	@scripts/ensure_system.sh browser || echo "（未能安装 chromium：观摩会 PNG/PDF 导出不可用，其余功能不受影响）"
 	$(PY) scripts/serve.py app.py --server.port $(PORT)
 
-## Lint, format check and the whole test suite (unit, AppTest, headless Chromium)
-test: setup-dev lint
-	$(PY) -m pytest
+## Lint, format check and the whole test suite (unit, AppTest, headless Chromium, both stores incl. PostGIS)
+test: setup-dev lint db
+	$(PY) -m pytest -n 2
+
+## A local PostgreSQL + PostGIS server under var/pg (Debian packages, installed if missing); prints its URL
+db:
+	@scripts/pg.sh start
+
+db-stop:
+	@scripts/pg.sh stop
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -48,5 +55,9 @@ bench: setup-dev
 bench-scale: setup-dev
 	$(PY) -m bench.map_scale
 
-clean:
+## Concurrent editors against both stores (see bench/README.md): lost updates must be 0
+bench-edits: setup-dev db
+	$(PY) -m bench.concurrent_edits
+
+clean: db-stop
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache

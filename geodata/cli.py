@@ -4,10 +4,12 @@
     python -m geodata convert PATH OUT [--layer parcels] ...     # OUT: .geojson or .gpkg
     python -m geodata export --layer parcels --format xlsx|gpkg|geojson|shp OUT [--crs EPSG] [--encoding GBK]
     python -m geodata synth --parcels 100000 --projects 10000 --out PATH.gpkg [--seed N]
+    python -m geodata copy SRC DST        # a whole store, GeoPackage ⇄ PostGIS (postgresql://…), verified
 
 ``validate`` exits 0 when the file can be imported, 1 when it cannot; every
 command exits 2 on usage errors. Checks against existing zones, chains and
-boundaries use the store at ``--data`` (default ``$ZONEMAP_DATA`` or the app's).
+boundaries use the store at ``--data`` (a .gpkg path or a postgresql:// URL; default
+``$ZONEMAP_DATA`` or the app's).
 """
 
 from __future__ import annotations
@@ -50,19 +52,22 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--source-layer", help="文件中的图层、工作表或 Shapefile 名")
         s.add_argument("--repair", action="store_true", help="自动修复无效几何")
         s.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-        s.add_argument("--data", help="对照的数据文件（.gpkg）")
+        s.add_argument("--data", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
     e = sub.add_parser("export", help="导出图层")
     e.add_argument("out")
     e.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
     e.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
     e.add_argument("--crs", help="输出坐标系（gpkg、shp），如 EPSG:4546")
     e.add_argument("--encoding", default="GBK", choices=("GBK", "UTF-8"), help="Shapefile 编码（默认 GBK）")
-    e.add_argument("--data", help="数据文件（.gpkg）")
+    e.add_argument("--data", help="数据（.gpkg 文件或 postgresql:// 地址）")
     y = sub.add_parser("synth", help="生成合成数据（性能测试）")
     y.add_argument("--parcels", type=int, required=True)
     y.add_argument("--projects", type=int, required=True)
     y.add_argument("--out", required=True, help="输出 .gpkg")
     y.add_argument("--seed", type=int, default=1)
+    c = sub.add_parser("copy", help="整库复制（GeoPackage ⇄ PostGIS）并核对")
+    c.add_argument("source", help="源：.gpkg 文件或 postgresql:// 地址")
+    c.add_argument("target", help="目标：新的 .gpkg 文件或没有 zonemap 数据的 postgresql:// 数据库")
     return p
 
 
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "synth":
         return _synth(args)
+    if args.command == "copy":
+        return _copy(args)
     try:
         data = load_dataset(open_store(args.data))
     except StoreError as exc:
@@ -164,3 +171,17 @@ def _synth(args) -> int:
     store = write_synth(Path(args.out), args.parcels, args.projects, args.seed)
     print(f"已生成 {store.location}：地块 {args.parcels} 宗，项目 {args.projects} 个（合成数据，source 字段注明）")
     return 0
+
+
+def _copy(args) -> int:
+    from geodata.store.copy import copy_store
+
+    try:
+        report = copy_store(args.source, args.target)
+    except StoreError as exc:
+        print(f"复制失败：{exc}", file=sys.stderr)
+        return 1
+    for line in report.lines:
+        print(line)
+    print("复制完成，核对一致。" if report.ok else "复制完成，但核对发现不一致（见上）。")
+    return 0 if report.ok else 1

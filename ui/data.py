@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
@@ -9,6 +10,8 @@ import streamlit as st
 from geodata.dataset import Dataset, load_dataset
 from geodata.store import Store, StoreError, data_location, open_store
 from ui.format import md
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner="正在读取数据…", max_entries=2)
@@ -28,14 +31,15 @@ def get_dataset() -> Dataset:
     """The current dataset, re-read only when the store's version changes."""
     store = get_store()
     try:
-        return _load(store.location, store.version())
+        return _load(data_location(), store.version())
     except (StoreError, OSError, KeyError) as exc:
         _stop(exc)
 
 
 def _stop(exc: Exception):
+    log.error("cannot read the data: %s", exc)
     st.error(f"无法读取数据：{md(exc)}")
-    st.info("请检查环境变量 ZONEMAP_DATA 指向的 GeoPackage 文件，或删除 var/ 目录以恢复示例数据。")
+    st.info("请检查环境变量 ZONEMAP_DATA 指向的 GeoPackage 文件或 PostgreSQL 数据库，或删除 var/ 目录以恢复示例数据。")
     st.stop()
 
 

@@ -1,0 +1,280 @@
+"""The Store contract, one suite for both backends (GeoPackage file and PostGIS server).
+
+Edits with audit and optimistic versioning, imports all or nothing with ids
+rechecked at commit, versioned tours, events, the data version other app
+servers watch, restart and kill -9 safety, and copying a whole store across.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import geopandas as gpd
+import pytest
+
+from domain.tours import Stop, Tour
+from geodata.dataset import load_dataset
+from geodata.edits import ConflictError, Edit, EditError
+from geodata.store import ImportBatch, ImportRefused, StoreError, contract, create_gpkg, create_store, open_store
+from geodata.store.copy import copy_store
+from tests.factory import frames
+from tests.harness import REPO
+from tests.pg import fresh_database
+
+
+def _location(store) -> str:
+    """What another process would open: the file path or the URL with its password."""
+    return str(getattr(store, "url", None) or store.location)
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request, tmp_path):
+    if request.param == "gpkg":
+        yield create_gpkg(tmp_path / "edit.gpkg", frames())
+        return
+    with fresh_database() as url:
+        yield create_store(url, frames())
+
+
+def edit(changes, base=0, user="张三", reason="", record="P4"):
+    return Edit("parcels", record, changes, base, user, reason)
+
+
+def test_an_edit_is_saved_with_its_audit_rows(store):
+    before = store.version()
+    record, version = store.read_record("parcels", "P4")
+    assert (record["supply_status"], record["road"], record["area_mu"], version) == ("reserve", False, 36.25, 0)
+    v = store.apply_edit(edit({"supply_status": "listed", "road": True, "note": "已报批"}, reason="挂牌"))
+    assert v == 1
+    record, version = store.read_record("parcels", "P4")
+    assert (record["supply_status"], record["road"], record["note"], version) == ("listed", True, "已报批", 1)
+    h = store.history("parcels", "P4")
+    assert sorted(h["field"]) == ["note", "road", "supply_status"]
+    row = h.set_index("field").loc["supply_status"]
+    assert (row["old"], row["new"], row["user"], row["reason"]) == ("reserve", "listed", "张三", "挂牌")
+    assert row["version"] == 1 and row["at"].endswith("+08:00")
+    assert h.set_index("field").loc["road", "old"] is False
+    assert store.version() != before  # the app's cache key moves
+
+
+def test_a_save_that_changes_nothing_writes_nothing(store):
+    assert store.apply_edit(edit({"supply_status": "reserve", "area_mu": 36.25})) == 0
+    assert store.history().empty
+
+
+def test_the_second_editor_gets_a_conflict_not_an_overwrite(store):
+    store.apply_edit(edit({"note": "甲的修改"}, user="甲"))
+    with pytest.raises(ConflictError) as err:
+        store.apply_edit(edit({"note": "乙的修改"}, user="乙"))  # 乙 opened version 0 too
+    assert err.value.current["note"] == "甲的修改" and err.value.version == 1 and err.value.base_version == 0
+    assert "已被他人修改" in str(err.value)
+    assert store.read_record("parcels", "P4")[0]["note"] == "甲的修改"
+    # after seeing both versions 乙 saves against the current one
+    assert store.apply_edit(edit({"note": "乙的修改"}, base=1, user="乙")) == 2
+
+
+def test_invalid_values_are_refused_in_chinese_and_nothing_changes(store):
+    with pytest.raises(EditError) as err:
+        store.apply_edit(edit({"area_mu": -5.0, "supply_status": "granted", "parcel_id": "X"}))
+    text = str(err.value)
+    assert "小于允许的最小值" in text and "不是允许的取值" in text and "不可编辑" in text
+    with pytest.raises(EditError, match="未登录"):
+        store.apply_edit(edit({"note": "x"}, user=" "))
+    with pytest.raises(EditError, match="不存在"):
+        store.apply_edit(edit({"note": "x"}, record="NOPE"))
+    assert store.history().empty
+    assert store.read_record("parcels", "P4")[0]["area_mu"] == 36.25
+
+
+def test_restore_writes_the_old_value_back_as_a_new_version(store):
+    store.apply_edit(edit({"plot_ratio": 1.2}))
+    old = store.history("parcels", "P4").iloc[0]["old"]
+    store.apply_edit(Edit("parcels", "P4", {"plot_ratio": old}, 1, "李四", "恢复第 1 版之前的值", action="restore"))
+    record, version = store.read_record("parcels", "P4")
+    assert record["plot_ratio"] is None and version == 2
+    assert store.history("parcels", "P4").iloc[0]["action"] == "restore"
+
+
+def test_a_change_survives_a_restart(store):
+    store.apply_edit(edit({"supply_status": "listed", "note": "重启后仍在"}))
+    reopened = load_dataset(open_store(_location(store)))  # a new process would do exactly this
+    row = reopened.parcels.set_index("parcel_id").loc["P4"]
+    assert row["supply_status"] == "listed" and row["note"] == "重启后仍在"
+
+
+_CRASH = textwrap.dedent(
+    """
+    import sys, time
+    from geodata import edits
+    from geodata.store import contract, open_store
+    def stall():
+        print("in-transaction", flush=True)
+        time.sleep(60)
+    contract.before_commit = stall
+    change = edits.Edit("parcels", "P4", {"supply_status": "listed", "note": "半截"}, 0, "甲")
+    open_store(sys.argv[1]).apply_edit(change)
+    """
+)
+
+
+def test_kill_9_during_a_save_loses_nothing_and_leaves_no_half_change(store):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CRASH, _location(store)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "in-transaction"  # the UPDATE and audit rows are written, not committed
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    if hasattr(store, "path"):
+        with sqlite3.connect(store.path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    record, version = store.read_record("parcels", "P4")
+    assert (record["supply_status"], record["note"], version) == ("reserve", None, 0)
+    assert store.history().empty
+    # the lock died with the process (PostgreSQL ends the dead client's transaction): the next save goes through
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            assert store.apply_edit(edit({"supply_status": "listed"})) == 1
+            break
+        except StoreError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+# --- imports --------------------------------------------------------------------------------------------------------
+
+
+def _batch(store, ids, new, updated, **changes):
+    frame = store.read("parcels").set_index("parcel_id", drop=False)
+    rows = frame.loc[[i if i in frame.index else "P4" for i in ids]].reset_index(drop=True)  # known ids as stored
+    rows["parcel_id"] = ids
+    for column, value in changes.items():
+        rows[column] = value
+    return ImportBatch("parcels", gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4490"), new, updated,
+                       "地块.zip", {"file": "地块.zip", "new": len(new), "updated": len(updated), "layer": "parcels",
+                                    "crs_label": "CGCS2000", "encoding": "UTF-8"}, "zhangsan")  # fmt: skip
+
+
+def test_an_import_writes_new_records_and_only_the_changed_fields_of_known_ones(store):
+    before = store.version()
+    import_id = store.commit_import(_batch(store, ["N1", "N2"], ["N1", "N2"], []))
+    assert import_id.startswith("IMPORT-") and store.version() != before
+    assert set(store.read("parcels")["parcel_id"]) >= {"N1", "N2"}
+    store.commit_import(_batch(store, ["N1", "P4"], [], ["N1", "P4"], note="新台账"))
+    (record, version), h = store.read_record("parcels", "N1"), store.history("parcels", "N1")
+    assert record["note"] == "新台账" and version == 1 and list(h["field"]) == ["note"]
+    assert store.read_record("parcels", "P4")[1] == 1
+    untouched = store.commit_import(_batch(store, ["N2"], [], ["N2"]))
+    assert untouched and store.read_record("parcels", "N2")[1] == 0  # nothing changed: no new version
+    records = store.import_records()
+    assert len(records) == 3 and records[0]["user"] == "zhangsan" and records[-1]["import_id"] == import_id
+
+
+def test_an_id_taken_since_the_check_refuses_the_whole_import(store):
+    store.commit_import(_batch(store, ["R1"], ["R1"], []))
+    count = len(store.read("parcels"))
+    with pytest.raises(ImportRefused, match="已被他人写入"):
+        store.commit_import(_batch(store, ["R2", "R1"], ["R2", "R1"], []))  # another plan also thought R1 new
+    assert len(store.read("parcels")) == count and "R2" not in set(store.read("parcels")["parcel_id"])
+
+
+def test_a_failing_import_changes_nothing(store, monkeypatch):
+    before = (len(store.read("parcels")), len(store.history()), store.version())
+
+    def crash():
+        raise OSError("磁盘已满")
+
+    monkeypatch.setattr(contract, "before_commit", crash)
+    with pytest.raises(OSError):
+        store.commit_import(_batch(store, ["X1"], ["X1"], []))
+    assert (len(store.read("parcels")), len(store.history()), store.version()) == before
+
+
+# --- tours ----------------------------------------------------------------------------------------------------------
+
+
+def test_tours_are_versioned_and_a_stale_save_is_a_conflict(store):
+    tour = Tour("T-001", "介休观摩", (Stop("parcels", "P4", "第一站"),))
+    assert store.save_tour(tour, "alice", 0) == 1
+    assert store.save_tour(Tour("T-001", "介休开发区观摩", tour.stops), "alice", 1) == 2
+    with pytest.raises(ConflictError) as err:  # bob opened version 1
+        store.save_tour(Tour("T-001", "鲍勃的标题", tour.stops), "bob", 1)
+    assert err.value.current["title"] == "介休开发区观摩" and err.value.version == 2
+    (stored,) = store.list_tours()
+    assert (stored.tour.title, stored.version, stored.updated_by) == ("介休开发区观摩", 2, "alice")
+    h = store.history("tours", "T-001")
+    assert list(h["field"]) == ["title", "stops", "title"] and h["new"][0] == "介休开发区观摩"  # newest first
+    with pytest.raises(ConflictError):
+        store.save_tour(tour, "bob", 0)  # a "new" tour whose id someone took meanwhile
+    with pytest.raises(ConflictError):
+        store.delete_tour("T-001", "bob", 1)
+    store.delete_tour("T-001", "alice", 2)
+    assert store.list_tours() == [] and store.history("tours", "T-001")["action"][0] == "tour_delete"
+
+
+def test_events_are_audited_without_changing_data(store):
+    store.record_event("login_failed", "zhangsan", "127.0.0.1")
+    row = store.audit_rows(action="login_failed")[0]
+    assert (row["user"], row["reason"], row["field"]) == ("zhangsan", "127.0.0.1", None)
+
+
+# --- many app servers -----------------------------------------------------------------------------------------------
+
+
+def test_a_second_app_server_sees_each_save_through_the_data_version(store):
+    other = open_store(_location(store))
+    seen = other.version()
+    store.apply_edit(edit({"note": "另一台服务器保存"}))
+    assert other.version() != seen
+    assert other.read_record("parcels", "P4")[0]["note"] == "另一台服务器保存"
+
+
+def test_racing_editors_never_lose_an_update(store):
+    """Eight threads save the same record against version 0: one wins, seven get a conflict, audit agrees."""
+    results: list[str] = []
+
+    def save(i: int) -> None:
+        try:
+            open_store(_location(store)).apply_edit(edit({"note": f"编辑者{i}"}, user=f"u{i}"))
+            results.append("saved")
+        except ConflictError:
+            results.append("conflict")
+        except StoreError:
+            results.append("busy")
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("saved") == 1 and results.count("conflict") + results.count("busy") == 7
+    record, version = store.read_record("parcels", "P4")
+    assert version == 1 and len(store.history("parcels", "P4")) == 1
+    assert record["note"] == store.history("parcels", "P4")["new"][0]
+
+
+# --- whole stores ---------------------------------------------------------------------------------------------------
+
+
+def test_copy_to_the_other_backend_keeps_layers_audit_tours_and_versions(store, tmp_path):
+    store.apply_edit(edit({"note": "复制前的修改"}))
+    store.save_tour(Tour("T-001", "路线", (Stop("parcels", "P4", "一站"),)), "alice", 0)
+    with fresh_database() as url:
+        target = url if hasattr(store, "path") else str(tmp_path / "copy.gpkg")
+        report = copy_store(_location(store), target)
+        copied = open_store(target)
+        assert report.ok, report.lines
+        assert copied.read_record("parcels", "P4") == store.read_record("parcels", "P4")
+        assert len(copied.history()) == len(store.history())
+        assert [t.tour for t in copied.list_tours()] == [t.tour for t in store.list_tours()]
+        assert copied.apply_edit(edit({"note": "复制后接着改"}, base=1)) == 2
+        copied.close()
