@@ -4,9 +4,12 @@ import streamlit as st
 
 import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
 from layers.assets import ensure_assets
+from ui.errors import guarded
+from ui.startup import start_once
 
 st.set_page_config(page_title="开发区一张图", layout="wide")
 ensure_assets()
+start_once()
 
 # No page icons: Streamlit fetches Material icons from a font CDN.
 pages = [
@@ -17,4 +20,4 @@ pages = [
     st.Page("pages/tour.py", title="观摩会", url_path="tour"),
     st.Page("pages/data.py", title="数据管理", url_path="data"),
 ]
-st.navigation(pages).run()
+guarded(st.navigation(pages).run)

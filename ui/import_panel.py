@@ -14,7 +14,7 @@ from geodata.dataset import Dataset
 from geodata.io.crsdetect import CRS_CHOICES
 from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, export_filename, export_layer
 from geodata.io.imports import IMPORT_LAYERS, ImportOptions, ImportPlan, ImportRefused, commit_import, prepare
-from geodata.io.sources import ENCODINGS, FORMATS, Limits, SourceError
+from geodata.io.sources import ENCODINGS, FORMATS, TEMP_PREFIXES, Limits, SourceError
 from geodata.schema import SCHEMAS
 from geodata.store import Store, StoreError
 from layers.overview import build_map
@@ -73,7 +73,7 @@ def _checked(body: bytes, name: str, layer: str, options: ImportOptions, data: D
     bar = st.progress(0.0, text="正在检查文件…")
     existing = {n: data.layer(n) for n in ("admin", "zones", "parcels", "projects", "chains", "rounds")}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[1]) as tmp:
             path = Path(tmp) / f"upload{Path(name).suffix.lower()}"
             path.write_bytes(body)
             plan = prepare(path, layer, existing, options, name=name, progress=lambda s, t: bar.progress(s, text=t))

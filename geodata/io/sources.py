@@ -170,6 +170,32 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
         return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
 
 
+TEMP_PREFIXES = ("zonemap-import-", "zonemap-upload-")
+
+
+def clean_stale_temp(max_age_s: float = 3600, folder: str | None = None) -> int:
+    """Remove upload copies and unpacked archives a crashed server left in the temp folder; return how many.
+
+    Reading is capped at minutes (:mod:`geodata.io.sandbox`), so a folder older
+    than ``max_age_s`` belongs to no running import.
+    """
+    import shutil
+    import time
+
+    root = Path(folder or tempfile.gettempdir())
+    removed = 0
+    for path in root.glob("zonemap-*"):
+        if not path.name.startswith(TEMP_PREFIXES) or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            if time.time() - path.stat().st_mtime > max_age_s:
+                shutil.rmtree(path)
+                removed += 1
+        except OSError as exc:
+            log.warning("cannot remove %s: %s", path, exc)
+    return removed
+
+
 # --- archives -------------------------------------------------------------------------------------------------------
 
 

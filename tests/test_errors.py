@@ -1,0 +1,61 @@
+"""Errors reach users as Chinese sentences with an id, never as tracebacks; crash leftovers are cleaned."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from geodata.io.sources import clean_stale_temp
+
+
+def _failing_page():
+    import streamlit as st
+
+    from ui.errors import guarded
+
+    def page():
+        st.title("页面")
+        raise ZeroDivisionError("/srv/zonemap/secret/path.py line 3")
+
+    guarded(page)
+
+
+def test_a_failing_page_shows_a_chinese_message_with_an_id_and_no_details(caplog):
+    at = AppTest.from_function(_failing_page).run()
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    assert "错误编号" in message and "ZeroDivisionError" not in message and "/srv" not in message
+    ref = message.split("错误编号 ")[1][:8]
+    assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)  # the log carries id and traceback
+
+
+def _stopping_page():
+    import streamlit as st
+
+    from ui.errors import guarded
+
+    def page():
+        st.write("之前")
+        st.stop()
+        st.write("之后")
+
+    guarded(page)
+
+
+def test_streamlit_stop_still_stops_without_an_error():
+    at = AppTest.from_function(_stopping_page).run()
+    assert not at.error and [m.value for m in at.markdown] == ["之前"]
+
+
+def test_stale_upload_folders_are_removed_and_fresh_or_foreign_ones_kept(tmp_path):
+    old, fresh, foreign = tmp_path / "zonemap-import-abc", tmp_path / "zonemap-upload-new", tmp_path / "other-import"
+    for folder in (old, fresh, foreign):
+        folder.mkdir()
+        (folder / "upload.zip").write_bytes(b"x")
+    hour_ago = time.time() - 7200
+    os.utime(old, (hour_ago, hour_ago))
+    os.utime(foreign, (hour_ago, hour_ago))
+    assert clean_stale_temp(folder=str(tmp_path)) == 1
+    assert not old.exists() and fresh.exists() and foreign.exists()
