@@ -39,7 +39,7 @@ def fresh_database():
     url = server_url()
     name = f"zonemap_test_{uuid.uuid4().hex[:10]}"
     try:
-        admin = psycopg.connect(_with_db(url, "postgres"), autocommit=True, connect_timeout=5)
+        admin = psycopg.connect(_with_db(url, "postgres"), autocommit=True, connect_timeout=30)
     except psycopg.Error as exc:
         pytest.fail(f"PostGIS 服务器不可用（{url}）：先运行 make db。{exc}")
     with admin:

@@ -171,7 +171,7 @@ def test_an_import_writes_new_records_and_only_the_changed_fields_of_known_ones(
     assert set(store.read("parcels")["parcel_id"]) >= {"N1", "N2"}
     store.commit_import(_batch(store, ["N1", "P4"], [], ["N1", "P4"], note="新台账"))
     (record, version), h = store.read_record("parcels", "N1"), store.history("parcels", "N1")
-    assert record["note"] == "新台账" and version == 1 and list(h["field"]) == ["note"]
+    assert record["note"] == "新台账" and version == 1 and list(h["field"]) == ["note", "*"]  # updated, imported
     assert store.read_record("parcels", "P4")[1] == 1
     untouched = store.commit_import(_batch(store, ["N2"], [], ["N2"]))
     assert untouched and store.read_record("parcels", "N2")[1] == 0  # nothing changed: no new version
@@ -236,6 +236,18 @@ def test_a_second_app_server_sees_each_save_through_the_data_version(store):
     store.apply_edit(edit({"note": "另一台服务器保存"}))
     assert other.version() != seen
     assert other.read_record("parcels", "P4")[0]["note"] == "另一台服务器保存"
+
+
+def test_a_cache_learns_exactly_which_records_changed_since_its_position(store):
+    start = store.position()
+    assert store.changed_since(start) == []
+    store.apply_edit(edit({"note": "改了备注", "road": True}))
+    store.commit_import(_batch(store, ["N9"], ["N9"], []))
+    store.record_event("login_failed", "x", "127.0.0.1")  # no record changed
+    changes = store.changed_since(start)
+    assert sorted(changes[:2]) == [("parcels", "P4", "note"), ("parcels", "P4", "road")]
+    assert changes[2:] == [("parcels", "N9", "*")]
+    assert store.position() > start and store.changed_since(store.position()) == []
 
 
 def test_racing_editors_never_lose_an_update(store):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geodata.dataset import dataset_from_frames
 from geodata.query import Filters, apply_filters
-from geodata.sample.synth import SYNTH_SOURCE, synth_frames
+from geodata.sample.synth import REFERENCE_DAY, SYNTH_SOURCE, synth_frames, write_synth
 from layers.viewport import (
     DETAIL_ZOOM,
     MAX_SHAPES,
@@ -45,6 +46,16 @@ def test_synth_makes_what_was_asked_and_says_it_is_synthetic(big):
     tree = shapely.STRtree(geoms)
     assert sum(len(tree.query(g, predicate="overlaps")) for g in geoms[:3000]) == 0
     assert big.projects["parcel_id"].dropna().isin(big.parcels["parcel_id"]).all()
+
+
+def test_synth_has_realistic_idle_shares_and_keeps_the_sample_tours(big, tmp_path):
+    synthetic = big.parcels[big.parcels["source"] == SYNTH_SOURCE]
+    supplied = synthetic[synthetic["supply_status"].isin(["sold", "started", "producing"])]
+    due = pd.to_datetime(supplied["agreed_start_date"]) < pd.Timestamp(REFERENCE_DAY) - pd.Timedelta(days=366)
+    overdue = supplied[due & supplied["actual_start_date"].isna()]
+    assert 0.005 < len(overdue) / len(supplied) < 0.05  # a few percent of supplied land, not a fifth
+    store = write_synth(tmp_path / "s.gpkg", 300, 50)
+    assert [t.tour.tour_id for t in store.list_tours()] == ["T-SXZG"]
 
 
 def test_snapping_covers_the_view_and_is_stable_for_small_pans():

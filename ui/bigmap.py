@@ -61,6 +61,13 @@ def _admin_url(version: str, _data: Dataset) -> str:
     return admin_file(_data.admin)
 
 
+def prepare_views(data: Dataset) -> None:
+    """Build the spatial index and the admin file of a large dataset now (warm start)."""
+    if is_large(data):
+        _views(data.version, data)
+        _admin_url(data.version, data)
+
+
 def first_view(bounds: list) -> View:
     """The view that fitting ``bounds`` into the map gives, before the browser reports one."""
     (_, w), (_, e) = bounds

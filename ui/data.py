@@ -19,6 +19,11 @@ def _load(location: str, version: str) -> Dataset:
     return load_dataset(open_store(location))
 
 
+def load_cached(location: str, version: str) -> Dataset:
+    """The dataset of ``location`` at ``version`` from the process-wide cache (read on first use)."""
+    return _load(location, version)
+
+
 def get_store() -> Store:
     """The app's store (stops the page with a Chinese message if it cannot be opened)."""
     try:

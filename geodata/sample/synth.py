@@ -11,7 +11,6 @@ chains from the zone's leading chains). Same seed, same file.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +21,7 @@ import shapely
 from domain.readiness import READINESS_FLAGS
 from domain.supply import ASSESSMENTS
 from geodata.schema import CRS, STAGES, SUPPLY_STATUSES, split_list
-from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
+from geodata.store import SAMPLE_PATH, GpkgStore, create_store
 
 SYNTH_SOURCE = "合成（性能测试数据，非真实）"
 CELL_M = 160.0  # grid pitch: a block plus the road around it
@@ -30,6 +29,8 @@ M_PER_DEG_LAT = 110_540.0
 STATUS_SHARES = (0.35, 0.15, 0.2, 0.2, 0.1)  # reserve, listed, sold, started, producing
 STAGE_SHARES = (0.45, 0.35, 0.2)
 READY_ORDER = ("road", "water_supply", "power", "leveling", "telecom", "drainage", "gas", "heat")
+REFERENCE_DAY = np.datetime64("2026-11-01")  # dates are set relative to this day (same seed, same file)
+IDLE_SHARE = 0.04  # sold parcels more than a year past their agreed start
 
 
 def synth_frames(n_parcels: int, n_projects: int, seed: int = 1, base: Path = SAMPLE_PATH) -> dict[str, pd.DataFrame]:
@@ -122,16 +123,30 @@ def _parcels(leaves, n: int, chains: pd.DataFrame, rng, occupied) -> pd.DataFram
             "source": SYNTH_SOURCE,
         }
     )
-    start = dt.date(2021, 1, 1)
-    days = rng.integers(0, 1400, n)
-    agreed = [None if s in ("reserve", "listed") else (start + dt.timedelta(int(d))).isoformat() for s, d in
-              zip(status, days, strict=True)]  # fmt: skip
-    out["agreed_start_date"] = agreed
-    out["actual_start_date"] = [
-        (dt.date.fromisoformat(a) + dt.timedelta(int(d) % 200)).isoformat() if s in ("started", "producing") else None
-        for a, s, d in zip(agreed, status, days, strict=True)
-    ]
+    out["agreed_start_date"], out["actual_start_date"] = _start_dates(status, rng)
     return gpd.GeoDataFrame(out, geometry=geoms, crs=CRS)
+
+
+def _start_dates(status: np.ndarray, rng) -> tuple[list, list]:
+    """Agreed and actual start dates with realistic shares of idle land.
+
+    Sold land mostly has its start date within the year before :data:`REFERENCE_DAY`
+    or after it (not yet due); :data:`IDLE_SHARE` of it is more than a year
+    overdue (闲置 candidates). Started and producing land started within
+    four months of the agreed date.
+    """
+    n = len(status)
+    sold, begun = status == "sold", np.isin(status, ("started", "producing"))
+    overdue = sold & (rng.random(n) < IDLE_SHARE)
+    offset = np.where(overdue, -rng.integers(370, 900, n), -rng.integers(-120, 330, n))  # days from the reference
+    offset = np.where(begun, -rng.integers(200, 1400, n), offset)
+    agreed_days = REFERENCE_DAY + offset.astype("timedelta64[D]")
+    actual_days = agreed_days + rng.integers(0, 120, n).astype("timedelta64[D]")
+    agreed = [
+        str(d) if s in ("sold", "started", "producing") else None for d, s in zip(agreed_days, status, strict=True)
+    ]
+    actual = [str(d) if b else None for d, b in zip(actual_days, begun, strict=True)]
+    return agreed, actual
 
 
 def _projects(parcels: pd.DataFrame, n: int, rounds: pd.DataFrame, rng) -> pd.DataFrame:
@@ -162,6 +177,6 @@ def _projects(parcels: pd.DataFrame, n: int, rounds: pd.DataFrame, rng) -> pd.Da
     )
 
 
-def write_synth(out: Path, n_parcels: int, n_projects: int, seed: int = 1) -> GpkgStore:
-    """Write a synthetic store to ``out`` (replaced if it exists)."""
-    return create_gpkg(out, synth_frames(n_parcels, n_projects, seed))
+def write_synth(out: Path, n_parcels: int, n_projects: int, seed: int = 1, base: Path = SAMPLE_PATH) -> GpkgStore:
+    """Write a synthetic store to ``out`` (replaced if it exists), with the sample's tours."""
+    return create_store(out, synth_frames(n_parcels, n_projects, seed, base), tours=GpkgStore(base).list_tours())

@@ -181,13 +181,25 @@ class Store(ABC):
 
     @abstractmethod
     def audit_rows(
-        self, layer: str | None = None, record_id: str | None = None, action: str | None = None
+        self, layer: str | None = None, record_id: str | None = None, action: str | None = None, after: int = 0
     ) -> list[dict]:
-        """Raw audit rows (AUDIT_COLUMNS), newest first."""
+        """Raw audit rows (AUDIT_COLUMNS) with ``change_id`` above ``after``, newest first."""
 
     @abstractmethod
     def list_tours(self) -> list[StoredTour]:
         """The 观摩会 tours kept with the data, by title."""
+
+    @abstractmethod
+    def position(self) -> int:
+        """Where the stored data stands in its history (grows with every write): a cache's starting point."""
+
+    @abstractmethod
+    def changed_since(self, position: int) -> list[tuple[str, str, str]]:
+        """(layer, record_id, field) of record changes written after ``position``, oldest first.
+
+        A cache can patch just these records instead of reading everything again
+        (``field`` "geometry": the shape changed; "*": an imported new record).
+        """
 
     def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
         """Audit rows, newest first; ``old``/``new`` decoded from JSON."""
@@ -280,7 +292,8 @@ class Store(ABC):
             new_rows = frame[ids.isin(set(batch.new_ids)).to_numpy()]
             if len(new_rows):
                 tx.insert(batch.layer, new_rows)
-            audit: list[AuditRow] = []
+            audit = [AuditRow(stamp, batch.user, "import", batch.layer, str(rid), None, "*", None, None, reason)
+                     for rid in new_rows[schema.key]]  # fmt: skip
             for record, geom in zip(
                 frame[ids.isin(set(batch.updated_ids)).to_numpy()][schema.columns].to_dict("records"),
                 frame[ids.isin(set(batch.updated_ids)).to_numpy()].geometry,

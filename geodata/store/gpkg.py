@@ -29,6 +29,7 @@ from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    EDITABLE_LAYERS,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -106,17 +107,32 @@ class GpkgStore(Store):
             tx = GpkgTx(conn)
             return tx.read(layer, record_id), (tx.version(layer, record_id) if _has(conn, AUDIT_TABLE) else 0)
 
-    def audit_rows(self, layer=None, record_id=None, action=None) -> list[dict]:
+    def audit_rows(self, layer=None, record_id=None, action=None, after=0) -> list[dict]:
         where, args = [], []
         for column, value in (("layer", layer), ("record_id", record_id), ("action", action)):
             if value:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if after:
+            where.append("change_id > ?")
+            args.append(after)
         sql = f"SELECT * FROM {AUDIT_TABLE}" + (" WHERE " + " AND ".join(where) if where else "")
         with closing(_connect(self.path)) as conn:
             if not _has(conn, AUDIT_TABLE):
                 return []
             return [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)]
+
+    def position(self) -> int:
+        with closing(_connect(self.path)) as conn:
+            if not _has(conn, AUDIT_TABLE):
+                return 0
+            return int(conn.execute(f"SELECT COALESCE(MAX(change_id), 0) FROM {AUDIT_TABLE}").fetchone()[0])
+
+    def changed_since(self, position: int) -> list[tuple[str, str, str]]:
+        # BEGIN IMMEDIATE serialises writers, so change ids become visible in order
+        rows = self.audit_rows(after=position)
+        return [(r["layer"], r["record_id"], r["field"]) for r in reversed(rows)
+                if r["layer"] in EDITABLE_LAYERS and r["field"] != "import"]  # fmt: skip
 
     def list_tours(self) -> list[StoredTour]:
         with closing(_connect(self.path)) as conn:

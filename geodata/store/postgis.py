@@ -34,6 +34,7 @@ from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    EDITABLE_LAYERS,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -160,18 +161,34 @@ class PostgisStore(Store):
             record = tx.read(layer, record_id, lock=False)
             return record, (tx.version(layer, record_id) if record else 0)
 
-    def audit_rows(self, layer=None, record_id=None, action=None) -> list[dict]:
+    def audit_rows(self, layer=None, record_id=None, action=None, after=0) -> list[dict]:
         where, args = [], []
         for column, value in (("layer", layer), ("record_id", record_id), ("action", action)):
             if value:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
                 args.append(value)
+        if after:
+            where.append(sql.SQL("change_id > %s"))
+            args.append(after)
         query = sql.SQL("SELECT {} FROM {}").format(_ident(*AUDIT_COLUMNS), sql.Identifier(AUDIT_TABLE))
         if where:
             query = query + sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
         with self._conn() as conn:
             rows = conn.execute(query + sql.SQL(" ORDER BY change_id DESC"), args).fetchall()
         return [dict(zip(AUDIT_COLUMNS, r, strict=True)) for r in rows]
+
+    def position(self) -> int:
+        with self._conn() as conn:
+            row = conn.execute(sql.SQL("SELECT data_version FROM {}").format(sql.Identifier(META_TABLE))).fetchone()
+        return int(row[0]) if row else 0
+
+    def changed_since(self, position: int) -> list[tuple[str, str, str]]:
+        # data versions are taken under the meta row's lock and committed in that order (see PgTx.audit)
+        query = sql.SQL("SELECT layer, record_id, field FROM {} WHERE data_version > %s AND layer = ANY(%s)"
+                        " AND field IS DISTINCT FROM 'import' ORDER BY data_version, change_id").format(
+            sql.Identifier(AUDIT_TABLE))  # fmt: skip
+        with self._conn() as conn:
+            return [tuple(r) for r in conn.execute(query, (position, list(EDITABLE_LAYERS))).fetchall()]
 
     def list_tours(self) -> list[StoredTour]:
         with self._conn() as conn:
@@ -237,6 +254,7 @@ class PgTx(Tx):
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
+        self.data_version: int | None = None  # taken once per transaction, under the meta row's lock
 
     def _row(self, layer: str, record_id: str, columns: Sequence[str], lock: bool) -> tuple | None:
         schema = SCHEMAS[layer]
@@ -303,12 +321,14 @@ class PgTx(Tx):
         copy_rows(self.conn, layer, frame)
 
     def audit(self, rows: Sequence[AuditRow]) -> None:
+        """Audit rows carrying this transaction's data version (taken now: the meta row stays locked to commit)."""
+        version = self.changed("")
         with self.conn.cursor() as cur:
             cur.executemany(
-                sql.SQL("INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
+                sql.SQL("INSERT INTO {} ({}, data_version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
                     sql.Identifier(AUDIT_TABLE), _ident(*AUDIT_COLUMNS[1:])
                 ),
-                [r.values() for r in rows],
+                [(*r.values(), version) for r in rows],
             )
 
     def tour(self, tour_id, lock=True):
@@ -337,8 +357,16 @@ class PgTx(Tx):
     def drop_tour(self, tour_id):
         self.conn.execute(sql.SQL("DELETE FROM {} WHERE tour_id = %s").format(sql.Identifier(TOURS_TABLE)), (tour_id,))
 
-    def changed(self, layer):
-        self.conn.execute(sql.SQL("UPDATE {} SET data_version = data_version + 1").format(sql.Identifier(META_TABLE)))
+    def changed(self, layer) -> int:
+        """Raise the data version once per transaction; every app server's cache key moves at commit."""
+        if self.data_version is None:
+            row = self.conn.execute(
+                sql.SQL("UPDATE {} SET data_version = data_version + 1 RETURNING data_version").format(
+                    sql.Identifier(META_TABLE)
+                )
+            ).fetchone()
+            self.data_version = int(row[0])
+        return self.data_version
 
 
 def _geom_expr(kind: str) -> sql.Composable:
@@ -396,11 +424,13 @@ def _ddl(conn: psycopg.Connection) -> None:
         sql.SQL(
             'CREATE TABLE {} (change_id bigserial PRIMARY KEY, at text NOT NULL, "user" text NOT NULL,'
             " action text NOT NULL, layer text NOT NULL, record_id text, version integer, field text, old text,"
-            " new text, reason text)"
+            " new text, reason text, data_version bigint NOT NULL DEFAULT 0)"
         ).format(sql.Identifier(AUDIT_TABLE))
     )
     conn.execute(sql.SQL("CREATE INDEX {} ON {} (layer, record_id, version)").format(
         sql.Identifier(f"{AUDIT_TABLE}_record"), sql.Identifier(AUDIT_TABLE)))  # fmt: skip
+    conn.execute(sql.SQL("CREATE INDEX {} ON {} (data_version)").format(
+        sql.Identifier(f"{AUDIT_TABLE}_data_version"), sql.Identifier(AUDIT_TABLE)))  # fmt: skip
     conn.execute(
         sql.SQL(
             "CREATE TABLE {} (tour_id text PRIMARY KEY, title text NOT NULL, stops text NOT NULL, updated_at text,"

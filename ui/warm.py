@@ -1,0 +1,32 @@
+"""Warm start: read the data and build the map's indexes when the server starts, before the first visitor.
+
+``scripts/serve.py`` runs :func:`warm` in a thread as soon as Streamlit's
+runtime exists. The caches it fills are the ones the pages use
+(``st.cache_resource``, per process), so the first visit is as fast as later
+ones; a visitor who arrives while it is still loading waits on the same cache
+entry and sees its progress message (正在读取数据… / 正在建立空间索引…).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from geodata.store import data_location, open_store
+from ui.bigmap import prepare_views
+from ui.data import load_cached
+
+log = logging.getLogger(__name__)
+
+
+def warm() -> None:
+    started = time.monotonic()
+    try:
+        location = data_location()
+        data = load_cached(location, open_store(location).version())
+        prepare_views(data)
+    except Exception:  # the pages will say what is wrong, in Chinese, when someone visits
+        log.exception("warm start failed")
+        return
+    log.info("warm start: %d parcels, %d projects ready in %.1f s", len(data.parcels), len(data.projects),
+             time.monotonic() - started)  # fmt: skip
