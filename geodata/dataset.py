@@ -9,7 +9,8 @@ and ``zone_type`` (from its zone) so filters need no joins at draw time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -30,6 +31,8 @@ class Dataset:
     rounds: pd.DataFrame
     chains: pd.DataFrame
     version: str = ""
+    position: int = 0  # the store's position() this data reflects (see Store.changed_since)
+    geometry_version: str = ""  # changes only when a shape is added or changed (spatial indexes key on it)
 
     def layer(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -37,7 +40,68 @@ class Dataset:
 
 def load_dataset(store: Store) -> Dataset:
     """Read every layer of ``store`` and add the derived columns."""
-    return dataset_from_frames(store.read_all(), version=store.version())
+    position, version = store.position(), store.version()  # before reading: later changes are patched in
+    data = dataset_from_frames(store.read_all(), version=version)
+    return replace(data, position=position, geometry_version=version)
+
+
+PATCH_LIMIT = 5000  # more changed records than this: read everything again
+
+
+def refresh_dataset(data: Dataset, store: Store) -> Dataset:
+    """``data`` brought up to the store's current state, patching only the records changed since it was read.
+
+    Attribute edits keep :attr:`Dataset.geometry_version` (spatial indexes stay
+    valid); new records or changed shapes move it. A zone change (it alters
+    parcels' and projects' derived columns), a change not in the audit (the
+    file replaced by hand) or more than :data:`PATCH_LIMIT` records: a full read.
+    """
+    version, position = store.version(), store.position()
+    if version == data.version:
+        return data
+    changes = store.changed_since(data.position)
+    if position == data.position or any(layer == "zones" for layer, _, _ in changes) or len(changes) > PATCH_LIMIT:
+        return load_dataset(store)
+    ids: dict[str, list[str]] = {}
+    shaped = False
+    for layer, record_id, field in changes:
+        ids.setdefault(layer, []).append(record_id)
+        shaped |= field in ("geometry", "*")
+    fresh = {layer: store.read_records(layer, list(dict.fromkeys(rids))) for layer, rids in ids.items()}
+    patched = patch_dataset(data, fresh)
+    return replace(patched, version=version, position=position,
+                   geometry_version=version if shaped else data.geometry_version)  # fmt: skip
+
+
+def patch_dataset(data: Dataset, fresh: Mapping[str, pd.DataFrame]) -> Dataset:
+    """``data`` with the stored records in ``fresh`` (parcels, projects) replacing or joining its rows.
+
+    Derived columns of those records are computed by :func:`dataset_from_frames`
+    itself, on just these rows; the other rows are untouched (copied, so
+    sessions still using ``data`` see no change). Row order is kept; new
+    records are appended.
+    """
+    empty = {n: data.layer(n).iloc[:0] for n in ("parcels", "projects")}
+    sub = dataset_from_frames({"admin": data.admin, "zones": data.zones, "rounds": data.rounds, "chains": data.chains,
+                               **empty, **{n: f for n, f in fresh.items() if n in empty}})  # fmt: skip
+    out = {}
+    for name in fresh:
+        if name not in empty:
+            continue
+        frame, new, key = data.layer(name).copy(), sub.layer(name), SCHEMA_KEYS[name]
+        positions = pd.Index(frame[key]).get_indexer(new[key])
+        known = positions >= 0
+        rows = frame.index[positions[known]]
+        for column in frame.columns:
+            if column in new.columns:
+                frame.loc[rows, column] = new.loc[known, column].to_numpy()
+        if (~known).any():
+            frame = pd.concat([frame, new.loc[~known, frame.columns]], ignore_index=True)
+        out[name] = gpd.GeoDataFrame(frame, geometry="geometry", crs=data.layer(name).crs)
+    return replace(data, **out)
+
+
+SCHEMA_KEYS = {"parcels": "parcel_id", "projects": "project_id"}
 
 
 def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> Dataset:

@@ -82,7 +82,7 @@ def decimals_for(zoom: int) -> int:
 
 
 class ViewIndex:
-    """A spatial index over a dataset's parcels and projects (build once per data version, never mutate)."""
+    """A spatial index over a dataset's parcels and projects (built once per geometry version)."""
 
     def __init__(self, parcels: pd.DataFrame, projects: pd.DataFrame):
         geoms = np.asarray(parcels.geometry.values, dtype=object)
@@ -91,6 +91,11 @@ class ViewIndex:
         self.parcel_xy = shapely.get_coordinates(points) if len(geoms) else np.empty((0, 2))
         self.parcel_mu = parcels["area_mu"].to_numpy(dtype=float) if len(parcels) else np.empty(0)
         self.project_xy = shapely.get_coordinates(np.asarray(projects.geometry.values, dtype=object))
+        self.project_yi = projects["investment_yi"].to_numpy(dtype=float) if len(projects) else np.empty(0)
+
+    def refresh(self, parcels: pd.DataFrame, projects: pd.DataFrame) -> None:
+        """New per-record figures for the same shapes in the same order (after attribute edits)."""
+        self.parcel_mu = parcels["area_mu"].to_numpy(dtype=float) if len(parcels) else np.empty(0)
         self.project_yi = projects["investment_yi"].to_numpy(dtype=float) if len(projects) else np.empty(0)
 
     def parcels_in(self, view: View) -> np.ndarray:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 
 import numpy as np
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geodata.dataset import Dataset
 from geodata.query import View as FilteredView
@@ -26,33 +26,47 @@ def is_large(data: Dataset) -> bool:
 
 
 class _Views:
-    """One dataset version's index and its answers per (filters, view), cached together."""
+    """The spatial index of one geometry version, and its answers per (data version, filters, view).
+
+    An attribute edit gives a new data version but the same shapes: the index
+    is kept and only its per-record figures (亩, 亿元) are refreshed.
+    """
 
     def __init__(self, data: Dataset):
-        self.data = data
         self.index = ViewIndex(data.parcels, data.projects)
+        self.version = data.version
         self.query = lru_cache(maxsize=256)(self._query)
         self.masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.lock = threading.Lock()  # sessions share this object
 
     def _query(self, filter_key: str, view: View) -> ViewResult:
         parcel_mask, project_mask = self.masks[filter_key]
         return query_view(self.index, parcel_mask, project_mask, view)
 
-    def result(self, filtered: FilteredView, view: View) -> ViewResult:
+    def result(self, data: Dataset, filtered: FilteredView, view: View) -> ViewResult:
+        with self.lock:
+            return self._result(data, filtered, view)
+
+    def _result(self, data: Dataset, filtered: FilteredView, view: View) -> ViewResult:
+        if data.version != self.version:  # same shapes, newer attributes: refresh figures, forget answers
+            self.index.refresh(data.parcels, data.projects)
+            self.version = data.version
+            self.masks.clear()
+            self.query.cache_clear()
         key = repr(filtered.filters)
         if key not in self.masks:
             if len(self.masks) > 64:
                 self.masks.clear()
                 self.query.cache_clear()
             self.masks[key] = (
-                self.data.parcels.index.isin(filtered.parcels.index),
-                self.data.projects.index.isin(filtered.projects.index),
+                data.parcels.index.isin(filtered.parcels.index),
+                data.projects.index.isin(filtered.projects.index),
             )
         return self.query(key, view)
 
 
 @st.cache_resource(show_spinner="正在建立空间索引…", max_entries=2)
-def _views(version: str, _data: Dataset) -> _Views:
+def _views(geometry_version: str, _data: Dataset) -> _Views:
     return _Views(_data)
 
 
@@ -64,7 +78,7 @@ def _admin_url(version: str, _data: Dataset) -> str:
 def prepare_views(data: Dataset) -> None:
     """Build the spatial index and the admin file of a large dataset now (warm start)."""
     if is_large(data):
-        _views(data.version, data)
+        _views(data.geometry_version, data)
         _admin_url(data.version, data)
 
 
@@ -79,10 +93,14 @@ def first_view(bounds: list) -> View:
 def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_style: str, basemap: str,
                   token: str | None, focus: list | None, selection) -> ViewResult:  # fmt: skip
     """Draw the map: a fixed base, and the current view's layer added without reloading it."""
+    # Imported here, not at the top: ui.warm imports this module at server start, outside any page run, and
+    # a custom component declared there is not served (404) to the pages.
+    from streamlit_folium import st_folium
+
     state = st.session_state.get(map_key) or {}
     bounds, zoom = state.get("bounds"), state.get("zoom")
     view = snap_view(bounds, zoom) if bounds and zoom is not None else first_view(focus or SHANXI_BOUNDS)
-    result = _views(data.version, data).result(filtered, view)
+    result = _views(data.geometry_version, data).result(data, filtered, view)
     fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
     add_legend(fmap, parcel_style)
     fmap.fit_bounds(focus or SHANXI_BOUNDS)

@@ -1,27 +1,49 @@
-"""The dataset for the pages: read once per process and data version."""
+"""The dataset for the pages: read once per process, then patched record by record as the store changes."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import streamlit as st
 
-from geodata.dataset import Dataset, load_dataset
+from geodata.dataset import Dataset, load_dataset, refresh_dataset
 from geodata.store import Store, StoreError, data_location, open_store
 from ui.format import md
 
 log = logging.getLogger(__name__)
 
 
-@st.cache_resource(show_spinner="正在读取数据…", max_entries=2)
-def _load(location: str, version: str) -> Dataset:
-    return load_dataset(open_store(location))
+class _Latest:
+    """The newest dataset of one location, shared by every session of this process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.data: Dataset | None = None
 
 
-def load_cached(location: str, version: str) -> Dataset:
-    """The dataset of ``location`` at ``version`` from the process-wide cache (read on first use)."""
-    return _load(location, version)
+@st.cache_resource(max_entries=4)
+def _latest(location: str) -> _Latest:
+    return _Latest()
+
+
+def load_cached(location: str, store: Store | None = None) -> Dataset:
+    """The current dataset of ``location``: read once per process, then kept up to date by patching.
+
+    A save (here or on another app server sharing the database) moves the
+    store's version; the next page run reads only the changed records
+    (:func:`geodata.dataset.refresh_dataset`), not the whole province.
+    """
+    store = store or open_store(location)
+    latest = _latest(location)
+    with latest.lock:
+        if latest.data is None:
+            with st.spinner("正在读取数据…"):
+                latest.data = load_dataset(store)
+        else:
+            latest.data = refresh_dataset(latest.data, store)
+        return latest.data
 
 
 def get_store() -> Store:
@@ -33,10 +55,10 @@ def get_store() -> Store:
 
 
 def get_dataset() -> Dataset:
-    """The current dataset, re-read only when the store's version changes."""
+    """The current dataset (see :func:`load_cached`)."""
     store = get_store()
     try:
-        return _load(data_location(), store.version())
+        return load_cached(data_location(), store)
     except (StoreError, OSError, KeyError) as exc:
         _stop(exc)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from geodata.store import data_location, open_store
+from geodata.store import data_location
 from ui.bigmap import prepare_views
 from ui.data import load_cached
 
@@ -23,7 +23,7 @@ def warm() -> None:
     started = time.monotonic()
     try:
         location = data_location()
-        data = load_cached(location, open_store(location).version())
+        data = load_cached(location)
         prepare_views(data)
     except Exception:  # the pages will say what is wrong, in Chinese, when someone visits
         log.exception("warm start failed")

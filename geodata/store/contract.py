@@ -190,6 +190,10 @@ class Store(ABC):
         """The 观摩会 tours kept with the data, by title."""
 
     @abstractmethod
+    def read_records(self, layer: str, ids: Sequence[str]) -> pd.DataFrame:
+        """The stored records with these ids (missing ones left out), typed like :meth:`read`."""
+
+    @abstractmethod
     def position(self) -> int:
         """Where the stored data stands in its history (grows with every write): a cache's starting point."""
 

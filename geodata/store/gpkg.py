@@ -98,6 +98,16 @@ class GpkgStore(Store):
             frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
         return coerce(frame, schema)
 
+    def read_records(self, layer: str, ids) -> pd.DataFrame:
+        schema = SCHEMAS[layer]
+        with closing(_connect(self.path)) as conn:
+            tx = GpkgTx(conn)
+            rows = [(r, tx.geometry(layer, i) if schema.geometry else None) for i in ids if (r := tx.read(layer, i))]
+        frame = pd.DataFrame([r for r, _ in rows], columns=list(schema.columns))
+        if schema.geometry:
+            frame = gpd.GeoDataFrame(frame, geometry=[g for _, g in rows], crs=CRS)
+        return coerce(frame, schema)
+
     def version(self) -> str:
         stat = self.path.stat()
         return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"

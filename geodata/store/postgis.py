@@ -142,6 +142,23 @@ class PostgisStore(Store):
                 rows = cur.execute(query).fetchall()
         except psycopg.errors.UndefinedTable as exc:
             raise StoreError(f"数据库中缺少图层“{schema.label}”（{layer}）") from exc
+        return self._frame(schema, rows)
+
+    def read_records(self, layer: str, ids) -> pd.DataFrame:
+        schema = SCHEMAS[layer]
+        cols = list(schema.columns)
+        select = _ident(*cols)
+        if schema.geometry:
+            select = sql.SQL("{}, ST_AsBinary(geom)").format(select)
+        query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s) ORDER BY fid").format(
+            select, sql.Identifier(layer), sql.Identifier(schema.key)
+        )
+        with self._conn() as conn, conn.cursor(binary=True) as cur:
+            rows = cur.execute(query, (list(ids),)).fetchall()
+        return self._frame(schema, rows)
+
+    def _frame(self, schema, rows) -> pd.DataFrame:
+        cols = list(schema.columns)
         if schema.geometry:
             frame = pd.DataFrame([r[:-1] for r in rows], columns=cols)
             geoms = shapely.from_wkb([None if r[-1] is None else bytes(r[-1]) for r in rows])
