@@ -212,13 +212,14 @@ def test_sample_has_every_status_readiness_stage_and_idle_cases(data):
     assert {"seven_plus_one", "five_plus_one", "three_plus_one", "not_ready"} <= labels
     assert set(projects["stage"]) == {"signed", "started", "producing"}
     # idle land of every class on the day the sample was made (the classes move as time passes)
-    from domain.idle import GOVERNMENT, IDLE, IDLE_TWO_YEARS, classify
+    from domain.idle import GOVERNMENT, IDLE, IDLE_TWO_YEARS, STALLED, classify
 
     day = dt.date(2026, 11, 22)
     verdicts = [classify(r, day) for r in parcels.drop(columns="geometry").to_dict("records")]
     statuses = [v.status for v in verdicts]
-    assert {IDLE, IDLE_TWO_YEARS, GOVERNMENT} <= set(statuses)
-    assert any(v.status == IDLE and v.basis == "stalled" for v in verdicts)  # started, < 1/3, stopped ≥ 1 year
+    assert {IDLE, IDLE_TWO_YEARS, GOVERNMENT, STALLED} <= set(statuses)
+    # started, < 1/3, stopped ≥ 1 year: idle under 第二条第二款, negotiated (not fined) under 第十二条末款
+    assert any(v.status == STALLED and v.basis == "stalled" for v in verdicts)
     assert any(v.status == "not_idle" and v.basis == "stalled" for v in verdicts)  # stopped < 1 year
     assert statuses.count(IDLE) + statuses.count(IDLE_TWO_YEARS) < len(parcels) / 10  # the exception
     chains = set(data["chains"]["name"])
