@@ -135,8 +135,11 @@ LABELS: dict[str, str] = {
     "started_not_producing": "投未见效",
     "start_rate": "开工率",
     "production_rate": "投产率",
+    "efficiency_rate": "平均达效率",
+    "completed_investment_share": "开工项目已完成投资占比",
+    "start_resume_rate": "开工复工率",
     "investment_completion_rate": "投资完成率",
-    "efficiency_rate": "达效率",
+    "capacity_rate": "项目达产率",
     # rounds
     "label": "名称",
     "kind": "类别",
