@@ -129,6 +129,10 @@ LABELS: dict[str, str] = {
     "candidate_reserve": "储备（尚不具备供地条件）",
     "candidate_idle_recovery": "未动工满两年闲置土地（无偿收回后供应）",
     "candidate_mixed": "相邻地块组合",
+    # land-use indicators (domain.indicators)
+    "development_rate": "土地开发率",
+    "supply_rate": "土地供应率",
+    "built_rate": "土地建成率",
     # 三个一批 tracking
     "signed_not_landed": "签而未落",
     "landed_not_started": "落而未投",

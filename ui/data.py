@@ -29,7 +29,7 @@ def get_dataset() -> Dataset:
     store = get_store()
     try:
         return _load(store.location, store.version())
-    except (StoreError, OSError, KeyError) as exc:
+    except (StoreError, OSError, KeyError, ValueError) as exc:
         _stop(exc)
 
 

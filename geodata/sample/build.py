@@ -237,15 +237,21 @@ def _sample_parcel(rng: random.Random, zone: dict, n: int, chains: list[str]) ->
         level = "three_plus_one"
     standard = level != "not_ready" and rng.random() < 0.7
     area = round(rng.uniform(25, 320), 2)
+    land_use = rng.choices(["industrial_land", "logistics_land", "mixed_land"], [8, 1, 1])[0]
+    # Standard land has every required assessment done; two draws per standard parcel decide the provincial
+    # additions (防洪影响评价 with 水土保持, then 文物考古调查). Two draws, in this place of the random stream,
+    # keep every other value of the sample as it was before 地震安全性评价 became required.
+    local, heritage = (rng.random() < 0.4, rng.random() < 0.4) if standard else (False, False)
+    optional = {"assess_flood": local, "assess_soil_water": local, "assess_heritage": heritage}
     rec = {
         "parcel_id": f"P-{zone['zone_id']}-{n:02d}",
         "zone_id": zone["zone_id"],
         "name": f"{zone['short_name']}{n:02d}号地块",
-        "land_use": rng.choices(["industrial_land", "logistics_land", "mixed_land"], [8, 1, 1])[0],
+        "land_use": land_use,
         "is_standard_land": standard,
         "supply_status": status,
         **_flags(level),
-        **{f: standard and (f in REQUIRED_ASSESSMENTS or rng.random() < 0.4) for f in ASSESSMENT_FLAGS},
+        **{f: standard and (f in REQUIRED_ASSESSMENTS or optional.get(f, False)) for f in ASSESSMENT_FLAGS},
         "chain": rng.choice(chains) if chains and (status != "reserve" or rng.random() < 0.5) else None,
         "source": SAMPLE_SOURCE,
         "note": "示例地块，形状与属性为虚构",
