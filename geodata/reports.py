@@ -10,9 +10,10 @@ import pandas as pd
 
 from domain.indicators import BENCHMARKS, RATES, land_use
 from domain.labels import label
-from domain.supply import PIPELINE, stage_counts
+from domain.supply import PIPELINE, SUPPLIED, stage_counts
 from domain.units import km2_to_mu
-from geodata.schema import SHANXI_CITIES
+from geodata.sample.facts import PROVINCE_FIGURES
+from geodata.schema import SAMPLE_SOURCE, SHANXI_CITIES, ZONE_TYPES
 from geodata.settings import required_assessments
 
 NATIONAL_ROW = "全国541个国家级开发区（2020年度监测通报，数据截至2019年底）"
@@ -135,3 +136,26 @@ def bulletin_table() -> pd.DataFrame:
         ("工业用地地均税收", f"678.99 万元/公顷（≈ {BENCHMARKS['tax_per_mu']:,.2f} 万元/亩）", actual),
     ]
     return pd.DataFrame(rows, columns=["指标", "通报值", "可比对象"])
+
+
+def province_figures_table(zones: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
+    """The province's published headline figures (geodata.sample.facts) beside what this data counts.
+
+    The data counts zones without a parent (parks are part of their zone) and
+    standard land that is supplied (已出让、已动工、已投产); it records no
+    承诺制 or 全代办 cases.
+    """
+    top = zones[zones["parent_id"].isna()]
+    by_type = "、".join(f"{label(t)} {int((top['zone_type'] == t).sum())}" for t in ZONE_TYPES)
+    standard = parcels[parcels["is_standard_land"].astype(bool) & parcels["supply_status"].isin(SUPPLIED)]
+    seeded = standard[standard["source"] != SAMPLE_SOURCE]
+    ours = {
+        "zones": f"{len(top)} 家（{by_type}）",
+        "zones_2023": f"{len(top)} 家",
+        "standard_land": f"{len(standard)} 宗，{standard['area_mu'].sum():,.2f} 亩（其中种子文章所述 {len(seeded)} 宗，"
+        f"{seeded['area_mu'].sum():,.2f} 亩，其余为示例）",
+        "commitment": "本数据未记录",
+        "agency": "本数据未记录",
+    }
+    rows = [{k: v for k, v in f.items() if k != "key"} | {"本数据": ours.get(f["key"], "—")} for f in PROVINCE_FIGURES]
+    return pd.DataFrame(rows, columns=["指标", "数值", "时点", "来源", "本数据"])

@@ -75,7 +75,7 @@ def test_map_draws_everything_offline_in_chinese(sample_server, page, sample):
     page.goto(sample_server)
     counts = harness.wait_for_map(page)
     want = expected_counts(sample)
-    assert want == {"zones": 30, "parcels": 196, "projects": 142}
+    assert want == {"zones": 30, "parcels": 195, "projects": 142}
     wait_for_counts(page, want)
     assert counts["layers"]["admin"] >= 120  # province outline, cities and counties
     text = body_text(page)

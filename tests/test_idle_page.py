@@ -29,13 +29,14 @@ def test_sample_figures(classified):
     assert totals.loc["合计", "未动工满一年（征缴闲置费）（宗）"] == 1  # 忻州: agreed 2025-06-30, idle from 2026-07-01
     assert totals.loc["合计", "未动工满两年（无偿收回）（宗）"] == 2
     assert totals.loc["合计", "政府原因（协商处置）（宗）"] == 1
+    assert totals.loc["合计", "不可抗力（协商处置）（宗）"] == 1  # 襄汾: flood, no fee
     assert totals.loc["合计", "中止开发满一年（协商处置）（宗）"] == 1  # 朔州: stalled, no fee
     # the fee is 20% of the 出让或者划拨价款 of the holder-caused not-started one-year parcel only
     one_year = c[c["idle_class"] == "idle"]
     assert list(one_year["parcel_id"]) == ["P-XZJK-01"]
     assert totals.loc["合计", "可征闲置费（万元）"] == pytest.approx(round(0.2 * one_year["land_price"].sum(), 2))
     fees = c.set_index("parcel_id")["idle_fee"]
-    assert fees["P-SZJK-01"] == 0 and fees["P-WXJK-01"] == 0 and fees["P-GPJK-01"] == 0
+    assert fees["P-SZJK-01"] == 0 and fees["P-WXJK-01"] == 0 and fees["P-GPJK-01"] == 0 and fees["P-XFJK-01"] == 0
     table = idle_table(c)
     assert set(table["闲置认定"]) >= {
         "未闲置",
@@ -84,7 +85,7 @@ def test_whole_flow(sample_copy):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["未动工满一年（征缴闲置费）（宗）"] == "1" and metrics["未动工满两年（无偿收回）（宗）"] == "2"
     pick = at.multiselect(key="idl_pick")
-    assert len(pick.options) == 5  # 1 + 2 + 1 government + 1 stalled idle parcels
+    assert len(pick.options) == 6  # 1 + 2 not started (holder) + government + force majeure + stalled
     assert pick.value == []
     data = load_dataset(GpkgStore(sample_copy))
     c = classify_parcels(data.parcels, DAY, IdleRules())
@@ -112,7 +113,7 @@ def test_whole_flow(sample_copy):
 
 def test_calculator_follows_the_cause(sample_copy):
     at = open_page("pages/idle.py", idl_today=DAY)
-    at.multiselect(key="idl_pick").set_value(["P-XZJK-01", "P-WXJK-01", "P-SZJK-01", "P-GPJK-01"]).run()
+    at.multiselect(key="idl_pick").set_value(["P-XZJK-01", "P-WXJK-01", "P-SZJK-01", "P-GPJK-01", "P-XFJK-01"]).run()
     assert not at.exception, at.exception
     plan = next(df.value for df in at.dataframe if "可选处置方式" in df.value.columns).set_index("地块编号")
     assert plan["处置方式"].to_dict() == {
@@ -120,7 +121,9 @@ def test_calculator_follows_the_cause(sample_copy):
         "P-WXJK-01": "延长动工开发期限",  # government: 第十二条
         "P-SZJK-01": "延长动工开发期限",  # started then stalled: 第十二条末款
         "P-GPJK-01": "无偿收回后重新供应",  # holder-caused, not started two years: 第十四条（二）
+        "P-XFJK-01": "延长动工开发期限",  # force majeure: 第八条末款 → 第十二条
     }
+    assert "置换土地" not in plan.loc["P-XFJK-01", "可选处置方式"]
     assert "置换土地" in plan.loc["P-WXJK-01", "可选处置方式"]
     assert "置换土地" not in plan.loc["P-SZJK-01", "可选处置方式"]  # no plan change behind a holder's stop
     assert "延长" not in plan.loc["P-XZJK-01", "可选处置方式"]
@@ -129,6 +132,7 @@ def test_calculator_follows_the_cause(sample_copy):
     price = load_dataset(GpkgStore(sample_copy)).parcels.set_index("parcel_id").loc["P-XZJK-01", "land_price"]
     assert fee["忻州开发区01号地块"] == pytest.approx(round(0.2 * price, 2))
     assert fee["闻喜开发区01号地块"] == 0 and fee["朔州开发区01号地块"] == 0 and fee["高平开发区01号地块"] == 0
+    assert fee["襄汾开发区01号地块"] == 0
     assert "第十二条" in results.loc["朔州开发区01号地块", "处置依据"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["可收闲置费（万元）"] == f"{round(0.2 * price, 2):,.2f}"
