@@ -131,7 +131,9 @@ def option_problem(verdict: IdleVerdict, option: str) -> str | None:
     """Why ``option`` does not apply to a parcel with ``verdict`` (a Chinese sentence), or None when it does."""
     if option in allowed_options(verdict):
         return None
-    name = OPTIONS[option].label if option in OPTIONS else option
+    if option not in OPTIONS:
+        return f"未知的处置方式：{option}" if option else "未选择处置方式"
+    name = OPTIONS[option].label
     if verdict.disposal is None:
         return f"该地块未认定为闲置土地（{label(verdict.status)}），不适用“{name}”"
     if verdict.disposal == NEGOTIATE:

@@ -195,6 +195,7 @@ def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, p
     import datetime as dt
 
     from domain.idle import IdleRules
+    from domain.labels import label
     from geodata.idle_reports import classify_parcels
 
     classified = classify_parcels(sample.parcels, dt.date.today(), IdleRules())
@@ -205,7 +206,7 @@ def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, p
     page.wait_for_timeout(800)
     x, y = page.evaluate(POINT_JS, ["parcels", target["parcel_id"]])
     page.mouse.click(x, y)
-    page.get_by_text(f"{target['name']}（{target['parcel_id']}）：闲置满两年").wait_for(timeout=30_000)
+    page.get_by_text(f"{target['name']}（{target['parcel_id']}）：{label('idle_two_years')}").wait_for(timeout=30_000)
     page.get_by_role("button", name="加入盘活测算").click()
     page.get_by_role("tab", name="盘活测算").click()
     calc = page.locator('[data-testid="stMultiSelect"]').filter(has_text="参与盘活的地块")

@@ -60,6 +60,8 @@ def test_holder_caused_land_cannot_take_a_negotiated_option_and_negotiated_land_
         evaluate(item("swap", parcel=FM_PARCEL), TODAY, {})
     assert "不适用" in option_problem(classify(STALLED_PARCEL, TODAY), "recover_resupply")
     assert option_problem(classify(GOV_PARCEL, TODAY), "swap") is None
+    assert option_problem(classify(GOV_PARCEL, TODAY), "") == "未选择处置方式"
+    assert "未认定为闲置" in option_problem(classify(IDLE_PARCEL, dt.date(2026, 6, 30)), "fee")
 
 
 def test_fee_at_one_year_is_20_percent_of_the_price_and_the_start_is_due_before_two_years():

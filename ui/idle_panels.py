@@ -95,7 +95,7 @@ def plan_choices(plan: pd.DataFrame) -> list[tuple[str, str, str | None]]:
     """The edited plan as (parcel_id, option key, chain or None)."""
     by_label = {o.label: k for k, o in OPTIONS.items()}
     return [
-        (r["地块编号"], by_label[r["处置方式"]], None if r["目标产业链"] == DEFAULT_CHAIN else r["目标产业链"])
+        (r["地块编号"], by_label.get(r["处置方式"], ""), None if r["目标产业链"] == DEFAULT_CHAIN else r["目标产业链"])
         for r in plan.to_dict("records")
     ]
 
