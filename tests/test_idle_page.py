@@ -83,7 +83,9 @@ def test_print_view_is_self_contained_and_escaped(classified):
 def test_whole_flow(sample_copy):
     at = open_page("pages/idle.py", idl_today=DAY)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["未动工满一年（征缴闲置费）（宗）"] == "1" and metrics["未动工满两年（无偿收回）（宗）"] == "2"
+    assert metrics["未动工满一年（宗）"] == "1" and metrics["未动工满两年（宗）"] == "2"
+    assert [metrics[f"{k}（宗）"] for k in ("政府原因", "不可抗力", "中止开发满一年")] == ["1", "1", "1"]
+    assert {m.help for m in at.metric if m.label == "中止开发满一年（宗）"} == {"中止开发满一年（协商处置）"}
     pick = at.multiselect(key="idl_pick")
     assert len(pick.options) == 6  # 1 + 2 not started (holder) + government + force majeure + stalled
     assert pick.value == []
