@@ -1,8 +1,13 @@
 """Matching projects that need land to candidate parcels, with an explained score (0–100).
 
-Candidates: idle parcels (闲置), 批而未供 stock (reserve or listed) and ready
-standard land (具备供地条件). A project needs land when it is signed with no
-parcel (签而未落) or states a land need (用地需求, 亩) and has no parcel.
+Candidates are only land that can be supplied to a project (:func:`candidate_kind`):
+reserve land (储备; 具备供地条件 when ready) and holder-caused idle land that
+has not been started for two full years (第十四条（二）: 无偿收回, then supplied
+again). Land already sold, started or producing is held by someone and is never
+a candidate — nor is other idle land, whose holder keeps it (闲置费) or
+negotiates (第十二条) — nor land already listed (挂牌: already on the market).
+A project needs land when it is signed with no parcel (签而未落) or states a
+land need (用地需求, 亩) and has no parcel.
 
 Score = area fit (40) + location (25) + readiness (20) + chain (15):
 
@@ -23,11 +28,31 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.idle import IDLE_TWO_YEARS
 from domain.labels import label
 from domain.readiness import READINESS_RANK
 
 WEIGHTS = {"area": 40.0, "location": 25.0, "readiness": 20.0, "chain": 15.0}
 FAR_KM = 150.0
+
+# candidate kinds (labels in domain.labels)
+SUPPLY_READY = "supply_ready"  # 储备，具备供地条件
+RESERVE = "reserve"  # 储备，尚不具备供地条件
+IDLE_RECOVERY = "idle_recovery"  # 未动工满两年的闲置土地：无偿收回后重新供应
+CANDIDATE_KINDS = (SUPPLY_READY, RESERVE, IDLE_RECOVERY)
+
+
+def candidate_kind(supply_status: object, supply_ready: bool, idle_status: str | None) -> str | None:
+    """The kind of candidate a parcel is, or None when it cannot be supplied to a project.
+
+    ``supply_ready`` is the parcel's 具备供地条件 (domain.supply.is_supply_ready);
+    ``idle_status`` its class under domain.idle (None when not judged).
+    """
+    if supply_status == "reserve":
+        return SUPPLY_READY if supply_ready else RESERVE
+    if supply_status in ("sold", "started") and idle_status == IDLE_TWO_YEARS:
+        return IDLE_RECOVERY
+    return None
 
 
 @dataclass(frozen=True)
@@ -35,7 +60,7 @@ class Candidate:
     """One parcel, or two adjacent parcels taken together."""
 
     parcel_ids: tuple[str, ...]
-    kind: str  # idle | ready_standard | approved_not_supplied
+    kind: str  # one of CANDIDATE_KINDS, or "mixed" for a pair of two kinds
     zone_id: str
     zone_family: frozenset[str]  # the zone, its parent and its parks
     city_adcode: str | None

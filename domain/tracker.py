@@ -1,13 +1,23 @@
-"""三个一批: round rates, project timelines and the "三未" follow-up flags.
+"""三个一批: round rates, the seed's 三率 and 三未, project timelines and follow-up flags.
 
-Round rates, from the official aggregates of a round or period (rounds layer):
+Round rates as the 2021 report (seed 000) names them, from the official
+aggregates of a round or period (rounds layer):
 
-- 开工率 = signed projects since started ÷ signed projects (e.g. 849 / 1059 = 80.2%)
+- 开工率 = signed projects since started ÷ signed projects (849 / 1059 = 80.2%)
 - 投产率 = started projects since in production ÷ started projects (549 / 964 = 57%)
-- 投资完成率 = completed investment of started projects ÷ their total (475.4 / 2973.3 亿元)
-- 达效率 (达产率): as reported (average, %), not derivable from counts
+- 平均达效率: as reported (98.1%), not derivable from counts. 达效 (reaching the
+  expected benefit) is not 达产 (reaching the designed capacity).
+- 开工项目已完成投资占比 = completed investment of started projects ÷ their
+  total (475.4 / 2973.3 亿元); the report gives both figures but names no rate,
+  so the app names it for what it divides.
 
 A rate is None when its inputs are not published.
+
+三率 (seed 002, 2024: the rates the province tracks) are 开工复工率, 投资完成率
+and 项目达产率; the seed names them without formulas or figures. :data:`SANLV`
+gives each with the working formula this app would use ([confirm] against the
+province's assessment rules) and the data it needs, which the sample does not
+hold — so they are described, never computed under those names.
 
 "三未" for a project record, as of ``today`` with thresholds in days (settings):
 
@@ -37,6 +47,38 @@ SANWEI = ("signed_not_landed", "landed_not_started", "started_not_producing")
 
 
 @dataclass(frozen=True)
+class RateDefinition:
+    """One of seed 002's 三率: its name, a working formula, the data it needs and whether this data has it."""
+
+    key: str
+    formula: str
+    needs: str
+    in_data: str
+
+
+SANLV: tuple[RateDefinition, ...] = (
+    RateDefinition(
+        "start_resume_rate",
+        "（新开工项目数 + 复工项目数）÷ 计划开工（含应复工）项目数",
+        "年度计划开工项目清单；每个项目的实际开工日期、停工与复工记录",
+        "本数据有签约、开工、投产日期，无计划开工清单和停工、复工记录，不能计算",
+    ),
+    RateDefinition(
+        "investment_completion_rate",
+        "已完成投资 ÷ 计划投资（年度计划或总投资）",
+        "每个项目的计划投资和累计完成投资",
+        "本数据只有项目总投资，无完成投资，不能计算",
+    ),
+    RateDefinition(
+        "capacity_rate",
+        "达到设计产能的投产项目数 ÷ 投产项目数（或实际产能 ÷ 设计产能）",
+        "投产项目的设计产能、实际产量或达产认定",
+        "本数据无产能和产量，不能计算",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Days after which a project counts as stuck (settings; defaults are this app's choice)."""
 
@@ -62,16 +104,19 @@ def ratio(num: float | None, den: float | None) -> float | None:
     return num / den
 
 
+ROUND_RATES = ("start_rate", "production_rate", "efficiency_rate", "completed_investment_share")
+
+
 def round_rates(r: Mapping[str, object]) -> dict[str, float | None]:
-    """开工率, 投产率, 投资完成率 (fractions) and 达效率 (fraction, as reported) of one round record."""
+    """开工率, 投产率, 平均达效率 (as reported) and 开工项目已完成投资占比 of one round record, as fractions."""
     eff = r.get("efficiency_pct")
     return {
         "start_rate": ratio(as_number(r.get("signed_then_started_count")), as_number(r.get("signed_count"))),
         "production_rate": ratio(as_number(r.get("started_then_producing_count")), as_number(r.get("started_count"))),
-        "investment_completion_rate": ratio(
+        "efficiency_rate": None if as_number(eff) is None else float(eff) / 100,
+        "completed_investment_share": ratio(
             as_number(r.get("started_completed_invest_yi")), as_number(r.get("started_invest_yi"))
         ),
-        "efficiency_rate": None if as_number(eff) is None else float(eff) / 100,
     }
 
 

@@ -2,7 +2,7 @@
 
 Derived, never stored: a parcel's ``readiness`` label (domain.readiness), its
 ``supply_ready`` (具备供地条件), ``assessments_done`` and ``pipeline_stage``
-(domain.supply), the
+(domain.supply, with the required 区域评估 of geodata.settings), the
 city and county names of zones, and each parcel's and project's ``city_adcode``
 and ``zone_type`` (from its zone) so filters need no joins at draw time.
 """
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 import geopandas as gpd
 import pandas as pd
 
 from domain.readiness import READINESS_FLAGS, readiness_label
 from domain.supply import ASSESSMENTS, assessments_done, is_supply_ready, pipeline_stage
+from geodata.settings import required_assessments
 from geodata.store import Store
 
 
@@ -114,8 +116,10 @@ def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> D
     zone_cols = zones.set_index("zone_id")[["city_adcode", "zone_type", "short_name"]]
     parcels = _with_zone(frames["parcels"], zone_cols)
     inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
-    for column, rule in (("readiness", readiness_label), ("supply_ready", is_supply_ready),
-                         ("assessments_done", assessments_done), ("pipeline_stage", pipeline_stage)):  # fmt: skip
+    required = required_assessments()
+    for column, rule in (("readiness", readiness_label), ("supply_ready", partial(is_supply_ready, required=required)),
+                         ("assessments_done", partial(assessments_done, required=required)),
+                         ("pipeline_stage", partial(pipeline_stage, required=required))):  # fmt: skip
         parcels[column] = per_distinct(parcels, inputs, rule)
     projects = _with_zone(frames["projects"], zone_cols)
     return Dataset(

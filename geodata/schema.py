@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.idle import DELAY_CAUSES
 from domain.labels import label
 from domain.readiness import READINESS_FLAGS
 from domain.supply import ASSESSMENTS, STATUSES
@@ -93,7 +94,6 @@ ZONE_TYPES = ("industrial", "agriculture", "eco_tourism")
 LAND_USES = ("industrial_land", "logistics_land", "commercial_land", "mixed_land")
 SUPPLY_STATUSES = STATUSES
 STAGES = ("signed", "started", "producing")
-DELAY_CAUSES = ("government", "holder")
 ROUND_KINDS = ("round", "period")
 CHAIN_KINDS = ("key_chain", "strategic_emerging")
 ADMIN_LEVELS = ("province", "city", "county")
@@ -173,7 +173,10 @@ PARCELS = LayerSchema(
             "delay_cause",
             "str",
             allowed=DELAY_CAUSES,
-            doc="未按期动工的原因：government 政府或政府部门行为（协议处置、不收闲置费），holder 受让人原因",
+            doc=(
+                "未按期动工或中止开发的原因（经核实）：government 政府或政府有关部门行为、force_majeure 自然灾害等"
+                "不可抗力（均依《闲置土地处置办法》第八条协商处置，不收闲置费），holder 受让人原因；空值按受让人原因"
+            ),
         ),
         Field("developed_share", "float", minimum=0, maximum=1),
         Field("invested_share", "float", minimum=0, maximum=1),

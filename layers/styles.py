@@ -47,6 +47,8 @@ IDLE_COLORS: dict[str, str] = {
     "idle": "#ff9800",
     "idle_two_years": "#d32f2f",
     "government_delay": "#7e57c2",
+    "force_majeure_delay": "#26a69a",
+    "stalled": "#f06292",
     "undetermined": "#bdbdbd",
     "not_supplied": "#e0e0e0",
 }

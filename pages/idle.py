@@ -3,13 +3,12 @@
 import folium
 import streamlit as st
 
-from domain.idle import GOVERNMENT, IDLE, IDLE_TWO_YEARS
+from domain.idle import IDLE_STATUSES
 from domain.labels import label
 from domain.matching import rank
 from geodata.io.export import export_filename
 from geodata.query import apply_filters
 from geodata.tables.idle import (
-    approved_not_supplied_table,
     candidates,
     classify_parcels,
     evaluate_plan,
@@ -17,6 +16,8 @@ from geodata.tables.idle import (
     idle_totals,
     match_table,
     needs,
+    plan_problems,
+    unsold_stock_table,
 )
 from layers.overview import build_map, feature_collection, geojson_layer, tip_html
 from layers.styles import HIGHLIGHT
@@ -50,21 +51,20 @@ classified = classify_parcels(view.parcels, today, rules)
 
 st.title("闲置土地盘活")
 st.caption(
-    "依据《闲置土地处置办法》（国土资源部令第53号）认定：超过约定动工日期满一年未动工，或已动工但开发面积不足三分之一、"
-    "投资不足25%且停工满一年。满一年征收出让价款20%的闲置费，满两年可无偿收回；政府原因造成的协议处置。边界为示意。"
+    "依据《闲置土地处置办法》（国土资源部令第53号）第二条认定：超过约定动工日期满一年未动工开发；或已动工开发但开发面积"
+    "不足三分之一或者投资不足25%，中止开发建设满一年。受让人原因未动工满一年的，按出让或者划拨价款的20%征缴土地闲置费，"
+    "满两年的可无偿收回（第十四条）；政府原因、自然灾害等不可抗力造成的（第八条）和已动工后中止开发的，依第十二条协商处置，"
+    "不征收闲置费、不无偿收回。满一年自约定动工日（或停工日）次日起算，至次年对应日24时届满。边界为示意。"
 )
 
 idle = classified[classified["is_idle"]]
-counts = [
-    (label(IDLE), classified["idle_class"] == IDLE),
-    (label(IDLE_TWO_YEARS), classified["idle_class"] == IDLE_TWO_YEARS),
-    (label(GOVERNMENT), classified["idle_class"] == GOVERNMENT),
-]
+counts = [(label(cls), classified["idle_class"] == cls) for cls in IDLE_STATUSES]
 cols = st.columns(len(counts) + 1)
 for col, (title, mask) in zip(cols, counts, strict=False):
     area = fmt_number(float(classified.loc[mask, "area_mu"].sum()), 2, "亩")
-    col.metric(f"{title}（宗）", int(mask.sum()), area, delta_color="off", delta_arrow="off")
-cols[-1].metric("可征土地闲置费（万元）", fmt_number(float(classified["idle_fee"].sum()), 2))
+    short = title.split("（")[0]  # the class; its disposal is in the help and the table
+    col.metric(f"{short}（宗）", int(mask.sum()), area, delta_color="off", delta_arrow="off", help=title)
+cols[-1].metric("可征闲置费（万元）", fmt_number(float(classified["idle_fee"].sum()), 2), help="出让或者划拨价款的20%")
 
 tab_find, tab_calc, tab_match, tab_report = st.tabs(["闲置认定", "盘活测算", "项目匹配", "报告"])
 
@@ -89,9 +89,13 @@ with tab_find:
     st.dataframe(idle_totals(classified, "zone"), hide_index=True, width="stretch")
     st.markdown("**按市汇总**")
     st.dataframe(idle_totals(classified, "city"), hide_index=True, width="stretch")
-    st.markdown("**批而未供（储备、挂牌中的地块）**")
-    chart_with_data(None, approved_not_supplied_table(view.parcels), "批而未供", "dl_pewg")
-    st.dataframe(approved_not_supplied_table(view.parcels), hide_index=True, width="stretch")
+    st.markdown(f"**{label('unsold_stock')}**")
+    st.caption(
+        "批而未供（已批准农转用、征收而未供应）须有用地批准信息，本数据未记录，故此处只统计储备和已挂牌未出让的地块。"
+    )
+    stock = unsold_stock_table(view.parcels)
+    chart_with_data(None, stock, label("unsold_stock"), "dl_pewg")
+    st.dataframe(stock, hide_index=True, width="stretch")
 
 with tab_calc:
     names = dict(zip(idle["parcel_id"], idle["name"], strict=True))
@@ -110,6 +114,10 @@ with tab_calc:
         st.markdown("**处置方式与目标产业链**")
         plan = plan_editor(classified, chain_options(data))
         choices = plan_choices(plan)
+        problems = plan_problems(choices, classified, today, rules)
+        for text in problems.values():
+            st.error(md(f"{text}。该地块未计入测算，请改选可选处置方式。"))
+        choices = [c for c in choices if c[0] not in problems]
         st.markdown(
             "**产业链测算指标**（示例默认值：投资强度、亩均税收取全国国家级开发区通报值，产值、就业为假设；可修改）"
         )
@@ -150,6 +158,10 @@ with tab_match:
             c2.metric("用地需求（亩）", fmt_number(need.land_need_mu, 2))
         else:
             c2.caption("该项目未说明用地需求：面积按中性计分。")
+        st.caption(
+            "候选地块只限能够供应的土地：储备地块（含具备供地条件的）和受让人原因未动工满两年、无偿收回后可重新供应的"
+            "闲置土地。已出让、已动工、已投产的地块有受让人，已挂牌的地块已公开交易，均不作候选。"
+        )
         matches = rank(need, candidates(classified, data.zones), tolerance=tolerance, limit=10)
         parcel_names = dict(zip(classified["parcel_id"], classified["name"], strict=True))
         st.dataframe(match_table(matches, parcel_names), hide_index=True, width="stretch")

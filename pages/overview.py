@@ -4,6 +4,7 @@ import streamlit as st
 
 from domain.labels import label
 from geodata.query import apply_filters, search, summarize
+from geodata.tables.supply import province_figures_table
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
@@ -44,6 +45,12 @@ st.caption(
 )
 view = apply_filters(data, filters)
 summary_strip(summarize(view))
+with st.expander("全省公开数据（与本数据对照）", expanded=False):
+    st.caption(
+        "“数值”为报道公布的全省数字，附时点与出处；“本数据”为当前数据（不受侧栏筛选影响）的统计。"
+        "内置示例数据只含种子文章点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
+    )
+    st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")
 
 take_click("overview_map")
 

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from domain.indicators import FORMULAS
-from domain.supply import REQUIRED_ASSESSMENTS
+from domain.indicators import BULLETIN, FORMULAS
+from domain.labels import label
 from geodata.query import apply_filters
-from geodata.tables.supply import funnel, land_use_table, parcel_table, pipeline_by
+from geodata.settings import required_assessments
+from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.auth import sidebar_login
@@ -30,8 +31,8 @@ parcel_style = st.sidebar.selectbox("地块着色", SUPPLY_STYLES, format_func=P
 
 st.title("标准地供给")
 st.caption(
-    "具备供地条件 = 基础设施达到三通一平（含土地平整）且 "
-    f"{len(REQUIRED_ASSESSMENTS)} 项区域评估全部完成，由各项标记自动判定，不可手工填写。边界为示意。"
+    "具备供地条件 = 基础设施达到三通一平（含土地平整）且必需的区域评估全部完成"
+    f"（{'、'.join(label(f) for f in required_assessments())}），由各项标记自动判定，不可手工填写。边界为示意。"
 )
 if flash := st.session_state.pop("flash", None):
     st.success(flash)
@@ -87,6 +88,12 @@ with tab_flow:
 with tab_rates:
     st.subheader("开发区土地集约利用指标（由地块计算）")
     st.dataframe(land_use_frame(land_use_table(parcels, view.zones)), hide_index=True, width="stretch")
+    st.caption(
+        "土地开发率须有开发区土地总面积（此处取规划面积），未知的记为“—”。容积率、投资强度、亩均税收为地块控制指标"
+        "（出让时约定，含未建地块），不与通报的建成用地实际值比较。"
+    )
+    st.markdown(f"**全国通报值**：{BULLETIN}")
+    st.dataframe(bulletin_table(), hide_index=True, width="stretch")
     with st.expander("计算公式"):
         st.markdown("\n".join(f"- {text}" for text in FORMULAS.values()))
 

@@ -17,6 +17,7 @@ from geodata.tables.tracker import (
     leading_zones,
     project_table,
     rounds_table,
+    sanlv_table,
     timeline,
     zone_follow_up,
 )
@@ -67,10 +68,20 @@ with tab_rounds:
     st.subheader("历次活动与阶段汇总（官方数字）")
     st.table(text_table(rounds.drop(columns="round_id").set_index("活动").map(fmt_reported_cell)))
     st.caption(
-        "开工率 = 签约项目中已开工数 ÷ 签约项目数；投产率 = 开工项目中已投产数 ÷ 开工项目数；"
-        "投资完成率 = 开工项目已完成投资 ÷ 开工项目总投资；达效率为官方公布的平均值。未公布的分子或分母记为“—”。"
+        "开工率、投产率、平均达效率为2021年报道使用的名称："
+        "开工率 = 签约项目中已开工数 ÷ 签约项目数（849 ÷ 1059 = 80.2%）；"
+        "投产率 = 开工项目中已投产数 ÷ 开工项目数（549 ÷ 964 = 57%）；平均达效率为报道公布值（98.1%），"
+        "“达效”不等于“达产”。开工项目已完成投资占比 = 开工项目已完成投资 ÷ 开工项目总投资，报道给出两数但未命名该比率。"
+        "未公布的分子或分母记为“—”。"
     )
     chart_with_data(rounds_chart(rounds), rounds.drop(columns="round_id"), "三个一批活动", "dl_rounds")
+    st.subheader("三率")
+    st.caption(
+        "2024年全省开发区亮点报道（种子002）：强化对开工复工率、投资完成率、项目达产率“三率”的跟踪调度，"
+        "对签而未落、落而未投、投未见效的“三未”项目实施专项指导。报道未给出算式和数值；下表算式为本应用的工作口径，"
+        "须以省里的考核办法核实。"
+    )
+    st.table(text_table(sanlv_table().set_index("指标")))
 
 with tab_projects:
     take_click(MAP_KEY, SELECTED)
@@ -102,7 +113,7 @@ with tab_sanwei:
     follow = zone_follow_up(judged)
     chart_with_data(None, follow, "三未按开发区", "dl_follow")
     st.dataframe(follow, hide_index=True, width="stretch")
-    st.caption("山西综改示范区报道：签约到开工平均用时由 238 天压缩至 58 天（上表为本数据中项目的中位数）。")
+    st.caption("山西综改示范区报道：推动项目签约到开工由238天压缩至58天。上表为本数据中项目签约到开工天数的中位数。")
     flagged = project_table(judged[judged["sanwei"].notna() | judged["problem"].notna()], data.rounds)
     st.markdown("**需跟进的项目**（地图上以红圈标出）")
     st.dataframe(flagged[["项目", "开发区", "阶段", "签约日期", "开工日期", "三未", "说明"]], width="stretch")

@@ -12,7 +12,8 @@ from html import escape
 
 import pandas as pd
 
-from domain.idle import IdleRules
+from domain.idle import IDLE_STATUSES, IdleRules
+from domain.labels import label
 from geodata.io.export import tables_xlsx
 from geodata.tables.idle import compare_table, idle_table, idle_totals
 from layers.styles import IDLE_COLORS
@@ -21,19 +22,34 @@ from layers.svgmap import svg_map
 
 def rules_table(today: dt.date, rules: IdleRules) -> pd.DataFrame:
     """The rules and settings the figures were computed with."""
+    one, two = f"满{rules.idle_years}年", f"满{rules.recover_years}年"
+    developed = "三分之一" if abs(rules.developed_share - 1 / 3) < 1e-9 else f"{rules.developed_share:.2%}"
     return pd.DataFrame(
         [
-            ("依据", "《闲置土地处置办法》（国土资源部令第53号，2012-07-01施行）第二、十二、十四条"),
+            ("依据", "《闲置土地处置办法》（国土资源部令第53号，2012-07-01施行）第二、八、十二、十四条"),
             ("判定日期", today.isoformat()),
-            ("未动工闲置", f"超过约定动工日期满{rules.idle_years}年未动工"),
+            ("未动工闲置（第二条第一款）", f"超过约定、规定的动工开发日期{one}未动工开发"),
             (
-                "中止开发闲置",
-                f"已动工但开发面积不足{rules.developed_share:.2%}或投资不足{rules.invested_share:.0%}，"
-                f"且停工满{rules.idle_years}年",
+                "中止开发闲置（第二条第二款）",
+                f"已动工开发，但开发面积不足{developed}或者已投资额不足{rules.invested_share:.0%}，中止开发建设{one}",
             ),
-            ("土地闲置费", f"闲置满{rules.idle_years}年：出让或划拨价款 × {rules.fee_rate:.0%}"),
-            ("无偿收回", f"闲置满{rules.recover_years}年（政府原因造成的除外，协议处置）"),
-            ("“满一年”", "至次年对应日；2月29日起算的，至次年2月28日（月末日）"),
+            (
+                "土地闲置费（第十四条（一））",
+                f"受让人原因未动工开发{one}：出让或者划拨价款 × {rules.fee_rate:.0%}，不得列入生产成本",
+            ),
+            ("无偿收回（第十四条（二））", f"受让人原因未动工开发{two}"),
+            (
+                "协商处置（第八条、第十二条）",
+                "政府或政府有关部门原因、自然灾害等不可抗力造成闲置的，以及已动工后中止开发的（第十二条末款）："
+                "延长动工开发期限（自补充协议约定的动工开发日期起不超过一年）、调整土地用途或规划条件、"
+                "政府安排临时使用（不超过两年）、协议有偿收回、置换土地（须已缴清地价、落实项目资金且因规划依法修改"
+                "造成闲置）或市县规定的其他方式；不征收闲置费，不无偿收回",
+            ),
+            (
+                "“满一年”的计算",
+                "约定动工日（或停工日）当日不计入（民法典第二百零一条），至次年对应日24时届满（第二百零三条），"
+                "次日起为闲置；次年该月无对应日的，以月末日为最后一日（第二百零二条），如2024-02-29起算至2025-02-28",
+            ),
         ],
         columns=["项目", "内容"],
     )
@@ -91,11 +107,7 @@ def report_html(
     """A printable page (A4 landscape): map of idle parcels, totals, parcel list, rules, scenarios."""
     idle = classified[classified["is_idle"]]
     shown_zones = zones[zones["zone_id"].isin(idle["zone_id"])]
-    legend = "".join(
-        f'<span style="background:{c}"></span>{escape(k)}'
-        for k, c in (("闲置满一年", IDLE_COLORS["idle"]), ("闲置满两年", IDLE_COLORS["idle_two_years"]),
-                     ("政府原因（协议处置）", IDLE_COLORS["government_delay"]))
-    )  # fmt: skip
+    legend = "".join(f'<span style="background:{IDLE_COLORS[k]}"></span>{escape(label(k))}' for k in IDLE_STATUSES)
     parts = [
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",

@@ -75,7 +75,7 @@ def test_map_draws_everything_offline_in_chinese(sample_server, page, sample):
     page.goto(sample_server)
     counts = harness.wait_for_map(page)
     want = expected_counts(sample)
-    assert want == {"zones": 30, "parcels": 196, "projects": 142}
+    assert want == {"zones": 30, "parcels": 195, "projects": 142}
     wait_for_counts(page, want)
     assert counts["layers"]["admin"] >= 120  # province outline, cities and counties
     text = body_text(page)
@@ -195,6 +195,7 @@ def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, p
     import datetime as dt
 
     from domain.idle import IdleRules
+    from domain.labels import label
     from geodata.tables.idle import classify_parcels
 
     classified = classify_parcels(sample.parcels, dt.date.today(), IdleRules())
@@ -205,7 +206,7 @@ def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, p
     page.wait_for_timeout(800)
     x, y = page.evaluate(POINT_JS, ["parcels", target["parcel_id"]])
     page.mouse.click(x, y)
-    page.get_by_text(f"{target['name']}（{target['parcel_id']}）：闲置满两年").wait_for(timeout=30_000)
+    page.get_by_text(f"{target['name']}（{target['parcel_id']}）：{label('idle_two_years')}").wait_for(timeout=30_000)
     page.get_by_role("button", name="加入盘活测算").click()
     page.get_by_role("tab", name="盘活测算").click()
     calc = page.locator('[data-testid="stMultiSelect"]').filter(has_text="参与盘活的地块")

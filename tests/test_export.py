@@ -50,7 +50,7 @@ def test_ledger_has_a_summary_and_one_sheet_per_zone(data):
 def test_zone_sheets_have_chinese_headers_units_and_labels(data):
     ws = workbook(data)["介休"]
     header = [c.value for c in ws[1]]
-    assert "面积（亩）" in header and "出让价款（万元）" in header and "基础设施配套" in header
+    assert "面积（亩）" in header and "出让或者划拨价款（万元）" in header and "基础设施配套" in header
     assert header.index("基础设施配套") == header.index("供应状态") + 1
     records = {r["地块编号"]: r for r in rows(ws)}
     assert set(records) == {"P3", "P4"}

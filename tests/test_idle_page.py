@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from domain.idle import IdleRules
+from domain.labels import label
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
-from geodata.tables.idle import classify_parcels, idle_table, idle_totals
+from geodata.tables.idle import candidates, classify_parcels, evaluate_plan, idle_table, idle_totals, plan_problems
 from reports.idle_report import report_html
 from tests.apptest import open_page
 
@@ -25,13 +26,49 @@ def classified():
 def test_sample_figures(classified):
     _, c = classified
     totals = idle_totals(c, "zone").set_index("开发区")
-    assert totals.loc["合计", "闲置满一年（宗）"] == 2 and totals.loc["合计", "闲置满两年（宗）"] == 2
-    assert totals.loc["合计", "政府原因（协议处置）（宗）"] == 1
-    # fee = 20% of the land price of the two 闲置满一年 parcels
+    assert totals.loc["合计", "未动工满一年（征缴闲置费）（宗）"] == 1  # 忻州: agreed 2025-06-30, idle from 2026-07-01
+    assert totals.loc["合计", "未动工满两年（无偿收回）（宗）"] == 2
+    assert totals.loc["合计", "政府原因（协商处置）（宗）"] == 1
+    assert totals.loc["合计", "不可抗力（协商处置）（宗）"] == 1  # 襄汾: flood, no fee
+    assert totals.loc["合计", "中止开发满一年（协商处置）（宗）"] == 1  # 朔州: stalled, no fee
+    # the fee is 20% of the 出让或者划拨价款 of the holder-caused not-started one-year parcel only
     one_year = c[c["idle_class"] == "idle"]
+    assert list(one_year["parcel_id"]) == ["P-XZJK-01"]
     assert totals.loc["合计", "可征闲置费（万元）"] == pytest.approx(round(0.2 * one_year["land_price"].sum(), 2))
+    fees = c.set_index("parcel_id")["idle_fee"]
+    assert fees["P-SZJK-01"] == 0 and fees["P-WXJK-01"] == 0 and fees["P-GPJK-01"] == 0 and fees["P-XFJK-01"] == 0
     table = idle_table(c)
-    assert set(table["闲置认定"]) >= {"未闲置", "闲置满一年", "闲置满两年", "政府原因（协议处置）"}
+    assert set(table["闲置认定"]) >= {
+        "未闲置",
+        "未动工满一年（征缴闲置费）",
+        "未动工满两年（无偿收回）",
+        "政府原因（协商处置）",
+    }
+    assert table.loc["P-XZJK-01", "闲置起始日（满一年次日）"] == "2026-07-01"
+    assert table.loc["P-XZJK-01", "处置方式"] == "征缴土地闲置费，督促动工"
+    assert "延长动工开发期限" in table.loc["P-SZJK-01", "处置方式"] and "征缴" not in table.loc["P-SZJK-01", "处置方式"]
+
+
+def test_a_choice_against_the_cause_is_reported_not_evaluated(classified):
+    _, c = classified
+    problems = plan_problems(
+        [("P-XZJK-01", "extend", None), ("P-SZJK-01", "fee", None), ("P-WXJK-01", "swap", None)], c, DAY, IdleRules()
+    )
+    assert set(problems) == {"P-XZJK-01", "P-SZJK-01"}
+    assert "第十四条" in problems["P-XZJK-01"] and "第十二条" in problems["P-SZJK-01"]
+    with pytest.raises(ValueError):
+        evaluate_plan([("P-XZJK-01", "extend", None)], c, DAY, IdleRules(), {})
+
+
+def test_matching_offers_only_suppliable_land(classified):
+    data, c = classified
+    kinds = {k.kind for k in candidates(c, data.zones, pairs=False)}
+    assert kinds == {"supply_ready", "reserve", "idle_recovery"}
+    offered = {p for k in candidates(c, data.zones) for p in k.parcel_ids}
+    status = c.set_index("parcel_id")["supply_status"]
+    held = set(c.loc[c["supply_status"].isin(["listed", "sold", "started", "producing"]), "parcel_id"])
+    assert offered & held == {"P-GPJK-01", "P-XRJK-01"}  # only the two to be recovered (未动工满两年)
+    assert set(status[list(offered - held)]) == {"reserve"}
 
 
 def test_print_view_is_self_contained_and_escaped(classified):
@@ -46,9 +83,11 @@ def test_print_view_is_self_contained_and_escaped(classified):
 def test_whole_flow(sample_copy):
     at = open_page("pages/idle.py", idl_today=DAY)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["闲置满一年（宗）"] == "2" and metrics["闲置满两年（宗）"] == "2"
+    assert metrics["未动工满一年（宗）"] == "1" and metrics["未动工满两年（宗）"] == "2"
+    assert [metrics[f"{k}（宗）"] for k in ("政府原因", "不可抗力", "中止开发满一年")] == ["1", "1", "1"]
+    assert {m.help for m in at.metric if m.label == "中止开发满一年（宗）"} == {"中止开发满一年（协商处置）"}
     pick = at.multiselect(key="idl_pick")
-    assert len(pick.options) == 5  # 2 + 2 + 1 idle parcels
+    assert len(pick.options) == 6  # 1 + 2 not started (holder) + government + force majeure + stalled
     assert pick.value == []
     data = load_dataset(GpkgStore(sample_copy))
     c = classify_parcels(data.parcels, DAY, IdleRules())
@@ -68,5 +107,35 @@ def test_whole_flow(sample_copy):
     assert not at.exception, at.exception
     compare = next(df.value for df in at.dataframe if list(df.value.columns) == ["方案甲", "方案乙"])
     assert compare.loc["盘活面积（亩）", "方案甲"] == pytest.approx(area)
-    # matching tab: a ranked table for the first waiting project
-    assert any("得分" in df.value.columns for df in at.dataframe)
+    # matching tab: a ranked table for the first waiting project, of suppliable land only
+    ranked = next(df.value for df in at.dataframe if "得分" in df.value.columns)
+    kinds = {label(f"candidate_{k}") for k in ("supply_ready", "reserve", "idle_recovery", "mixed")}
+    assert set(ranked["类型"]) <= kinds and len(ranked)
+
+
+def test_calculator_follows_the_cause(sample_copy):
+    at = open_page("pages/idle.py", idl_today=DAY)
+    at.multiselect(key="idl_pick").set_value(["P-XZJK-01", "P-WXJK-01", "P-SZJK-01", "P-GPJK-01", "P-XFJK-01"]).run()
+    assert not at.exception, at.exception
+    plan = next(df.value for df in at.dataframe if "可选处置方式" in df.value.columns).set_index("地块编号")
+    assert plan["处置方式"].to_dict() == {
+        "P-XZJK-01": "征缴土地闲置费，督促动工",  # holder-caused, not started one year: 第十四条（一）
+        "P-WXJK-01": "延长动工开发期限",  # government: 第十二条
+        "P-SZJK-01": "延长动工开发期限",  # started then stalled: 第十二条末款
+        "P-GPJK-01": "无偿收回后重新供应",  # holder-caused, not started two years: 第十四条（二）
+        "P-XFJK-01": "延长动工开发期限",  # force majeure: 第八条末款 → 第十二条
+    }
+    assert "置换土地" not in plan.loc["P-XFJK-01", "可选处置方式"]
+    assert "置换土地" in plan.loc["P-WXJK-01", "可选处置方式"]
+    assert "置换土地" not in plan.loc["P-SZJK-01", "可选处置方式"]  # no plan change behind a holder's stop
+    assert "延长" not in plan.loc["P-XZJK-01", "可选处置方式"]
+    results = next(df.value for df in at.dataframe if "闲置费算式" in df.value.columns).set_index("地块")
+    fee = results["可收闲置费（万元）"]
+    price = load_dataset(GpkgStore(sample_copy)).parcels.set_index("parcel_id").loc["P-XZJK-01", "land_price"]
+    assert fee["忻州开发区01号地块"] == pytest.approx(round(0.2 * price, 2))
+    assert fee["闻喜开发区01号地块"] == 0 and fee["朔州开发区01号地块"] == 0 and fee["高平开发区01号地块"] == 0
+    assert fee["襄汾开发区01号地块"] == 0
+    assert "第十二条" in results.loc["朔州开发区01号地块", "处置依据"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["可收闲置费（万元）"] == f"{round(0.2 * price, 2):,.2f}"
+    assert not at.error

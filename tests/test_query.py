@@ -94,7 +94,7 @@ def test_parcel_filters_stage_readiness_area_and_assessments(data, tmp_path):
     assert len(apply_filters(data, Filters(area_mu=(None, 40.0))).projects) == 5
 
     f = frames()
-    f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "assess_flood"] = False
+    f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "assess_seismic"] = False  # required by default
     f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "road"] = True
     f["parcels"].loc[f["parcels"]["parcel_id"] == "P4", "leveling"] = True
     other = load_dataset(create_gpkg(tmp_path / "a.gpkg", f))
@@ -103,3 +103,15 @@ def test_parcel_filters_stage_readiness_area_and_assessments(data, tmp_path):
     assert p4["pipeline_stage"] == "reserve"
     assert ids(apply_filters(other, Filters(assessments_done=False)).parcels, "parcel_id") == ["P4"]
     assert len(apply_filters(other, Filters(assessments_done=True)).parcels) == 3
+
+
+def test_derived_readiness_follows_the_required_assessments_setting(tmp_path, monkeypatch):
+    f = frames()
+    p4 = f["parcels"]["parcel_id"] == "P4"
+    f["parcels"].loc[p4, ["road", "leveling", "assess_seismic"]] = [True, True, False]
+    path = create_gpkg(tmp_path / "s.gpkg", f)
+    monkeypatch.delenv("ZONEMAP_REQUIRED_ASSESSMENTS", raising=False)
+    assert load_dataset(path).parcels.set_index("parcel_id").loc["P4", "pipeline_stage"] == "reserve"
+    monkeypatch.setenv("ZONEMAP_REQUIRED_ASSESSMENTS", "区域能评, 区域规划环评")  # 地震安全性评价 not required here
+    p = load_dataset(path).parcels.set_index("parcel_id").loc["P4"]
+    assert (p["supply_ready"], p["pipeline_stage"]) == (True, "supply_ready")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from geodata.dataset import load_dataset
 from geodata.store import create_gpkg
-from geodata.tables.supply import NATIONAL_ROW, funnel, land_use_table, parcel_table, pipeline_by
+from geodata.tables.supply import NATIONAL_ROW, bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
 from tests.factory import frames
 
 
@@ -19,7 +20,7 @@ def test_parcel_table_is_chinese_and_keyed_by_parcel(data):
     t = parcel_table(data.parcels)
     assert t.index.name == "地块编号" and list(t.index) == ["P1", "P2", "P3", "P4"]
     assert t.loc["P2", "供地阶段"] == "已挂牌" and t.loc["P4", "基础设施配套"] == "未达标"
-    assert t.loc["P1", "区域评估"] == "7/7" and t.loc["P4", "产业链"] == "未归链"
+    assert t.loc["P1", "区域评估"] == "6/6"  # the six of 国办发〔2019〕11号 and t.loc["P4", "产业链"] == "未归链"
 
 
 def test_funnel_counts(data):
@@ -43,9 +44,25 @@ def test_pipeline_by_zone_and_city_with_totals(data):
 def test_land_use_table_has_zones_and_the_benchmark(data):
     t = land_use_table(data.parcels, data.zones).set_index("开发区")
     jx = t.loc["介休"]
-    # 介休: P3 started 870 亩 (developed_share missing → 0 built), P4 reserve not ready 36.25
+    # 介休: P3 started 870 亩 (developed_share missing → 0 built), P4 reserve not ready 36.25; planned 5 km²
     assert jx["地块面积（亩）"] == pytest.approx(906.25)
-    assert jx["土地开发率"] == pytest.approx(870 / 906.25)
+    assert jx["开发区土地总面积（亩）"] == 7500
+    assert jx["土地开发率"] == pytest.approx(870 / 7500)  # ÷ the zone's land, not the 906.25 亩 of parcels
     assert jx["土地供应率"] == pytest.approx(1.0) and jx["土地建成率"] == pytest.approx(0.0)
-    assert jx["规划面积（亩）"] == 7500
     assert t.loc[NATIONAL_ROW, "土地开发率"] == 0.8946
+    # control values are never set beside the bulletin's actuals
+    assert t.loc[NATIONAL_ROW, ["容积率（控制指标）", "投资强度（控制指标，万元/亩）"]].isna().all()
+    assert "平均容积率" not in t.columns
+
+
+def test_development_rate_is_unknown_without_the_zone_area(data):
+    zones = data.zones.assign(planned_area_km2=None)
+    t = land_use_table(data.parcels, zones).set_index("开发区")
+    assert pd.isna(t.loc["介休", "土地开发率"]) and pd.isna(t.loc["介休", "开发区土地总面积（亩）"])
+    assert t.loc["介休", "土地供应率"] == pytest.approx(1.0)
+
+
+def test_bulletin_table_names_the_comparable_figures():
+    b = bulletin_table().set_index("指标")
+    assert b.loc["工业用地综合容积率", "通报值"] == "0.93" and b.loc["综合容积率", "通报值"] == "0.98"
+    assert "不作比较" in b.loc["工业用地固定资产投入强度", "可比对象"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.indicators import BENCHMARKS, land_use
+from domain.indicators import BENCHMARKS, BULLETIN, land_use
+from domain.labels import label
 from domain.readiness import READINESS_FLAGS
 from domain.supply import (
     OPTIONAL_ASSESSMENTS,
@@ -12,9 +13,11 @@ from domain.supply import (
     check_transition,
     is_supply_ready,
     missing_conditions,
+    parse_required,
     pipeline_stage,
     stage_counts,
 )
+from geodata.settings import required_assessments
 
 THREE = ("water_supply", "power", "road", "leveling")
 
@@ -25,11 +28,47 @@ def parcel(status="reserve", flags=THREE, assessed=REQUIRED_ASSESSMENTS, area=10
     return p | {"supply_status": status, "area_mu": area, "is_standard_land": standard} | kw
 
 
+def test_required_assessments_default_to_the_six_of_guoban_2019_11():
+    assert {label(f) for f in REQUIRED_ASSESSMENTS} == {
+        "压覆重要矿产资源评估",
+        "区域规划环评",  # 环境影响评价
+        "区域能评",  # 节能评价
+        "地质灾害危险性评估",
+        "地震安全性评价",
+        "水资源论证",
+    }
+    assert set(OPTIONAL_ASSESSMENTS) == {"assess_flood", "assess_soil_water", "assess_heritage"}  # provincial additions
+    without_seismic = tuple(f for f in REQUIRED_ASSESSMENTS if f != "assess_seismic")
+    assert not is_supply_ready(parcel(assessed=without_seismic))
+    assert missing_conditions(parcel(assessed=without_seismic)) == ["assess_seismic"]
+
+
+def test_the_required_list_is_a_setting():
+    flood = parse_required("防洪影响评价、assess_seismic，水资源论证")
+    assert flood == ("assess_flood", "assess_water_resources", "assess_seismic")  # kept in the data's order
+    p = parcel(assessed=flood)
+    assert is_supply_ready(p, flood) and not is_supply_ready(p)
+    assert pipeline_stage(p, flood) == "supply_ready" and pipeline_stage(p) == "reserve"
+    assert check_transition(p, "listed", flood).ok(None) and check_transition(p, "listed").errors
+    with pytest.raises(ValueError, match="未知的区域评估事项：消防"):
+        parse_required("消防;地震安全性评价")
+
+
+def test_the_setting_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("ZONEMAP_REQUIRED_ASSESSMENTS", raising=False)
+    assert required_assessments() == REQUIRED_ASSESSMENTS
+    monkeypatch.setenv("ZONEMAP_REQUIRED_ASSESSMENTS", "地震安全性评价")
+    assert required_assessments() == ("assess_seismic",)
+    monkeypatch.setenv("ZONEMAP_REQUIRED_ASSESSMENTS", "消防")
+    with pytest.raises(ValueError, match="ZONEMAP_REQUIRED_ASSESSMENTS"):
+        required_assessments()
+
+
 def test_supply_ready_needs_three_plus_one_and_every_required_assessment():
     assert is_supply_ready(parcel())
     assert not is_supply_ready(parcel(flags=("water_supply", "power", "road")))  # 未平整: not 净地
     assert not is_supply_ready(parcel(assessed=REQUIRED_ASSESSMENTS[:-1]))
-    # optional assessments (地震, 文物) are not required
+    # optional assessments (防洪, 水保, 文物) are not required
     assert is_supply_ready(parcel(assessed=REQUIRED_ASSESSMENTS))
     assert missing_conditions(parcel(flags=("power", "road", "leveling"), assessed=())) == [
         "water_supply",
@@ -39,9 +78,9 @@ def test_supply_ready_needs_three_plus_one_and_every_required_assessment():
 
 def test_missing_flags_and_nan_count_as_not_done():
     p = parcel()
-    p["assess_flood"] = float("nan")
+    p["assess_seismic"] = float("nan")
     assert not is_supply_ready(p)
-    del p["assess_flood"]
+    del p["assess_seismic"]
     assert not is_supply_ready(p)
 
 
@@ -75,7 +114,7 @@ def test_forward_moves_pass_backward_moves_need_a_reason():
 
 def test_standard_land_cannot_be_offered_without_conditions_even_with_a_reason():
     check = check_transition(parcel(assessed=REQUIRED_ASSESSMENTS[:3]), "listed")
-    assert check.errors and "水土保持" in check.errors[0] and "标准地" in check.errors[0]
+    assert check.errors and "地震安全性评价" in check.errors[0] and "标准地" in check.errors[0]
     assert not check.ok("领导同意")
 
 
@@ -97,10 +136,12 @@ def test_land_use_indicators_hand_computed():
         parcel(status="started", area=100, developed_share=0.5, plot_ratio=2.0, invest_intensity=700.0),
         parcel(status="producing", area=100, plot_ratio=None, invest_intensity=float("nan"), tax_per_mu=30.0),
     ]
-    u = land_use(ps)
+    u = land_use(ps, zone_mu=2000.0)
     assert u.total_mu == 600 and u.developed_mu == 500 and u.supplied_mu == 400
     assert u.built_mu == 150  # 100 producing + 100 × 0.5 started
-    assert u.development_rate == pytest.approx(500 / 600)
+    assert u.development_rate == pytest.approx(500 / 2000)  # ÷ the zone's total land, not the parcels' 600
+    assert land_use(ps).development_rate is None  # zone area unknown: no 土地开发率
+    assert land_use(ps, zone_mu=float("nan")).development_rate is None
     assert u.supply_rate == pytest.approx(400 / 500)
     assert u.built_rate == pytest.approx(150 / 400)
     assert u.plot_ratio == pytest.approx((200 * 1.0 + 100 * 2.0) / 300)
@@ -117,3 +158,5 @@ def test_benchmarks_are_the_bulletin_figures_per_mu():
     assert BENCHMARKS["invest_intensity"] == pytest.approx(598.95, abs=0.01)
     assert BENCHMARKS["tax_per_mu"] == pytest.approx(45.27, abs=0.01)
     assert BENCHMARKS["development_rate"] == 0.8946
+    assert BENCHMARKS["industrial_plot_ratio"] == 0.93 and BENCHMARKS["plot_ratio"] == 0.98
+    assert "自然资源部" in BULLETIN and "541" in BULLETIN and "2019-12-31" in BULLETIN and "2020" in BULLETIN

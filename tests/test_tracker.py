@@ -6,7 +6,10 @@ import datetime as dt
 
 import pytest
 
+from domain.labels import label
 from domain.tracker import (
+    ROUND_RATES,
+    SANLV,
     Thresholds,
     days_between,
     format_rate,
@@ -33,7 +36,16 @@ def test_rates_of_2021_first_three_rounds_match_the_official_figures():
     assert format_rate(rates["start_rate"]) == "80.2%"
     assert format_rate(rates["production_rate"]) == "57%"
     assert format_rate(rates["efficiency_rate"]) == "98.1%"
-    assert rates["investment_completion_rate"] == pytest.approx(475.4 / 2973.3)
+    assert rates["completed_investment_share"] == pytest.approx(475.4 / 2973.3)
+
+
+def test_2021_rates_keep_the_2021_names_and_sanlv_is_seed_002s():
+    assert [label(k) for k in ROUND_RATES[:3]] == ["开工率", "投产率", "平均达效率"]
+    # seed 002's 三率, none of them computed from the 2021 figures; 达效 is not 达产
+    assert [label(d.key) for d in SANLV] == ["开工复工率", "投资完成率", "项目达产率"]
+    assert not {d.key for d in SANLV} & set(ROUND_RATES)
+    assert all(d.formula and d.needs and "不能计算" in d.in_data for d in SANLV)
+    assert label("efficiency_rate") != label("capacity_rate")
 
 
 def test_unpublished_inputs_give_no_rate():

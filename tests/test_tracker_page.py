@@ -29,7 +29,9 @@ def sample():
 def test_rounds_table_reproduces_the_official_figures(sample):
     t = rounds_table(sample.rounds).set_index("round_id")
     q13 = t.loc["P2021-Q1-3"]
-    assert (q13["开工率"], q13["投产率"], q13["达效率"]) == ("80.2%", "57%", "98.1%")
+    assert (q13["开工率"], q13["投产率"], q13["平均达效率"]) == ("80.2%", "57%", "98.1%")
+    assert q13["开工项目已完成投资占比"] == "16%"  # 475.4 / 2973.3
+    assert "投资完成率" not in t.columns and "达效率" not in t.columns  # seed 002's 三率 are not these
     year = t.loc["P2021"]
     assert (year["签约（个）"], year["签约投资（亿元）"]) == (1427, 5805.0)
     assert (year["开工（个）"], year["开工投资（亿元）"]) == (1607, 5029.8)
@@ -68,6 +70,11 @@ def test_tracker_page_with_a_chain_selected(sample_copy, sample):
     assert at.title[0].value == "三个一批"
     rounds = at.table[0].value
     assert r"80\.2%" in rounds.to_string()  # escaped for Markdown, shown as 80.2%
+    assert any(s.value == "三率" for s in at.subheader)
+    sanlv = at.table[1].value
+    assert list(sanlv.index) == ["开工复工率", "投资完成率", "项目达产率"]
+    assert any("推动项目签约到开工由238天压缩至58天" in c.value for c in at.caption)
+    assert not any("平均用时" in c.value for c in at.caption)
     at.sidebar.multiselect(key="trk_chain").select("光伏").run()
     assert not at.exception, at.exception
     view = apply_filters(sample, Filters(chains=("光伏",)))

@@ -41,7 +41,7 @@ def masks(big, filters=None):
 def test_synth_makes_what_was_asked_and_says_it_is_synthetic(big):
     assert len(big.parcels) == 12000 and len(big.projects) == 2500
     synthetic = big.parcels[big.parcels["source"] == SYNTH_SOURCE]
-    assert len(synthetic) == 12000 - 196 and (synthetic["outline_source"] == "schematic").all()
+    assert len(synthetic) == 12000 - 195 and (synthetic["outline_source"] == "schematic").all()
     geoms = big.parcels.geometry.values
     tree = shapely.STRtree(geoms)
     assert sum(len(tree.query(g, predicate="overlaps")) for g in geoms[:3000]) == 0

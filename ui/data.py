@@ -59,7 +59,7 @@ def get_dataset() -> Dataset:
     store = get_store()
     try:
         return load_cached(data_location(), store)
-    except (StoreError, OSError, KeyError) as exc:
+    except (StoreError, OSError, KeyError, ValueError) as exc:
         _stop(exc)
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from domain.idle import IDLE_TWO_YEARS, IdleRules
+from domain.idle import IdleRules
+from domain.labels import label
 from domain.revitalize import DEFAULT_INDICATORS, OPTIONS, ChainIndicators
 from geodata.tables.idle import compare_table
 
@@ -28,9 +29,10 @@ def rules_sidebar() -> tuple[dt.date, IdleRules]:
         today = st.date_input("判定日期", value=dt.date.today(), format="YYYY-MM-DD", key="idl_today")
         rules = IdleRules(
             developed_share=st.number_input("已开发面积不足（占应开发面积）", 0.0, 1.0, 1 / 3, 0.01, format="%.4f"),
-            invested_share=st.number_input("已投资不足（占总投资）", 0.0, 1.0, 0.25, 0.01, format="%.2f"),
-            fee_rate=st.number_input("土地闲置费（占出让价款）", 0.0, 1.0, 0.20, 0.01, format="%.2f"),
+            invested_share=st.number_input("或者已投资不足（占总投资）", 0.0, 1.0, 0.25, 0.01, format="%.2f"),
+            fee_rate=st.number_input("土地闲置费（占出让或者划拨价款）", 0.0, 1.0, 0.20, 0.01, format="%.2f"),
         )
+        st.caption("满一年：约定动工日（或停工日）当日不计入，至次年对应日24时届满，次日起闲置。")
     return today, rules
 
 
@@ -40,20 +42,23 @@ def add_to_pick(parcel_ids: list[str]) -> None:
     st.session_state[PICK] = current + [p for p in parcel_ids if p not in current]
 
 
-def default_option(idle_class: str) -> str:
-    return "recover_resupply" if idle_class == IDLE_TWO_YEARS else "extend"
-
-
 def plan_editor(classified: pd.DataFrame, chains: list[str]) -> pd.DataFrame:
-    """Per picked parcel: disposal option and target chain (an editable table)."""
+    """Per picked parcel: disposal option (the order's default for its class) and target chain (an editable table).
+
+    The option column offers only options allowed for some picked parcel; a
+    choice that does not fit its parcel is reported by the page, never evaluated.
+    """
     picked = classified.set_index("parcel_id").loc[st.session_state.get(PICK, [])]
-    labels = {k: o.label for k, o in OPTIONS.items()}
+    allowed = [tuple(o) for o in picked["idle_options"]]
+    offered = [k for k in OPTIONS if any(k in keys for keys in allowed)]
     plan = pd.DataFrame(
         {
             "地块编号": picked.index,
             "名称": picked["name"].to_numpy(),
             "面积（亩）": picked["area_mu"].round(2).to_numpy(),
-            "处置方式": [labels[default_option(c)] for c in picked["idle_class"]],
+            "闲置认定": [label(c) for c in picked["idle_class"]],
+            "处置方式": [OPTIONS[keys[0]].label if keys else None for keys in allowed],
+            "可选处置方式": ["；".join(OPTIONS[k].label for k in keys) for keys in allowed],
             "目标产业链": [c or DEFAULT_CHAIN for c in picked["chain"]],
         }
     )
@@ -61,9 +66,9 @@ def plan_editor(classified: pd.DataFrame, chains: list[str]) -> pd.DataFrame:
         plan,
         key=f"idl_plan_{'_'.join(picked.index)}",
         hide_index=True,
-        disabled=["地块编号", "名称", "面积（亩）"],
+        disabled=["地块编号", "名称", "面积（亩）", "闲置认定", "可选处置方式"],
         column_config={
-            "处置方式": st.column_config.SelectboxColumn(options=list(labels.values()), required=True),
+            "处置方式": st.column_config.SelectboxColumn(options=[OPTIONS[k].label for k in offered], required=True),
             "目标产业链": st.column_config.SelectboxColumn(options=[DEFAULT_CHAIN, *chains], required=True),
         },
         width="stretch",
@@ -90,7 +95,7 @@ def plan_choices(plan: pd.DataFrame) -> list[tuple[str, str, str | None]]:
     """The edited plan as (parcel_id, option key, chain or None)."""
     by_label = {o.label: k for k, o in OPTIONS.items()}
     return [
-        (r["地块编号"], by_label[r["处置方式"]], None if r["目标产业链"] == DEFAULT_CHAIN else r["目标产业链"])
+        (r["地块编号"], by_label.get(r["处置方式"], ""), None if r["目标产业链"] == DEFAULT_CHAIN else r["目标产业链"])
         for r in plan.to_dict("records")
     ]
 

@@ -10,23 +10,24 @@ import streamlit as st
 from domain.labels import label
 from domain.readiness import READINESS_FLAGS, readiness_label
 from domain.supply import (
-    OPTIONAL_ASSESSMENTS,
-    REQUIRED_ASSESSMENTS,
+    ASSESSMENTS,
     STATUSES,
     check_transition,
     is_supply_ready,
     missing_conditions,
+    optional_assessments,
     pipeline_stage,
 )
 from geodata.edits import ConflictError, Edit, EditError
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
+from geodata.settings import required_assessments
 from geodata.store import Store
 from ui.format import display_value, md, text_table
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
 PROGRESS = ("developed_share", "invested_share")
 DATES = ("agreed_start_date", "actual_start_date")
-FLAGS = READINESS_FLAGS + REQUIRED_ASSESSMENTS + OPTIONAL_ASSESSMENTS
+FLAGS = READINESS_FLAGS + ASSESSMENTS
 FORM_FIELDS = ("supply_status", *FLAGS, *INDICATORS, *PROGRESS, *DATES, "note")
 
 
@@ -36,10 +37,11 @@ def _tick(done: object) -> str:
 
 def checklists(record: dict) -> None:
     """Readiness and assessment checklists, indicators and dates of one parcel."""
-    ready = is_supply_ready(record)
-    missing = "、".join(label(m) for m in missing_conditions(record))
+    required = required_assessments()
+    ready = is_supply_ready(record, required)
+    missing = "、".join(label(m) for m in missing_conditions(record, required))
     st.markdown(
-        f"**供地阶段：{label(pipeline_stage(record))}** · 基础设施配套：{label(readiness_label(record))} · "
+        f"**供地阶段：{label(pipeline_stage(record, required))}** · 基础设施配套：{label(readiness_label(record))} · "
         + ("具备供地条件" if ready else f"不具备供地条件（缺：{missing}）")
     )
     c1, c2, c3 = st.columns(3)
@@ -48,8 +50,8 @@ def checklists(record: dict) -> None:
         st.markdown("\n".join(f"- {_tick(record.get(f))} {label(f)}" for f in READINESS_FLAGS))
     with c2:
         st.markdown("**区域评估**")
-        lines = [f"- {_tick(record.get(f))} {label(f)}" for f in REQUIRED_ASSESSMENTS]
-        lines += [f"- {_tick(record.get(f))} {label(f)}（选做）" for f in OPTIONAL_ASSESSMENTS]
+        lines = [f"- {_tick(record.get(f))} {label(f)}" for f in required]
+        lines += [f"- {_tick(record.get(f))} {label(f)}（选做）" for f in optional_assessments(required)]
         st.markdown("\n".join(lines))
     with c3:
         st.markdown("**控制指标与进度**")
@@ -188,7 +190,9 @@ def _transition_ok(before: dict, changes: dict, reason: str) -> bool:
     """Check a status change (with the new flags applied); show why it is refused."""
     if "supply_status" not in changes:
         return True
-    check = check_transition(before | changes | {"supply_status": before["supply_status"]}, changes["supply_status"])
+    check = check_transition(
+        before | changes | {"supply_status": before["supply_status"]}, changes["supply_status"], required_assessments()
+    )
     if check.ok(reason):
         return True
     for message in check.errors or check.needs_reason:

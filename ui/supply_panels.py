@@ -36,8 +36,14 @@ def land_use_frame(table: pd.DataFrame) -> pd.DataFrame:
     missing = label("unknown")
     for col in ("土地开发率", "土地供应率", "土地建成率"):
         out[col] = [missing if v is None or v != v else f"{v:.2%}" for v in out[col]]
-    for col, digits in (("地块（宗）", 0), ("地块面积（亩）", 2), ("规划面积（亩）", 0), ("平均容积率", 2)):
-        out[col] = [fmt_number(None if v is None else float(v), digits) for v in out[col]]
-    for col in ("平均投资强度（万元/亩）", "平均亩均税收（万元/亩）"):
-        out[col] = [fmt_number(None if v is None else float(v), 2) for v in out[col]]
+    for col, digits in (
+        ("地块（宗）", 0),
+        ("地块面积（亩）", 2),
+        ("具备供地条件及以后（亩）", 2),
+        ("开发区土地总面积（亩）", 0),
+        ("容积率（控制指标）", 2),
+        ("投资强度（控制指标，万元/亩）", 2),
+        ("亩均税收（控制指标，万元/亩）", 2),
+    ):
+        out[col] = [fmt_number(None if v is None or v != v else float(v), digits) for v in out[col]]
     return out

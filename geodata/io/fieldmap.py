@@ -35,7 +35,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "plot_ratio": ("rjl", "容积率"),
     "tax_per_mu": ("mjss", "亩均税收"),
     "energy_intensity": ("nhbz", "能耗", "能耗标准", "单位能耗"),
-    "land_price": ("crjk", "cjjg", "出让价款", "成交价", "成交价格", "出让金"),
+    "land_price": ("crjk", "cjjg", "出让价款", "划拨价款", "出让或划拨价款", "成交价", "成交价格", "出让金"),
     "agreed_start_date": ("ydkgrq", "约定开工日期", "约定动工时间"),
     "actual_start_date": ("sjkgrq", "实际开工日期", "实际动工时间", "开工日期"),
     "work_stopped_date": ("tgrq", "停工时间"),
@@ -87,7 +87,8 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     "stage": {"签约": "signed", "已签约": "signed", "开工": "started", "已开工": "started", "在建": "started",
               "投产": "producing", "已投产": "producing", "竣工投产": "producing"},
     "level": {"国家级": "national", "国家": "national", "省级": "provincial", "省": "provincial"},
-    "delay_cause": {"政府": "government", "政府原因": "government", "企业": "holder", "企业原因": "holder"},
+    "delay_cause": {"政府": "government", "政府原因": "government", "企业": "holder", "企业原因": "holder",
+                    "不可抗力": "force_majeure", "自然灾害": "force_majeure", "受让人": "holder"},
 }  # fmt: skip
 TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有", "已", "已通", "已完成", "完成", "通", "t", "1.0"}
 FALSE = {"否", "n", "no", "false", "0", "×", "✗", "无", "未", "未通", "未完成", "不", "f", "0.0", ""}

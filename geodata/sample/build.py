@@ -209,7 +209,7 @@ def _flags(level: str) -> dict:
 
 
 def _seed_parcel(row: tuple) -> dict:
-    key, zone, name, _area, standard, status, chain, holder, source, note = row
+    key, zone, name, _area, standard, status, chain, holder, flags, source, note = row
     return {
         "parcel_id": key,
         "zone_id": zone,
@@ -218,7 +218,7 @@ def _seed_parcel(row: tuple) -> dict:
         "is_standard_land": standard,
         "supply_status": status,
         "land_holder": holder,
-        **_flags("three_plus_one" if standard else "not_ready"),
+        **{f: f in flags for f in READINESS_FLAGS},  # only what the seed states
         **{f: standard and f in REQUIRED_ASSESSMENTS for f in ASSESSMENT_FLAGS},
         "chain": chain,
         "source": source,
@@ -237,15 +237,21 @@ def _sample_parcel(rng: random.Random, zone: dict, n: int, chains: list[str]) ->
         level = "three_plus_one"
     standard = level != "not_ready" and rng.random() < 0.7
     area = round(rng.uniform(25, 320), 2)
+    land_use = rng.choices(["industrial_land", "logistics_land", "mixed_land"], [8, 1, 1])[0]
+    # Standard land has every required assessment done; two draws per standard parcel decide the provincial
+    # additions (防洪影响评价 with 水土保持, then 文物考古调查). Two draws, in this place of the random stream,
+    # keep every other value of the sample as it was before 地震安全性评价 became required.
+    local, heritage = (rng.random() < 0.4, rng.random() < 0.4) if standard else (False, False)
+    optional = {"assess_flood": local, "assess_soil_water": local, "assess_heritage": heritage}
     rec = {
         "parcel_id": f"P-{zone['zone_id']}-{n:02d}",
         "zone_id": zone["zone_id"],
         "name": f"{zone['short_name']}{n:02d}号地块",
-        "land_use": rng.choices(["industrial_land", "logistics_land", "mixed_land"], [8, 1, 1])[0],
+        "land_use": land_use,
         "is_standard_land": standard,
         "supply_status": status,
         **_flags(level),
-        **{f: standard and (f in REQUIRED_ASSESSMENTS or rng.random() < 0.4) for f in ASSESSMENT_FLAGS},
+        **{f: standard and (f in REQUIRED_ASSESSMENTS or optional.get(f, False)) for f in ASSESSMENT_FLAGS},
         "chain": rng.choice(chains) if chains and (status != "reserve" or rng.random() < 0.5) else None,
         "source": SAMPLE_SOURCE,
         "note": "示例地块，形状与属性为虚构",
@@ -274,16 +280,20 @@ def _sample_parcel(rng: random.Random, zone: dict, n: int, chains: list[str]) ->
     return rec, area
 
 
-# Supplied parcels with no start long after the agreed date (for the idle-land calculator).
+# Supplied parcels with no start long after the agreed date (for the idle-land calculator); on TODAY
+# (2026-11-22) they give every idle class once, counted as 《闲置土地处置办法》 and 民法典 count.
 # (kind, agreed start, actual start, developed share, stopped on, delay cause, note)
 IDLE_CASES = {
-    "XZJK": ("idle_1y", "2025-06-30", None, 0.0, None, "holder", "示例：约定2025-06-30动工，至今未动工（闲置满一年）"),
-    "GPJK": ("idle_2y", "2023-09-30", None, 0.0, None, "holder", "示例：约定2023-09-30动工，至今未动工（闲置满两年）"),
-    "XRJK": ("idle_2y", "2024-04-30", None, 0.0, None, "holder", "示例：约定2024-04-30动工，至今未动工（闲置满两年）"),
+    "XZJK": ("idle_1y", "2025-06-30", None, 0.0, None, "holder",
+             "示例：约定2025-06-30动工，至今未动工（受让人原因；2026-06-30满一年，2026-07-01起闲置）"),
+    "GPJK": ("idle_2y", "2023-09-30", None, 0.0, None, "holder", "示例：约定2023-09-30动工，至今未动工（满两年）"),
+    "XRJK": ("idle_2y", "2024-04-30", None, 0.0, None, "holder", "示例：约定2024-04-30动工，至今未动工（满两年）"),
     "SZJK": ("stalled", "2022-05-01", "2022-06-15", 0.2, "2025-08-01", "holder",
-             "示例：2022年动工，已开发约20%，2025-08-01起停工"),
+             "示例：2022年动工，已开发约20%，2025-08-01起停工（中止开发满一年，协商处置）"),
     "WXJK": ("government", "2024-03-01", None, 0.0, None, "government",
              "示例：因规划调整未按期交地，至今未动工（政府原因）"),
+    "XFJK": ("force_majeure", "2025-04-30", None, 0.0, None, "force_majeure",
+             "示例：施工场地遭洪涝损毁，至今未动工（自然灾害等不可抗力，经核实）"),
     "QSJK": ("stalled_recent", "2023-04-01", "2023-05-10", 0.25, "2026-06-01", "holder",
              "示例：已开发约25%，2026-06-01起停工，停工未满一年"),
 }  # fmt: skip

@@ -12,6 +12,7 @@ S1 = "种子001（2022-02-28 山西日报，滚动开展三个一批）"
 S2 = "种子002（2024，科学导报，全省开发区亮点）"
 S3 = "种子003（2023，综改示范区等专题报道）"
 S4 = "种子004（2023，综改示范区高质量发展调研行）"
+XINHUA_2021_01_01 = "新华社（太原，2021-01-01）"
 
 # --- industrial chains -------------------------------------------------------------
 KEY_CHAINS_2022 = [
@@ -60,7 +61,8 @@ ROUNDS = [
         "started_invest_yi": 1288.6,
         "producing_count": 245,
         "producing_invest_yi": 556.7,
-        "source": "DOMAIN.md（2021-01-01 活动数字）",
+        "source": XINHUA_2021_01_01,
+        "note": "不在种子文章中，数字出自新华社报道",
     },
     {
         "round_id": "R2022-01",
@@ -132,7 +134,8 @@ ZONES = [
     ("SXZG-XF", "山西综改示范区学府园区", "学府园区", "SXZG", "national", "industrial", "140105",
      "", (112.565, 37.805), 1.4, None, S3, None),
     ("SXZG-TH", "山西综改示范区唐槐园区", "唐槐园区", "SXZG", "national", "industrial", "140105",
-     "现代医药", (112.515, 37.765), 1.5, None, S3, "唐槐园区“专精特新”产业园规划面积912.6亩"),
+     "现代医药", (112.515, 37.765), 1.5, None, S3,
+     "园内“专精特新”产业园规划面积912.6亩（园区规划面积，非单宗地块），已入驻21个项目，今年新建项目13个"),
     ("SXZG-WS", "山西综改示范区武宿综合保税区", "武宿综保区", "SXZG", "national", "industrial", "140105",
      "通用航空", (112.625, 37.745), 1.2, None, S3, "聚焦临空经济和跨境电商"),
     ("SXZG-XH", "山西综改示范区潇河新兴产业园区", "潇河园区", "SXZG", "national", "industrial", "140105",
@@ -145,9 +148,9 @@ ZONES = [
      "大数据融合创新;高端装备制造", None, 1.6, None, S0, "含驼岭头装备制造工业园"),
     ("JCJK", "晋城经济技术开发区", "晋城开发区", None, "provincial", "industrial", "140502",
      "光电", None, 1.5, None, S0, "围绕光电产业链；级别以官方名录为准"),
-    ("CZGX", "长治高新技术产业开发区", "长治高新区", None, "provincial", "industrial", "140403",
-     "新能源汽车;信息技术应用创新;半导体;高端装备制造;氢能", (113.09, 36.17), 1.5, None, S0,
-     "级别以官方名录为准"),
+    ("CZGX", "长治高新技术产业开发区", "长治高新区", None, "national", "industrial", "140403",
+     "新能源汽车;信息技术应用创新;半导体;高端装备制造;氢能", (113.09, 36.17), 1.5, None, S0 + "；" + S2,
+     "种子002称“长治国家高新区”（国家级）"),
     ("CZJK", "长治经济技术开发区", "长治经开区", None, "provincial", "industrial", "140403",
      "光伏", (113.15, 36.22), 1.2, None, S2, "实施产教融合“卓越工程师”培育项目"),
     ("XYJK", "襄垣经济技术开发区", "襄垣开发区", None, "provincial", "industrial", "140423",
@@ -191,28 +194,30 @@ ZONES = [
 ]  # fmt: skip
 
 # --- parcels whose area the seeds give (亩) --------------------------------------------
-# key, zone, name, area 亩, standard land, status, chain, holder, date note, source, note
+# key, zone, name, area 亩, standard land, status, chain, holder, readiness flags the seed states, source, note.
+# Flags: only what the seed says; 标准地 are offered only as 净地 with at least 三通一平 (DOMAIN.md), so the
+# 阳城 standard parcels carry it. 唐槐's 912.6 亩 is a park's planned area, kept in the zone's note, not a parcel.
+THREE_PLUS_ONE = ("water_supply", "power", "road", "leveling")
 SEED_PARCELS = [
-    ("JX-2020-1", "JXJK", "介休开发区2020年出让标准地（127.38亩）", 127.38, True, "sold", None, None, S0,
-     "2020年出让；出让前确保具备通水、通电、通路、土地平整等基本条件"),
-    ("JX-2020-2", "JXJK", "介休开发区2020年出让标准地（395.78亩）", 395.78, True, "sold", None, None, S0,
-     "2020年出让；出让前确保具备通水、通电、通路、土地平整等基本条件"),
-    ("JX-2021-1", "JXJK",
-     "介休开发区2021年挂牌标准地（36.25亩）", 36.25, True, "listed", None, None, S0, "2021年挂牌"),
-    ("JX-2021-2", "JXJK",
-     "介休开发区2021年挂牌标准地（231.55亩）", 231.55, True, "listed", None, None, S0, "2021年挂牌"),
-    ("JX-2021-3", "JXJK",
-     "介休开发区2021年挂牌标准地（55.16亩）", 55.16, True, "listed", None, None, S0, "2021年挂牌"),
-    ("JX-IDLE", "JXJK", "介休开发区盘活闲置土地（昌盛项目用地）", 870.0, False, "started", "氢能", "昌盛公司", S0,
-     "原文为“盘活区内闲置土地870余亩”，此处按870亩示意"),
-    ("YC-TXSG", "YCHJK", "阳城开发区脱硝石膏项目用地", 22.57, True, "sold", "废弃资源综合利用", None, S3,
-     "22.57亩土地已签订出让合同"),
-    ("YC-DZGF", "YCHJK", "阳城开发区大宗固废产业园用地", 155.0, True, "reserve", "废弃资源综合利用", None, S3,
-     "155亩土地准备出让"),
-    ("TH-ZJTX", "SXZG-TH", "唐槐园区“专精特新”产业园", 912.6, False, "producing", None, None, S3,
-     "规划面积912.6亩，已入驻21个项目，今年新建项目13个"),
-    ("JK-56GW", "SXZG-JZ", "晶科能源56GW垂直一体化大基地用地", 2300.0, False, "started", "光伏", "晶科能源", S3,
-     "两个多月完成2300亩土地上的征拆、迁改、清表、土方、打桩"),
+    ("JX-2020-1", "JXJK", "介休开发区2020年出让标准地（127.38亩）", 127.38, True, "sold", None, None, THREE_PLUS_ONE,
+     S0, "2020年出让；出让前确保具备通水、通电、通路、土地平整等基本条件"),
+    ("JX-2020-2", "JXJK", "介休开发区2020年出让标准地（395.78亩）", 395.78, True, "sold", None, None, THREE_PLUS_ONE,
+     S0, "2020年出让；出让前确保具备通水、通电、通路、土地平整等基本条件"),
+    ("JX-2021-1", "JXJK", "介休开发区2021年挂牌标准地（36.25亩）", 36.25, True, "listed", None, None, THREE_PLUS_ONE,
+     S0, "2021年挂牌；出让前确保具备通水、通电、通路、土地平整等基本条件"),
+    ("JX-2021-2", "JXJK", "介休开发区2021年挂牌标准地（231.55亩）", 231.55, True, "listed", None, None, THREE_PLUS_ONE,
+     S0, "2021年挂牌；出让前确保具备通水、通电、通路、土地平整等基本条件"),
+    ("JX-2021-3", "JXJK", "介休开发区2021年挂牌标准地（55.16亩）", 55.16, True, "listed", None, None, THREE_PLUS_ONE,
+     S0, "2021年挂牌；出让前确保具备通水、通电、通路、土地平整等基本条件"),
+    ("JX-IDLE", "JXJK", "介休开发区盘活闲置土地（昌盛项目用地）", 870.0, False, "started", "氢能", "昌盛公司", (), S0,
+     "原文为“盘活区内闲置土地870余亩”，此处按870亩示意；基础设施原文未述"),
+    ("YC-TXSG", "YCHJK", "阳城开发区脱硝石膏项目用地", 22.57, True, "sold", "废弃资源综合利用", None, THREE_PLUS_ONE,
+     S3, "22.57亩土地已签订出让合同"),
+    ("YC-DZGF", "YCHJK", "阳城开发区大宗固废产业园用地", 155.0, True, "reserve", "废弃资源综合利用", None,
+     THREE_PLUS_ONE, S3, "155亩土地准备出让"),
+    # 清表 (clearing) and 土方 (earthwork) are the site levelling, so 土地平整; water, power and roads are not stated
+    ("JK-56GW", "SXZG-JZ", "晶科能源56GW垂直一体化大基地用地", 2300.0, False, "started", "光伏", "晶科能源",
+     ("leveling",), S3, "两个多月完成2300亩土地上的征拆、迁改、清表、土方、打桩"),
 ]  # fmt: skip
 
 # --- projects the seeds name -----------------------------------------------------------
@@ -237,7 +242,7 @@ SEED_PROJECTS = [
          note="2021年3月签约、同年10月开工（日按月示意）；总建筑面积近7.5万平方米；所在园区为示意"),
     dict(project_id="S-SN", name="山西尚宁科技全自动均相化学发光免疫诊断试剂和设备生产项目",
          enterprise="山西尚宁科技", zone_id="SXZG-TH", chain="现代医药", stage="started", investment_yi=1.68,
-         parcel_id="TH-ZJTX", source=S3, note="唐槐园区“专精特新”产业园内，预计年底封顶"),
+         source=S3, note="唐槐园区“专精特新”产业园内，预计年底封顶；位置为示意"),
     dict(project_id="S-TZ", name="太重智能高端液压挖掘机产业项目", enterprise="太重集团", zone_id="SXZG-JZ",
          chain="高端装备制造", is_chain_leader=True, stage="producing", producing_date="2023-09-01", source=S3,
          note="9月建成投产（日按月示意）；太重集团为我省唯一“双链主”企业；前9个月完成投资19.86亿元"),
@@ -304,7 +309,7 @@ SEED_PROJECTS = [
 # (layer, id, title, zoom or None, note)
 SAMPLE_TOUR_TITLE = "山西综改示范区“三个一批”观摩路线"
 SAMPLE_TOUR = [
-    ("zones", "SXZG", "山西综改示范区：规划600平方公里，横跨太原、晋中", None, "签约到开工平均用时由238天压缩至58天"),
+    ("zones", "SXZG", "山西综改示范区：规划600平方公里，横跨太原、晋中", None, "推动项目签约到开工由238天压缩至58天"),
     ("zones", "SXZG-JZ", "晋中新兴产业园区", None, ""),
     ("parcels", "JK-56GW", "晶科能源56GW基地用地：2300亩", 14, "两个多月完成2300亩土地征拆、迁改、清表、土方、打桩"),
     ("projects", "S-JK", "晶科能源年产56GW垂直一体化大基地", 15, "3月对接、5月签约、9月开工"),
@@ -312,4 +317,20 @@ SAMPLE_TOUR = [
     ("zones", "SXZG-TH", "唐槐园区“专精特新”产业园", None, "规划912.6亩，已入驻21个项目"),
     ("projects", "S-LDUG", "联东U谷·山西国际智能制造基地（学府园区）", 15, "2021年3月签约、10月开工"),
     ("projects", "S-TSBX", "泰山玻纤年产60万吨玻纤生产线（阳曲园区）", 15, "拿地即开工"),
+]  # fmt: skip
+
+
+# --- the province's published headline figures (overview page) -------------------------------
+# Each: what, figure, as of, source. Shown beside what the app's own data counts.
+PROVINCE_FIGURES = [
+    {"key": "zones", "指标": "全省开发区", "数值": "88 家（工业类 69、现代农业类 12、生态文旅类 7）",
+     "时点": "2021—2022年", "来源": S0 + "；" + S1},
+    {"key": "zones_2023", "指标": "全省开发区", "数值": "93 家", "时点": "2023年11月",
+     "来源": S3 + "（来自93家开发区的负责人参加培训）"},
+    {"key": "standard_land", "指标": "全省开发区出让“标准地”",
+     "数值": "45 宗，4844.89 亩；新增工业用地全部以“标准地”形式出让", "时点": "截至2024年3月底", "来源": S2},
+    {"key": "commitment", "指标": "承诺制项目占可实行承诺制项目比例", "数值": "93.41%", "时点": "截至2024年3月底",
+     "来源": S2},
+    {"key": "agency", "指标": "全代办服务办理项目数占符合领办代办项目数比例", "数值": "89.32%",
+     "时点": "截至2024年3月底", "来源": S2},
 ]  # fmt: skip

@@ -8,26 +8,27 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import shapely
 
-from domain.idle import (
-    GOVERNMENT,
-    IDLE,
-    IDLE_TWO_YEARS,
-    IdleRules,
-    approved_not_supplied,
-    classify,
-    idle_fee,
-    is_idle,
-)
+from domain.idle import IDLE_STATUSES, IdleRules, classify, idle_fee, is_idle, unsold_stock
 from domain.labels import label
-from domain.matching import Candidate, Match, Need, combine
-from domain.revitalize import OPTIONS, ChainIndicators, Item, Result, evaluate, totals
+from domain.matching import Candidate, Match, Need, candidate_kind, combine
+from domain.revitalize import (
+    OPTIONS,
+    ChainIndicators,
+    Item,
+    Result,
+    allowed_options,
+    evaluate,
+    option_problem,
+    totals,
+)
 from geodata.query import zone_family
 from geodata.schema import split_list
 from geodata.tables.supply import group_keys
 
 
 def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) -> pd.DataFrame:
-    """``parcels`` plus idle_class, idle_reason, idle_basis, idle_reference, idle_since, idle_due, idle_fee."""
+    """``parcels`` plus idle_class, idle_reason, idle_basis, idle_reference, idle_since, idle_recover_since,
+    idle_fee, is_idle and idle_options (the allowed disposal option keys, the default first)."""
     out = parcels.copy()
     records = out.drop(columns="geometry", errors="ignore").to_dict("records")
     verdicts = [classify(r, today, rules) for r in records]
@@ -36,9 +37,10 @@ def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) ->
     out["idle_basis"] = [v.basis for v in verdicts]
     out["idle_reference"] = [_iso(v.reference_date) for v in verdicts]
     out["idle_since"] = [_iso(v.idle_since) for v in verdicts]
-    out["idle_due"] = [_iso(v.years_due) for v in verdicts]
+    out["idle_recover_since"] = [_iso(v.recover_since) for v in verdicts]
     out["idle_fee"] = [idle_fee(r, v, rules) for r, v in zip(records, verdicts, strict=True)]
     out["is_idle"] = [is_idle(v) for v in verdicts]
+    out["idle_options"] = [allowed_options(v) for v in verdicts]
     return out
 
 
@@ -59,12 +61,17 @@ def idle_table(classified: pd.DataFrame) -> pd.DataFrame:
             "约定动工日期": rows["agreed_start_date"].fillna("—"),
             "实际动工日期": rows["actual_start_date"].fillna("—"),
             "停工日期": rows["work_stopped_date"].fillna("—"),
-            "满一年日期": rows["idle_since"].fillna("—"),
-            "满两年日期": rows["idle_due"].fillna("—"),
-            "出让价款（万元）": rows["land_price"],
+            "闲置起始日（满一年次日）": rows["idle_since"].fillna("—"),
+            "可无偿收回起始日（满两年次日）": rows["idle_recover_since"].fillna("—"),
+            "处置方式": [_options_text(o) for o in rows["idle_options"]],
+            "出让或者划拨价款（万元）": rows["land_price"],
             "土地闲置费（万元）": rows["idle_fee"],
         }
     ).set_index(rows["parcel_id"].rename("地块编号"))
+
+
+def _options_text(keys: Sequence[str]) -> str:
+    return "；".join(OPTIONS[k].label for k in keys) or "—"
 
 
 def idle_totals(classified: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -74,7 +81,7 @@ def idle_totals(classified: pd.DataFrame, by: str) -> pd.DataFrame:
     rows = []
     for key, group in supplied.groupby(keys, sort=False):
         row = {head: names.get(key, key), "已供应地块（宗）": len(group)}
-        for cls in (IDLE, IDLE_TWO_YEARS, GOVERNMENT):
+        for cls in IDLE_STATUSES:
             part = group[group["idle_class"] == cls]
             row[f"{label(cls)}（宗）"] = len(part)
             row[f"{label(cls)}（亩）"] = round(float(part["area_mu"].sum()), 2)
@@ -92,17 +99,21 @@ def idle_totals(classified: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
-def approved_not_supplied_table(parcels: pd.DataFrame) -> pd.DataFrame:
-    """批而未供 stock (reserve or listed) per zone: parcels and 亩, with how much is 具备供地条件."""
-    stock = parcels[[approved_not_supplied(r) for r in parcels[["supply_status"]].to_dict("records")]]
+def unsold_stock_table(parcels: pd.DataFrame) -> pd.DataFrame:
+    """储备及已挂牌未出让 per zone: parcels and 亩, how much is listed and 具备供地条件.
+
+    Not 批而未供: the data stores no 农转用/征收 approvals (see domain.idle.unsold_stock).
+    """
+    stock = parcels[[unsold_stock(r) for r in parcels[["supply_status"]].to_dict("records")]]
     rows = []
     for _, group in stock.groupby("zone_id", sort=False):
-        ready = group[group["supply_ready"]]
+        ready = group[group["supply_ready"].astype(bool)]
         rows.append(
             {
                 "开发区": group["zone_name"].iloc[0],
-                "批而未供（宗）": len(group),
-                "批而未供（亩）": round(float(group["area_mu"].sum()), 2),
+                f"{label('unsold_stock')}（宗）": len(group),
+                f"{label('unsold_stock')}（亩）": round(float(group["area_mu"].sum()), 2),
+                "其中已挂牌（亩）": round(float(group.loc[group["supply_status"] == "listed", "area_mu"].sum()), 2),
                 "其中具备供地条件（亩）": round(float(ready["area_mu"].sum()), 2),
             }
         )
@@ -116,21 +127,15 @@ ADJACENT_DEG = 0.0003  # ≈ 30 m: parcels across one estate road count as adjac
 
 
 def candidates(classified: pd.DataFrame, zones: pd.DataFrame, pairs: bool = True) -> list[Candidate]:
-    """Idle, ready standard and 批而未供 parcels as candidates, plus adjacent pairs within a zone.
+    """Land that can be supplied (domain.matching.candidate_kind) as candidates, plus adjacent pairs within a zone.
 
     Adjacent: in the same zone and no more than ``ADJACENT_DEG`` (≈ 30 m, one estate road) apart.
     """
     zone_rows = zones.set_index("zone_id")
-    kinds = []
-    for r in classified.to_dict("records"):
-        if r["is_idle"]:
-            kinds.append("idle")
-        elif r["is_standard_land"] and r["supply_ready"]:
-            kinds.append("ready_standard")
-        elif approved_not_supplied(r):
-            kinds.append("approved_not_supplied")
-        else:
-            kinds.append(None)
+    kinds = [
+        candidate_kind(r["supply_status"], bool(r["supply_ready"]), r["idle_class"])
+        for r in classified[["supply_status", "supply_ready", "idle_class"]].to_dict("records")
+    ]
     pool = classified.assign(_kind=kinds)
     pool = pool[pool["_kind"].notna()]
     singles: list[tuple[Candidate, object]] = []
@@ -183,12 +188,6 @@ def needs(projects: pd.DataFrame, min_readiness: str = "three_plus_one") -> list
     ]
 
 
-KIND_LABELS = {
-    "idle": "闲置土地",
-    "ready_standard": "具备供地条件的标准地",
-    "approved_not_supplied": "批而未供",
-    "mixed": "组合",
-}
 PART_LABELS = {"area": "面积", "location": "区位", "readiness": "配套", "chain": "产业链"}
 
 
@@ -200,7 +199,7 @@ def match_table(matches: Sequence[Match], names: Mapping[str, str]) -> pd.DataFr
         row = {
             "排名": i,
             "候选地块": " + ".join(names.get(p, p) for p in c.parcel_ids),
-            "类型": KIND_LABELS.get(c.kind, c.kind),
+            "类型": label(f"candidate_{c.kind}"),
             "面积（亩）": round(c.area_mu, 2),
             "得分": m.score,
         }
@@ -221,7 +220,10 @@ def evaluate_plan(
     rules: IdleRules,
     indicators: Mapping[str, ChainIndicators],
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Evaluate (parcel_id, option, chain) choices: the results table with formulas, and the totals."""
+    """Evaluate (parcel_id, option, chain) choices: the results table with formulas, and the totals.
+
+    Every option must be one the order allows for the parcel (see :func:`plan_problems`); ValueError otherwise.
+    """
     records = classified.set_index("parcel_id")
     results, meta = [], []
     for parcel_id, option, chain in choices:
@@ -232,6 +234,20 @@ def evaluate_plan(
     return results_table(results, meta), totals(results)
 
 
+def plan_problems(
+    choices: Sequence[tuple[str, str, str | None]], classified: pd.DataFrame, today: dt.date, rules: IdleRules
+) -> dict[str, str]:
+    """parcel_id → why the chosen option does not apply to it (Chinese), for the choices that break the order."""
+    records = classified.set_index("parcel_id")
+    out = {}
+    for parcel_id, option, _chain in choices:
+        parcel = records.loc[parcel_id].to_dict() | {"parcel_id": parcel_id}
+        problem = option_problem(classify(parcel, today, rules), option)
+        if problem:
+            out[parcel_id] = f"{parcel['name']}：{problem}"
+    return out
+
+
 def results_table(results: Sequence[Result], items_meta: Sequence[Mapping[str, str]]) -> pd.DataFrame:
     """One row per parcel of a scenario: option, chain, gains and the formula of each figure."""
     rows = []
@@ -240,6 +256,8 @@ def results_table(results: Sequence[Result], items_meta: Sequence[Mapping[str, s
             {
                 "地块": meta["name"],
                 "处置方式": OPTIONS[meta["option"]].label,
+                "处置依据": r.basis,
+                "须核实的条件": "、".join(r.conditions) or "—",
                 "目标产业链": meta.get("chain") or "默认",
                 "面积（亩）": round(r.area_mu, 2),
                 "固定资产投资（万元）": round(r.investment, 2),

@@ -8,10 +8,17 @@ import datetime as dt
 import pandas as pd
 
 from domain.labels import label, stage_label
-from domain.tracker import SANWEI, Thresholds, format_rate, judge, round_rates, signed_to_started_days
+from domain.tracker import (
+    ROUND_RATES,
+    SANLV,
+    SANWEI,
+    Thresholds,
+    format_rate,
+    judge,
+    round_rates,
+    signed_to_started_days,
+)
 from geodata.schema import STAGES, split_list
-
-RATE_KEYS = ("start_rate", "production_rate", "investment_completion_rate", "efficiency_rate")
 
 
 def rounds_table(rounds: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +37,7 @@ def rounds_table(rounds: pd.DataFrame) -> pd.DataFrame:
                 "开工投资（亿元）": _num(r.get("started_invest_yi")),
                 "投产（个）": _int(r.get("producing_count")),
                 "投产投资（亿元）": _num(r.get("producing_invest_yi")),
-                **{label(k): format_rate(rates[k]) for k in RATE_KEYS},
+                **{label(k): format_rate(rates[k]) for k in ROUND_RATES},
                 "战略性新兴产业占比": _reported_pct(r.get("strategic_share_pct")),
                 "round_id": r["round_id"],
             }
@@ -39,6 +46,16 @@ def rounds_table(rounds: pd.DataFrame) -> pd.DataFrame:
     for column in ("签约（个）", "开工（个）", "投产（个）"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def sanlv_table() -> pd.DataFrame:
+    """Seed 002's 三率: name, working formula, data needed, and whether this data can give it."""
+    return pd.DataFrame(
+        [
+            {"指标": label(d.key), "算式（工作口径，待核实）": d.formula, "所需数据": d.needs, "本数据": d.in_data}
+            for d in SANLV
+        ]
+    )
 
 
 def _span(start: object, end: object) -> str:

@@ -1,0 +1,30 @@
+"""Settings the app reads from the environment, with the rules' defaults (each ``ZONEMAP_*`` is in the README).
+
+- ``ZONEMAP_REQUIRED_ASSESSMENTS``: the 区域评估 a parcel needs before it is
+  具备供地条件, as keys or Chinese labels separated by ``,`` ``;`` or ``、``.
+  Empty or unset: the six that 国办发〔2019〕11号 names (domain.supply).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from domain.supply import REQUIRED_ASSESSMENTS, parse_required
+
+log = logging.getLogger(__name__)
+
+
+def required_assessments() -> tuple[str, ...]:
+    """The required 区域评估 list: ``$ZONEMAP_REQUIRED_ASSESSMENTS`` or the 国办发〔2019〕11号 default.
+
+    An unreadable value is an error (a Chinese sentence), not a silent default.
+    """
+    text = os.environ.get("ZONEMAP_REQUIRED_ASSESSMENTS", "").strip()
+    if not text:
+        return REQUIRED_ASSESSMENTS
+    try:
+        return parse_required(text)
+    except ValueError as error:
+        log.warning("ZONEMAP_REQUIRED_ASSESSMENTS=%r: %s", text, error)
+        raise ValueError(f"环境变量 ZONEMAP_REQUIRED_ASSESSMENTS 有误：{error}") from error
