@@ -26,9 +26,15 @@ def server_url() -> str:
     ).stdout.strip()
 
 
-def _with_db(url: str, db: str) -> str:
+def _with_db(url: str, db: str, user: str | None = None) -> str:
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+    netloc = parts.netloc if user is None else f"{user}@{parts.netloc.rsplit('@', 1)[-1]}"
+    return urlunsplit((parts.scheme, netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def _admin_url(url: str) -> str:
+    """The maintenance database, as the cluster's superuser on the dev server (trust on the loopback)."""
+    return _with_db(url, "postgres", None if os.environ.get("ZONEMAP_TEST_PG") else "postgres")
 
 
 @contextmanager
@@ -39,7 +45,7 @@ def fresh_database():
     url = server_url()
     name = f"zonemap_test_{uuid.uuid4().hex[:10]}"
     try:
-        admin = psycopg.connect(_with_db(url, "postgres"), autocommit=True, connect_timeout=30)
+        admin = psycopg.connect(_admin_url(url), autocommit=True, connect_timeout=30)
     except psycopg.Error as exc:
         pytest.fail(f"PostGIS 服务器不可用（{url}）：先运行 make db。{exc}")
     with admin:
@@ -50,5 +56,5 @@ def fresh_database():
         from geodata.store.postgis import _POOL
 
         _POOL.close(_with_db(url, name))
-        with psycopg.connect(_with_db(url, "postgres"), autocommit=True) as admin:
+        with psycopg.connect(_admin_url(url), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
