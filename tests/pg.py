@@ -49,7 +49,7 @@ def fresh_database():
     except psycopg.Error as exc:
         pytest.fail(f"PostGIS 服务器不可用（{url}）：先运行 make db。{exc}")
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE zonemap_template')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE zonemap_template OWNER zonemap')
     try:
         yield _with_db(url, name)
     finally:
