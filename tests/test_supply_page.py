@@ -122,3 +122,15 @@ def test_history_restores_an_earlier_value(with_account):
     assert not at.exception, at.exception
     record, version = GpkgStore(with_account.path).read_record("parcels", "P3")
     assert record["plot_ratio"] is None and version == 2
+
+
+def test_restore_is_an_edit_against_the_history_the_editor_saw(with_account):
+    GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.5}, 0, "李四"))
+    at = login(supply_page("P3"))  # the history shows version 1
+    change_id = int(GpkgStore(with_account.path).history("parcels", "P3")["change_id"][0])
+    at.selectbox(key="restore_pick_P3").set_value(change_id).run()
+    GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 2.0}, 1, "王五"))  # meanwhile
+    button(at, "恢复").click().run()
+    assert not at.exception and "已被他人修改" in texts(at)
+    record, version = GpkgStore(with_account.path).read_record("parcels", "P3")
+    assert record["plot_ratio"] == 2.0 and version == 2  # 王五's save stands

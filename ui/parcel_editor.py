@@ -18,7 +18,7 @@ from domain.supply import (
     optional_assessments,
     pipeline_stage,
 )
-from geodata.edits import ConflictError, Edit, EditError
+from geodata.edits import ConflictError, Edit, EditError, editable_fields
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
 from geodata.store import Store
@@ -80,7 +80,7 @@ def _new_value(field: str, value: object) -> str:
     if field == "import" and isinstance(value, dict):  # an import's summary record
         return f"{value.get('file')}：新增 {value.get('new')} 条，替换 {value.get('updated')} 条"
     if field == "*":
-        return "按导入文件替换"
+        return "导入新增"
     return display_value("parcels", field, value)
 
 
@@ -94,7 +94,13 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
     st.dataframe(shown.drop(columns="地块编号"), hide_index=True, width="stretch")
     if not editor:
         return
-    choices = {int(r.change_id): r for r in h.itertuples()}
+    # Restore is an edit against the version the editor is looking at now, not the one stored when they click.
+    seen_key = f"restore_base_{parcel_id}"
+    seen = st.session_state.setdefault(seen_key, int(h["version"].max()) if h["version"].notna().any() else 0)
+    editable = set(editable_fields("parcels"))
+    choices = {int(r.change_id): r for r in h.itertuples() if r.field in editable}
+    if not choices:
+        return
     pick = st.selectbox(
         "恢复某次修改之前的值",
         list(choices),
@@ -108,17 +114,23 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
     )
     if pick is not None and st.button("恢复", key=f"restore_{parcel_id}"):
         row = choices[pick]
-        _, version = store.read_record("parcels", parcel_id)
         edit = Edit(
             "parcels",
             parcel_id,
             {row.field: row.old},
-            version,
-            editor["name"],
+            seen,
+            editor["username"],
             f"恢复第 {row.version} 版修改前的值",
             action="restore",
         )
-        _save(store, edit, None)
+        st.session_state.pop(seen_key, None)  # after this attempt the editor sees the history anew
+        try:
+            new_version = store.apply_edit(edit)
+        except EditError as exc:  # ConflictError included: someone saved since this history was shown
+            st.error(f"{md(exc)} 请查看最新的修改记录后再恢复。")
+            return
+        st.session_state["flash"] = f"已恢复（第 {new_version} 版）。"
+        st.rerun()
 
 
 def _base_key(parcel_id: str) -> str:
