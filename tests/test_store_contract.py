@@ -290,6 +290,19 @@ def test_a_record_and_its_version_are_read_in_one_snapshot(store, monkeypatch):
     assert (record["note"], version) == ("乙", 1)  # and 乙's save went through
 
 
+def test_closing_one_store_does_not_break_a_save_in_progress_on_another(store, monkeypatch):
+    """Two stores on the same location in one process (two sessions); one closes while the other is saving.
+
+    Found by tests/test_bench_edits.py: PostGIS's shared connection pool forgot the URL on close(), and the
+    other save, already committed, raised KeyError when it handed its connection back.
+    """
+    saving = open_store(_location(store))
+    monkeypatch.setattr(contract, "before_commit", lambda: open_store(_location(store)).close())
+    assert saving.apply_edit(edit({"note": "另一个会话关闭了连接"})) == 1
+    monkeypatch.setattr(contract, "before_commit", lambda: None)
+    assert saving.apply_edit(edit({"note": "之后照常保存"}, base=1)) == 2
+
+
 # --- whole stores ---------------------------------------------------------------------------------------------------
 
 

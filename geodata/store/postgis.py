@@ -86,8 +86,9 @@ class _Pool:
                 conn.close()
             else:
                 with self._lock:
-                    if len(self._idle[url]) < 8:
-                        self._idle[url].append(conn)
+                    idle = self._idle.setdefault(url, [])  # close(url) may have run meanwhile (another session)
+                    if len(idle) < 8:
+                        idle.append(conn)
                     else:
                         conn.close()
 
