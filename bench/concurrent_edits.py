@@ -4,8 +4,8 @@
 
 For each backend (a copy of the sample GeoPackage; a fresh PostGIS database
 loaded from the sample with ``copy_store``) and each number N of writers, N
-writer processes (multiprocessing spawn, started once and reused; each opens
-the store itself for every run) edit parcels for ``--seconds``: pick a parcel
+writer processes (started once and reused; each opens the store itself for
+every run and inherits no connection) edit parcels for ``--seconds``: pick a parcel
 (half the time one of a hot set of 5, so writers collide, otherwise any),
 read its record and version, and save a unique ``note`` (writer id + counter)
 against the version read. Each attempt ends as a save (its ``apply_edit``
@@ -23,6 +23,12 @@ then prints the numbers and exits non-zero.
 
 The ratio column is PostGIS saves/s ÷ GeoPackage saves/s at the same N, both
 measured in this run; runs alternate between the backends at each N.
+
+Writers start with multiprocessing's ``forkserver``: a fresh interpreter
+(spawned, no connections) imports the store once and forks the writers from
+it. ``--start-method spawn`` starts each writer as its own interpreter, which
+is the same for the measurement but costs about 3 s of imports per writer
+(32 writers took 100 s on the shared 2-core machine).
 """
 
 from __future__ import annotations
@@ -139,10 +145,12 @@ def _serve(tasks, results) -> None:
 
 
 class Writers:
-    """``size`` spawned processes, started once (imports are slow on 2 cores) and reused for every run."""
+    """``size`` writer processes, started once (imports are slow on 2 cores) and reused for every run."""
 
-    def __init__(self, size: int):
-        ctx = mp.get_context("spawn")
+    def __init__(self, size: int, method: str = "forkserver"):
+        ctx = mp.get_context(method)
+        if method == "forkserver":  # the heavy imports once, in the server the writers fork from
+            ctx.set_forkserver_preload(["geodata.edits", "geodata.store", "geodata.store.postgis"])
         self.results = ctx.Queue()
         self.tasks = [ctx.Queue() for _ in range(size)]
         self.procs = [ctx.Process(target=_serve, args=(q, self.results), daemon=True) for q in self.tasks]
@@ -309,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="how long the writers edit in each run (default 5)")
     ap.add_argument("--writers", type=int, nargs="+", default=[2, 8, 32], help="numbers of writer processes")
     ap.add_argument("--quick", action="store_true", help="smoke test: 1 s, 2 and 8 writers")
+    ap.add_argument("--start-method", choices=["forkserver", "spawn"], default="forkserver",
+                    help="how writer processes start (see above; default forkserver)")  # fmt: skip
     ap.add_argument("--pg", help="PostgreSQL server URL (default: the one scripts/pg.sh starts)")
     a = ap.parse_args(argv)
     if a.quick:
@@ -320,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ids, hot = parcel_ids(str(SAMPLE_PATH))
     print(f"{len(ids)} parcels, hot set {', '.join(hot)}; {a.seconds:g} s per run; starting {max(a.writers)} "
           "writer processes …", flush=True)  # fmt: skip
-    writers = Writers(max(a.writers))
+    writers = Writers(max(a.writers), a.start_method)
+    print(f"writers ready after {time.monotonic() - t_start:.0f} s", flush=True)
     results: dict[tuple[str, int], Tally] = {}
     failed = False
     try:
@@ -328,9 +339,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             for n in a.writers:
                 for backend in BACKENDS:
                     store = gpkg_copy(Path(tmp)) if backend == "GeoPackage" else postgis_copy(server)
+                    t0 = time.monotonic()
                     with store as location:
+                        t1 = time.monotonic()
                         tally = writers.run(location, n, a.seconds, ids, hot)
+                        t2 = time.monotonic()
                         check = verify(location, tally, ids)
+                        t3 = time.monotonic()
+                    print(f"  (store {t1 - t0:.1f} s, run {t2 - t1:.1f} s, check {t3 - t2:.1f} s)")
                     results[(backend, n)] = tally
                     print(f"{backend}, {n} writers: {tally.summary()}", flush=True)
                     for message in tally.errors[:10]:
