@@ -24,6 +24,8 @@ from geodata.dataset import load_dataset
 from geodata.edits import ConflictError, Edit, EditError
 from geodata.store import ImportBatch, ImportRefused, StoreError, contract, create_gpkg, create_store, open_store
 from geodata.store.copy import copy_store
+from geodata.store.gpkg import GpkgTx
+from geodata.store.postgis import PgTx
 from tests.factory import frames
 from tests.harness import REPO
 from tests.pg import fresh_database
@@ -272,6 +274,45 @@ def test_racing_editors_never_lose_an_update(store):
     record, version = store.read_record("parcels", "P4")
     assert version == 1 and len(store.history("parcels", "P4")) == 1
     assert record["note"] == store.history("parcels", "P4")["new"][0]
+
+
+def test_a_record_and_its_version_are_read_in_one_snapshot(store, monkeypatch):
+    """Someone saves between reading a record and reading its version: the editor must not get the old
+    values with the new version (saving against it would overwrite a change it never saw).
+
+    Found by bench/concurrent_edits.py: a writer read note v6 with version 7 and its save against 7 went through.
+    """
+    tx_class = GpkgTx if hasattr(store, "path") else PgTx
+    original = tx_class.read
+    me = threading.get_ident()
+    other = threading.Thread(target=lambda: open_store(_location(store)).apply_edit(edit({"note": "乙"}, user="乙")))
+
+    def read_then_someone_saves(self, *args, **kwargs):
+        record = original(self, *args, **kwargs)
+        if threading.get_ident() == me and other.ident is None:
+            other.start()
+            other.join(timeout=0.5)  # a consistent read may hold the other save back until it ends
+        return record
+
+    monkeypatch.setattr(tx_class, "read", read_then_someone_saves)
+    record, version = store.read_record("parcels", "P4")
+    other.join(timeout=20)
+    assert (record["note"], version) == (None, 0)  # both from before 乙's save
+    record, version = store.read_record("parcels", "P4")
+    assert (record["note"], version) == ("乙", 1)  # and 乙's save went through
+
+
+def test_closing_one_store_does_not_break_a_save_in_progress_on_another(store, monkeypatch):
+    """Two stores on the same location in one process (two sessions); one closes while the other is saving.
+
+    Found by tests/test_bench_edits.py: PostGIS's shared connection pool forgot the URL on close(), and the
+    other save, already committed, raised KeyError when it handed its connection back.
+    """
+    saving = open_store(_location(store))
+    monkeypatch.setattr(contract, "before_commit", lambda: open_store(_location(store)).close())
+    assert saving.apply_edit(edit({"note": "另一个会话关闭了连接"})) == 1
+    monkeypatch.setattr(contract, "before_commit", lambda: None)
+    assert saving.apply_edit(edit({"note": "之后照常保存"}, base=1)) == 2
 
 
 # --- whole stores ---------------------------------------------------------------------------------------------------

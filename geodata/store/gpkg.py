@@ -115,7 +115,12 @@ class GpkgStore(Store):
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
         with closing(_connect(self.path)) as conn:
             tx = GpkgTx(conn)
-            return tx.read(layer, record_id), (tx.version(layer, record_id) if _has(conn, AUDIT_TABLE) else 0)
+            # one read snapshot: a save committing in between would pair old values with its version
+            conn.execute("BEGIN")
+            try:
+                return tx.read(layer, record_id), (tx.version(layer, record_id) if _has(conn, AUDIT_TABLE) else 0)
+            finally:
+                _rollback(conn)
 
     def audit_rows(self, layer=None, record_id=None, action=None, after=0) -> list[dict]:
         where, args = [], []

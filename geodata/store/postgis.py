@@ -87,8 +87,9 @@ class _Pool:
                 conn.close()
             else:
                 with self._lock:
-                    if len(self._idle[url]) < 8:
-                        self._idle[url].append(conn)
+                    idle = self._idle.setdefault(url, [])  # close(url) may have run meanwhile (another session)
+                    if len(idle) < 8:
+                        idle.append(conn)
                     else:
                         conn.close()
 
@@ -173,7 +174,9 @@ class PostgisStore(Store):
         return f"{self.location}:{row[0] if row else 0}"
 
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
-        with self._conn() as conn:
+        # one snapshot for both reads: a save committing in between would pair old values with its version
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             tx = PgTx(conn)
             record = tx.read(layer, record_id, lock=False)
             return record, (tx.version(layer, record_id) if record else 0)
