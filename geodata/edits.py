@@ -262,6 +262,24 @@ def write_transaction(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def record_event(
+    path: Path,
+    user: str,
+    action: str,
+    layer: str,
+    record_id: str | None = None,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """One audit row that changes no record (e.g. ``login_failed``), in its own transaction."""
+    stamp = (at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
+    with write_transaction(path) as conn:
+        conn.execute(
+            f"INSERT INTO {AUDIT_TABLE} (at, user, action, layer, record_id, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            (stamp, user, action, layer, record_id, reason),
+        )
+
+
 def touch(conn: sqlite3.Connection, layer: str) -> None:
     """Mark ``layer`` as changed now in the GeoPackage's contents table."""
     conn.execute(
