@@ -547,8 +547,12 @@ def commit_import(path: str | Path, plan: ImportPlan, user: str, at: dt.datetime
     return import_id
 
 
-def import_history(path: str | Path) -> pd.DataFrame:
-    """Past imports (newest first): when, who, file, layer, counts, CRS."""
+def import_history(path: str | Path, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Past imports (newest first): when, who, file, layer, counts, CRS.
+
+    ``names`` maps the audited account ids to display names (unknown ids are shown as stored).
+    """
+    names = names or {}
     with closing(edits.connect(Path(path))) as conn:
         if not edits.has_audit(conn):
             return pd.DataFrame()
@@ -559,7 +563,8 @@ def import_history(path: str | Path) -> pd.DataFrame:
     out = []
     for r in rows:
         s = json.loads(r["new"])
-        out.append({"时间": r["at"], "导入人": r["user"], "导入编号": r["record_id"], "文件": s["file"],
+        who = names.get(r["user"], r["user"])
+        out.append({"时间": r["at"], "导入人": who, "导入编号": r["record_id"], "文件": s["file"],
                     "图层": label(s["layer"]), "新增": s["new"], "替换": s["updated"], "坐标系": s["crs_label"],
                     "编码": s["encoding"]})  # fmt: skip
     return pd.DataFrame(out)

@@ -7,7 +7,8 @@ secret) revokes every token issued before. The password itself is never in it.
 
 The secret is ``$ZONEMAP_SECRET`` (at least 32 characters) or the file
 ``var/secret.key`` (git-ignored), created with mode 0600 on first use.
-The lifetime is ``$ZONEMAP_SESSION_HOURS`` (default 8).
+The lifetime is ``$ZONEMAP_SESSION_HOURS`` (default 8). Signing out revokes
+the token in the server process (:func:`revoke`) and deletes the cookie.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import logging
 import os
 import re
 import secrets
+import threading
 from collections.abc import Mapping
+from email.utils import formatdate
 from pathlib import Path
 
 from geodata.accounts import Account
@@ -120,7 +123,7 @@ def issue(account: Account, secret: bytes, now: float, hours: float) -> tuple[st
 
 def verify(token: str | None, accounts: Mapping[str, Account], secret: bytes, now: float) -> Account | None:
     """The account ``token`` was issued for, when it is well-formed, unexpired, signed and still current."""
-    if not token or len(token) > _MAX_TOKEN or not TOKEN_RE.fullmatch(token):
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN or not TOKEN_RE.fullmatch(token) or is_revoked(token):
         return None
     version, user_part, expires_part, mac_part = token.split(".")
     if version != _VERSION:
@@ -139,3 +142,41 @@ def verify(token: str | None, accounts: Mapping[str, Account], secret: bytes, no
     if not hmac.compare_digest(mac, _mac(secret, username, expires, account.password_hash)):
         return None
     return account
+
+
+def cookie_js(token: str, expires: int) -> str:
+    """A ``<script>`` that stores ``token`` in the session cookie until ``expires`` (unix seconds).
+
+    ``SameSite=Strict; Path=/``, plus ``Secure`` on https. An empty ``token``
+    with ``expires=0`` deletes the cookie. Only a well-formed token is written
+    into the script (the text is JavaScript, not HTML-escaped data).
+    """
+    if token and not TOKEN_RE.fullmatch(token):
+        raise ValueError("not a session token")
+    stamp = formatdate(max(0, int(expires)), usegmt=True)
+    return (
+        "<script>(function(){var s=location.protocol==='https:'?'; Secure':'';"
+        f"document.cookie='{COOKIE}={token}; Path=/; SameSite=Strict; Expires={stamp}'+s;}})();</script>"
+    )
+
+
+_revoked: dict[str, int] = {}
+_revoked_lock = threading.Lock()
+
+
+def revoke(token: str, now: float) -> None:
+    """Refuse ``token`` from now on in this server process (sign-out), until it would expire anyway."""
+    if not token or not TOKEN_RE.fullmatch(token):
+        return
+    expires = int(token.split(".")[2])
+    with _revoked_lock:
+        for t in [t for t, e in _revoked.items() if e <= now]:
+            del _revoked[t]
+        if expires > now:
+            _revoked[token] = expires
+
+
+def is_revoked(token: str) -> bool:
+    """Whether ``token`` was signed out in this server process."""
+    with _revoked_lock:
+        return token in _revoked

@@ -6,14 +6,20 @@ import stat
 
 import pytest
 
+from geodata import sessions
 from geodata.accounts import Account, hash_password
-from geodata.sessions import SessionError, issue, server_secret, session_hours, verify
+from geodata.sessions import SessionError, cookie_js, issue, revoke, server_secret, session_hours, verify
 
 SECRET = b"s" * 32
 NOW = 1_800_000_000.0
 ZHANG = Account("zhangsan", "张三", hash_password("password-1", iterations=1000))
 LI = Account("lisi", "李四", hash_password("password-2", iterations=1000))
 ACCOUNTS = {"zhangsan": ZHANG, "lisi": LI}
+
+
+@pytest.fixture(autouse=True)
+def no_revoked_tokens(monkeypatch):
+    monkeypatch.setattr(sessions, "_revoked", {})
 
 
 def token(account=ZHANG, secret=SECRET, hours=8):
@@ -81,3 +87,19 @@ def test_session_hours():
     assert session_hours({"ZONEMAP_SESSION_HOURS": "0.5"}) == 0.5
     assert session_hours({"ZONEMAP_SESSION_HOURS": "abc"}) == 8
     assert session_hours({"ZONEMAP_SESSION_HOURS": "-2"}) == 8
+
+
+def test_a_signed_out_token_is_refused():
+    t, other = token(), token(LI)
+    revoke(t, NOW)
+    assert verify(t, ACCOUNTS, SECRET, NOW) is None and verify(other, ACCOUNTS, SECRET, NOW) == LI
+    revoke("not a token", NOW)  # ignored
+
+
+def test_the_cookie_script_sets_and_clears_a_strict_cookie():
+    t, expires = issue(ZHANG, SECRET, NOW, 8)
+    js = cookie_js(t, expires)
+    assert f"zonemap_session={t}; Path=/; SameSite=Strict; Expires=" in js and "GMT" in js and "Secure" in js
+    assert "zonemap_session=; Path=/; SameSite=Strict; Expires=Thu, 01 Jan 1970 00:00:00 GMT" in cookie_js("", 0)
+    with pytest.raises(ValueError):
+        cookie_js("x';alert(1);'", expires)

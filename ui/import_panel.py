@@ -171,7 +171,7 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
         return
     if st.button(f"导入 {len(plan.frame)} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
         try:
-            import_id = commit_import(store.path, plan, editor["name"])
+            import_id = commit_import(store.path, plan, editor["username"])
         except (ImportRefused, OSError) as exc:
             st.error(f"导入失败，数据未改动：{md(exc)}")
             return

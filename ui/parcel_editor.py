@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,7 @@ from domain.supply import (
 from geodata.edits import ConflictError, Edit, EditError
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.store import Store
+from ui.auth import display_names
 from ui.format import display_value, md, text_table
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
@@ -57,14 +59,19 @@ def checklists(record: dict) -> None:
         st.table(text_table(pd.DataFrame(rows, columns=["指标", "值"]).set_index("指标")))
 
 
-def history_frame(h: pd.DataFrame) -> pd.DataFrame:
-    """Audit rows as a user reads them (Chinese headers and values)."""
+def history_frame(h: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Audit rows as a user reads them (Chinese headers and values).
+
+    The audit stores account ids; ``names`` maps them to display names (rows
+    from before that, or of removed accounts, show what was stored). The frame
+    is for st.dataframe, which shows text literally (never as Markdown).
+    """
     return pd.DataFrame(
         {
             "地块编号": h["record_id"],
             "版本": h["version"],
             "时间": h["at"],
-            "修改人": h["user"],
+            "修改人": h["user"].map(lambda u: display_user(u, names)),
             "操作": h["action"].map({"edit": "修改", "restore": "恢复", "import": "导入"}).fillna(h["action"]),
             "字段": h["field"].map(lambda f: {"*": "整条记录", "import": "导入汇总"}.get(f) or label(f)),
             "原值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["old"], strict=True)],
@@ -72,6 +79,12 @@ def history_frame(h: pd.DataFrame) -> pd.DataFrame:
             "原因": h["reason"].fillna(""),
         }
     )
+
+
+def display_user(user: object, names: Mapping[str, str] | None) -> str:
+    """The display name of an audited account id (the stored text when unknown)."""
+    text = "" if user is None else str(user)
+    return (names or {}).get(text, text)
 
 
 def _new_value(field: str, value: object) -> str:
@@ -88,7 +101,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
     if h.empty:
         st.caption("暂无修改记录。")
         return
-    shown = history_frame(h)
+    shown = history_frame(h, display_names())
     st.dataframe(shown.drop(columns="地块编号"), hide_index=True, width="stretch")
     if not editor:
         return
@@ -112,7 +125,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
             parcel_id,
             {row.field: row.old},
             version,
-            editor["name"],
+            editor["username"],
             f"恢复第 {row.version} 版修改前的值",
             action="restore",
         )
@@ -178,7 +191,7 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             return
         if not _transition_ok(record, changes, reason):
             return
-        _save(store, Edit("parcels", parcel_id, changes, version, editor["name"], reason), changes)
+        _save(store, Edit("parcels", parcel_id, changes, version, editor["username"], reason), changes)
     conflict = st.session_state.get(f"conflict_{parcel_id}")
     if conflict:
         _conflict_panel(store, parcel_id, editor, conflict)
@@ -246,4 +259,4 @@ def _conflict_panel(store: Store, parcel_id: str, editor: dict, conflict: dict) 
         reason = conflict["reason"]
         if not _transition_ok(theirs, mine, reason):
             return
-        _save(store, Edit("parcels", parcel_id, mine, conflict["version"], editor["name"], reason), mine)
+        _save(store, Edit("parcels", parcel_id, mine, conflict["version"], editor["username"], reason), mine)

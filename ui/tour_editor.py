@@ -61,7 +61,7 @@ def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict) -> None:
             for p in problems:
                 st.error(md(p))
             return
-        store.save_tour(new, editor["name"])
+        store.save_tour(new, editor["username"])
         st.session_state.pop(f"{key}_pending", None)
         st.session_state["flash"] = f"已保存路线（{len(new.stops)} 站）。"
         st.rerun()
