@@ -121,7 +121,7 @@ def sidebar_login() -> dict | None:
     if editor:
         if cookie := st.session_state.get(_COOKIE_KEY):
             sb.html(sessions.cookie_js(*cookie), unsafe_allow_javascript=True)
-        sb.caption(f"已登录：{md(editor['name'])}")
+        sb.text(f"已登录：{editor['name']}")  # plain text: no Markdown, no autolinked URLs
         if sb.button("退出登录", key="logout"):
             sign_out()
             st.rerun()
