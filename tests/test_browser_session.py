@@ -103,7 +103,7 @@ def test_reload_keeps_the_editor_signed_in_until_sign_out(server, page):
 
     page.reload()
     sidebar.get_by_text(f"已登录：{NAME}", exact=True).wait_for(timeout=30_000)
-    assert sidebar.get_by_role("button", name="退出登录").is_visible()
+    sidebar.get_by_role("button", name="退出登录").wait_for(timeout=30_000)
     assert page.locator('img[src*="x.example"], a[href*="x.example"]').count() == 0
     harness.wait_for_map(page, timeout=60)  # the page works under the documented CSP
     page.screenshot(path=str(artifact("session-after-reload.png")), full_page=True)
