@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
@@ -23,10 +24,11 @@ setup: $(VENV)/.runtime
 setup-dev: setup $(VENV)/.dev
 	scripts/ensure_system.sh browser
 
-## Start the app on the embedded sample data (or $$ZONEMAP_DATA) at http://localhost:$(PORT)
+## Start the app on the embedded sample data (or $$ZONEMAP_DATA) at http://$(ADDRESS):$(PORT)
+## (loopback only by default; ADDRESS=0.0.0.0 serves every interface, see README 部署)
 run: setup
 	@scripts/ensure_system.sh browser || echo "（未能安装 chromium：观摩会 PNG/PDF 导出不可用，其余功能不受影响）"
-	$(PY) scripts/serve.py app.py --server.port $(PORT)
+	$(PY) scripts/serve.py app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 ## Lint, format check and the whole test suite (unit, AppTest, headless Chromium, both stores incl. PostGIS)
 test: setup-dev lint db

@@ -3,27 +3,34 @@
 Without the file (or with no accounts in it) the app is read-only. The file is
 ``$ZONEMAP_ACCOUNTS`` or ``config/accounts.toml`` (git-ignored)::
 
-    [accounts.zhangsan]
+    [accounts."zhangsan"]
     name = "张三（自然资源局）"
     password = "pbkdf2_sha256$600000$<salt>$<hash>"
 
 Add or change an account (asks for the password twice)::
 
     .venv/bin/python -m geodata.accounts add zhangsan --name "张三（自然资源局）"
+
+The file is only ever written whole, as a new file created with mode 0600 next
+to it and then renamed over it, and only after the new text has been read back
+to the same accounts: a name the app could not read is refused, not written.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import functools
 import getpass
 import hashlib
 import hmac
-import json
 import os
+import re
 import secrets
 import sys
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +39,10 @@ from geodata.store import REPO_ROOT
 DEFAULT_PATH = REPO_ROOT / "config" / "accounts.toml"
 ITERATIONS = 600_000  # OWASP 2023 figure for PBKDF2-HMAC-SHA256
 _SCHEME = "pbkdf2_sha256"
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+NAME_MAX = 64
+# Control, format (bidi overrides, zero-width), separator and private/surrogate characters.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 class AccountsError(Exception):
@@ -49,8 +60,9 @@ def accounts_path() -> Path:
     return Path(os.environ.get("ZONEMAP_ACCOUNTS", "").strip() or DEFAULT_PATH)
 
 
-def hash_password(password: str, iterations: int = ITERATIONS, salt: bytes | None = None) -> str:
-    """``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (base64) for ``password``."""
+def hash_password(password: str, iterations: int | None = None, salt: bytes | None = None) -> str:
+    """``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (base64) for ``password`` (default :data:`ITERATIONS`)."""
+    iterations = iterations or ITERATIONS
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
     b64 = base64.b64encode
@@ -70,6 +82,25 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+def hash_iterations(stored: str) -> int:
+    """The PBKDF2 iteration count in a stored hash (0 when unreadable)."""
+    try:
+        return int(stored.split("$")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+@functools.lru_cache(maxsize=8)
+def _dummy_hash(iterations: int) -> str:
+    """A well-formed hash no password matches: checking it costs a full ``iterations`` PBKDF2.
+
+    Building it costs nothing (random salt and digest), so the first unknown user
+    is not slower than the later ones; one per iteration count per process.
+    """
+    b64 = base64.b64encode
+    return f"{_SCHEME}${iterations}${b64(secrets.token_bytes(16)).decode()}${b64(secrets.token_bytes(32)).decode()}"
+
+
 def load_accounts(path: Path | None = None) -> dict[str, Account]:
     """The accounts in the file ({} when it does not exist)."""
     path = path or accounts_path()
@@ -79,6 +110,10 @@ def load_accounts(path: Path | None = None) -> dict[str, Account]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AccountsError(f"账户文件 {path} 格式错误：{exc}") from exc
+    return _accounts_from(data, path)
+
+
+def _accounts_from(data: dict, path: Path) -> dict[str, Account]:
     out = {}
     for username, entry in (data.get("accounts") or {}).items():
         if not isinstance(entry, dict) or not str(entry.get("password", "")).startswith(_SCHEME + "$"):
@@ -87,39 +122,110 @@ def load_accounts(path: Path | None = None) -> dict[str, Account]:
     return out
 
 
+def account_names(path: Path | None = None) -> dict[str, str]:
+    """``{username: display name}`` for showing who made a change."""
+    return {a.username: a.name for a in load_accounts(path).values()}
+
+
 def authenticate(username: str, password: str, path: Path | None = None) -> Account | None:
-    """The account when the password is right, else None."""
-    account = load_accounts(path).get(username.strip())
+    """The account when the password is right, else None.
+
+    An unknown username costs the same PBKDF2 work as a wrong password (the
+    highest iteration count in the file), so timing does not tell which
+    usernames exist.
+    """
+    accounts = load_accounts(path)
+    account = accounts.get(username.strip())
     if account is None:
-        check_password(password, hash_password("x", iterations=1))  # similar work either way
+        work = max((hash_iterations(a.password_hash) for a in accounts.values()), default=ITERATIONS)
+        check_password(password, _dummy_hash(work or ITERATIONS))
         return None
     return account if check_password(password, account.password_hash) else None
 
 
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+def check_username(username: str) -> str | None:
+    """Why ``username`` cannot be an account id (Chinese), or None."""
+    if not USERNAME_RE.fullmatch(username):
+        return "用户名只能包含英文字母、数字、下划线、连字符和点，长度 1–32 个字符"
+    return None
+
+
+def check_display_name(name: str) -> str | None:
+    """Why ``name`` cannot be a display name (Chinese), or None."""
+    if len(name) > NAME_MAX:
+        return f"显示名最多 {NAME_MAX} 个字符（现为 {len(name)} 个）"
+    for i, ch in enumerate(name, 1):
+        if unicodedata.category(ch) in _HIDDEN_CATEGORIES:
+            return f"显示名第 {i} 个字符（U+{ord(ch):04X}）是控制字符或不可见字符，不能使用"
+    return None
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and every control character escaped."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif unicodedata.category(ch) == "Cc":
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def accounts_toml(accounts: dict[str, Account]) -> str:
+    """The accounts file's text."""
+    lines = ["# zonemap 编辑账户：python -m geodata.accounts add 用户名 --name 姓名", ""]
+    for acc in accounts.values():
+        lines += [
+            f"[accounts.{toml_string(acc.username)}]",
+            f"name = {toml_string(acc.name)}",
+            f"password = {toml_string(acc.password_hash)}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``; the file is mode 0600 from its creation, never wider.
+
+    The text goes to a new file (``O_CREAT | O_EXCL``, mode 0600) in the same
+    folder, is flushed to disk, then renamed over ``path``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def save_account(username: str, name: str, password: str, path: Path | None = None) -> None:
     """Add or replace one account in the file (other accounts are kept)."""
     path = path or accounts_path()
-    if not username.replace("_", "").replace("-", "").isalnum() or not username.isascii():
-        raise AccountsError("用户名只能包含英文字母、数字、下划线和连字符")
+    problem = check_username(username) or check_display_name(name)
+    if problem:
+        raise AccountsError(problem)
+    name = name.strip()
     accounts = load_accounts(path)
     accounts[username] = Account(username, name or username, hash_password(password))
-    lines = ["# zonemap 编辑账户：python -m geodata.accounts add 用户名 --name 姓名", ""]
-    for acc in accounts.values():
-        lines += [
-            f"[accounts.{acc.username}]",
-            f"name = {_quote(acc.name)}",
-            f"password = {_quote(acc.password_hash)}",
-            "",
-        ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    text = accounts_toml(accounts)
+    try:
+        read_back = _accounts_from(tomllib.loads(text), path)
+    except (tomllib.TOMLDecodeError, AccountsError) as exc:  # a bug here, not the user's input
+        raise AccountsError(f"账户文件内容无法读回，未保存：{exc}") from exc
+    if read_back != accounts:
+        raise AccountsError("账户文件内容读回后不一致，未保存")
+    write_private(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,18 +236,26 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--name", default="", help="显示名，如“张三（自然资源局）”")
     sub.add_parser("list", help="列出账户")
     a = ap.parse_args(argv)
-    if a.cmd == "list":
-        for acc in load_accounts().values():
-            print(f"{acc.username}\t{acc.name}")
-        return 0
-    password = os.environ.get("ZONEMAP_NEW_PASSWORD") or getpass.getpass("密码：")
-    if not os.environ.get("ZONEMAP_NEW_PASSWORD") and getpass.getpass("再输入一次：") != password:
-        print("两次输入的密码不一致", file=sys.stderr)
+    try:
+        if a.cmd == "list":
+            for acc in load_accounts().values():
+                print(f"{acc.username}\t{acc.name}")
+            return 0
+        problem = check_username(a.username) or check_display_name(a.name)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
+        password = os.environ.get("ZONEMAP_NEW_PASSWORD") or getpass.getpass("密码：")
+        if not os.environ.get("ZONEMAP_NEW_PASSWORD") and getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一致", file=sys.stderr)
+            return 1
+        if len(password) < 8:
+            print("密码至少 8 位", file=sys.stderr)
+            return 1
+        save_account(a.username, a.name, password)
+    except (AccountsError, OSError) as exc:
+        print(f"未保存：{exc}", file=sys.stderr)
         return 1
-    if len(password) < 8:
-        print("密码至少 8 位", file=sys.stderr)
-        return 1
-    save_account(a.username, a.name, password)
     print(f"已保存账户 {a.username} 到 {accounts_path()}")
     return 0
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from geodata.io.imports import import_history
-from ui.auth import sidebar_login
+from ui.auth import display_names, sidebar_login
 from ui.data import get_dataset, get_store
 from ui.import_panel import (
     commit_panel,
@@ -40,7 +40,7 @@ with tab_in:
 with tab_out:
     export_panel(data)
 with tab_log:
-    history = import_history(store)
+    history = import_history(store, display_names())
     if history.empty:
         st.info("还没有导入记录。")
     else:

@@ -9,7 +9,7 @@ from geodata.settings import required_assessments
 from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
-from ui.auth import sidebar_login
+from ui.auth import display_names, sidebar_login
 from ui.charts import funnel_chart
 from ui.data import get_dataset, get_store
 from ui.exports import parcel_downloads
@@ -103,4 +103,4 @@ with tab_log:
     if log.empty:
         st.caption("暂无修改记录。")
     else:
-        st.dataframe(history_frame(log), hide_index=True, width="stretch")
+        st.dataframe(history_frame(log, display_names()), hide_index=True, width="stretch")

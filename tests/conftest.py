@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from geodata import signin_guard
 from geodata.store import SAMPLE_PATH
 from tests import harness
 
 ARTIFACTS = harness.REPO / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_state(monkeypatch):
+    """No failed sign-ins carried over between tests (the guard is per process); no var/secret.key written."""
+    monkeypatch.setattr(signin_guard, "_default", None)
+    monkeypatch.setenv("ZONEMAP_SECRET", "zonemap-test-secret-0123456789abcdef")
 
 
 def _need_chromium() -> None:

@@ -108,17 +108,20 @@ def app_server(
     cwd: Path = REPO,
     timeout: float = 90,
     env: dict[str, str] | None = None,
+    log_path: Path | None = None,
 ) -> Iterator[str]:
     """Run ``streamlit run app`` (or ``cmd``, which reads $PORT) in ``cwd`` on a free port; yield its URL.
 
-    ``env`` adds environment variables for the server (e.g. ``ZONEMAP_ACCOUNTS``).
+    ``env`` adds environment variables for the server (e.g. ``ZONEMAP_ACCOUNTS``); the server's output goes
+    to ``log_path`` when given (else a temp file shown on failure to start).
     """
     port = free_port()
     env = dict(os.environ, **(env or {}), PORT=str(port), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if data is not None:
         env["ZONEMAP_DATA"] = str(data)
     cmd = cmd or [sys.executable, "scripts/serve.py", app, "--server.port", str(port)]
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally; an unread pipe would block the server
+    # closed in finally; an unread pipe would block the server
+    log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
+import tomllib
+
 import pytest
 
 from geodata import accounts
-from geodata.accounts import AccountsError, authenticate, check_password, hash_password, load_accounts, save_account
+from geodata.accounts import (
+    AccountsError,
+    authenticate,
+    check_password,
+    hash_password,
+    load_accounts,
+    save_account,
+    toml_string,
+)
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
+
+
+@pytest.fixture
+def pbkdf2_calls(monkeypatch):
+    """Iteration counts of every PBKDF2 run; each runs 1 iteration so the test is fast."""
+    calls: list[int] = []
+    real = hashlib.pbkdf2_hmac
+
+    def counting(name, password, salt, iterations, dklen=None):
+        calls.append(iterations)
+        return real(name, password, salt, 1, dklen)
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counting)
+    return calls
 
 
 def test_hash_is_salted_and_checks():
@@ -15,19 +47,45 @@ def test_hash_is_salted_and_checks():
     assert not check_password("x", "md5$1$2$3") and not check_password("x", "garbage")
 
 
-def test_save_load_and_authenticate(tmp_path, monkeypatch):
-    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
+def test_save_load_and_authenticate(tmp_path, fast):
     path = tmp_path / "accounts.toml"
-    save_account("zhangsan", '张三"\n（自然资源局）', "password-1", path)
-    save_account("lisi", "李四", "password-2", path)
-    save_account("zhangsan", '张三"（自然资源局）', "password-3", path)  # change password, keep lisi
+    save_account("zhangsan", '张三"\\（自然资源局）', "password-1", path)
+    save_account("li.si", "李四", "password-2", path)
+    save_account("zhangsan", '张三"（自然资源局）', "password-3", path)  # change password, keep li.si
     accs = load_accounts(path)
-    assert set(accs) == {"zhangsan", "lisi"} and accs["zhangsan"].name == '张三"（自然资源局）'
+    assert set(accs) == {"zhangsan", "li.si"} and accs["zhangsan"].name == '张三"（自然资源局）'
+    assert accs["zhangsan"].password_hash.startswith("pbkdf2_sha256$1000$")
     assert "password-3" not in path.read_text(encoding="utf-8")
     assert authenticate("zhangsan", "password-3", path).name == '张三"（自然资源局）'
     assert authenticate("zhangsan", "password-1", path) is None
     assert authenticate("nobody", "password-3", path) is None
+    assert accounts.account_names(path) == {"zhangsan": '张三"（自然资源局）', "li.si": "李四"}
     assert oct(path.stat().st_mode)[-3:] == "600"
+
+
+def test_unknown_user_and_wrong_password_do_the_same_pbkdf2_work(tmp_path, pbkdf2_calls):
+    path = tmp_path / "accounts.toml"
+    save_account("zhangsan", "张三", "password-1", path)  # at the real ITERATIONS
+    pbkdf2_calls.clear()
+    assert authenticate("zhangsan", "wrong-password", path) is None
+    wrong = list(pbkdf2_calls)
+    pbkdf2_calls.clear()
+    assert authenticate("nobody", "wrong-password", path) is None
+    assert authenticate("", "", path) is None
+    assert wrong == [accounts.ITERATIONS] and pbkdf2_calls == [accounts.ITERATIONS] * 2
+    pbkdf2_calls.clear()
+    assert authenticate("zhangsan", "password-1", path) is not None and pbkdf2_calls == [accounts.ITERATIONS]
+
+
+def test_unknown_user_work_follows_the_iteration_count_in_the_file(tmp_path, pbkdf2_calls):
+    path = tmp_path / "accounts.toml"
+    path.write_text(f'[accounts.old]\npassword = "{hash_password("password-1", iterations=310_000)}"\n')
+    pbkdf2_calls.clear()
+    assert authenticate("old", "wrong", path) is None and authenticate("nobody", "wrong", path) is None
+    assert pbkdf2_calls == [310_000, 310_000]
+    pbkdf2_calls.clear()
+    assert authenticate("nobody", "wrong", tmp_path / "missing.toml") is None
+    assert pbkdf2_calls == [accounts.ITERATIONS]
 
 
 def test_missing_file_means_no_accounts_and_broken_file_a_chinese_error(tmp_path):
@@ -41,15 +99,56 @@ def test_missing_file_means_no_accounts_and_broken_file_a_chinese_error(tmp_path
         load_accounts(bad)
 
 
-def test_usernames_are_plain(tmp_path):
-    with pytest.raises(AccountsError):
-        save_account("张三", "张三", "password-1", tmp_path / "a.toml")
-    with pytest.raises(AccountsError):
-        save_account("a]\n[x", "x", "password-1", tmp_path / "a.toml")
+@pytest.mark.parametrize("username", ["张三", "a]\n[x", "", "a b", "x" * 33, 'a"b', "a\\b"])
+def test_usernames_are_plain(tmp_path, fast, username):
+    with pytest.raises(AccountsError, match="用户名只能包含"):
+        save_account(username, "张三", "password-1", tmp_path / "a.toml")
+    assert not (tmp_path / "a.toml").exists()
 
 
-def test_cli_add_and_list(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
+@pytest.mark.parametrize("name", ["张\x01三", "张三\n", "张\x7f三", "张\u202e三", "\u200b", "张\u2028三", "名" * 65])
+def test_display_names_without_control_characters(tmp_path, fast, name):
+    path = tmp_path / "a.toml"
+    save_account("lisi", "李四", "password-1", path)
+    before = path.read_bytes()
+    with pytest.raises(AccountsError, match="显示名"):
+        save_account("zhangsan", name, "password-1", path)
+    assert path.read_bytes() == before and set(load_accounts(path)) == {"lisi"}
+
+
+def test_toml_strings_read_back_exactly():
+    for text in ['a"b', "a\\b", "\\u0041", "张三（自然资源局）", "![e](http://x)", "tab\there", "x\x00\x1f\x7fy"]:
+        assert tomllib.loads(f"v = {toml_string(text)}")["v"] == text
+
+
+def test_the_file_is_0600_from_its_creation(tmp_path, fast, monkeypatch):
+    """Even with umask 000, the temp file is created 0600 (O_EXCL) and is still 0600 when renamed."""
+    created, renamed = [], []
+    real_open, real_replace = os.open, os.replace
+
+    def watch_open(path, flags, mode=0o777, *args, **kwargs):
+        fd = real_open(path, flags, mode, *args, **kwargs)
+        created.append((flags & os.O_EXCL, stat.S_IMODE(os.fstat(fd).st_mode)))
+        return fd
+
+    def watch_replace(src, dst):
+        renamed.append(stat.S_IMODE(os.stat(src).st_mode))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "open", watch_open)
+    monkeypatch.setattr(os, "replace", watch_replace)
+    old_umask = os.umask(0)
+    try:
+        save_account("zhangsan", "张三", "password-1", tmp_path / "a.toml")
+        save_account("lisi", "李四", "password-2", tmp_path / "a.toml")
+    finally:
+        os.umask(old_umask)
+    assert created == [(os.O_EXCL, 0o600)] * 2 and renamed == [0o600, 0o600]
+    assert [p.name for p in tmp_path.iterdir()] == ["a.toml"]  # no temp file left
+    assert stat.S_IMODE((tmp_path / "a.toml").stat().st_mode) == 0o600
+
+
+def test_cli_add_and_list(tmp_path, fast, monkeypatch, capsys):
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))
     monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "short")
     assert accounts.main(["add", "wangwu"]) == 1
@@ -57,3 +156,15 @@ def test_cli_add_and_list(tmp_path, monkeypatch, capsys):
     assert accounts.main(["add", "wangwu", "--name", "王五"]) == 0
     assert accounts.main(["list"]) == 0
     assert "wangwu\t王五" in capsys.readouterr().out
+
+
+def test_cli_refuses_a_control_character_in_the_name(tmp_path, fast, monkeypatch, capsys):
+    path = tmp_path / "a.toml"
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
+    monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "long-enough")
+    assert accounts.main(["add", "wangwu", "--name", "王五"]) == 0
+    before = path.read_bytes()
+    assert accounts.main(["add", "zhaoliu", "--name", "赵\x1b[31m六"]) == 1
+    err = capsys.readouterr().err
+    assert "控制字符" in err and "Traceback" not in err
+    assert path.read_bytes() == before and set(load_accounts(path)) == {"wangwu"}

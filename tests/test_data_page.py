@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from geodata.imports import import_history
 
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
@@ -44,6 +45,8 @@ def test_an_editor_checks_previews_and_imports_a_bureau_shapefile(sample, sample
     parcels = GpkgStore(sample_copy).read("parcels")
     assert parcels["parcel_id"].str.startswith("JZ-").sum() == 6
     assert "国土_地块_GK38.zip" in at.dataframe[-1].value.to_string()  # 导入记录
+    assert list(at.dataframe[-1].value["导入人"]) == ["张三（自然资源局）"]  # shown by display name
+    assert list(import_history(sample_copy)["导入人"]) == ["zhangsan"]  # stored as the account id
 
 
 def test_a_broken_file_is_refused_and_nothing_is_written(sample, sample_copy, tmp_path, monkeypatch):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geodata import signin_guard
 from geodata.edits import Edit
+from geodata.signin_guard import Policy, SignInGuard
 from geodata.store import GpkgStore, create_gpkg
 from tests import apptest
 from tests.apptest import add_account, button, open_page
@@ -72,7 +74,7 @@ def test_an_editor_saves_a_change_with_its_audit(with_account):
     record, version = GpkgStore(with_account.path).read_record("parcels", "P4")
     assert record["road"] and record["leveling"] and record["note"] == "已完成场地平整" and version == 1
     h = GpkgStore(with_account.path).history("parcels", "P4")
-    assert set(h["field"]) == {"road", "leveling", "note"} and set(h["user"]) == {"张三（自然资源局）"}
+    assert set(h["field"]) == {"road", "leveling", "note"} and set(h["user"]) == {"zhangsan"}
     # 三通一平 now and all assessments done in the factory: P4 is 具备供地条件, derived
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["具备供地条件（宗）"] == "1"
@@ -134,3 +136,52 @@ def test_restore_is_an_edit_against_the_history_the_editor_saw(with_account):
     assert not at.exception and "已被他人修改" in texts(at)
     record, version = GpkgStore(with_account.path).read_record("parcels", "P3")
     assert record["plot_ratio"] == 2.0 and version == 2  # 王五's save stands
+
+
+HOSTILE_NAME = "![e](http://x.example/p.png)<b>张三</b>"
+
+
+def test_a_hostile_display_name_is_text_and_the_audit_keeps_the_account_id(store, tmp_path, monkeypatch):
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", HOSTILE_NAME, PASSWORD)
+    at = login(supply_page("P4"))
+    assert [t.value for t in at.sidebar.text] == [f"已登录：{HOSTILE_NAME}"]  # st.text: shown as typed
+    markdown = [e.value for kind in ("markdown", "caption", "error", "success", "warning", "info")
+                for e in getattr(at, kind)]  # fmt: skip
+    assert not [v for v in markdown if "x.example" in v]  # the name never reaches a Markdown element
+    at.text_area(key="f_note_P4_0").input("张三的备注")
+    button(at, "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert set(GpkgStore(store.path).history("parcels", "P4")["user"]) == {"zhangsan"}
+    shown = [d.value for d in at.dataframe if "修改人" in d.value.columns]
+    assert shown and all(set(f["修改人"]) == {HOSTILE_NAME} for f in shown)  # st.dataframe shows text literally
+
+
+def test_history_shows_the_stored_text_for_unknown_ids(with_account):
+    GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.5}, 0, "李四（旧记录）"))
+    GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.6}, 1, "zhangsan"))
+    at = supply_page("P3")
+    frame = next(d.value for d in at.dataframe if "修改人" in d.value.columns)
+    assert list(frame["修改人"]) == ["张三（自然资源局）", "李四（旧记录）"]
+
+
+def test_failed_sign_ins_are_throttled_and_audited_alike_for_unknown_users(with_account, monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(signin_guard, "_default", SignInGuard(Policy(max_failures=2), clock=lambda: clock[0]))
+
+    def errors_after(user, password):
+        clock[0] += 1
+        apptest.login(at, user, password)
+        return [e.value for e in at.sidebar.error]
+
+    at = supply_page()
+    for user in ("zhangsan", "nobody"):
+        assert errors_after(user, "wrong-password") == ["用户名或密码错误。"]
+        assert errors_after(user, "wrong-password") == ["用户名或密码错误。登录失败次数过多，请 15 分钟后再试。"]
+    assert errors_after("zhangsan", PASSWORD) == ["登录失败次数过多，请 15 分钟后再试。"]
+    assert "editor" not in at.session_state
+    clock[0] += 15 * 60
+    assert errors_after("zhangsan", PASSWORD) == [] and at.session_state["editor"]["username"] == "zhangsan"
+    failed = GpkgStore(with_account.path).history()
+    failed = failed[failed["action"] == "login_failed"]
+    assert list(failed["user"]) == ["nobody", "nobody", "zhangsan", "zhangsan"]
+    assert set(failed["reason"]) == {"客户端地址：unknown"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +23,7 @@ from geodata.edits import ConflictError, Edit, EditError, editable_fields
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
 from geodata.store import Store
+from ui.auth import display_names
 from ui.format import display_value, md, text_table
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
@@ -59,14 +61,19 @@ def checklists(record: dict) -> None:
         st.table(text_table(pd.DataFrame(rows, columns=["指标", "值"]).set_index("指标")))
 
 
-def history_frame(h: pd.DataFrame) -> pd.DataFrame:
-    """Audit rows as a user reads them (Chinese headers and values)."""
+def history_frame(h: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Audit rows as a user reads them (Chinese headers and values).
+
+    The audit stores account ids; ``names`` maps them to display names (rows
+    from before that, or of removed accounts, show what was stored). The frame
+    is for st.dataframe, which shows text literally (never as Markdown).
+    """
     return pd.DataFrame(
         {
             "地块编号": h["record_id"],
             "版本": h["version"],
             "时间": h["at"],
-            "修改人": h["user"],
+            "修改人": h["user"].map(lambda u: display_user(u, names)),
             "操作": h["action"].map({"edit": "修改", "restore": "恢复", "import": "导入"}).fillna(h["action"]),
             "字段": h["field"].map(lambda f: {"*": "整条记录", "import": "导入汇总"}.get(f) or label(f)),
             "原值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["old"], strict=True)],
@@ -74,6 +81,12 @@ def history_frame(h: pd.DataFrame) -> pd.DataFrame:
             "原因": h["reason"].fillna(""),
         }
     )
+
+
+def display_user(user: object, names: Mapping[str, str] | None) -> str:
+    """The display name of an audited account id (the stored text when unknown)."""
+    text = "" if user is None else str(user)
+    return (names or {}).get(text, text)
 
 
 def _new_value(field: str, value: object) -> str:
@@ -90,7 +103,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
     if h.empty:
         st.caption("暂无修改记录。")
         return
-    shown = history_frame(h)
+    shown = history_frame(h, display_names())
     st.dataframe(shown.drop(columns="地块编号"), hide_index=True, width="stretch")
     if not editor:
         return
@@ -192,7 +205,7 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             return
         if not _transition_ok(record, changes, reason):
             return
-        _save(store, Edit("parcels", parcel_id, changes, version, editor["name"], reason), changes)
+        _save(store, Edit("parcels", parcel_id, changes, version, editor["username"], reason), changes)
     conflict = st.session_state.get(f"conflict_{parcel_id}")
     if conflict:
         _conflict_panel(store, parcel_id, editor, conflict)
@@ -262,4 +275,4 @@ def _conflict_panel(store: Store, parcel_id: str, editor: dict, conflict: dict) 
         reason = conflict["reason"]
         if not _transition_ok(theirs, mine, reason):
             return
-        _save(store, Edit("parcels", parcel_id, mine, conflict["version"], editor["name"], reason), mine)
+        _save(store, Edit("parcels", parcel_id, mine, conflict["version"], editor["username"], reason), mine)

@@ -1,4 +1,4 @@
-"""Once per server process: logging, and leftovers of a crash cleaned away."""
+"""Once per server process: leftovers of a crash cleaned away."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from geodata.io.sources import clean_stale_temp
 
 @st.cache_resource(show_spinner=False)
 def start_once() -> bool:
-    """Configure logging (one logger per module, INFO to the server's stderr) and remove stale upload copies."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Remove upload copies a crashed server left behind (logging is set up by scripts/serve.py)."""
     removed = clean_stale_temp()
     if removed:
         logging.getLogger(__name__).info("removed %d stale upload folders", removed)

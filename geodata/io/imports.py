@@ -498,10 +498,14 @@ def commit_import(store: Store, plan: ImportPlan, user: str, at: dt.datetime | N
     return store.commit_import(batch)
 
 
-def import_history(store: Store) -> pd.DataFrame:
-    """Past imports (newest first): when, who, file, layer, counts, CRS."""
+def import_history(store: Store, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Past imports (newest first): when, who, file, layer, counts, CRS.
+
+    ``names`` maps the audited account ids to display names (unknown ids are shown as stored).
+    """
+    names = names or {}
     out = [
-        {"时间": r["at"], "导入人": r["user"], "导入编号": r["import_id"], "文件": r["file"],
+        {"时间": r["at"], "导入人": names.get(r["user"], r["user"]), "导入编号": r["import_id"], "文件": r["file"],
          "图层": label(r["layer"]), "新增": r["new"], "替换": r["updated"], "坐标系": r["crs_label"],
          "编码": r["encoding"]}
         for r in store.import_records()

@@ -1,0 +1,81 @@
+"""Exposure: loopback by default, no error details for users, no request to the internet at start."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit import net_util
+from streamlit.config import ShowErrorDetailsConfigOptions
+from streamlit.runtime.pages_manager import PagesManager
+
+from tests import harness
+
+CONFIG = harness.REPO / ".streamlit" / "config.toml"
+
+
+def load_serve():
+    spec = importlib.util.spec_from_file_location("zonemap_serve", harness.REPO / "scripts" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_config_listens_on_loopback_and_hides_error_details():
+    config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"]["showErrorDetails"] == ShowErrorDetailsConfigOptions.NONE.value
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+@pytest.mark.parametrize(("env", "address"), [({}, "127.0.0.1"), ({"ADDRESS": "0.0.0.0"}, "0.0.0.0")])
+def test_make_run_passes_the_address(env, address):
+    out = subprocess.run(
+        ["make", "-n", "-B", "run", *(f"{k}={v}" for k, v in env.items())],
+        cwd=harness.REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"scripts/serve.py app.py --server.address {address} --server.port 8501" in out
+
+
+def test_serve_never_asks_the_internet_for_the_external_address(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("network request")
+
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", no_network)
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)  # restored after the test
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory)
+    load_serve().configure()
+    assert net_util.get_external_ip() is None
+    assert PagesManager.uses_pages_directory is False
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as in /proc/net/tcp*) with a socket listening on ``port``."""
+    out = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        lines = table.read_text(encoding="ascii").splitlines()[1:] if table.exists() else []
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            addr, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                out.add(addr)
+    return out
+
+
+def test_the_server_listens_on_loopback_only_and_prints_no_network_url(tmp_path):
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp on this system")
+    log = tmp_path / "server.log"
+    with harness.app_server(log_path=log) as url:
+        port = int(url.rsplit(":", 1)[1])
+        listening = _listening_addresses(port)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert f"URL: http://127.0.0.1:{port}" in text
+    assert "Network URL" not in text and "External URL" not in text
+    assert listening == {"0100007F"}  # 127.0.0.1, not 00000000 (every interface)
