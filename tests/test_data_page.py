@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from geodata.imports import import_history
+from geodata.io.imports import import_history
 
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore

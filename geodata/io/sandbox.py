@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
+RECYCLE_AFTER = 25  # files read by one worker process before it is replaced
 
 
 class SandboxError(Exception):
@@ -68,6 +69,7 @@ class _Worker:
         self._lock = threading.Lock()  # one job at a time: the queue
         self._pool: cf.ProcessPoolExecutor | None = None
         self._memory_mb: int | None = None
+        self._tasks = 0
 
     def _executor(self, memory_mb: int) -> cf.ProcessPoolExecutor:
         if self._pool is None or self._memory_mb != memory_mb:
@@ -77,9 +79,9 @@ class _Worker:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
                 initargs=(memory_mb,),
-                max_tasks_per_child=25,  # memory a parser leaves behind is given back now and then
             )
             self._memory_mb = memory_mb
+            self._tasks = 0
         return self._pool
 
     def _shutdown(self) -> None:
@@ -96,7 +98,10 @@ class _Worker:
             waiting()
             self._lock.acquire()
         try:
+            if self._tasks >= RECYCLE_AFTER:  # memory a parser leaves behind is given back now and then
+                self._shutdown()
             future = self._executor(limits.memory_mb).submit(fn, *args)
+            self._tasks += 1
             try:
                 return future.result(timeout=limits.timeout_s)
             except cf.TimeoutError as exc:
