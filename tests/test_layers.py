@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -98,8 +99,10 @@ def test_highlight_group_outlines_the_selection(layers):
     data = typed(frames())
     assert highlight_group(data, None) is None
     assert highlight_group(data, ("parcels", "nope")) is None
-    assert "GeoJson" in repr(list(highlight_group(data, ("parcels", "P1"))._children.values()))
-    assert "CircleMarker" in repr(list(highlight_group(data, ("projects", "J1"))._children.values()))
+    (outline,) = highlight_group(data, ("parcels", "P1"))._children.values()
+    assert isinstance(outline, folium.GeoJson) and outline.marker is None
+    (ring,) = highlight_group(data, ("projects", "J1"))._children.values()
+    assert isinstance(ring.marker, folium.CircleMarker)
 
 
 def test_tianditu_only_with_a_token():
@@ -137,3 +140,43 @@ def test_a_layer_filtered_to_nothing_still_renders():
     fmap = folium.Map()
     geojson_layer({"type": "FeatureCollection", "features": []}, "空", lambda f: {}).add_to(fmap)
     assert "L.geoJson" in fmap.get_root().render()  # folium used to raise here
+
+
+def test_selection_outline_lets_clicks_through(layers):
+    data = typed(frames())
+    for selection in (("zones", "Z1"), ("projects", "J1")):
+        group = highlight_group(data, selection)
+        fmap = folium.Map()
+        group.add_to(fmap)
+        script = fmap.get_root().render()
+        assert re.search(r'"interactive":\s*false', script), selection
+
+
+def test_scale_bar_is_metric_only(layers):
+    html = render(build_map(layers))
+    assert "imperial: false" in html and "metric: true" in html
+    assert "L.control.scale()" not in html  # folium's own, with miles and feet
+
+
+def test_legend_folds_and_fit_keeps_clear_of_the_controls(layers):
+    html = render(build_map(layers, legend_open=False))
+    assert "<summary>图例</summary>" in html and "div.open = true" in html and "if (false)" in html
+    assert "paddingBottomRight" in html and ".leaflet-right .leaflet-control" in html
+    assert html.index("L.control.layers(") < html.index("paddingBottomRight")  # measured after the controls exist
+
+
+def test_a_shared_view_wins_over_fitting_unless_a_record_is_focused(layers):
+    html = render(build_map(layers, view=(37.5, 112.1, 11.5), url_view=True))
+    assert "[37.5, 112.1, 11.5]" in html and 'searchParams.set("view"' in html
+    html = render(build_map(layers, view=(37.5, 112.1, 11.5), focus_bounds=[[37, 112], [37.1, 112.1]]))
+    assert "var view = null" in html
+    assert "searchParams" not in render(build_map(layers))
+
+
+def test_online_tiles_fall_back_to_the_offline_base_with_a_chinese_note(layers):
+    from layers.adminbase import TILE_FALLBACK_TEXT
+
+    html = render(build_map(layers, basemap="osm"))
+    assert "tileerror" in html and json.dumps(TILE_FALLBACK_TEXT) in html
+    offline = render(build_map(layers))
+    assert "tileerror" not in offline
