@@ -96,7 +96,14 @@ with tab_find:
 with tab_calc:
     names = dict(zip(idle["parcel_id"], idle["name"], strict=True))
     c1, c2 = st.columns([3, 1])
-    c1.multiselect("参与盘活的地块（闲置地块；也可在地图上点选后加入）", list(names), format_func=names.get, key=PICK)
+    c1.multiselect(
+        "参与盘活的地块（闲置地块；也可在地图上点选后加入）",
+        list(names),
+        format_func=names.get,
+        key=PICK,
+        placeholder="选择地块",
+        select_all=False,
+    )
     zone_ids = sorted(set(idle["zone_id"]))
     zone_names = dict(zip(idle["zone_id"], idle["zone_name"], strict=False))
     zone = c2.selectbox("或整区加入", zone_ids, format_func=zone_names.get, index=None, placeholder="选择开发区")
@@ -142,7 +149,9 @@ with tab_match:
     else:
         project_names = dict(zip(view.projects["project_id"], view.projects["name"], strict=True))
         by_id = {n.project_id: n for n in waiting}
-        pid = st.selectbox("待落地项目", list(by_id), format_func=project_names.get, key="idl_need")
+        pid = st.selectbox(
+            "待落地项目", list(by_id), format_func=project_names.get, key="idl_need", placeholder="选择项目"
+        )
         c1, c2 = st.columns(2)
         tolerance = c1.slider("面积容差", 0.05, 0.5, 0.2, 0.05, key="idl_tol")
         need = by_id[pid]

@@ -25,7 +25,7 @@ if flash := st.session_state.pop("flash", None):
 if not choices:
     st.info("数据中还没有观摩路线。登录后可新建。")
     st.stop()
-tour_id = st.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick")
+tour_id = st.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick", placeholder="选择路线")
 tour = tours.get(tour_id) or Tour(new_tour_id(tours), "新观摩路线", ())
 
 if tour.stops:
