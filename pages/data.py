@@ -5,6 +5,7 @@ import streamlit as st
 from geodata.imports import import_history
 from ui.auth import sidebar_login
 from ui.data import get_dataset, get_store
+from ui.format import fmt_datetime
 from ui.import_panel import (
     commit_panel,
     detection_panel,
@@ -40,4 +41,4 @@ with tab_log:
     if history.empty:
         st.info("还没有导入记录。")
     else:
-        st.dataframe(history, hide_index=True, width="stretch")
+        st.dataframe(history.assign(时间=history["时间"].map(fmt_datetime)), hide_index=True, width="stretch")

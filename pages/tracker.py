@@ -1,10 +1,10 @@
 """三个一批: rounds and their rates, project timelines, 三未 follow-up, and the industrial-chain view."""
 
 import dataclasses
-import datetime as dt
 
 import streamlit as st
 
+from domain.clock import beijing_today
 from domain.labels import label
 from domain.tracker import SANWEI, Thresholds
 from geodata.query import apply_filters
@@ -47,7 +47,7 @@ if leader:  # the leader's chains drive every layer, like the chain filter
     leader_chains = tuple(sorted(set(data.projects.loc[data.projects["enterprise"] == leader, "chain"].dropna())))
     filters = dataclasses.replace(filters, chains=leader_chains)
 with st.sidebar.expander("“三未”判定阈值", expanded=False):
-    today = st.date_input("判定日期", value=dt.date.today(), format="YYYY-MM-DD", key="trk_today")
+    today = st.date_input("判定日期", value=beijing_today(), format="YYYY-MM-DD", key="trk_today")
     thresholds = Thresholds(
         signed_days=st.number_input("签而未落：签约后未落地块超过（天）", 1, 3650, Thresholds.signed_days),
         landed_days=st.number_input("落而未投：已落地块未开工超过（天）", 1, 3650, Thresholds.landed_days),
