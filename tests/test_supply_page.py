@@ -75,7 +75,7 @@ def test_an_editor_saves_a_change_with_its_audit(with_account):
     assert set(h["field"]) == {"road", "leveling", "note"} and set(h["user"]) == {"张三（自然资源局）"}
     # 三通一平 now and all assessments done in the factory: P4 is 具备供地条件, derived
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["具备供地条件（宗）"] == "1"
+    assert metrics["当前具备供地条件（宗）"] == "1"
 
 
 def test_standard_land_cannot_be_listed_without_conditions(with_account):
