@@ -3,9 +3,11 @@
 import streamlit as st
 
 from layers.assets import ensure_assets
+from ui.chrome import app_chrome
 
 st.set_page_config(page_title="开发区一张图", layout="wide")
 ensure_assets()
+app_chrome()
 
 # No page icons: Streamlit fetches Material icons from a font CDN.
 pages = [
