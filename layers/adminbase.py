@@ -56,6 +56,23 @@ def admin_file(admin: pd.DataFrame, static_dir: Path = STATIC_DIR) -> str:
     return f"{URL_PREFIX}/{name}"
 
 
+_URLS: dict[tuple, str] = {}
+
+
+def shared_admin_url(admin: pd.DataFrame, static_dir: Path = STATIC_DIR) -> str:
+    """:func:`admin_file`, written once per admin content and process: every map of every page shares the file.
+
+    Inline, the admin base is about 1.2 MB of each map's script; as one file the browser fetches it once.
+    """
+    key = (tuple(admin["adcode"].astype(str)), tuple(round(float(v), 6) for v in admin.total_bounds), str(static_dir))
+    url = _URLS.get(key)
+    if url is None or not (static_dir / "data" / url.rsplit("/", 1)[-1]).exists():
+        if len(_URLS) > 8:
+            _URLS.clear()
+        url = _URLS[key] = admin_file(admin, static_dir)
+    return url
+
+
 TILE_ERRORS_BEFORE_FALLBACK = 2
 TILE_FALLBACK_TEXT = "在线底图无法访问（本机可能未联网或瓦片服务不可达），已改用离线底图（行政区划）。"
 
@@ -73,11 +90,12 @@ class AdminFromFile(MacroElement):
 (function () {
   var m = {{ this._parent.get_name() }};
   function draw() {
+    // Drawn on the map's own canvas and sent to the back: under every data layer, yet its county
+    // tooltips still answer where no feature lies above (a separate pane's canvas would never get the mouse).
     fetch({{ this.url|tojson }}).then(r => r.json()).then(d => {
-      const pane = m.createPane('zmAdmin'); pane.style.zIndex = 350;
-      L.geoJson(d.counties, {pane: 'zmAdmin', style: () => ({{ this.county|tojson }}),
-        onEachFeature: (f, l) => l.bindTooltip(f.properties.tip, {sticky: true})}).addTo(m);
-      L.geoJson(d.cities, {pane: 'zmAdmin', interactive: false, style: () => ({{ this.city|tojson }})}).addTo(m);
+      L.geoJson(d.cities, {interactive: false, style: () => ({{ this.city|tojson }})}).addTo(m).bringToBack();
+      L.geoJson(d.counties, {style: () => ({{ this.county|tojson }}),
+        onEachFeature: (f, l) => l.bindTooltip(f.properties.tip, {sticky: true})}).addTo(m).bringToBack();
       d.labels.forEach(([lat, lng, html]) => L.marker([lat, lng], {interactive: false,
         icon: L.divIcon({html: html, className: 'empty'})}).addTo(m));
     });

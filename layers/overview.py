@@ -120,15 +120,20 @@ def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
 
 
 def base_map(
-    admin: pd.DataFrame, basemap: str = OFFLINE, tianditu_token: str | None = None, admin_url: str | None = None
+    admin: pd.DataFrame,
+    basemap: str = OFFLINE,
+    tianditu_token: str | None = None,
+    admin_url: str | None = None,
+    inline_admin: bool = False,
 ) -> folium.Map:
     """The map without data layers: canvas rendering, tiles or the offline admin base, a metric scale.
 
-    With ``admin_url`` (see :mod:`layers.adminbase`) the browser fetches the admin base instead of it being inline.
-    Online tiles that cannot be reached are replaced by the offline base, with a note (see
-    :class:`layers.adminbase.AdminFromFile`).
+    The admin base is a file the browser fetches once (``admin_url``, by default
+    :func:`layers.adminbase.shared_admin_url`), or with ``inline_admin`` part of the
+    map's script. Online tiles that cannot be reached are replaced by the offline
+    base, with a note (see :class:`layers.adminbase.AdminFromFile`).
     """
-    from layers.adminbase import AdminFromFile, admin_file
+    from layers.adminbase import AdminFromFile, shared_admin_url
 
     fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=False, zoom_snap=0.5)
     fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
@@ -136,12 +141,10 @@ def base_map(
     tiles = tile_layers(basemap, tianditu_token)
     for tile in tiles:
         tile.add_to(fmap)
-    if tiles:
-        AdminFromFile(admin_url or admin_file(admin), fallback=True).add_to(fmap)
-    elif admin_url:
-        AdminFromFile(admin_url).add_to(fmap)
-    else:
+    if inline_admin and not tiles:
         _admin_layers(fmap, admin)
+    else:
+        AdminFromFile(admin_url or shared_admin_url(admin), fallback=bool(tiles)).add_to(fmap)
     return fmap
 
 

@@ -14,7 +14,15 @@ from geodata.schema import SCHEMAS
 from geodata.store import coerce
 from layers import assets
 from layers.basemaps import basemap_options, tile_layers
-from layers.overview import _zone_tip, build_map, clicked_record, data_bounds, feature_collection, highlight_group
+from layers.overview import (
+    _zone_tip,
+    base_map,
+    build_map,
+    clicked_record,
+    data_bounds,
+    feature_collection,
+    highlight_group,
+)
 from tests.factory import frames
 
 HOSTILE = '<script>alert("x")</script>&开发区'
@@ -167,10 +175,10 @@ def test_legend_folds_and_fit_keeps_clear_of_the_controls(layers):
 
 def test_a_shared_view_wins_over_fitting_unless_a_record_is_focused(layers):
     html = render(build_map(layers, view=(37.5, 112.1, 11.5), url_view=True))
-    assert "[37.5, 112.1, 11.5]" in html and 'searchParams.set("view"' in html
+    assert "[37.5, 112.1, 11.5]" in html and 'zmSetParam("view"' in html
     html = render(build_map(layers, view=(37.5, 112.1, 11.5), focus_bounds=[[37, 112], [37.1, 112.1]]))
     assert "var view = null" in html
-    assert "searchParams" not in render(build_map(layers))
+    assert 'zmSetParam("view"' not in render(build_map(layers))
 
 
 def test_online_tiles_fall_back_to_the_offline_base_with_a_chinese_note(layers):
@@ -180,3 +188,17 @@ def test_online_tiles_fall_back_to_the_offline_base_with_a_chinese_note(layers):
     assert "tileerror" in html and json.dumps(TILE_FALLBACK_TEXT) in html
     offline = render(build_map(layers))
     assert "tileerror" not in offline
+
+
+def test_maps_share_one_admin_file_instead_of_inlining_it(layers, tmp_path, monkeypatch):
+    from layers import adminbase
+
+    monkeypatch.setattr(adminbase, "STATIC_DIR", tmp_path)
+    monkeypatch.setattr(adminbase, "_URLS", {})
+    url = adminbase.shared_admin_url(layers["admin"], tmp_path)
+    assert url.startswith("/app/static/data/admin-") and (tmp_path / "data" / url.rsplit("/", 1)[-1]).exists()
+    assert adminbase.shared_admin_url(layers["admin"], tmp_path) == url  # once per content
+    html = render(build_map(layers))
+    assert "/app/static/data/admin-" in html and "bringToBack" in html
+    inline = render(base_map(layers["admin"], inline_admin=True))
+    assert "/app/static/data/admin-" not in inline and "县级行政区" not in html
