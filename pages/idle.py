@@ -3,11 +3,12 @@
 import folium
 import streamlit as st
 
-from domain.idle import GOVERNMENT, IDLE, IDLE_TWO_YEARS
+from domain.idle import GOVERNMENT, IDLE, IDLE_CLASSES, IDLE_TWO_YEARS, NOT_SUPPLIED
 from domain.labels import label
 from domain.matching import rank
 from geodata.export import export_filename
 from geodata.idle_reports import (
+    IDLE_VIEW,
     approved_not_supplied_table,
     candidates,
     classify_parcels,
@@ -16,6 +17,7 @@ from geodata.idle_reports import (
     idle_totals,
     match_table,
     needs,
+    people,
 )
 from geodata.query import apply_filters
 from layers.overview import build_map, feature_collection, geojson_layer, tip_html
@@ -73,7 +75,16 @@ with tab_find:
     table_col, map_col = st.columns([1.2, 1])
     with table_col:
         st.markdown("**已供应地块的闲置认定**（选中一行或点击地图查看）")
-        pick_from_table(idle_table(classified), "idl_table", SELECTED)
+        shown = st.multiselect(
+            "闲置类别",
+            [c for c in IDLE_CLASSES if c != NOT_SUPPLIED],
+            default=list(IDLE_VIEW),
+            format_func=label,
+            key="idl_classes",
+            placeholder="全部已供应地块",
+            select_all=False,
+        )
+        pick_from_table(idle_table(classified, shown), "idl_table", SELECTED)
     with map_col:
         layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
         fmap = build_map(layers, parcel_style="idle_class")
@@ -131,7 +142,7 @@ with tab_calc:
             ("可收闲置费", "fee", "万元"),
         ]
         for col, (title, key, unit) in zip(st.columns(3) + st.columns(3), figures, strict=True):
-            col.metric(f"{title}（{unit}）", fmt_number(sums[key], 0 if key == "jobs" else 2))
+            col.metric(f"{title}（{unit}）", f"{people(sums[key]):,}" if key == "jobs" else fmt_number(sums[key], 2))
         st.dataframe(table, hide_index=True, width="stretch")
         name = st.text_input("方案名称", value=f"方案{len(saved_scenarios()) + 1}", key="idl_scn_name")
         if st.button("保存方案", key="idl_save"):
@@ -153,7 +164,7 @@ with tab_match:
             "待落地项目", list(by_id), format_func=project_names.get, key="idl_need", placeholder="选择项目"
         )
         c1, c2 = st.columns(2)
-        tolerance = c1.slider("面积容差", 0.05, 0.5, 0.2, 0.05, key="idl_tol")
+        tolerance = c1.slider("面积容差", 5, 50, 20, 5, format="%d%%", key="idl_tol") / 100
         need = by_id[pid]
         if need.land_need_mu:
             c2.metric("用地需求（亩）", fmt_number(need.land_need_mu, 2))

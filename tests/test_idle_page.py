@@ -8,7 +8,7 @@ import pytest
 
 from domain.idle import IdleRules
 from geodata.dataset import load_dataset
-from geodata.idle_reports import classify_parcels, idle_table, idle_totals
+from geodata.idle_reports import IDLE_VIEW, classify_parcels, compare_table, idle_table, idle_totals, people
 from geodata.store import SAMPLE_PATH, GpkgStore
 from reports.idle_report import report_html
 from tests.apptest import open_page
@@ -32,6 +32,20 @@ def test_sample_figures(classified):
     assert totals.loc["合计", "可征闲置费（万元）"] == pytest.approx(round(0.2 * one_year["land_price"].sum(), 2))
     table = idle_table(c)
     assert set(table["闲置认定"]) >= {"未闲置", "闲置满一年", "闲置满两年", "政府原因（协议处置）"}
+
+
+def test_the_table_opens_on_the_idle_parcels_with_their_class_first(classified):
+    _, c = classified
+    table = idle_table(c, IDLE_VIEW)
+    assert table.columns[0] == "闲置认定" and len(table) == int(c["is_idle"].sum()) == 5
+    assert set(table["闲置认定"]) == {"闲置满一年", "闲置满两年", "政府原因（协议处置）"}
+    assert len(idle_table(c)) > len(table)  # every supplied parcel when no class is chosen
+
+
+def test_jobs_are_whole_people_in_every_table():
+    assert people(108.5) == 109 and people(108.49) == 108 and people(0.4) == 0
+    scenario = {"area_mu": 180.8, "investment": 1.0, "output": 1.0, "tax": 1.0, "jobs": 108.5, "fee": 0.0}
+    assert compare_table({"甲": scenario}).loc["就业（人）", "甲"] == 109
 
 
 def test_print_view_is_self_contained_and_escaped(classified):
@@ -58,6 +72,7 @@ def test_whole_flow(sample_copy):
     area = round(float(c.set_index("parcel_id").loc[idle_ids[:2], "area_mu"].sum()), 2)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["盘活面积（亩）"] == f"{area:,.2f}"
+    assert metrics["就业（人）"] == f"{people(area * 0.6):,}"  # default 0.6 人/亩, whole people
     assert metrics["固定资产投资（万元）"] == f"{area * 599.0:,.2f}"  # default 投资强度 599 万元/亩
     at.text_input(key="idl_scn_name").input("方案甲").run()
     next(b for b in at.button if b.label == "保存方案").click().run()
