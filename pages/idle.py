@@ -87,7 +87,7 @@ with tab_find:
         pick_from_table(idle_table(classified, shown), "idl_table", SELECTED)
     with map_col:
         layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
-        fmap = build_map(layers, parcel_style="idle_class")
+        fmap = build_map(layers, parcel_style="idle_class", legend_open=False)
         show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "parcels" and selection[1] in set(classified["parcel_id"]):

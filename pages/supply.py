@@ -20,6 +20,12 @@ from ui.tables import formatted, pick_from_table
 from ui.urlstate import restore_selection, restored_view
 
 SELECTED = "supply_selected"
+# 名称, 面积 and 供地阶段 stay in view without scrolling sideways (the name pinned beside the id)
+KEY_COLUMNS = {
+    "名称": st.column_config.TextColumn(width="medium", pinned=True),
+    "面积（亩）": st.column_config.NumberColumn(width="small"),
+    "供地阶段": st.column_config.TextColumn(width=104),
+}
 MAP_KEY = "supply_map"
 
 data = get_dataset()
@@ -55,7 +61,7 @@ with tab_map:
     table_col, map_col = st.columns([1.15, 1])
     with table_col:
         table = parcel_table(parcels)
-        picked = pick_from_table(table, "supply_table", SELECTED)
+        picked = pick_from_table(table, "supply_table", SELECTED, column_config=KEY_COLUMNS)
         if picked:
             st.session_state["supply_focus"] = record_bounds(data, "parcels", picked)
         parcel_downloads(parcels, data.zones)
@@ -69,6 +75,7 @@ with tab_map:
             focus_bounds=st.session_state.get("supply_focus"),
             view=restored_view("supply", filters),
             url_view=True,
+            legend_open=False,
         )
         show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True)
 

@@ -84,7 +84,12 @@ def _parcel_filters(data: Dataset, key: str) -> dict:
     )
     out["area_mu"] = (low if low > 0 else None, high if high < round(top + 0.5) else None)
     done = sb.selectbox(
-        "区域评估", list(_ASSESSMENT_CHOICES), format_func=_ASSESSMENT_CHOICES.get, key=f"{key}_assess", **URL
+        "区域评估",
+        list(_ASSESSMENT_CHOICES),
+        format_func=_ASSESSMENT_CHOICES.get,
+        key=f"{key}_assess",
+        placeholder=ALL,
+        **URL,
     )
     out["assessments_done"] = {"all": None, "done": True, "missing": False}[done]
     return out

@@ -24,7 +24,12 @@ def _signature(ids: list[str]) -> str:
 
 
 def pick_from_table(
-    table: pd.DataFrame, key: str, state_key: str, layer: str = "parcels", height: int = 430
+    table: pd.DataFrame,
+    key: str,
+    state_key: str,
+    layer: str = "parcels",
+    height: int = 430,
+    column_config: dict | None = None,
 ) -> str | None:
     """Show ``table`` with single-row selection; a new pick becomes the selection.
 
@@ -51,6 +56,7 @@ def pick_from_table(
         on_select="rerun",
         selection_mode="single-row",
         selection_default={"selection": {"rows": row}},
+        column_config=column_config,
         height=height,
         width="stretch",
     )
