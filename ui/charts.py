@@ -53,7 +53,7 @@ def rounds_chart(table: pd.DataFrame) -> alt.Chart:
             color=alt.Color("环节:N", scale=STAGE_SCALE, legend=alt.Legend(orient="top")),
             tooltip=["活动", "环节", "项目（个）"],
         )
-        .properties(height=60 * max(1, len(table)))
+        .properties(height=alt.Step(18))  # per bar of the grouped rows
     )
 
 
@@ -84,5 +84,5 @@ def chain_chart(table: pd.DataFrame) -> alt.Chart:
             color=alt.Color("阶段:N", scale=STAGE_SCALE, legend=alt.Legend(orient="top")),
             tooltip=list(table.columns),
         )
-        .properties(height=22 * max(4, len(order)))
+        .properties(height=alt.Step(30))  # 30 px a chain: one chain is one bar, not a hairline
     )
