@@ -202,3 +202,36 @@ def test_maps_share_one_admin_file_instead_of_inlining_it(layers, tmp_path, monk
     assert "/app/static/data/admin-" in html and "bringToBack" in html
     inline = render(base_map(layers["admin"], inline_admin=True))
     assert "/app/static/data/admin-" not in inline and "县级行政区" not in html
+
+
+def test_labels_are_placed_without_overlap_or_left_out():
+    from layers.svgmap import Label, place_labels, text_box
+
+    crowd = [Label("唐槐园区", 100, 100), Label("武宿综保区", 110, 102), Label("学府园区", 105, 98)]
+    placed = place_labels(crowd, 400, 300)
+    assert [p[0].text for p in placed] == ["唐槐园区", "武宿综保区"]  # the third has no free place: left out
+    spread = place_labels([Label("甲园区", 50, 50), Label("乙园区", 60, 52), Label("丙园区", 200, 200)], 400, 300)
+    assert len(spread) == 3
+    placed += spread[2:]
+    boxes = []
+    for lab, x, y, anchor in placed:
+        w, h = text_box(lab)
+        left = {"middle": x - w / 2, "start": x, "end": x - w}[anchor]
+        boxes.append((left, y - h * 0.8, left + w, y + h * 0.2))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    assert place_labels([Label("边上", 1, 1, gap=50)], 40, 40) == []  # no room inside the map: left out
+    assert place_labels([Label("被占", 50, 50)], 100, 100, reserved=[(0, 0, 100, 100)]) == []
+
+
+def test_svg_map_draws_the_admin_base_under_the_data(layers):
+    from layers.styles import IDLE_COLORS
+    from layers.svgmap import svg_map
+
+    parcels = layers["parcels"].assign(idle_class="idle")
+    svg = svg_map(layers["zones"], parcels, IDLE_COLORS, "idle_class", base=layers["admin"])
+    admin = layers["admin"][layers["admin"]["level"].isin(["city", "county"])]
+    assert any(f">{name}</text>" in svg for name in admin["name"])
+    first_data = svg.index('stroke-dasharray="6 4"')
+    assert svg.index('stroke="#b0b0b0"') < first_data  # the base is drawn first, underneath

@@ -133,3 +133,12 @@ def test_presenting_hides_the_page_around_the_tour(sample_copy):
     assert not at.title and not [s for s in at.selectbox if s.key == "tour_pick"]
     assert any("st-key-tour_stage iframe" in m.value for m in at.markdown)
     assert at.toggle(key="tour_present").value is True
+
+
+def test_the_one_pager_names_records_instead_of_codes(sample):
+    from reports.tour_onepager import onepager_html
+
+    html = onepager_html(sample_tour(), 0, sample)
+    footer = html[html.index("<footer>") :]
+    assert "SXZG" not in footer and "zonemap" not in footer and "山西转型综合改革示范区" in footer
+    assert "县" in html  # the admin base is named
