@@ -277,3 +277,32 @@ def test_no_english_leftovers_and_a_screenshot_of_every_page(server, playwright_
         assert page.external == [] and page.errors == []
     finally:
         context.close()
+
+
+def test_an_unreachable_online_basemap_falls_back_to_the_offline_base_and_says_so(server, playwright_browser):
+    from layers.adminbase import TILE_FALLBACK_TEXT
+
+    context, page = fresh(playwright_browser)
+    try:
+        page.goto(server)
+        harness.wait_for_map(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="底图")
+        box.locator("input").click()
+        page.get_by_role("option", name="OpenStreetMap（在线）").click()
+        note = None
+        for _ in range(120):
+            for frame in [f for f in page.frames if "st_folium" in f.url]:
+                try:
+                    note = note or frame.evaluate("() => (document.querySelector('.zm-tile-note') || {}).textContent")
+                except Exception:  # the map before the switch going away
+                    continue
+            if note:
+                break
+            page.wait_for_timeout(250)
+        assert note == TILE_FALLBACK_TEXT
+        wait_for(page, lambda: harness.leaflet_counts(page)["layers"].get("admin", 0) >= 120)  # the offline base
+        page.screenshot(path=artifact("overview-online-basemap-offline.png"))
+        assert page.external and all("tile.openstreetmap.org" in u for u in page.external)  # tried, blocked
+        assert page.errors == []
+    finally:
+        context.close()

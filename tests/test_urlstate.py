@@ -63,6 +63,8 @@ def test_a_link_opens_the_page_with_its_filters_and_selection():
     assert at.sidebar.multiselect(key="flt_city").value == ["140700"]
     assert at.session_state["selected"] == ("zones", "SXZG-JZ")
     assert "山西综改示范区晋中新兴产业园区" in [t.value for t in at.text]  # the detail panel shows it
+    rows = at.table[0].value.iloc[:, 0].to_dict()
+    assert rows["所属开发区"] == "山西转型综合改革示范区"  # the parent by name, not "SXZG"
 
 
 def test_a_link_to_a_record_that_does_not_exist_selects_nothing():
