@@ -4,12 +4,14 @@ import streamlit as st
 
 import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
 from layers.assets import ensure_assets
+from ui.chrome import app_chrome
 from ui.errors import guarded
 from ui.startup import start_once
 
 st.set_page_config(page_title="开发区一张图", layout="wide")
 ensure_assets()
 start_once()
+app_chrome()
 
 # No page icons: Streamlit fetches Material icons from a font CDN.
 pages = [

@@ -159,7 +159,7 @@ def check_transition(
         reasons.append(f"供应状态从“{label(old)}”退回到“{label(new_status)}”，须填写原因")
     if new_status != "reserve" and old != new_status and not is_supply_ready(parcel, required):
         missing = "、".join(label(m) for m in missing_conditions(parcel, required))
-        text = f"地块不具备供地条件（缺：{missing}），不能{label(new_status)}"
+        text = f"地块不具备供地条件（缺：{missing}），不能改为“{label(new_status)}”"
         if truthy(parcel.get("is_standard_land")):
             errors.append(f"{text}：标准地须先完成区域评估并达到三通一平")
         else:

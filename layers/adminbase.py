@@ -56,26 +56,79 @@ def admin_file(admin: pd.DataFrame, static_dir: Path = STATIC_DIR) -> str:
     return f"{URL_PREFIX}/{name}"
 
 
+_URLS: dict[tuple, str] = {}
+
+
+def shared_admin_url(admin: pd.DataFrame, static_dir: Path = STATIC_DIR) -> str:
+    """:func:`admin_file`, written once per admin content and process: every map of every page shares the file.
+
+    Inline, the admin base is about 1.2 MB of each map's script; as one file the browser fetches it once.
+    """
+    key = (tuple(admin["adcode"].astype(str)), tuple(round(float(v), 6) for v in admin.total_bounds), str(static_dir))
+    url = _URLS.get(key)
+    if url is None or not (static_dir / "data" / url.rsplit("/", 1)[-1]).exists():
+        if len(_URLS) > 8:
+            _URLS.clear()
+        url = _URLS[key] = admin_file(admin, static_dir)
+    return url
+
+
+TILE_ERRORS_BEFORE_FALLBACK = 2
+TILE_FALLBACK_TEXT = "在线底图无法访问（本机可能未联网或瓦片服务不可达），已改用离线底图（行政区划）。"
+
+
 class AdminFromFile(MacroElement):
-    """Fetch the admin base from ``url`` and draw it under everything else."""
+    """Fetch the admin base from ``url`` and draw it under everything else.
+
+    With ``fallback`` the base is drawn only if the map's online tiles fail
+    (:data:`TILE_ERRORS_BEFORE_FALLBACK` errors before any tile loaded): the
+    tiles are then removed and a Chinese note says why the map looks different.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-fetch({{ this.url|tojson }}).then(r => r.json()).then(d => {
-  const m = {{ this._parent.get_name() }};
-  const pane = m.createPane('zmAdmin'); pane.style.zIndex = 350;
-  L.geoJson(d.counties, {pane: 'zmAdmin', style: () => ({{ this.county|tojson }}),
-    onEachFeature: (f, l) => l.bindTooltip(f.properties.tip, {sticky: true})}).addTo(m);
-  L.geoJson(d.cities, {pane: 'zmAdmin', interactive: false, style: () => ({{ this.city|tojson }})}).addTo(m);
-  d.labels.forEach(([lat, lng, html]) => L.marker([lat, lng], {interactive: false,
-    icon: L.divIcon({html: html, className: 'empty'})}).addTo(m));
-});
+(function () {
+  var m = {{ this._parent.get_name() }};
+  function draw() {
+    // Drawn on the map's own canvas and sent to the back: under every data layer, yet its county
+    // tooltips still answer where no feature lies above (a separate pane's canvas would never get the mouse).
+    fetch({{ this.url|tojson }}).then(r => r.json()).then(d => {
+      L.geoJson(d.cities, {interactive: false, style: () => ({{ this.city|tojson }})}).addTo(m).bringToBack();
+      L.geoJson(d.counties, {style: () => ({{ this.county|tojson }}),
+        onEachFeature: (f, l) => l.bindTooltip(f.properties.tip, {sticky: true})}).addTo(m).bringToBack();
+      d.labels.forEach(([lat, lng, html]) => L.marker([lat, lng], {interactive: false,
+        icon: L.divIcon({html: html, className: 'empty'})}).addTo(m));
+    });
+  }
+{%- if this.fallback %}
+  let loaded = 0, failed = 0, done = false;
+  function fallback() {
+    done = true;
+    m.eachLayer(l => { if (l instanceof L.TileLayer) m.removeLayer(l); });
+    const note = L.control({position: 'topleft'});
+    note.onAdd = () => { const d = L.DomUtil.create('div', 'zm-tile-note'); d.textContent = {{ this.text|tojson }};
+      return d; };
+    note.addTo(m);
+    draw();
+  }
+  m.eachLayer(l => {
+    if (!(l instanceof L.TileLayer)) return;
+    l.on('tileload', () => { loaded++; });
+    l.on('tileerror', () => { failed++; if (!done && !loaded && failed >= {{ this.errors }}) fallback(); });
+  });
+{%- else %}
+  draw();
+{%- endif %}
+})();
 {% endmacro %}"""
     )
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, fallback: bool = False):
         super().__init__()
         self._name = "AdminFromFile"
         self.url = url
+        self.fallback = fallback
+        self.text = TILE_FALLBACK_TEXT
+        self.errors = TILE_ERRORS_BEFORE_FALLBACK
         self.county = styles.COUNTY_LINE
         self.city = styles.CITY_LINE

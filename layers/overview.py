@@ -16,14 +16,13 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from jinja2 import Template
 
 from domain.labels import label, stage_label
 from geodata.schema import SCHEMAS
 from layers import styles
 from layers.assets import offline_cluster, offline_map
-from layers.basemaps import tile_layers
+from layers.basemaps import OFFLINE, tile_layers
+from layers.controls import FitView, Legend, MetricScale, UrlView
 
 RETURNED_OBJECTS = ["last_active_drawing"]
 COORD_DECIMALS = 6  # ≈ 0.1 m: more than any screen shows
@@ -98,29 +97,6 @@ def geojson_layer(fc: dict, name: str, style: Callable[[dict], dict], **kwargs) 
     )
 
 
-class _Legend(MacroElement):
-    """A bottom-right Leaflet control holding pre-escaped legend HTML."""
-
-    _template = Template(
-        """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.control({position: "bottomright"});
-{{ this.get_name() }}.onAdd = function () {
-  var div = L.DomUtil.create("div", "zm-legend");
-  div.innerHTML = {{ this.html|tojson }};
-  return div;
-};
-{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-{% endmacro %}"""
-    )
-
-    def __init__(self, html: str, css: str):
-        super().__init__()
-        self._name = "Legend"
-        self.html = html
-        self.css = css
-
-
 def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
     base = folium.FeatureGroup(name=label("admin"), control=True).add_to(fmap)
     counties = admin[admin["level"] == "county"]
@@ -144,22 +120,31 @@ def _admin_layers(fmap: folium.Map, admin: pd.DataFrame) -> None:
 
 
 def base_map(
-    admin: pd.DataFrame, basemap: str = "offline", tianditu_token: str | None = None, admin_url: str | None = None
+    admin: pd.DataFrame,
+    basemap: str = OFFLINE,
+    tianditu_token: str | None = None,
+    admin_url: str | None = None,
+    inline_admin: bool = False,
 ) -> folium.Map:
-    """The map without data layers: canvas rendering, tiles or the offline admin base.
+    """The map without data layers: canvas rendering, tiles or the offline admin base, a metric scale.
 
-    With ``admin_url`` (see :mod:`layers.adminbase`) the browser fetches the admin base instead of it being inline.
+    The admin base is a file the browser fetches once (``admin_url``, by default
+    :func:`layers.adminbase.shared_admin_url`), or with ``inline_admin`` part of the
+    map's script. Online tiles that cannot be reached are replaced by the offline
+    base, with a note (see :class:`layers.adminbase.AdminFromFile`).
     """
-    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.5)
-    fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
-    for tile in tile_layers(basemap, tianditu_token):
-        tile.add_to(fmap)
-    if basemap == "offline" and admin_url:
-        from layers.adminbase import AdminFromFile
+    from layers.adminbase import AdminFromFile, shared_admin_url
 
-        AdminFromFile(admin_url).add_to(fmap)
-    elif basemap == "offline":
+    fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=False, zoom_snap=0.5)
+    fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
+    MetricScale().add_to(fmap)
+    tiles = tile_layers(basemap, tianditu_token)
+    for tile in tiles:
+        tile.add_to(fmap)
+    if inline_admin and not tiles:
         _admin_layers(fmap, admin)
+    else:
+        AdminFromFile(admin_url or shared_admin_url(admin), fallback=bool(tiles)).add_to(fmap)
     return fmap
 
 
@@ -180,22 +165,28 @@ def parcels_layer(parcels: pd.DataFrame, parcel_style: str, decimals: int = COOR
     )
 
 
-def add_legend(fmap: folium.Map, parcel_style: str, projects: bool = True) -> None:
-    _Legend(styles.legend_html(parcel_style, projects=projects), styles.LEGEND_CSS).add_to(fmap)
+def add_legend(fmap: folium.Map, parcel_style: str, projects: bool = True, open_: bool = True) -> None:
+    Legend(styles.legend_html(parcel_style, projects=projects), open_=open_).add_to(fmap)
 
 
 def build_map(
     layers: Mapping[str, pd.DataFrame],
     *,
     parcel_style: str = "supply_status",
-    basemap: str = "offline",
+    basemap: str = OFFLINE,
     tianditu_token: str | None = None,
     focus_bounds: list | None = None,
+    view: tuple[float, float, float] | None = None,
     extra: Sequence[folium.FeatureGroup] = (),
+    legend_open: bool = True,
+    url_view: bool = False,
 ) -> folium.Map:
     """The map of the (already filtered) ``layers``: admin, zones, parcels and, if given, projects.
 
-    ``extra`` overlays are added before the layer control, which must come after every layer it lists.
+    The map shows ``view`` (lat, lng, zoom) when given, else fits ``focus_bounds`` or
+    the features, clear of the legend and layer list. ``url_view`` keeps the view in
+    the page address (shared links). ``extra`` overlays are added before the layer
+    control, which must come after every layer it lists.
     """
     fmap = base_map(layers["admin"], basemap, tianditu_token)
     zones_layer(layers["zones"]).add_to(fmap)
@@ -204,9 +195,11 @@ def build_map(
         _project_layer(fmap, layers["projects"])
     for group in extra:
         group.add_to(fmap)
-    add_legend(fmap, parcel_style, projects="projects" in layers)
+    add_legend(fmap, parcel_style, projects="projects" in layers, open_=legend_open)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    fmap.fit_bounds(focus_bounds or data_bounds(layers))
+    FitView(focus_bounds or data_bounds(layers), None if focus_bounds else view).add_to(fmap)
+    if url_view:
+        UrlView().add_to(fmap)
     return fmap
 
 
@@ -255,7 +248,7 @@ def record_bounds(data, layer: str, record_id: str, pad_deg: float = 0.004) -> l
 
 
 def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGroup | None:
-    """An outline around the selected record, added without redrawing the map."""
+    """An outline around the selected record, added without redrawing the map; clicks go through it."""
     if not selection:
         return None
     layer, record_id = selection
@@ -265,8 +258,10 @@ def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGr
         return None
     group = folium.FeatureGroup(name="选中")
     geom = hit.geometry.iloc[0]
-    if geom.geom_type == "Point":
-        folium.CircleMarker([geom.y, geom.x], radius=13, **styles.HIGHLIGHT).add_to(group)
-    else:
-        folium.GeoJson(geom.__geo_interface__, style_function=lambda _f: styles.HIGHLIGHT).add_to(group)
+    # never catches a click or hover meant for the features under it (canvas hit-testing reads the option)
+    style = styles.HIGHLIGHT | {"interactive": False}
+    marker = folium.CircleMarker(radius=13) if geom.geom_type == "Point" else None
+    folium.GeoJson(geom.__geo_interface__, style_function=lambda _f: style, marker=marker, interactive=False).add_to(
+        group
+    )
     return group

@@ -112,8 +112,12 @@ def legend_html(parcel_style_by: str, projects: bool = True) -> str:
 
 
 LEGEND_CSS = """
-.zm-legend{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px/1.5 sans-serif;
+.zm-legend{background:rgba(255,255,255,.92);padding:4px 9px;border-radius:4px;font:12px/1.5 sans-serif;
   box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:60vh;overflow:auto}
+.zm-legend summary{cursor:pointer;font-weight:600;user-select:none}
+.zm-legend[open] summary{margin-bottom:2px}
+.zm-tile-note{background:#fff4e5;color:#663c00;border:1px solid #f0b45a;border-radius:4px;padding:6px 10px;
+  font:13px/1.5 sans-serif;max-width:320px;box-shadow:0 1px 4px rgba(0,0,0,.25)}
 .zm-legend-title{font-weight:600;margin-top:4px}
 .zm-key{display:inline-block;width:14px;height:10px;margin-right:6px;vertical-align:middle}
 .zm-box{background:var(--c);border:1px solid #555}

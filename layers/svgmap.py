@@ -1,15 +1,74 @@
-"""A static SVG map for print views: no tiles, no scripts, every label escaped."""
+"""A static SVG map for print views: no tiles, no scripts, every label escaped.
+
+An optional admin base (county and city outlines with their names) is drawn
+under the data. Labels never overlap: each is tried above, below, right and
+left of its anchor, in order of importance, and left out if none of the
+places is free (see :func:`place_labels`).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 import pandas as pd
 import shapely
 
 from layers.styles import MISSING
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text to place near ``(x, y)`` (SVG pixels); ``gap`` keeps it clear of a marker drawn there."""
+
+    text: str
+    x: float
+    y: float
+    size: float = 12
+    gap: float = 4
+    style: str = ""  # extra SVG attributes, e.g. a fill colour
+
+
+def text_box(label: Label) -> tuple[float, float]:
+    """Estimated (width, height) of the label: CJK characters a full em, others about half."""
+    width = sum(label.size if ord(ch) > 0x2E80 else label.size * 0.6 for ch in label.text)
+    return width, label.size * 1.2
+
+
+def place_labels(
+    labels: Sequence[Label], width: float, height: float, margin: float = 2, reserved: Sequence[tuple] = ()
+) -> list[tuple]:
+    """Greedy placement without overlaps, in the given order (most important first).
+
+    Returns ``(label, x, y, anchor)`` for each label placed (``y`` is the text
+    baseline, ``anchor`` the SVG text-anchor); labels with no free place, or
+    that would leave the map, are left out. ``reserved`` boxes (left, top, right,
+    bottom) are kept free, e.g. for the scale bar.
+    """
+    taken: list[tuple[float, float, float, float]] = list(reserved)
+    placed = []
+    for lab in labels:
+        w, h = text_box(lab)
+        options = [  # (left, top, text x, baseline, anchor)
+            (lab.x - w / 2, lab.y - lab.gap - h, lab.x, lab.y - lab.gap - h * 0.2, "middle"),
+            (lab.x - w / 2, lab.y + lab.gap, lab.x, lab.y + lab.gap + h * 0.8, "middle"),
+            (lab.x + lab.gap, lab.y - h / 2, lab.x + lab.gap, lab.y + h * 0.3, "start"),
+            (lab.x - lab.gap - w, lab.y - h / 2, lab.x - lab.gap, lab.y + h * 0.3, "end"),
+        ]
+        for left, top, tx, ty, anchor in options:
+            box = (left - margin, top - margin, left + w + margin, top + h + margin)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+            if inside and not any(_overlap(box, other) for other in taken):
+                taken.append(box)
+                placed.append((lab, tx, ty, anchor))
+                break
+    return placed
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def svg_map(
@@ -22,12 +81,15 @@ def svg_map(
     pad: float = 0.15,
     label_names: set[str] | None = None,
     zone_label: str | None = None,
+    base: pd.DataFrame | None = None,
 ) -> str:
     """Zones (dashed) and features (polygons filled / points dotted by ``color_column``), with a scale bar.
 
     The view fits ``parcels`` (any polygons or points to show), or the zones when there are none.
     Features are labelled with their name (only those in ``label_names`` when given);
     zones with their ``zone_label`` column, when given, above their outline.
+    ``base`` (admin rows with ``level`` city/county, ``name`` and geometry) is drawn
+    underneath as the base map, named where there is room.
     """
     frames = [f for f in (parcels, zones) if len(f)]
     if not frames:
@@ -57,28 +119,53 @@ def svg_map(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
         ' font-family="sans-serif" font-size="12">',
+        f'<defs><clipPath id="zm-view"><rect width="{width}" height="{height}"/></clipPath></defs>',
         f'<rect width="{width}" height="{height}" fill="#f4f6f8"/>',
     ]
+    labels: list[Label] = []  # in order of importance
+    base_labels: list[Label] = []
+    if base is not None and len(base):
+        out.append('<g clip-path="url(#zm-view)">')
+        for level, stroke, fill, size in (("county", "#b0b0b0", "#fbfaf6", 11), ("city", "#6d6d6d", "none", 13)):
+            rows = base[(base["level"] == level) & base.intersects(view)]
+            for name, geom in zip(rows["name"], rows.geometry, strict=True):
+                clipped = geom.intersection(view.buffer(0.05))
+                if clipped.is_empty or clipped.geom_type not in ("Polygon", "MultiPolygon"):
+                    continue
+                width_px = 1.6 if level == "city" else 0.7
+                out.append(f'<path d="{path(clipped)}" fill="{fill}" stroke="{stroke}" stroke-width="{width_px}"/>')
+                inner = geom.intersection(view)
+                if not inner.is_empty:
+                    px, py = xy(*inner.representative_point().coords[0])
+                    color = "#555" if level == "city" else "#8a8a8a"
+                    base_labels.append(Label(str(name), px, py, size, 0, f'fill="{color}"'))
+        out.append("</g>")
     for z in zones.to_dict("records"):
         if z["geometry"].intersects(view):
             out.append(f'<path d="{path(z["geometry"])}" fill="none" stroke="#3b6fb6" stroke-dasharray="6 4"/>')
             if zone_label and z.get(zone_label) and not z["geometry"].contains(view):
                 zx0, _, zx1, zy1 = z["geometry"].bounds
                 x, y = xy((zx0 + zx1) / 2, zy1)
-                text = escape(str(z[zone_label]))
-                out.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" fill="#3b6fb6">{text}</text>')
+                labels.append(Label(str(z[zone_label]), x, y, 12, 4, 'fill="#3b6fb6"'))
+    important: list[Label] = []
     for p in parcels.to_dict("records"):
         color = escape(colors.get(p.get(color_column), MISSING))
         geom = p["geometry"]
         x, y = xy(*geom.representative_point().coords[0])
         if geom.geom_type == "Point":
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{color}" stroke="#fff" stroke-width="2"/>')
-            y -= 10
         else:
             out.append(f'<path d="{path(geom)}" fill="{color}" fill-opacity="0.8" stroke="#333"/>')
         if label_names is None or p["name"] in label_names:
-            text = escape(str(p["name"]))
-            out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-weight="bold">{text}</text>')
+            gap = 9 if geom.geom_type == "Point" else 2
+            important.append(Label(str(p["name"]), x, y, 12, gap, 'font-weight="bold"'))
+    furniture = [(10, height - 45, 200, height), (width - 50, 5, width, 65)]  # scale bar, north arrow
+    for lab, x, y, anchor in place_labels(important + labels + base_labels, width, height, reserved=furniture):
+        halo = 'stroke="#fff" stroke-width="3" paint-order="stroke"'
+        out.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{lab.size:g}" {halo} {lab.style}>'
+            f"{escape(lab.text)}</text>"
+        )
     out.append(_scale_bar(scale, height))
     out.append(f'<text x="{width - 30}" y="30" font-size="18" text-anchor="middle">N</text>')
     out.append(f'<path d="M{width - 30},36 l-7,20 l7,-6 l7,6 z" fill="#333"/>')

@@ -3,12 +3,13 @@
 import folium
 import streamlit as st
 
-from domain.idle import IDLE_STATUSES
+from domain.idle import IDLE_STATUSES, NOT_IDLE, UNKNOWN
 from domain.labels import label
 from domain.matching import rank
 from geodata.io.export import export_filename
 from geodata.query import apply_filters
 from geodata.tables.idle import (
+    IDLE_VIEW,
     candidates,
     classify_parcels,
     evaluate_plan,
@@ -16,6 +17,7 @@ from geodata.tables.idle import (
     idle_totals,
     match_table,
     needs,
+    people,
     plan_problems,
     unsold_stock_table,
 )
@@ -73,10 +75,19 @@ with tab_find:
     table_col, map_col = st.columns([1.2, 1])
     with table_col:
         st.markdown("**已供应地块的闲置认定**（选中一行或点击地图查看）")
-        pick_from_table(idle_table(classified), "idl_table", SELECTED)
+        shown = st.multiselect(
+            "闲置类别",
+            [*IDLE_STATUSES, NOT_IDLE, UNKNOWN],
+            default=list(IDLE_VIEW),
+            format_func=label,
+            key="idl_classes",
+            placeholder="全部已供应地块",
+            select_all=False,
+        )
+        pick_from_table(idle_table(classified, shown), "idl_table", SELECTED)
     with map_col:
         layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
-        fmap = build_map(layers, parcel_style="idle_class")
+        fmap = build_map(layers, parcel_style="idle_class", legend_open=False)
         show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "parcels" and selection[1] in set(classified["parcel_id"]):
@@ -100,7 +111,14 @@ with tab_find:
 with tab_calc:
     names = dict(zip(idle["parcel_id"], idle["name"], strict=True))
     c1, c2 = st.columns([3, 1])
-    c1.multiselect("参与盘活的地块（闲置地块；也可在地图上点选后加入）", list(names), format_func=names.get, key=PICK)
+    c1.multiselect(
+        "参与盘活的地块（闲置地块；也可在地图上点选后加入）",
+        list(names),
+        format_func=names.get,
+        key=PICK,
+        placeholder="选择地块",
+        select_all=False,
+    )
     zone_ids = sorted(set(idle["zone_id"]))
     zone_names = dict(zip(idle["zone_id"], idle["zone_name"], strict=False))
     zone = c2.selectbox("或整区加入", zone_ids, format_func=zone_names.get, index=None, placeholder="选择开发区")
@@ -132,7 +150,7 @@ with tab_calc:
             ("可收闲置费", "fee", "万元"),
         ]
         for col, (title, key, unit) in zip(st.columns(3) + st.columns(3), figures, strict=True):
-            col.metric(f"{title}（{unit}）", fmt_number(sums[key], 0 if key == "jobs" else 2))
+            col.metric(f"{title}（{unit}）", f"{people(sums[key]):,}" if key == "jobs" else fmt_number(sums[key], 2))
         st.dataframe(table, hide_index=True, width="stretch")
         name = st.text_input("方案名称", value=f"方案{len(saved_scenarios()) + 1}", key="idl_scn_name")
         if st.button("保存方案", key="idl_save"):
@@ -150,9 +168,11 @@ with tab_match:
     else:
         project_names = dict(zip(view.projects["project_id"], view.projects["name"], strict=True))
         by_id = {n.project_id: n for n in waiting}
-        pid = st.selectbox("待落地项目", list(by_id), format_func=project_names.get, key="idl_need")
+        pid = st.selectbox(
+            "待落地项目", list(by_id), format_func=project_names.get, key="idl_need", placeholder="选择项目"
+        )
         c1, c2 = st.columns(2)
-        tolerance = c1.slider("面积容差", 0.05, 0.5, 0.2, 0.05, key="idl_tol")
+        tolerance = c1.slider("面积容差", 5, 50, 20, 5, format="%d%%", key="idl_tol") / 100
         need = by_id[pid]
         if need.land_need_mu:
             c2.metric("用地需求（亩）", fmt_number(need.land_need_mu, 2))

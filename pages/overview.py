@@ -12,15 +12,23 @@ from ui.bigmap import is_large, show_view_map
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
-from ui.panels import detail_panel, summary_strip
+from ui.panels import detail_panel, find_record, summary_strip
+from ui.urlstate import restore_selection, restored_view
 
 data = get_dataset()
 filters = sidebar_filters(data)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox("地块着色", SUPPLY_STYLES, format_func=PARCEL_STYLE_NAMES.get)
+parcel_style = st.sidebar.selectbox(
+    "地块着色",
+    SUPPLY_STYLES,
+    format_func=PARCEL_STYLE_NAMES.get,
+    key="style",
+    placeholder="选择着色方式",
+    bind="query-params",
+)
 token = tianditu_token()
 options = basemap_options(token)
-basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get)
+basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get, placeholder="选择底图")
 
 st.sidebar.header("搜索")
 query = st.sidebar.text_input("按名称搜索", placeholder="开发区、地块或项目名称")
@@ -52,13 +60,16 @@ with st.expander("全省公开数据（与本数据对照）", expanded=False):
     )
     st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")
 
+restore_selection("selected", lambda sel: find_record(data, *sel) is not None)
 take_click("overview_map")
+selection = st.session_state.get("selected")
 
-map_col, detail_col = st.columns([3, 1.2])
+# The map takes the width; the record's details open beside it only when something is selected.
+map_col, *detail_col = st.columns([3, 1.1]) if selection else st.columns(1)
 with map_col:
     if is_large(data):
         show_view_map(data, view, "overview_map", parcel_style, basemap, token, st.session_state.get("focus"),
-                      st.session_state.get("selected"))  # fmt: skip
+                      selection)  # fmt: skip
     else:
         fmap = build_map(
             view.layers(),
@@ -66,7 +77,15 @@ with map_col:
             basemap=basemap,
             tianditu_token=token,
             focus_bounds=st.session_state.get("focus"),
+            view=restored_view("overview", filters),
+            url_view=True,
         )
-        show_map(fmap, data, "overview_map", st.session_state.get("selected"))
-with detail_col:
-    detail_panel(data, st.session_state.get("selected"))
+        show_map(fmap, data, "overview_map", selection, height=660, in_url=True)
+if detail_col:
+    with detail_col[0]:
+        detail_panel(data, selection)
+        if st.button("关闭详情", key="close_detail"):
+            st.session_state["selected"] = None
+            st.session_state.pop("focus", None)
+            st.session_state.pop("searched", None)
+            st.rerun()

@@ -17,9 +17,16 @@ from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
 from ui.supply_panels import land_use_frame, supply_metrics
-from ui.tables import pick_from_table
+from ui.tables import formatted, pick_from_table
+from ui.urlstate import restore_selection, restored_view
 
 SELECTED = "supply_selected"
+# 名称, 面积 and 供地阶段 stay in view without scrolling sideways (the name pinned beside the id)
+KEY_COLUMNS = {
+    "名称": st.column_config.TextColumn(width="medium", pinned=True),
+    "面积（亩）": st.column_config.NumberColumn(width="small"),
+    "供地阶段": st.column_config.TextColumn(width=104),
+}
 MAP_KEY = "supply_map"
 
 data = get_dataset()
@@ -27,7 +34,14 @@ store = get_store()
 editor = sidebar_login()
 filters = sidebar_filters(data, key="sup", projects=False, parcels=True)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox("地块着色", SUPPLY_STYLES, format_func=PARCEL_STYLE_NAMES.get)
+parcel_style = st.sidebar.selectbox(
+    "地块着色",
+    SUPPLY_STYLES,
+    format_func=PARCEL_STYLE_NAMES.get,
+    key="style",
+    placeholder="选择着色方式",
+    bind="query-params",
+)
 
 st.title("标准地供给")
 st.caption(
@@ -43,20 +57,29 @@ supply_metrics(parcels)
 
 tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])
 with tab_map:
+    restore_selection(SELECTED, lambda sel: sel[0] == "parcels" and sel[1] in set(data.parcels["parcel_id"]))
     take_click(MAP_KEY, SELECTED)
     table_col, map_col = st.columns([1.15, 1])
     with table_col:
         table = parcel_table(parcels)
-        picked = pick_from_table(table, "supply_table", SELECTED)
+        picked = pick_from_table(table, "supply_table", SELECTED, column_config=KEY_COLUMNS)
         if picked:
             st.session_state["supply_focus"] = record_bounds(data, "parcels", picked)
         parcel_downloads(parcels, data.zones)
+    selection = st.session_state.get(SELECTED)
+    shown = selection if selection and selection[1] in set(parcels["parcel_id"]) else None
     with map_col:
         layers = {"admin": view.admin, "zones": view.zones, "parcels": parcels}
-        fmap = build_map(layers, parcel_style=parcel_style, focus_bounds=st.session_state.get("supply_focus"))
-        show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=560)
+        fmap = build_map(
+            layers,
+            parcel_style=parcel_style,
+            focus_bounds=st.session_state.get("supply_focus"),
+            view=restored_view("supply", filters),
+            url_view=True,
+            legend_open=False,
+        )
+        show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True)
 
-    selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "parcels":
         record, version = store.read_record("parcels", selection[1])
         if record is None:
@@ -64,6 +87,8 @@ with tab_map:
         else:
             st.subheader("地块详情")
             st.text(f"{record['name']}（{record['parcel_id']}）· 第 {version} 版")
+            if shown is None:
+                st.caption("该地块已不符合当前筛选条件，表格和地图中不再显示；详情与编辑仍针对该地块。")
             checklists(record)
             with st.expander("修改记录", expanded=False):
                 history_panel(store, record["parcel_id"], editor)
@@ -77,13 +102,17 @@ with tab_map:
 
 with tab_flow:
     st.subheader("供地流程：储备 → 具备供地条件 → 已挂牌 → 已出让 → 已动工 → 已投产")
+    st.caption(
+        "累计达到：到过该阶段的地块，含已进入后续阶段的（条形与标注）；当前处于：现在停在该阶段的地块"
+        "（与页首“当前”数字一致）。"
+    )
     flow = funnel(parcels)
     st.altair_chart(funnel_chart(flow), width="stretch")
-    st.dataframe(flow.drop(columns="序号"), hide_index=True, width="stretch")
+    st.dataframe(formatted(flow.drop(columns="序号")), hide_index=True, width="stretch")
     st.markdown("**按开发区（当前所处阶段）**")
-    st.dataframe(pipeline_by(parcels, "zone"), hide_index=True, width="stretch")
+    st.dataframe(formatted(pipeline_by(parcels, "zone")), hide_index=True, width="stretch")
     st.markdown("**按市（当前所处阶段）**")
-    st.dataframe(pipeline_by(parcels, "city"), hide_index=True, width="stretch")
+    st.dataframe(formatted(pipeline_by(parcels, "city")), hide_index=True, width="stretch")
 
 with tab_rates:
     st.subheader("开发区土地集约利用指标（由地块计算）")

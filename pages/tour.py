@@ -6,11 +6,11 @@ import streamlit.components.v1 as components
 from domain.tours import Tour, new_tour_id
 from reports.tour_html import tour_html
 from ui.auth import sidebar_login
+from ui.chrome import PRESENT_KEY, STAGE_KEY, presenting_css
 from ui.data import get_dataset, get_store
 from ui.tour_editor import NEW, exports, tour_editor
 
 SIZES = {"1920×1080 投影": 960, "1280×720 投影": 640}
-HIDE_SIDEBAR = "<style>[data-testid='stSidebar'],[data-testid='stHeader']{display:none}</style>"
 
 data = get_dataset()
 store = get_store()
@@ -19,25 +19,38 @@ stored = {t.tour.tour_id: t for t in store.list_tours()}
 tours = {k: t.tour for k, t in stored.items()}
 choices = list(tours) + ([NEW] if editor else [])
 names = {k: t.title for k, t in tours.items()} | {NEW: "＋ 新建路线"}
+present = bool(st.session_state.get(PRESENT_KEY))
 
-st.title("观摩会")
+if not present:
+    st.title("观摩会")
 if flash := st.session_state.pop("flash", None):
     st.success(flash)
 if not choices:
     st.info("数据中还没有观摩路线。登录后可新建。")
     st.stop()
-tour_id = st.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick")
+if present:  # the tour fills the screen; only the switch back stays, in a corner
+    tour_id = st.session_state.get("tour_pick") if st.session_state.get("tour_pick") in choices else choices[0]
+    st.session_state["tour_pick"] = tour_id
+else:
+    tour_id = st.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick", placeholder="选择路线")
 tour = tours.get(tour_id) or Tour(new_tour_id(tours), "新观摩路线", ())
 
 if tour.stops:
-    c1, c2 = st.columns([1, 3])
-    present = c1.toggle("演示模式（隐藏侧栏，全宽）", key="tour_present")
-    size = c2.radio("屏幕", list(SIZES), horizontal=True, key="tour_size")
     if present:
-        st.markdown(HIDE_SIDEBAR, unsafe_allow_html=True)  # a constant: no data in it
-    st.caption("翻页：按钮、← → 方向键、空格或翻页笔的 PageUp/PageDown；地图平滑移动到每一站。")
+        st.markdown(presenting_css(), unsafe_allow_html=True)  # constant CSS: no data in it
+        st.toggle("演示模式", key=PRESENT_KEY)
+        with st.container(key=STAGE_KEY):
+            components.html(tour_html(tour, data, listen_parent=True), height=SIZES["1920×1080 投影"])
+        st.stop()
+    c1, c2 = st.columns([1, 3])
+    c1.toggle("演示模式", key=PRESENT_KEY, help="地图与站点信息铺满屏幕；再次点击右上角开关退出")
+    size = c2.radio("屏幕", list(SIZES), horizontal=True, key="tour_size")
+    st.caption(
+        "翻页：按钮、← → 方向键、空格或翻页笔的 PageUp/PageDown（演示模式下在整个页面有效，输入框中的按键除外）；"
+        "F 或“全屏”按钮切换浏览器全屏；地图平滑移动到每一站并勾出该站。"
+    )
     components.html(tour_html(tour, data), height=SIZES[size], scrolling=False)
-    with st.expander("导出：离线演示文件与一页纸", expanded=not present):
+    with st.expander("导出：离线演示文件与一页纸", expanded=True):
         exports(tour, data)
 if editor:
     with st.expander("编辑路线", expanded=not tour.stops):

@@ -1,10 +1,10 @@
 """三个一批: rounds and their rates, project timelines, 三未 follow-up, and the industrial-chain view."""
 
 import dataclasses
-import datetime as dt
 
 import streamlit as st
 
+from domain.clock import beijing_today
 from domain.labels import label
 from domain.tracker import SANWEI, Thresholds
 from geodata.query import apply_filters
@@ -28,7 +28,7 @@ from ui.data import get_dataset
 from ui.filters import sidebar_filters
 from ui.format import fmt_reported, md, text_table
 from ui.mapview import show_map, take_click
-from ui.tables import chart_with_data, pick_from_table
+from ui.tables import chart_with_data, formatted, pick_from_table
 
 SELECTED = "trk_selected"
 
@@ -48,7 +48,7 @@ if leader:  # the leader's chains drive every layer, like the chain filter
     leader_chains = tuple(sorted(set(data.projects.loc[data.projects["enterprise"] == leader, "chain"].dropna())))
     filters = dataclasses.replace(filters, chains=leader_chains)
 with st.sidebar.expander("“三未”判定阈值", expanded=False):
-    today = st.date_input("判定日期", value=dt.date.today(), format="YYYY-MM-DD", key="trk_today")
+    today = st.date_input("判定日期", value=beijing_today(), format="YYYY-MM-DD", key="trk_today")
     thresholds = Thresholds(
         signed_days=st.number_input("签而未落：签约后未落地块超过（天）", 1, 3650, Thresholds.signed_days),
         landed_days=st.number_input("落而未投：已落地块未开工超过（天）", 1, 3650, Thresholds.landed_days),
@@ -107,12 +107,13 @@ with tab_projects:
 with tab_sanwei:
     st.subheader("“三未”项目跟踪（按开发区）")
     counts = {flag: int((judged["sanwei"] == flag).sum()) for flag in SANWEI}
-    for col, flag in zip(st.columns(len(SANWEI) + 1), SANWEI, strict=False):
+    cols = st.columns(len(SANWEI) + 1)  # one row: the three 三未 and the records whose dates cannot be judged
+    for col, flag in zip(cols, SANWEI, strict=False):
         col.metric(f"{label(flag)}（个）", counts[flag])
-    st.columns(len(SANWEI) + 1)[-1].metric("日期缺失或有误（个）", int(judged["problem"].notna().sum()))
+    cols[-1].metric("日期缺失或有误（个）", int(judged["problem"].notna().sum()))
     follow = zone_follow_up(judged)
     chart_with_data(None, follow, "三未按开发区", "dl_follow")
-    st.dataframe(follow, hide_index=True, width="stretch")
+    st.dataframe(formatted(follow), hide_index=True, width="stretch")
     st.caption("山西综改示范区报道：推动项目签约到开工由238天压缩至58天。上表为本数据中项目签约到开工天数的中位数。")
     flagged = project_table(judged[judged["sanwei"].notna() | judged["problem"].notna()], data.rounds)
     st.markdown("**需跟进的项目**（地图上以红圈标出）")
@@ -128,4 +129,4 @@ with tab_chain:
     chart_with_data(chain_chart(by_chain), by_chain, "产业链投资", "dl_chains")
     for chain in filters.chains:
         st.markdown(f"**{md(chain)}：领跑开发区**")
-        st.dataframe(leading_zones(view.zones, view.projects, view.parcels, chain), hide_index=True)
+        st.dataframe(formatted(leading_zones(view.zones, view.projects, view.parcels, chain)), hide_index=True)

@@ -3,7 +3,13 @@
 Copy it to a USB stick and open it on any laptop: it makes no request at all (no
 tiles — the admin outlines are the base map). Next/previous with the buttons,
 the arrow keys, Space, or a presenter clicker's PageUp/PageDown; Home/End jump
-to the first/last stop. The map flies to each stop without reloading.
+to the first/last stop; F or the 全屏 button asks the browser for full screen.
+The map flies to each stop without reloading and outlines the stop's record.
+
+Keys typed into a text field, text area, select box or editable element are
+never taken. Embedded in the app page (``listen_parent``), the tour also hears
+keys pressed on the app page — only while presenting, and it stops listening
+when the embedding frame goes away.
 
 Every text from the data is escaped in Python (tooltips) or set with
 ``textContent`` in the page (titles, notes, figures); the JSON is embedded with
@@ -23,9 +29,10 @@ from domain.labels import label, stage_label
 from domain.tours import Tour
 from geodata.dataset import Dataset
 from geodata.query import zone_family
+from geodata.schema import SCHEMAS
 from geodata.tours import stop_bounds, stop_figures
 from layers.assets import asset_text
-from layers.styles import CITY_LINE, COUNTY_LINE, PIPELINE_COLORS, STAGE_COLORS, ZONE_TYPE_COLORS
+from layers.styles import CITY_LINE, COUNTY_LINE, HIGHLIGHT, PIPELINE_COLORS, STAGE_COLORS, ZONE_TYPE_COLORS
 
 MARGIN_DEG = 0.3
 
@@ -46,9 +53,12 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
     for stop in tour.stops:
         rec_zone = stop.ref if stop.layer == "zones" else _zone_of(data, stop)
         zone_ids |= zone_family(data.zones, (rec_zone,))
+        frame = data.layer(stop.layer)
+        shape = frame.loc[frame[SCHEMAS[stop.layer].key] == stop.ref, "geometry"].iloc[0]
         stops.append(
             {
                 "title": stop.title,
+                "shape": shapely.set_precision(shape, 1e-6).__geo_interface__,
                 "note": stop.note,
                 "layer": label(stop.layer),
                 "bounds": stop_bounds(stop, data),
@@ -78,6 +88,7 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
             "stage": STAGE_COLORS,
             "city": CITY_LINE,
             "county": COUNTY_LINE,
+            "current": HIGHLIGHT | {"interactive": False},
         },
         "legend": {
             "parcel": [[label(k), c] for k, c in PIPELINE_COLORS.items()],
@@ -114,6 +125,7 @@ html, body { margin: 0; height: 100%; font-family: "WenQuanYi Zen Hei", "Noto Sa
 #nav { position: absolute; right: 2vw; bottom: 3vh; z-index: 1000; display: flex; gap: 1vw; align-items: center; }
 #nav button { font: inherit; font-size: clamp(16px, 1.6vw, 30px); padding: .8vh 1.4vw; border: 0; border-radius: 6px;
   background: #1e88e5; color: #fff; cursor: pointer; } #nav button:disabled { background: #7b8a97; }
+#nav #full { background: #455a64; }
 #stop-counter { color: #10202f; background: rgba(255,255,255,.9); padding: .6vh 1vw; border-radius: 6px;
   font-size: clamp(16px, 1.6vw, 30px); font-weight: 700; }
 #legend { position: absolute; left: 2vw; bottom: 3vh; z-index: 1000; background: rgba(255,255,255,.92);
@@ -150,7 +162,7 @@ for (const [name, list] of [['地块', D.legend.parcel], ['项目', D.legend.sta
   legend.appendChild(row);
 }
 document.getElementById('tour-title').textContent = D.title;
-let current = -1;
+let current = -1, outline = null;
 function show(n) {
   n = Math.max(0, Math.min(D.stops.length - 1, n));
   if (n === current) return;
@@ -166,28 +178,59 @@ function show(n) {
   document.getElementById('prev').disabled = n === 0;
   document.getElementById('next').disabled = n === D.stops.length - 1;
   for (const k in layers) { if (s.show.includes(k)) layers[k].addTo(map); else layers[k].remove(); }
+  if (outline) outline.remove();
+  outline = L.geoJSON(s.shape, {style: () => S.current, interactive: false,
+    pointToLayer: (f, ll) => L.circleMarker(ll, Object.assign({radius: 16}, S.current))}).addTo(map);
   const b = L.latLngBounds(s.bounds);
   const opts = {duration: first ? 0 : 1.2, animate: !first};
   if (s.zoom) map.flyTo(b.getCenter(), s.zoom, opts); else map.flyToBounds(b, Object.assign({maxZoom: 16}, opts));
   window.zmStop = n;
 }
+function fullScreen() {
+  // the app page when embedded (same origin), else this page; browsers may refuse without a click
+  let doc = document;
+  try { if (window.parent !== window && window.parent.document) doc = window.parent.document; } catch (e) {}
+  const el = doc.documentElement;
+  if (doc.fullscreenElement) doc.exitFullscreen().catch(() => {});
+  else if (el.requestFullscreen) el.requestFullscreen().catch(() => {});
+}
 document.getElementById('prev').onclick = () => show(current - 1);
 document.getElementById('next').onclick = () => show(current + 1);
+document.getElementById('full').onclick = fullScreen;
+function typing(e) {
+  const t = (e.composedPath && e.composedPath()[0]) || e.target;
+  if (!t || !t.tagName) return false;
+  return /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable;
+}
 function onKey(e) {
+  if (e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey || typing(e)) return;
   const next = ['ArrowRight', 'ArrowDown', 'PageDown', ' ', 'Enter'], prev = ['ArrowLeft', 'ArrowUp', 'PageUp'];
   if (next.includes(e.key)) { show(current + 1); e.preventDefault(); }
   else if (prev.includes(e.key)) { show(current - 1); e.preventDefault(); }
-  else if (e.key === 'Home') show(0); else if (e.key === 'End') show(D.stops.length - 1);
+  else if (e.key === 'Home') { show(0); e.preventDefault(); }
+  else if (e.key === 'End') { show(D.stops.length - 1); e.preventDefault(); }
+  else if (e.key === 'f' || e.key === 'F') { fullScreen(); e.preventDefault(); }
 }
 document.addEventListener('keydown', onKey);
-try { if (window.parent !== window) window.parent.document.addEventListener('keydown', onKey); } catch (e) {}
+if (D.listenParent) {
+  try {
+    const host = window.parent.document;
+    if (window.parent !== window) {
+      host.addEventListener('keydown', onKey);
+      window.addEventListener('pagehide', () => host.removeEventListener('keydown', onKey));
+    }
+  } catch (e) { /* another origin: keys work once the tour has focus */ }
+}
 show(0);
 """
 
 
-def tour_html(tour: Tour, data: Dataset) -> str:
-    """The tour as one HTML document that needs nothing else (see module doc)."""
-    payload = _json_for_script(tour_data(tour, data))
+def tour_html(tour: Tour, data: Dataset, listen_parent: bool = False) -> str:
+    """The tour as one HTML document that needs nothing else (see module doc).
+
+    ``listen_parent``: embedded in the app while presenting, also page with keys pressed on the app page.
+    """
+    payload = _json_for_script(tour_data(tour, data) | {"listenParent": listen_parent})
     return (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -198,7 +241,8 @@ def tour_html(tour: Tour, data: Dataset) -> str:
         "<div id='figures'></div></div>"
         "<div id='legend'></div>"
         "<div id='nav'><button id='prev' type='button'>‹ 上一站</button><span id='stop-counter'></span>"
-        "<button id='next' type='button'>下一站 ›</button></div>"
+        "<button id='next' type='button'>下一站 ›</button>"
+        "<button id='full' type='button' title='全屏（F）'>全屏</button></div>"
         f"<script>{asset_text('leaflet', 'leaflet.js')}</script>"
         f"<script type='application/json' id='tour-data'>{payload}</script>"
         f"<script>{PAGE_JS}</script></body></html>"

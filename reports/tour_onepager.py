@@ -1,4 +1,4 @@
-"""A print-ready one-pager per tour stop (A4 landscape): map, legend, scale bar, north arrow, key figures.
+"""A print-ready one-pager per tour stop (A4 landscape): map on the admin base, legend, scale bar, north arrow, figures.
 
 :func:`onepager_html` is a self-contained page (inline SVG map, CJK font stack,
 no script); :func:`render` turns it into a PNG with headless Chromium
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from domain.clock import beijing_today
 from domain.labels import label, stage_label
 from domain.tours import Stop, Tour
 from geodata.dataset import Dataset
@@ -68,8 +69,18 @@ def onepager_html(tour: Tour, index: int, data: Dataset) -> str:
     record = data.layer(stop.layer)
     name = str(record.loc[record[SCHEMAS[stop.layer].key] == stop.ref, "name"].iloc[0])
     colors = dict(PIPELINE_COLORS) | {f"stage:{k}": c for k, c in STAGE_COLORS.items()}
+    base = data.admin[data.admin["level"].isin(["city", "county"])]
     drawn = svg_map(
-        zones, features, colors, "key", width=1000, height=640, pad=0.25, label_names={name}, zone_label="label"
+        zones,
+        features,
+        colors,
+        "key",
+        width=1000,
+        height=640,
+        pad=0.25,
+        label_names={name},
+        zone_label="label",
+        base=base,
     )
     figures = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in stop_figures(stop, data))
     legend = "".join(
@@ -80,6 +91,7 @@ def onepager_html(tour: Tour, index: int, data: Dataset) -> str:
         for k, c in STAGE_COLORS.items()
     )
     note = f"<div class='note'>{escape(stop.note)}</div>" if stop.note else ""
+    today = beijing_today()
     return (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
         f"<title>{escape(stop.title)}</title><style>{CSS}</style></head><body><div class='page'>"
@@ -88,8 +100,8 @@ def onepager_html(tour: Tour, index: int, data: Dataset) -> str:
         f"<div class='map'>{drawn}</div>"
         f"<aside><dl>{figures}</dl>{note}<div class='legend'>{legend}<br>开发区边界（虚线）、地块形状与项目位置为示意"
         "</div></aside>"
-        f"<footer><span>{escape(label(stop.layer))}：{escape(stop.ref)}</span>"
-        "<span>开发区一张图 zonemap</span></footer>"
+        f"<footer><span>{escape(label(stop.layer))}：{escape(name)}</span>"
+        f"<span>开发区一张图 · {today.year}年{today.month}月{today.day}日生成</span></footer>"
         "</div></body></html>"
     )
 

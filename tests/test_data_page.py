@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from geodata.io.imports import import_history
 
 from geodata.dataset import load_dataset
+from geodata.io.imports import import_history
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
 from tests.apptest import add_account, button, login, open_page
@@ -46,7 +46,7 @@ def test_an_editor_checks_previews_and_imports_a_bureau_shapefile(sample, sample
     assert parcels["parcel_id"].str.startswith("JZ-").sum() == 6
     assert "国土_地块_GK38.zip" in at.dataframe[-1].value.to_string()  # 导入记录
     assert list(at.dataframe[-1].value["导入人"]) == ["张三（自然资源局）"]  # shown by display name
-    assert list(import_history(sample_copy)["导入人"]) == ["zhangsan"]  # stored as the account id
+    assert list(import_history(GpkgStore(sample_copy))["导入人"]) == ["zhangsan"]  # stored as the account id
 
 
 def test_a_broken_file_is_refused_and_nothing_is_written(sample, sample_copy, tmp_path, monkeypatch):

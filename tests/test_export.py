@@ -53,10 +53,29 @@ def test_zone_sheets_have_chinese_headers_units_and_labels(data):
     assert "面积（亩）" in header and "出让或者划拨价款（万元）" in header and "基础设施配套" in header
     assert header.index("基础设施配套") == header.index("供应状态") + 1
     records = {r["地块编号"]: r for r in rows(ws)}
-    assert set(records) == {"P3", "P4"}
+    assert set(records) == {"P3", "P4", "合计（2 宗）"}
+    assert header.index("面积（公顷）") == header.index("面积（亩）") + 1
+    total = records["合计（2 宗）"]
+    assert total["面积（亩）"] == pytest.approx(906.25) and total["面积（公顷）"] == pytest.approx(60.4167)
+    assert records["P3"]["面积（公顷）"] == pytest.approx(58.0)
     assert records["P3"]["供应状态"] == "已动工" and records["P3"]["标准地"] == "否"
     assert records["P4"]["基础设施配套"] == "未达标" and records["P4"]["面积（亩）"] == 36.25
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "B2"
+
+
+def test_ledger_numbers_carry_number_formats_and_the_summary_counts_ready_parcels(data):
+    wb = workbook(data)
+    ws = wb["汇总"]
+    header = [c.value for c in ws[1]]
+    last = ws[ws.max_row]
+    cell = {h: c for h, c in zip(header, last, strict=True)}
+    assert cell["面积（亩）"].number_format == "#,##0.00##" and cell["面积（公顷）"].number_format == "#,##0.0000"
+    assert cell["地块（宗）"].number_format == "#,##0" and cell["开发区"].font.bold
+    summary = rows(ws)
+    ready = {r["开发区"]: r["当前具备供地条件（宗）"] for r in summary}
+    want = data.parcels["pipeline_stage"].eq("supply_ready")
+    assert ready["合计"] == int(want.sum()) and sum(v for k, v in ready.items() if k != "合计") == ready["合计"]
+    assert summary[-1]["当前具备供地条件（亩）"] == pytest.approx(float(data.parcels.loc[want, "area_mu"].sum()))
 
 
 def test_formulas_are_stored_as_text_and_html_unchanged(data):
@@ -110,6 +129,15 @@ def test_gpkg_reads_back(data, tmp_path):
     empty = tmp_path / "empty.gpkg"
     empty.write_bytes(layer_gpkg(data.parcels.iloc[0:0]))
     assert len(pyogrio.read_dataframe(empty)) == 0
+
+
+def test_export_filename_dates_are_beijing_days(monkeypatch):
+    import geodata.io.export as export
+    from domain.clock import BEIJING
+
+    late_utc = dt.datetime(2026, 11, 22, 17, 30, tzinfo=dt.UTC)  # 01:30 on the 23rd in Beijing
+    monkeypatch.setattr(export, "beijing_today", lambda: late_utc.astimezone(BEIJING).date())
+    assert export.export_filename("地块台账", "xlsx") == "地块台账_20261123.xlsx"
 
 
 def test_export_filename():

@@ -10,7 +10,17 @@ from domain.idle import IdleRules
 from domain.labels import label
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
-from geodata.tables.idle import candidates, classify_parcels, evaluate_plan, idle_table, idle_totals, plan_problems
+from geodata.tables.idle import (
+    IDLE_VIEW,
+    candidates,
+    classify_parcels,
+    compare_table,
+    evaluate_plan,
+    idle_table,
+    idle_totals,
+    people,
+    plan_problems,
+)
 from reports.idle_report import report_html
 from tests.apptest import open_page
 
@@ -71,6 +81,21 @@ def test_matching_offers_only_suppliable_land(classified):
     assert set(status[list(offered - held)]) == {"reserve"}
 
 
+def test_the_table_opens_on_the_idle_parcels_with_their_class_first(classified):
+    _, c = classified
+    table = idle_table(c, IDLE_VIEW)
+    assert table.columns[0] == "闲置认定" and len(table) == int(c["is_idle"].sum()) == 6
+    assert set(table["闲置认定"]) == {label(k) for k in c.loc[c["is_idle"], "idle_class"]}
+    assert {label("idle"), label("idle_two_years")} <= set(table["闲置认定"])
+    assert len(idle_table(c)) > len(table)  # every supplied parcel when no class is chosen
+
+
+def test_jobs_are_whole_people_in_every_table():
+    assert people(108.5) == 109 and people(108.49) == 108 and people(0.4) == 0
+    scenario = {"area_mu": 180.8, "investment": 1.0, "output": 1.0, "tax": 1.0, "jobs": 108.5, "fee": 0.0}
+    assert compare_table({"甲": scenario}).loc["就业（人）", "甲"] == 109
+
+
 def test_print_view_is_self_contained_and_escaped(classified):
     data, c = classified
     c = c.copy()
@@ -97,6 +122,7 @@ def test_whole_flow(sample_copy):
     area = round(float(c.set_index("parcel_id").loc[idle_ids[:2], "area_mu"].sum()), 2)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["盘活面积（亩）"] == f"{area:,.2f}"
+    assert metrics["就业（人）"] == f"{people(area * 0.6):,}"  # default 0.6 人/亩, whole people
     assert metrics["固定资产投资（万元）"] == f"{area * 599.0:,.2f}"  # default 投资强度 599 万元/亩
     at.text_input(key="idl_scn_name").input("方案甲").run()
     next(b for b in at.button if b.label == "保存方案").click().run()

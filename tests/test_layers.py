@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -13,7 +14,15 @@ from geodata.schema import SCHEMAS
 from geodata.store import coerce
 from layers import assets
 from layers.basemaps import basemap_options, tile_layers
-from layers.overview import _zone_tip, build_map, clicked_record, data_bounds, feature_collection, highlight_group
+from layers.overview import (
+    _zone_tip,
+    base_map,
+    build_map,
+    clicked_record,
+    data_bounds,
+    feature_collection,
+    highlight_group,
+)
 from tests.factory import frames
 
 HOSTILE = '<script>alert("x")</script>&开发区'
@@ -98,8 +107,10 @@ def test_highlight_group_outlines_the_selection(layers):
     data = typed(frames())
     assert highlight_group(data, None) is None
     assert highlight_group(data, ("parcels", "nope")) is None
-    assert "GeoJson" in repr(list(highlight_group(data, ("parcels", "P1"))._children.values()))
-    assert "CircleMarker" in repr(list(highlight_group(data, ("projects", "J1"))._children.values()))
+    (outline,) = highlight_group(data, ("parcels", "P1"))._children.values()
+    assert isinstance(outline, folium.GeoJson) and outline.marker is None
+    (ring,) = highlight_group(data, ("projects", "J1"))._children.values()
+    assert isinstance(ring.marker, folium.CircleMarker)
 
 
 def test_tianditu_only_with_a_token():
@@ -137,3 +148,90 @@ def test_a_layer_filtered_to_nothing_still_renders():
     fmap = folium.Map()
     geojson_layer({"type": "FeatureCollection", "features": []}, "空", lambda f: {}).add_to(fmap)
     assert "L.geoJson" in fmap.get_root().render()  # folium used to raise here
+
+
+def test_selection_outline_lets_clicks_through(layers):
+    data = typed(frames())
+    for selection in (("zones", "Z1"), ("projects", "J1")):
+        group = highlight_group(data, selection)
+        fmap = folium.Map()
+        group.add_to(fmap)
+        script = fmap.get_root().render()
+        assert re.search(r'"interactive":\s*false', script), selection
+
+
+def test_scale_bar_is_metric_only(layers):
+    html = render(build_map(layers))
+    assert "imperial: false" in html and "metric: true" in html
+    assert "L.control.scale()" not in html  # folium's own, with miles and feet
+
+
+def test_legend_folds_and_fit_keeps_clear_of_the_controls(layers):
+    html = render(build_map(layers, legend_open=False))
+    assert "<summary>图例</summary>" in html and "div.open = true" in html and "if (false)" in html
+    assert "paddingBottomRight" in html and ".leaflet-right .leaflet-control" in html
+    assert html.index("L.control.layers(") < html.index("paddingBottomRight")  # measured after the controls exist
+
+
+def test_a_shared_view_wins_over_fitting_unless_a_record_is_focused(layers):
+    html = render(build_map(layers, view=(37.5, 112.1, 11.5), url_view=True))
+    assert "[37.5, 112.1, 11.5]" in html and 'zmSetParam("view"' in html
+    html = render(build_map(layers, view=(37.5, 112.1, 11.5), focus_bounds=[[37, 112], [37.1, 112.1]]))
+    assert "var view = null" in html
+    assert 'zmSetParam("view"' not in render(build_map(layers))
+
+
+def test_online_tiles_fall_back_to_the_offline_base_with_a_chinese_note(layers):
+    from layers.adminbase import TILE_FALLBACK_TEXT
+
+    html = render(build_map(layers, basemap="osm"))
+    assert "tileerror" in html and json.dumps(TILE_FALLBACK_TEXT) in html
+    offline = render(build_map(layers))
+    assert "tileerror" not in offline
+
+
+def test_maps_share_one_admin_file_instead_of_inlining_it(layers, tmp_path, monkeypatch):
+    from layers import adminbase
+
+    monkeypatch.setattr(adminbase, "STATIC_DIR", tmp_path)
+    monkeypatch.setattr(adminbase, "_URLS", {})
+    url = adminbase.shared_admin_url(layers["admin"], tmp_path)
+    assert url.startswith("/app/static/data/admin-") and (tmp_path / "data" / url.rsplit("/", 1)[-1]).exists()
+    assert adminbase.shared_admin_url(layers["admin"], tmp_path) == url  # once per content
+    html = render(build_map(layers))
+    assert "/app/static/data/admin-" in html and "bringToBack" in html
+    inline = render(base_map(layers["admin"], inline_admin=True))
+    assert "/app/static/data/admin-" not in inline and "县级行政区" not in html
+
+
+def test_labels_are_placed_without_overlap_or_left_out():
+    from layers.svgmap import Label, place_labels, text_box
+
+    crowd = [Label("唐槐园区", 100, 100), Label("武宿综保区", 110, 102), Label("学府园区", 105, 98)]
+    placed = place_labels(crowd, 400, 300)
+    assert [p[0].text for p in placed] == ["唐槐园区", "武宿综保区"]  # the third has no free place: left out
+    spread = place_labels([Label("甲园区", 50, 50), Label("乙园区", 60, 52), Label("丙园区", 200, 200)], 400, 300)
+    assert len(spread) == 3
+    placed += spread[2:]
+    boxes = []
+    for lab, x, y, anchor in placed:
+        w, h = text_box(lab)
+        left = {"middle": x - w / 2, "start": x, "end": x - w}[anchor]
+        boxes.append((left, y - h * 0.8, left + w, y + h * 0.2))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    assert place_labels([Label("边上", 1, 1, gap=50)], 40, 40) == []  # no room inside the map: left out
+    assert place_labels([Label("被占", 50, 50)], 100, 100, reserved=[(0, 0, 100, 100)]) == []
+
+
+def test_svg_map_draws_the_admin_base_under_the_data(layers):
+    from layers.styles import IDLE_COLORS
+    from layers.svgmap import svg_map
+
+    parcels = layers["parcels"].assign(idle_class="idle")
+    svg = svg_map(layers["zones"], parcels, IDLE_COLORS, "idle_class", base=layers["admin"])
+    admin = layers["admin"][layers["admin"]["level"].isin(["city", "county"])]
+    assert any(f">{name}</text>" in svg for name in admin["name"])
+    first_data = svg.index('stroke-dasharray="6 4"')
+    assert svg.index('stroke="#b0b0b0"') < first_data  # the base is drawn first, underneath

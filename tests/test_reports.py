@@ -19,6 +19,7 @@ def data(tmp_path_factory):
 def test_parcel_table_is_chinese_and_keyed_by_parcel(data):
     t = parcel_table(data.parcels)
     assert t.index.name == "地块编号" and list(t.index) == ["P1", "P2", "P3", "P4"]
+    assert list(t.columns[:3]) == ["名称", "面积（亩）", "供地阶段"]  # visible without scrolling sideways
     assert t.loc["P2", "供地阶段"] == "已挂牌" and t.loc["P4", "基础设施配套"] == "未达标"
     assert t.loc["P1", "区域评估"] == "6/6"  # the six of 国办发〔2019〕11号 and t.loc["P4", "产业链"] == "未归链"
 

@@ -115,6 +115,7 @@ def test_forward_moves_pass_backward_moves_need_a_reason():
 def test_standard_land_cannot_be_offered_without_conditions_even_with_a_reason():
     check = check_transition(parcel(assessed=REQUIRED_ASSESSMENTS[:3]), "listed")
     assert check.errors and "地震安全性评价" in check.errors[0] and "标准地" in check.errors[0]
+    assert "不能改为“已挂牌”" in check.errors[0] and "不能已" not in check.errors[0]
     assert not check.ok("领导同意")
 
 

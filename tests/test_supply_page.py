@@ -77,7 +77,7 @@ def test_an_editor_saves_a_change_with_its_audit(with_account):
     assert set(h["field"]) == {"road", "leveling", "note"} and set(h["user"]) == {"zhangsan"}
     # 三通一平 now and all assessments done in the factory: P4 is 具备供地条件, derived
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["具备供地条件（宗）"] == "1"
+    assert metrics["当前具备供地条件（宗）"] == "1"
 
 
 def test_standard_land_cannot_be_listed_without_conditions(with_account):
@@ -185,3 +185,32 @@ def test_failed_sign_ins_are_throttled_and_audited_alike_for_unknown_users(with_
     failed = failed[failed["action"] == "login_failed"]
     assert list(failed["user"]) == ["nobody", "nobody", "zhangsan", "zhangsan"]
     assert set(failed["reason"]) == {"客户端地址：unknown"}
+
+
+def ticked(at) -> list[str]:
+    """Parcel ids of the rows the parcel table is drawn with ticked."""
+    import json
+
+    grid = at.dataframe[0]
+    rows = json.loads(grid.proto.selection_default)["selection"]["rows"]
+    return [str(grid.value.index[r]) for r in rows]
+
+
+def test_the_tick_follows_the_record_not_the_row(with_account):
+    at = supply_page("P4")
+    assert ticked(at) == ["P4"]  # row 3 of P1…P4
+    at.sidebar.multiselect(key="sup_pstage").set_value(["reserve", "listed"]).run()
+    assert list(at.dataframe[0].value.index) == ["P2", "P4"] and ticked(at) == ["P4"]  # now row 1
+
+
+def test_after_saving_under_a_filter_no_other_parcel_is_ticked(with_account):
+    at = login(supply_page("P2"))  # listed
+    at.sidebar.multiselect(key="sup_pstage").set_value(["reserve", "listed"]).run()
+    assert ticked(at) == ["P2"]
+    at.selectbox(key="f_status_P2_0").set_value("sold")
+    button(at, "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value.index) == ["P4"]  # P2 left the filter: P4 moved up to row 0 …
+    assert ticked(at) == []  # … and is not ticked in P2's place
+    assert at.session_state["supply_selected"] == ("parcels", "P2")
+    assert "不符合当前筛选条件" in texts(at) and "地块P2（P2）" in texts(at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -112,3 +113,34 @@ def test_page_renders_a_stop_to_pdf(sample_copy):
     assert [b for b in at.get("download_button") if b.label == "下载 PDF"]
     at.selectbox(key="tour_page_pick").set_value(2).run()  # another stop: the old file is not offered
     assert not [b for b in at.get("download_button") if b.label == "下载 PDF"]
+
+
+def test_the_tour_listens_to_the_app_page_only_when_asked_and_never_in_text_fields(sample):
+    tour = sample_tour()
+    standalone = tour_html(tour, sample)
+    assert '"listenParent": false' in standalone
+    assert '"listenParent": true' in tour_html(tour, sample, listen_parent=True)
+    assert "/^(INPUT|TEXTAREA|SELECT)$/" in standalone and "isContentEditable" in standalone
+    assert "removeEventListener('keydown', onKey)" in standalone  # the app page is let go with the frame
+
+
+def test_every_stop_carries_its_outline(sample):
+    data = json.loads(re.search(r"id='tour-data'>(.*?)</script>", tour_html(sample_tour(), sample), re.S)[1])
+    assert all(s["shape"]["type"] in ("Polygon", "MultiPolygon", "Point") for s in data["stops"])
+    assert data["styles"]["current"]["interactive"] is False
+
+
+def test_presenting_hides_the_page_around_the_tour(sample_copy):
+    at = open_page("pages/tour.py", tour_present=True)
+    assert not at.title and not [s for s in at.selectbox if s.key == "tour_pick"]
+    assert any("st-key-tour_stage iframe" in m.value for m in at.markdown)
+    assert at.toggle(key="tour_present").value is True
+
+
+def test_the_one_pager_names_records_instead_of_codes(sample):
+    from reports.tour_onepager import onepager_html
+
+    html = onepager_html(sample_tour(), 0, sample)
+    footer = html[html.index("<footer>") :]
+    assert "SXZG" not in footer and "zonemap" not in footer and "山西转型综合改革示范区" in footer
+    assert "县" in html  # the admin base is named

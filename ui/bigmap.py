@@ -12,9 +12,11 @@ import streamlit as st
 from geodata.dataset import Dataset
 from geodata.query import View as FilteredView
 from layers.adminbase import admin_file
-from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map, highlight_group
+from layers.controls import FitView
+from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, LARGE, View, ViewIndex, ViewResult, query_view, snap_view
+from ui.mapview import selection_layer
 
 VIEW_OBJECTS = [*RETURNED_OBJECTS, "bounds", "zoom"]
 MAP_PX = (900, 640)  # the map's size on a laptop screen, for the first view before the browser reports its own
@@ -103,9 +105,9 @@ def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
     result = _views(data.geometry_version, data).result(data, filtered, view)
     fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
     add_legend(fmap, parcel_style)
-    fmap.fit_bounds(focus or SHANXI_BOUNDS)
+    FitView(focus or SHANXI_BOUNDS).add_to(fmap)
     groups = [view_group(filtered.zones, data.parcels, data.projects, result, parcel_style)]
-    if (highlight := highlight_group(data, selection)) is not None:
+    if (highlight := selection_layer(data, selection, in_url=True)) is not None:
         groups.append(highlight)
     st_folium(fmap, key=map_key, height=640, use_container_width=True, returned_objects=VIEW_OBJECTS,
               feature_group_to_add=groups)  # fmt: skip

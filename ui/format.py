@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from domain.clock import to_beijing
 from domain.labels import label, stage_label
 from geodata.schema import SCHEMAS, split_list
 
@@ -48,6 +49,19 @@ def fmt_reported(value: float | None) -> str:
         return label("unknown")
     text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
     return text
+
+
+def fmt_datetime(value: object) -> str:
+    """A stored timestamp as users read it, in Beijing time: '2026-11-23T20:24:22+00:00' → '2026年11月24日 04:24'.
+
+    Missing → '—'; text that is not a timestamp is shown as it is.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return label("unknown")
+    stamp = to_beijing(value)
+    if stamp is None:
+        return str(value)
+    return f"{stamp.year}年{stamp.month}月{stamp.day}日 {stamp:%H:%M}"
 
 
 def display_value(layer: str, column: str, value: object) -> str:

@@ -22,6 +22,7 @@ from ui.format import md
 
 AUTO = "自动识别"
 NOT_IMPORTED = "（不导入）"
+PICK = "请选择"  # the placeholder while a select box is open (Streamlit's own is English)
 UPLOAD_TYPES = sorted({s.lstrip(".") for s in FORMATS})
 
 
@@ -38,8 +39,10 @@ def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
         return layer, None
     body = upload.getvalue()
     c1, c2, c3 = st.columns([1, 2, 1])
-    encoding = c1.selectbox("文字编码", [AUTO, *ENCODINGS], key="imp_encoding")
-    crs = c2.selectbox("坐标系", [AUTO, *CRS_CHOICES], format_func=lambda c: CRS_CHOICES.get(c, c), key="imp_crs")
+    encoding = c1.selectbox("文字编码", [AUTO, *ENCODINGS], key="imp_encoding", placeholder=PICK)
+    crs = c2.selectbox(
+        "坐标系", [AUTO, *CRS_CHOICES], format_func=lambda c: CRS_CHOICES.get(c, c), key="imp_crs", placeholder=PICK
+    )
     repair = c3.checkbox(
         "自动修复几何", key="imp_repair", help="自相交等无效几何用 make_valid 修复，修复前后面积会列出"
     )
@@ -99,7 +102,7 @@ def detection_panel(plan: ImportPlan) -> None:
     crs_text = f"坐标系：**{md(plan.crs.label)}** — {md(plan.crs.reason)}"
     (st.info if plan.crs.code else st.error)(crs_text)
     if len(src.layers) > 1:
-        st.selectbox("文件中的图层（工作表）", src.layers, key="imp_source_layer",
+        st.selectbox("文件中的图层（工作表）", src.layers, key="imp_source_layer", placeholder=PICK,
                      index=src.layers.index(src.layer_name) if src.layer_name in src.layers else 0)  # fmt: skip
 
 
@@ -184,12 +187,14 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
 def export_panel(data: Dataset) -> None:
     """Any layer as Excel, GeoPackage, GeoJSON or a zipped Shapefile (GBK or UTF-8, any CRS)."""
     c1, c2, c3, c4 = st.columns(4)
-    layer = c1.selectbox("图层", IMPORT_LAYERS, format_func=label, key="exp_layer")
-    fmt = c2.selectbox("格式", list(EXPORT_FORMATS), format_func=EXPORT_FORMATS.get, key="exp_format")
+    layer = c1.selectbox("图层", IMPORT_LAYERS, format_func=label, key="exp_layer", placeholder=PICK)
+    fmt = c2.selectbox("格式", list(EXPORT_FORMATS), format_func=EXPORT_FORMATS.get, key="exp_format", placeholder=PICK)
     lonlat_only = fmt in ("xlsx", "geojson")
     choices = [c for c in CRS_CHOICES if c.startswith("EPSG:") and c != "EPSG:4326"]
-    crs = c3.selectbox("坐标系", choices, format_func=CRS_CHOICES.get, key="exp_crs", disabled=lonlat_only)
-    encoding = c4.selectbox("编码", ["GBK", "UTF-8"], key="exp_encoding", disabled=fmt != "shp")
+    crs = c3.selectbox(
+        "坐标系", choices, format_func=CRS_CHOICES.get, key="exp_crs", disabled=lonlat_only, placeholder=PICK
+    )
+    encoding = c4.selectbox("编码", ["GBK", "UTF-8"], key="exp_encoding", disabled=fmt != "shp", placeholder=PICK)
     try:
         body = export_layer(data, layer, fmt, None if lonlat_only else crs, encoding)
     except ExportError as exc:

@@ -7,7 +7,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geodata.dataset import Dataset
+from layers.controls import UrlSelection
 from layers.overview import RETURNED_OBJECTS, clicked_record, highlight_group
+from ui.urlstate import encode_selection
 
 
 def take_click(map_key: str, state_key: str = "selected") -> None:
@@ -24,13 +26,32 @@ def take_click(map_key: str, state_key: str = "selected") -> None:
         st.session_state[state_key] = clicked
 
 
-def show_map(fmap: folium.Map, data: Dataset, map_key: str, selection: tuple[str, str] | None, height: int = 640):
-    """Render ``fmap``; the selection is outlined as an added layer (no map redraw when it changes)."""
+def selection_layer(data: Dataset, selection: tuple[str, str] | None, in_url: bool) -> folium.FeatureGroup | None:
+    """The selection's outline; with ``in_url`` it also writes the selection into the page address."""
+    group = highlight_group(data, selection)
+    if in_url:
+        group = group or folium.FeatureGroup(name="选中")
+        UrlSelection(encode_selection(selection)).add_to(group)
+    return group
+
+
+def show_map(
+    fmap: folium.Map,
+    data: Dataset,
+    map_key: str,
+    selection: tuple[str, str] | None,
+    height: int = 640,
+    in_url: bool = False,
+):
+    """Render ``fmap``; the selection is outlined as an added layer (no map redraw when it changes).
+
+    ``in_url``: the page's main map keeps the selection in the address (see :mod:`ui.urlstate`).
+    """
     st_folium(
         fmap,
         key=map_key,
         height=height,
         use_container_width=True,
         returned_objects=RETURNED_OBJECTS,
-        feature_group_to_add=highlight_group(data, selection),
+        feature_group_to_add=selection_layer(data, selection, in_url),
     )

@@ -62,6 +62,9 @@ def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
     if record.get("outline_source") == "schematic":
         st.caption("边界为示意" if layer != "projects" else "位置为示意")
     extra = {}
+    if layer == "zones" and record.get("parent_id"):  # the parent zone by name, not its code
+        parent = find_record(data, "zones", record["parent_id"])
+        record = record | {"parent_id": parent["name"] if parent else record["parent_id"]}
     if layer == "zones":
         extra = {
             "所在市": record.get("city_name") or label("unknown"),

@@ -24,7 +24,7 @@ from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
 from geodata.store import Store
 from ui.auth import display_names
-from ui.format import display_value, md, text_table
+from ui.format import display_value, fmt_datetime, md, text_table
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
 PROGRESS = ("developed_share", "invested_share")
@@ -34,7 +34,8 @@ FORM_FIELDS = ("supply_status", *FLAGS, *INDICATORS, *PROGRESS, *DATES, "note")
 
 
 def _tick(done: object) -> str:
-    return "✅" if done else "⬜"
+    """Done or missing as coloured words: emoji boxes render as identical empty squares without an emoji font."""
+    return ":green-background[已完成]" if done else ":red-background[未完成]"
 
 
 def checklists(record: dict) -> None:
@@ -72,7 +73,7 @@ def history_frame(h: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd
         {
             "地块编号": h["record_id"],
             "版本": h["version"],
-            "时间": h["at"],
+            "时间": h["at"].map(fmt_datetime),
             "修改人": h["user"].map(lambda u: display_user(u, names)),
             "操作": h["action"].map({"edit": "修改", "restore": "恢复", "import": "导入"}).fillna(h["action"]),
             "字段": h["field"].map(lambda f: {"*": "整条记录", "import": "导入汇总"}.get(f) or label(f)),
@@ -174,6 +175,7 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             index=STATUSES.index(record["supply_status"]),
             format_func=label,
             key=f"f_status_{k}",
+            placeholder="选择供应状态",
         )
         cols = st.columns(3)
         for i, f in enumerate(FLAGS):

@@ -11,12 +11,12 @@ from ui.format import fmt_number
 
 
 def supply_metrics(parcels: pd.DataFrame) -> None:
-    """宗 and 亩 of the filtered parcels: all, 具备供地条件 now, listed, supplied."""
+    """宗 and 亩 of the filtered parcels: all, 具备供地条件 and listed now (not cumulative), supplied."""
     stage = parcels["pipeline_stage"]
     groups = [
         ("地块（宗）", parcels),
-        ("具备供地条件（宗）", parcels[stage == "supply_ready"]),
-        ("已挂牌（宗）", parcels[stage == "listed"]),
+        ("当前具备供地条件（宗）", parcels[stage == "supply_ready"]),
+        ("当前已挂牌（宗）", parcels[stage == "listed"]),
         ("已供应（宗）", parcels[stage.isin(SUPPLIED)]),
         ("其中标准地（宗）", parcels[parcels["is_standard_land"]]),
     ]

@@ -28,7 +28,7 @@ def add_stop_picker(data: Dataset, tour: Tour, key: str) -> Tour:
     if not hits:
         return tour
     options = {f"{layer}:{rid}": f"{LAYER_NAMES[layer]}｜{name}" for layer, rid, name in hits}
-    choice = st.selectbox("查找结果", list(options), format_func=options.get, key=f"{key}_hit")
+    choice = st.selectbox("查找结果", list(options), format_func=options.get, key=f"{key}_hit", placeholder="选择一项")
     if st.button("加入为最后一站", key=f"{key}_add"):
         layer, rid = choice.split(":", 1)
         name = options[choice].split("｜", 1)[1]
@@ -95,7 +95,9 @@ def exports(tour: Tour, data: Dataset) -> None:
         on_click="ignore",
     )
     titles = {i: f"第 {i + 1} 站：{s.title}" for i, s in enumerate(tour.stops)}
-    i = st.selectbox("一页纸（A4 横版）", list(titles), format_func=titles.get, key="tour_page_pick")
+    i = st.selectbox(
+        "一页纸（A4 横版）", list(titles), format_func=titles.get, key="tour_page_pick", placeholder="选择站点"
+    )
     c1, c2 = st.columns(2)
     c1.download_button(
         "下载打印版 HTML",

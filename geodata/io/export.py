@@ -1,8 +1,9 @@
 """Exports: the parcels' 台账 (.xlsx), tables of any layer, and GIS files (GeoPackage, GeoJSON, Shapefile).
 
-The ledger has a 汇总 sheet (per zone: 宗, 亩, 公顷, 亩 by supply status, and a
-合计 row) and one sheet per zone with every parcel column under its Chinese
-header with units. GeoPackage and GeoJSON keep the schema's English column
+The ledger has a 汇总 sheet (per zone: 宗, 亩, 公顷, 当前具备供地条件, 亩 by supply
+status, and a 合计 row) and one sheet per zone with every parcel column under its
+Chinese header with units, 公顷 beside 亩 and a 合计 row; numbers carry Excel
+number formats and the file name's date is Beijing's. GeoPackage and GeoJSON keep the schema's English column
 names in EPSG:4490 lon/lat, so other software can read them back into zonemap.
 Shapefiles (zipped, with .prj and .cpg) are for ArcGIS and domestic software:
 pinyin-initial field names of at most 10 characters (DKBH, DKMC, MJ, YT …,
@@ -24,12 +25,17 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
+from openpyxl.styles import Font
 
+from domain.clock import beijing_today
 from domain.labels import label
+from domain.supply import pipeline_stage
 from domain.units import mu_to_hectare
 from geodata.schema import CRS, SCHEMAS, SHANXI_CITIES, SUPPLY_STATUSES, split_list
 
 SUMMARY_SHEET = "汇总"
+HECTARE = "面积（公顷）"
+READY = "具备供地条件"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -63,14 +69,29 @@ def _cell(column: str, value: object, layer: str = "parcels") -> object:
 
 
 def ledger_rows(parcels: pd.DataFrame) -> pd.DataFrame:
-    """The parcels as ledger rows: Chinese headers, labels for codes, numbers as numbers."""
+    """The parcels as ledger rows: Chinese headers, labels for codes, numbers as numbers, 亩 and 公顷."""
     columns = SCHEMAS["parcels"].columns
     out = {}
     for column in columns:
         out[_header(column)] = [_cell(column, v) for v in parcels[column]]
+        if column == "area_mu":
+            out[HECTARE] = [None if v is None else round(mu_to_hectare(v), 4) for v in out[_header(column)]]
         if column == "supply_status":
             out[label("readiness")] = [label(v) for v in parcels.get("readiness", [None] * len(parcels))]
     return pd.DataFrame(out)
+
+
+def with_total(rows: pd.DataFrame) -> pd.DataFrame:
+    """A zone sheet's rows plus a 合计 row: parcel count in the first column, Σ 亩 and Σ 公顷."""
+    if rows.empty:
+        return rows
+    mu = float(sum(v for v in rows[_header("area_mu")] if v is not None))
+    total = {
+        rows.columns[0]: f"合计（{len(rows)} 宗）",
+        _header("area_mu"): round(mu, 2),
+        HECTARE: round(mu_to_hectare(mu), 4),
+    }
+    return pd.concat([rows, pd.DataFrame([total], columns=rows.columns)], ignore_index=True)
 
 
 def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
@@ -81,6 +102,7 @@ def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         if part.empty:
             continue
         area = float(part["area_mu"].sum())
+        ready = _ready(part)
         row = {
             "开发区": zone.name,
             "所在市": SHANXI_CITIES.get(zone.city_adcode, ""),
@@ -88,6 +110,8 @@ def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
             "其中标准地（宗）": int(part["is_standard_land"].sum()),
             "面积（亩）": round(area, 2),
             "面积（公顷）": round(mu_to_hectare(area), 4),
+            f"当前{READY}（宗）": int(ready.sum()),
+            f"当前{READY}（亩）": round(float(part.loc[ready, "area_mu"].sum()), 2),
         }
         for status in SUPPLY_STATUSES:
             row[f"{label(status)}（亩）"] = round(float(part.loc[part["supply_status"] == status, "area_mu"].sum()), 2)
@@ -96,14 +120,24 @@ def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     total = {"开发区": "合计", "所在市": ""}
     for column in _summary_columns()[2:]:
         total[column] = round(float(frame[column].sum()), 4 if "公顷" in column else 2) if len(frame) else 0
-    total["地块（宗）"], total["其中标准地（宗）"] = int(total["地块（宗）"]), int(total["其中标准地（宗）"])
+    for column in ("地块（宗）", "其中标准地（宗）", f"当前{READY}（宗）"):
+        total[column] = int(total[column])
     all_mu = float(parcels.loc[parcels["zone_id"].isin(zones["zone_id"]), "area_mu"].sum())
     total["面积（亩）"], total["面积（公顷）"] = round(all_mu, 2), round(mu_to_hectare(all_mu), 4)  # not Σ of rounded
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
+def _ready(parcels: pd.DataFrame) -> pd.Series:
+    """Parcels 具备供地条件 now (the pipeline stage, derived from the flags; computed if not yet derived)."""
+    if "pipeline_stage" in parcels:
+        return parcels["pipeline_stage"] == "supply_ready"
+    records = parcels.drop(columns="geometry", errors="ignore").to_dict("records")
+    return pd.Series([pipeline_stage(r) == "supply_ready" for r in records], index=parcels.index, dtype=bool)
+
+
 def _summary_columns() -> list[str]:
     base = ["开发区", "所在市", "地块（宗）", "其中标准地（宗）", "面积（亩）", "面积（公顷）"]
+    base += [f"当前{READY}（宗）", f"当前{READY}（亩）"]
     return base + [f"{label(s)}（亩）" for s in SUPPLY_STATUSES]
 
 
@@ -136,21 +170,38 @@ def ledger_xlsx(parcels: pd.DataFrame, zones: pd.DataFrame) -> bytes:
     """The 台账 workbook: 汇总 first, then one sheet per zone (in ``zones`` order) with its parcels."""
     with_parcels = [z for z in zones.itertuples() if (parcels["zone_id"] == z.zone_id).any()]
     tables = [(SUMMARY_SHEET, summary_rows(parcels, zones))]
-    tables += [(z.short_name, ledger_rows(parcels[parcels["zone_id"] == z.zone_id])) for z in with_parcels]
+    tables += [(z.short_name, with_total(ledger_rows(parcels[parcels["zone_id"] == z.zone_id]))) for z in with_parcels]
     return tables_xlsx(tables)
+
+
+def number_format(header: str, value: object) -> str | None:
+    """Excel number format of a numeric cell: thousands separators; 公顷 to 4 decimals, other decimals to 2–4."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if "公顷" in header:
+        return "#,##0.0000"
+    if isinstance(value, int):
+        return "#,##0"
+    return "#,##0.00##"
 
 
 def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
     frame.to_excel(writer, sheet_name=name, index=False)
     ws = writer.sheets[name]
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "B2" if len(frame.columns) > 1 else "A2"  # headers and the first column stay in view
+    headers = [str(c) for c in frame.columns]
     for i, column in enumerate(frame.columns, start=1):
         longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200) if v is not None])
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(40, 4 + longest * 1.6)
     for row in ws.iter_rows(min_row=2):
-        for cell in row:
+        for cell, header in zip(row, headers, strict=False):
             if isinstance(cell.value, str) and cell.value.startswith("'"):
                 cell.data_type = "s"  # keep as text even if it looks like a formula
+            elif fmt := number_format(header, cell.value):
+                cell.number_format = fmt
+        if isinstance(row[0].value, str) and row[0].value.startswith("合计"):
+            for cell in row:
+                cell.font = Font(bold=True)
 
 
 def _gis_frame(frame: pd.DataFrame, layer: str = "parcels") -> gpd.GeoDataFrame:
@@ -253,9 +304,9 @@ def _encodes(text: str, codec: str) -> bool:
 
 
 def export_filename(stem: str, ext: str, today: dt.date | None = None) -> str:
-    """``地块台账_20261122.xlsx``: the stem without characters unsafe in file names, plus the date."""
+    """``地块台账_20261122.xlsx``: the stem without characters unsafe in file names, plus the date in Beijing."""
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", stem).strip("._") or "导出"
-    return f"{safe}_{(today or dt.date.today()).strftime('%Y%m%d')}.{ext}"
+    return f"{safe}_{(today or beijing_today()).strftime('%Y%m%d')}.{ext}"
 
 
 EXPORT_FORMATS: dict[str, str] = {"xlsx": "Excel 台账", "shp": "Shapefile（zip）", "gpkg": "GeoPackage",

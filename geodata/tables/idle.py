@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -48,15 +49,26 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def idle_table(classified: pd.DataFrame) -> pd.DataFrame:
-    """Supplied parcels with their class, the dates it was computed from and the fee; keyed by parcel_id."""
+IDLE_VIEW = IDLE_STATUSES  # the classes the table opens with: idle under the regulation, every cause
+
+
+def people(value: float) -> int:
+    """就业 in whole people (half up: 108.5 → 109), the same in the app, the scenario tables and the Excel report."""
+    return math.floor(value + 0.5)
+
+
+def idle_table(classified: pd.DataFrame, classes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Supplied parcels (of ``classes`` when given) with their class first, the dates it was computed from
+    and the fee; keyed by parcel_id."""
     rows = classified[classified["idle_class"] != "not_supplied"]
+    if classes:
+        rows = rows[rows["idle_class"].isin(classes)]
     return pd.DataFrame(
         {
-            "名称": rows["name"],
-            "开发区": rows["zone_name"],
-            "面积（亩）": rows["area_mu"].round(2),
             "闲置认定": rows["idle_class"].map(label),
+            "名称": rows["name"],
+            "面积（亩）": rows["area_mu"].round(2),
+            "开发区": rows["zone_name"],
             "认定依据": rows["idle_reason"],
             "约定动工日期": rows["agreed_start_date"].fillna("—"),
             "实际动工日期": rows["actual_start_date"].fillna("—"),
@@ -263,7 +275,7 @@ def results_table(results: Sequence[Result], items_meta: Sequence[Mapping[str, s
                 "固定资产投资（万元）": round(r.investment, 2),
                 "年产值（万元）": round(r.output, 2),
                 "年税收（万元）": round(r.tax, 2),
-                "就业（人）": round(r.jobs, 1),
+                "就业（人）": people(r.jobs),
                 "可收闲置费（万元）": round(r.fee, 2),
                 "预计可用日期": r.in_use.isoformat(),
                 "投资算式": r.formulas["investment"],
@@ -288,5 +300,8 @@ def compare_table(scenarios: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
         "fee": "可收闲置费（万元）",
     }
     return pd.DataFrame(
-        {name: {names[k]: round(v, 2) for k, v in t.items()} for name, t in scenarios.items()}
+        {
+            name: {names[k]: people(v) if k == "jobs" else round(v, 2) for k, v in t.items()}
+            for name, t in scenarios.items()
+        }
     ).rename_axis("指标")

@@ -24,15 +24,15 @@ def _records(parcels: pd.DataFrame) -> list[dict]:
 
 
 def parcel_table(parcels: pd.DataFrame) -> pd.DataFrame:
-    """One row per parcel for the linked table, indexed by parcel_id."""
+    """One row per parcel for the linked table, indexed by parcel_id; name, 亩 and stage come first."""
     required = required_assessments()
     done = parcels[list(required)].astype(bool).sum(axis=1).astype(int)
     return pd.DataFrame(
         {
             "名称": parcels["name"],
-            "开发区": parcels["zone_name"],
             "面积（亩）": parcels["area_mu"].round(2),
             "供地阶段": parcels["pipeline_stage"].map(label),
+            "开发区": parcels["zone_name"],
             "基础设施配套": parcels["readiness"].map(label),
             "区域评估": [f"{n}/{len(required)}" for n in done],
             "标准地": parcels["is_standard_land"].map({True: "是", False: "否"}),

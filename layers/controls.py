@@ -1,0 +1,168 @@
+"""Map controls written for zonemap: metric scale, collapsible legend, padded fit, the view in the URL.
+
+Each is a folium ``MacroElement`` whose script refers to its parent map only.
+Every text placed in the page is either a constant written here or pre-escaped
+HTML handed in by the caller (see :func:`layers.styles.legend_html`).
+"""
+
+from __future__ import annotations
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from layers import styles
+
+# Room kept clear around fitted features, in CSS pixels, besides the controls measured in the browser.
+FIT_MARGIN_PX = 24
+FIT_MAX_ZOOM = 16
+VIEW_PARAM = "view"  # see ui.urlstate
+SELECTION_PARAM = "sel"
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's ``control_scale`` adds miles and feet)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class Legend(MacroElement):
+    """A bottom-right legend that folds to one "图例" line (``<details>``: no script needed)."""
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var c = L.control({position: "bottomright"});
+  c.onAdd = function () {
+    var div = L.DomUtil.create("details", "zm-legend");
+    if ({{ this.open|tojson }}) div.open = true;
+    div.innerHTML = "<summary>图例</summary>" + {{ this.html|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  c.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, html: str, open_: bool = True):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+        self.open = open_
+        self.css = styles.LEGEND_CSS
+
+
+class FitView(MacroElement):
+    """Show ``view`` ``(lat, lng, zoom)`` if given, else fit ``bounds`` clear of the map's own controls.
+
+    The padding is measured in the browser: the widest control in the right
+    corners (layer list, legend) and in the left ones (zoom buttons) plus
+    :data:`FIT_MARGIN_PX`, so fitted features never sit under them. A map
+    drawn while hidden (an inactive tab) fits on its first resize.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var m = {{ this._parent.get_name() }};
+  var view = {{ this.view|tojson }}, bounds = {{ this.bounds|tojson }}, margin = {{ this.margin }};
+  function widest(el, sel) {
+    var w = 0; el.querySelectorAll(sel).forEach(function (c) { w = Math.max(w, c.offsetWidth); }); return w;
+  }
+  function fit() {
+    if (view) { m.setView([view[0], view[1]], view[2]); return; }
+    var el = m.getContainer(), W = el.clientWidth, H = el.clientHeight;
+    var right = Math.min(widest(el, ".leaflet-right .leaflet-control") + margin, W * 0.4);
+    var left = Math.min(widest(el, ".leaflet-left .leaflet-control") + margin, W * 0.2);
+    var v = Math.min(margin, H * 0.1);
+    m.fitBounds(bounds, {paddingTopLeft: [left, v], paddingBottomRight: [right, v], maxZoom: {{ this.max_zoom }}});
+  }
+  var el = m.getContainer();
+  if (el.clientWidth && el.clientHeight) { fit(); }
+  else { m.fitBounds(bounds); m.once("resize", fit); }
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list, view: tuple[float, float, float] | None = None, max_zoom: int = FIT_MAX_ZOOM):
+        super().__init__()
+        self._name = "FitView"
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+        self.view = None if view is None else [float(v) for v in view]
+        self.margin = FIT_MARGIN_PX
+        self.max_zoom = max_zoom
+
+
+# Sets (or with null removes) one query parameter of the app page around the map's same-origin frame,
+# replacing the current history entry: no reload, no rerun, nothing else in the address changes.
+_SET_PARAM_JS = """function zmSetParam(name, value) {
+  try {
+    var w = window.parent, u = new URL(w.location.href);
+    if (value === null) u.searchParams.delete(name); else u.searchParams.set(name, value);
+    if (u.toString() !== w.location.href) w.history.replaceState(w.history.state, "", u.toString());
+  } catch (e) { /* not embedded in the app page: nothing to keep */ }
+}"""
+
+
+class UrlView(MacroElement):
+    """Keep the map's centre and zoom in the page's address (``?view=lat,lng,zoom``) as the user moves it.
+
+    Written from the browser so that panning never reruns the app; :mod:`ui.urlstate`
+    reads it back when a shared link is opened (same format as
+    :func:`ui.urlstate.encode_view`).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  {{ this.set_param }}
+  var m = {{ this._parent.get_name() }};
+  m.on("moveend", function () {
+    var c = m.getCenter(), z = Math.round(m.getZoom() * 100) / 100;
+    zmSetParam({{ this.param|tojson }}, c.lat.toFixed(5) + "," + c.lng.toFixed(5) + "," + z);
+  });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, param: str = VIEW_PARAM):
+        super().__init__()
+        self._name = "UrlView"
+        self.param = param
+        self.set_param = _SET_PARAM_JS
+
+
+class UrlSelection(MacroElement):
+    """Put the selected record into the page's address (``?sel=parcels:JK-56GW``), or remove it.
+
+    Added to the selection outline's feature group, whose script the map runs
+    each time the selection changes (see :func:`ui.mapview.show_map`). The app
+    itself never writes these parameters: a Python-side write would replace the
+    address with the server's copy and lose the view the map wrote.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  {{ this.set_param }}
+  zmSetParam({{ this.param|tojson }}, {{ this.value|tojson }});
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, value: str | None, param: str = SELECTION_PARAM):
+        super().__init__()
+        self._name = "UrlSelection"
+        self.param = param
+        self.value = value
+        self.set_param = _SET_PARAM_JS
