@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import uuid
 from pathlib import Path
 
 from domain.labels import label
@@ -34,6 +36,8 @@ from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_u
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import StoreError, open_store
+
+log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
@@ -212,7 +216,13 @@ def _convert(args, existing, options: ImportOptions) -> int:
         if not args.json:
             print(f"结论：不能转换：{len(conversion.errors)} 个错误")
         return 1
-    write_conversion(conversion.frame, out)
+    try:
+        write_conversion(conversion.frame, out)
+    except Exception:  # a full disk, a folder that is not there, a name GDAL will not take: said, logged
+        ref = uuid.uuid4().hex[:8]
+        log.exception("convert: writing %s failed (error id %s)", out.name, ref)
+        print(f"无法写出“{out.name}”：请检查输出文件夹是否存在、可写，磁盘是否已满（错误编号 {ref}）。")
+        return 1
     if not args.json:
         kept = "保留文件中的全部列，另加 area_mu 面积（亩）"
         print(f"已写出 {out.name}（{len(conversion.frame)} 条，EPSG:4490，{kept}）")

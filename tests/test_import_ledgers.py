@@ -248,5 +248,8 @@ def test_convert_keeps_every_column_and_needs_no_schema(sample, tmp_path, capsys
     assert _areas_close([f["properties"]["area_mu"] for f in features], gk_reference_mu(ledger_gk(dx=32_000)))
     lon, lat = features[0]["geometry"]["coordinates"][0][0]
     assert 112 < lon < 114 and 37 < lat < 38  # EPSG:4490 lon/lat
+    assert cli.main(["convert", str(src), str(tmp_path / "no_such_folder" / "out.geojson")]) == 1
+    failed = capsys.readouterr().out
+    assert "无法写出“out.geojson”" in failed and "Traceback" not in failed and str(tmp_path) not in failed
     gpkg = pyogrio.read_dataframe(tmp_path / "out.gpkg")
     assert list(gpkg.columns) == ["DKMC", "QLR", "ZT", "MJ", "area_mu", "geometry"] and gpkg.crs.to_epsg() == 4490
