@@ -53,6 +53,7 @@ LABELS: dict[str, str] = {
     "logistics_land": "仓储物流用地",
     "commercial_land": "商服用地",
     "mixed_land": "新型产业用地",
+    "unfilled": "未填",
     "is_standard_land": "标准地",
     "supply_status": "供应状态",
     "reserve": "储备",

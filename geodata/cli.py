@@ -1,13 +1,19 @@
 """``python -m geodata``: validate, convert and export from the command line (batch work and tests).
 
     python -m geodata validate PATH [--layer parcels] [--crs EPSG:4546] [--encoding GBK] [--repair]
+                               [--zone 晋中新兴产业园区] [--fill 供应状态=储备] [--land-use 0702=商服用地]
     python -m geodata convert PATH OUT [--layer parcels] ...     # OUT: .geojson or .gpkg
     python -m geodata export --layer parcels --format xlsx|gpkg|geojson|shp OUT [--crs EPSG] [--encoding GBK]
     python -m geodata synth --parcels 100000 --projects 10000 --out PATH.gpkg [--seed N]
     python -m geodata copy SRC DST        # a whole store, GeoPackage ⇄ PostGIS (postgresql://…), verified
 
-``validate`` exits 0 when the file can be imported, 1 when it cannot; every
-command exits 2 on usage errors. Checks against existing zones, chains and
+``validate`` exits 0 when the file can be imported, 1 when it cannot be read
+(encoding, coordinate system, geometry), 3 when it can be read but does not fit
+the layer yet (missing fields, unknown zones …: the report says what to give).
+``convert`` is a pure converter: it exits 0 when the file is readable, its
+coordinate system known and every shape valid, writing EPSG:4490 with
+``area_mu`` and every source column; schema gaps are printed as notes. It
+exits 1 otherwise. Every command exits 2 on usage errors. Checks against existing zones, chains and
 boundaries use the store at ``--data`` (a .gpkg path or a postgresql:// URL; default
 ``$ZONEMAP_DATA`` or the app's).
 """
@@ -16,15 +22,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+import uuid
 from pathlib import Path
 
+from domain.labels import label
 from geodata.dataset import load_dataset
+from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
-from geodata.io.export import EXPORT_FORMATS, ExportError, export_layer, layer_geojson, layer_gpkg
-from geodata.io.imports import IMPORT_LAYERS, ImportOptions, prepare
+from geodata.io.export import EXPORT_FORMATS, ExportError, export_layer
+from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
 from geodata.io.sources import SourceError
+from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import StoreError, open_store
+
+log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
@@ -51,6 +64,27 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--encoding", choices=("UTF-8", "GBK"), help="Shapefile/CSV 文字编码（默认自动识别）")
         s.add_argument("--source-layer", help="文件中的图层、工作表或 Shapefile 名")
         s.add_argument("--repair", action="store_true", help="自动修复无效几何")
+        s.add_argument("--zone", help="整个文件的所属开发区（编号、名称或简称），用于文件中没有开发区的记录")
+        s.add_argument(
+            "--fill",
+            action="append",
+            default=[],
+            metavar="字段=值",
+            help="为整个文件中为空的必填字段统一取值，如 供应状态=储备（可重复）",
+        )
+        s.add_argument(
+            "--land-use",
+            action="append",
+            default=[],
+            metavar="文件中的值=用地性质",
+            help="用地性质对应，如 0702=商服用地、M9=未填（可重复）",
+        )
+        s.add_argument(
+            "--near-m",
+            type=float,
+            default=ZONE_NEAR_M,
+            help=f"不在任何开发区内的记录，归入多少米内最近的开发区（默认 {ZONE_NEAR_M:g}）",
+        )
         s.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         s.add_argument("--data", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
     e = sub.add_parser("export", help="导出图层")
@@ -94,42 +128,104 @@ def main(argv: list[str] | None = None) -> int:
 def _options(args) -> ImportOptions:
     if args.crs and args.crs not in CRS_CHOICES:
         raise UsageError(f"不认识的坐标系 {args.crs}；可选：{'、'.join(CRS_CHOICES)}")
-    return ImportOptions(encoding=args.encoding, crs=args.crs, repair=args.repair, source_layer=args.source_layer)
+    schema = SCHEMAS[args.layer]
+    fill = {}
+    for item in args.fill:
+        name, value = _pair(item, "--fill")
+        key = next((f.name for f in schema.fields if name in (f.name, f.label)), None)
+        if key is None:
+            raise UsageError(f"--fill：“{name}”不是{label(args.layer)}的字段")
+        fill[key] = value
+    uses = {}
+    for item in args.land_use:
+        value, target = _pair(item, "--land-use")
+        key = next((u for u in LAND_USES if target in (u, label(u))), None)
+        if key is None:
+            raise UsageError(f"--land-use：“{target}”不是用地性质；可选：{'、'.join(label(u) for u in LAND_USES)}")
+        uses[land_use_key(value)] = key
+    return ImportOptions(
+        encoding=args.encoding, crs=args.crs, repair=args.repair, source_layer=args.source_layer,
+        zone=args.zone, fill=fill, land_use_map=uses, near_m=args.near_m,
+    )  # fmt: skip
+
+
+def _pair(item: str, option: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"{option} 的写法是 名称=值，而不是“{item}”")
+    return name.strip(), value.strip()
 
 
 def _check(args, data) -> int:
     options = _options(args)
-    if args.command == "convert" and Path(args.out).suffix.lower() not in (".geojson", ".json", ".gpkg"):
+    if args.command == "convert" and Path(args.out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise UsageError("输出文件须为 .geojson 或 .gpkg")
     if not Path(args.path).exists():
         raise UsageError(f"文件不存在：{args.path}")
     existing = {name: data.layer(name) for name in ("admin", "zones", "parcels", "projects", "chains", "rounds")}
     try:
+        if args.command == "convert":
+            return _convert(args, existing, options)
         plan = prepare(args.path, args.layer, existing, options)
     except SourceError as exc:
         if args.json:
-            print(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
+            print(json.dumps({"ok": False, "readable": False, "error": str(exc)}, ensure_ascii=False))
         else:
-            print(f"不能导入：{exc}")
+            print(f"无法读取：{exc}")
         return 1
     if args.json:
-        out = plan.summary() | {"ok": plan.ok, "mapping": plan.mapping, "findings": [
-            {"level": f.level, "row": f.row, "id": f.record_id, "column": f.column, "message": f.message}
-            for f in plan.findings]}  # fmt: skip
+        out = plan.summary() | {"ok": plan.ok, "readable": plan.readable, "mapping": plan.mapping,
+                                "findings": [_finding_json(f) for f in plan.findings]}  # fmt: skip
         print(json.dumps(out, ensure_ascii=False, default=str))
     else:
         _print_plan(plan)
-    if not plan.ok:
-        return 1
-    if args.command == "convert":
-        out = Path(args.out)
-        body = (
-            layer_gpkg(plan.frame, plan.layer)
-            if out.suffix.lower() == ".gpkg"
-            else layer_geojson(plan.frame, plan.layer)
+    return 0 if plan.ok else 1 if not plan.readable else 3
+
+
+def _finding_json(f) -> dict:
+    return {"level": f.level, "stage": f.stage, "row": f.row, "id": f.record_id, "column": f.column,
+            "message": f.message}  # fmt: skip
+
+
+def _convert(args, existing, options: ImportOptions) -> int:
+    conversion = convert_file(args.path, args.layer, existing, options)
+    out = Path(args.out)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": conversion.ok,
+                    "rows": len(conversion.frame),
+                    "findings": [_finding_json(f) for f in conversion.findings],
+                    "notes": [_finding_json(f) for f in conversion.notes],
+                },
+                ensure_ascii=False,
+                default=str,
+            )
         )
-        out.write_bytes(body)
-        print(f"已写出 {out}（{len(plan.frame)} 条，EPSG:4490）")
+    else:
+        print(f"文件：{Path(args.path).name}（{conversion.plan.source.fmt}），{len(conversion.frame)} 条")
+        print(f"编码：{conversion.plan.source.encoding or '—'}  {conversion.plan.source.encoding_reason}")
+        for f in conversion.findings:
+            print(f"[{f.level_label}] {f}")
+        if conversion.notes:
+            print(f"导入为{label(args.layer)}时还需处理（不影响转换）：")
+            for f in conversion.notes:
+                print(f"[说明] {f}")
+    if not conversion.ok:
+        if not args.json:
+            print(f"结论：不能转换：{len(conversion.errors)} 个错误")
+        return 1
+    try:
+        write_conversion(conversion.frame, out)
+    except Exception:  # a full disk, a folder that is not there, a name GDAL will not take: said, logged
+        ref = uuid.uuid4().hex[:8]
+        log.exception("convert: writing %s failed (error id %s)", out.name, ref)
+        print(f"无法写出“{out.name}”：请检查输出文件夹是否存在、可写，磁盘是否已满（错误编号 {ref}）。")
+        return 1
+    if not args.json:
+        kept = "保留文件中的全部列，另加 area_mu 面积（亩）"
+        print(f"已写出 {out.name}（{len(conversion.frame)} 条，EPSG:4490，{kept}）")
     return 0
 
 
@@ -144,9 +240,30 @@ def _print_plan(plan) -> None:
     if unused:
         print("未导入的列：" + "，".join(unused))
     for f in plan.findings:
-        print(f"[{ {'error': '错误', 'warning': '提醒', 'info': '说明'}[f.level] }] {f}")
-    verdict = "可以导入" if plan.ok else f"不能导入：{len(plan.errors)} 个错误"
-    print(f"结论：{verdict}（新增 {s['new']}，替换 {s['updated']}）")
+        print(f"[{f.level_label}] {f}")
+    for change in plan.changes.to_dict("records"):
+        old, new = change["old"], change["new"]
+        shown = "图形有改动" if change["field"] == "geometry" else f"{_shown(old)} → {_shown(new)}"
+        print(f"[改动] {change['record_id']} {label(change['field'])}：{shown}")
+    counts = f"新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}"
+    if plan.ok:
+        verdict = f"可以导入（{counts}）"
+    elif not plan.readable:
+        verdict = f"无法读取：{len(plan.read_errors)} 个错误（编码、坐标系或几何），请修改文件或选项"
+    else:
+        verdict = (f"文件可以读取，但还不能导入：{len(plan.fit_errors)} 处需处理（可用字段对应、--zone、--fill、"
+                   "--land-use 补上）")  # fmt: skip
+    print(f"结论：{verdict}")
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return label(str(value))
 
 
 def _export(args, data) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from domain.idle import DELAY_CAUSES
 from domain.labels import label
+from domain.landuse import UNFILLED
 from domain.readiness import READINESS_FLAGS
 from domain.supply import ASSESSMENTS, STATUSES
 
@@ -91,7 +92,7 @@ class LayerSchema:
 OUTLINE_SOURCES = ("schematic", "surveyed")
 ZONE_LEVELS = ("national", "provincial")
 ZONE_TYPES = ("industrial", "agriculture", "eco_tourism")
-LAND_USES = ("industrial_land", "logistics_land", "commercial_land", "mixed_land")
+LAND_USES = ("industrial_land", "logistics_land", "commercial_land", "mixed_land", UNFILLED)  # 未填: not given
 SUPPLY_STATUSES = STATUSES
 STAGES = ("signed", "started", "producing")
 ROUND_KINDS = ("round", "period")

@@ -9,11 +9,14 @@ from ui.format import fmt_datetime
 from ui.import_panel import (
     commit_panel,
     detection_panel,
+    diff_panel,
     export_panel,
     mapping_editor,
     preview_map,
+    preview_table,
     report_panel,
     upload_panel,
+    way_through_panel,
 )
 
 data = get_dataset()
@@ -34,8 +37,13 @@ with tab_in:
         detection_panel(plan)
         st.subheader("字段对应")
         mapping_editor(plan)
+        if plan.layer != "zones":
+            st.subheader("补齐信息")
+            way_through_panel(plan, data)
         st.subheader("检查结果")
         report_panel(plan)
+        preview_table(plan, data)
+        diff_panel(plan)
         preview_map(plan, data)
         commit_panel(store, plan, editor)
 with tab_out:

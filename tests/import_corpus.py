@@ -1,8 +1,9 @@
 """A corpus of users' files, generated (never committed): every case the importer must survive, with its outcome.
 
 Each :class:`Case` builds one file from the sample data into a folder and says
-whether ``python -m geodata validate`` must accept it (exit 0) or refuse it
-(exit 1), and which Chinese words its report must contain.
+what ``python -m geodata validate`` (or ``convert``) must answer: exit 0 (can
+import / converted), 1 (cannot be read: encoding, CRS, geometry) or 3 (readable
+but does not fit the layer yet), and which Chinese words its report must contain.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class Case:
     expect: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
     env: dict = field(default_factory=dict)
+    code: int | None = None  # the exit code when not just 0 (ok) or 1 (refused): 3 = readable, does not fit yet
+    command: str = "validate"  # or "convert" (to a GeoJSON beside the file)
+
+    @property
+    def exit_code(self) -> int:
+        return self.code if self.code is not None else 0 if self.ok else 1
 
 
 # --- building blocks ------------------------------------------------------------------------------------------------
@@ -496,12 +503,6 @@ def excel_parcels_points(folder, data):
     return path
 
 
-def xls_old(folder, data):
-    path = folder / "旧台账.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 500)
-    return path
-
-
 def garbage_gpkg(folder, data):
     path = folder / "broken.gpkg"
     path.write_bytes(b"this is not a geopackage" * 50)
@@ -541,6 +542,160 @@ def our_own_export(folder, data):
     return path
 
 
+# --- files land offices actually have (issue #16) -------------------------------------------------------------------
+
+GK38 = "EPSG:4526"  # CGCS2000 3° Gauss-Krüger zone 38, eastings with the zone number in front
+JZ_POINT = (38386282.0, 4167923.0)  # inside 晋中新兴产业园区, in GK38
+SHAPE = [(0, 150), (120, 110), (170, 10), (110, -120), (-20, -150), (-140, -90), (-160, 40)]  # a heptagon, metres
+
+
+def ledger_gk(n: int = 3, dx: float = 0, dy: float = 0) -> gpd.GeoDataFrame:
+    """A bureau's own export: 地块名称/权利人/状态/面积 (m², row 3 off by 3 %), no id, land use or zone; GK38."""
+    x0, y0 = JZ_POINT[0] + dx, JZ_POINT[1] + dy
+    geoms = [shapely.Polygon([(x0 + 600 * (i - 1) + x * (1 + 0.1 * i), y0 + y) for x, y in SHAPE]) for i in range(n)]
+    areas = [round(g.area * (1.03 if i == 2 else 1.0), 1) for i, g in enumerate(geoms)]
+    return gpd.GeoDataFrame(
+        {"DKMC": [f"经开区{i + 1}号地块" for i in range(n)],
+         "QLR": ["山西某某材料有限公司", "", "晋中某某物流有限公司"][:n],
+         "ZT": ["储备", "已出让", "挂牌"][:n], "MJ": areas},
+        geometry=geoms, crs=GK38,
+    )  # fmt: skip
+
+
+def gk_reference_mu(frame: gpd.GeoDataFrame) -> list[float]:
+    """The planar area of each shape in its Gauss-Krüger projection, in 亩 (the tests' reference)."""
+    return [g.area * 3 / 2000 for g in frame.geometry]
+
+
+def _bureau_shp(folder: Path, name: str, frame: gpd.GeoDataFrame) -> Path:
+    parts = _shp_files(frame, "GBK")  # GDAL writes GK38's .prj, which is dropped: the 国土 way
+    return _shp_zip(folder, name, parts | {"stem": "供地台账"}, drop=(".cpg", ".prj"))
+
+
+def bureau_ledger(folder, data):  # the issue's file: GBK, no .cpg/.prj, zone-prefixed GK, no id/land use/zone
+    return _bureau_shp(folder, "供地台账_GK38.zip", ledger_gk())
+
+
+def bureau_ledger_far(folder, data):  # the same parcels 30 km east of every zone outline
+    return _bureau_shp(folder, "供地台账_区外.zip", ledger_gk(dx=32_000))
+
+
+def bureau_ledger_near(folder, data):  # just outside the zone outlines (within 2 km of the nearest)
+    return _bureau_shp(folder, "供地台账_区边.zip", ledger_gk(dx=3_800))
+
+
+def bureau_land_use_codes(folder, data):
+    frame = ledger_gk().assign(YT=["1001", "0702", "100101"], DKBH=["ZD-01", "ZD-02", "ZD-03"])
+    return _bureau_shp(folder, "用地用海分类.zip", frame)
+
+
+def bureau_far_codes(folder, data):  # outside every zone, with 用地用海分类 codes: the page's walk-through
+    frame = ledger_gk(dx=32_000).assign(YT=["1001", "0702", "100101"])
+    return _bureau_shp(folder, "区外用地代码.zip", frame)
+
+
+def bureau_no_status(folder, data):
+    return _bureau_shp(folder, "无状态.zip", ledger_gk().drop(columns="ZT"))
+
+
+def boundary_points(frame: gpd.GeoDataFrame, shuffle: bool = False, repeat_start: bool = True) -> pd.DataFrame:
+    """A 界址点 table of ``frame`` (GK): 宗地号 on the first row of each parcel only (merged cells), 点号 J1…,
+    X = north and Y = east (surveyors' order, zone number in front), the start point repeated at the end."""
+    rows = []
+    for k, (g, name, area) in enumerate(zip(frame.geometry, frame["DKMC"], frame["MJ"], strict=True)):
+        corners = list(g.exterior.coords)[:-1]
+        order = list(range(len(corners)))
+        if shuffle and k == 0:
+            order = [0, 2, 1, *order[3:]]
+        if repeat_start:
+            order.append(0)
+        for j, i in enumerate(order):
+            x, y = corners[i]
+            rows.append({"宗地号": f"140702-{k + 1:04d}" if j == 0 else None, "点号": f"J{i + 1}",
+                         "X": round(y, 3), "Y": round(x, 3), "地块名称": name if j == 0 else None,
+                         "宗地面积（平方米）": area if j == 0 else None})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def jzd_csv(folder, data):
+    path = folder / "界址点坐标.csv"
+    path.write_bytes(boundary_points(ledger_gk()).to_csv(index=False).encode("gbk"))
+    return path
+
+
+def jzd_xlsx_unordered(folder, data):
+    path = folder / "界址点_乱序.xlsx"
+    boundary_points(ledger_gk(), shuffle=True, repeat_start=False).to_excel(path, index=False, sheet_name="界址点")
+    return path
+
+
+def _xls(path: Path, table: pd.DataFrame, sheet: str = "Sheet1") -> Path:
+    import xlwt  # writes Excel 97-2003 files (tests only)
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(sheet)
+    for j, col in enumerate(table.columns):
+        ws.write(0, j, col)
+    for i, row in enumerate(table.itertuples(index=False)):
+        for j, value in enumerate(row):
+            if value is not None and value == value:
+                ws.write(i + 1, j, value)
+    book.save(str(path))
+    return path
+
+
+def jzd_xls(folder, data):
+    return _xls(folder / "勘测定界界址点.xls", boundary_points(ledger_gk()), "界址点成果表")
+
+
+def xls_ledger(folder, data):
+    frame = ledger_gk()
+    table = pd.DataFrame(frame.drop(columns="geometry")).assign(WKT=[g.wkt for g in frame.geometry])
+    return _xls(folder / "供地台账.xls", table)
+
+
+def jzd_two_points(folder, data):
+    table = boundary_points(ledger_gk(n=2))
+    table = table.drop(index=table.index[(table["宗地号"].ffill() == "140702-0002").to_numpy()][2:])
+    path = folder / "界址点_缺点.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def xls_garbage(folder, data):
+    path = folder / "旧台账.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 500)
+    return path
+
+
+def xls_bad_header(folder, data):
+    path = folder / "坏表头.xls"
+    raw = bytearray(xls_ledger(folder, data).read_bytes())
+    raw[44:48] = (10**6).to_bytes(4, "little")  # a FAT far longer than the file
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def xls_html(folder, data):
+    path = folder / "系统导出.xls"
+    path.write_text("<html><body><table><tr><td>宗地号</td></tr></table></body></html>", encoding="utf-8")
+    return path
+
+
+def xls_renamed_xlsx(folder, data):
+    path = folder / "其实是xlsx.xls"
+    path.write_bytes(excel_projects(folder, data).read_bytes())
+    return path
+
+
+def xls_too_many_rows(folder, data):
+    n = 150
+    table = pd.DataFrame({"项目编号": [f"R-{i}" for i in range(n)], "经度": [112.5] * n, "纬度": [37.8] * n})
+    return _xls(folder / "rows.xls", table)
+
+
+FILL_RESERVE = ("--fill", "供应状态=储备")  # 勘测定界 tables say nothing of supply
+
 CASES: list[Case] = [
     Case("shp_gbk_gk_prefix", "parcels", shp_gbk_gk_prefix, True, ("GBK", "第38带", "缺少 .prj")),
     Case("shp_utf8_declared", "parcels", shp_utf8_declared, True, ("UTF-8", "按文件声明", "中央经线114°")),
@@ -561,8 +716,8 @@ CASES: list[Case] = [
     Case("mixed_types", "parcels", mixed_types, False, ("几何为线", "几何为点")),
     Case("outside_shanxi", "parcels", outside_shanxi, False, ("无法识别坐标系",)),
     Case("one_row_outside", "parcels", one_row_outside, False, ("超出山西省范围",)),
-    Case("duplicate_ids", "parcels", duplicate_ids, False, ("重复",)),
-    Case("not_numbers", "parcels", not_numbers, False, ("“约三百”不是数字",)),
+    Case("duplicate_ids", "parcels", duplicate_ids, False, ("重复", "还不能导入"), code=3),
+    Case("not_numbers", "parcels", not_numbers, False, ("“约三百”不是数字",), code=3),
     Case("hostile_text", "parcels", hostile_text, True, ("网页标签或脚本",)),
     Case("gcj02_lonlat", "parcels", gcj02_lonlat, True, ("GCJ-02",), ("--crs", "GCJ02")),
     Case("web_mercator", "parcels", web_mercator, True, ("Web 墨卡托",)),
@@ -572,12 +727,12 @@ CASES: list[Case] = [
     Case("csv_gbk_projects", "projects", csv_gbk_projects, True, ("GBK",)),
     Case("excel_parcels_wkt_surveyor", "parcels", excel_parcels_wkt_surveyor, True, ("第38带", "顺序颠倒")),
     Case("excel_parcels_points", "parcels", excel_parcels_points, False, ("几何为点",)),
-    Case("xls_old", "parcels", xls_old, False, ("另存为 .xlsx",)),
+    Case("xls_garbage", "parcels", xls_garbage, False, ("不是有效的旧版 Excel",)),
     Case("garbage_gpkg", "parcels", garbage_gpkg, False, ("无法读取",)),
     Case("gpkg_many_layers", "parcels", gpkg_many_layers, True, ("GeoPackage",)),
     Case("no_zone_column", "parcels", no_zone_column, True, ("按位置归入",)),
-    Case("unknown_zone", "parcels", unknown_zone, False, ("“不存在的开发区”不存在",)),
-    Case("area_in_m2", "parcels", area_in_m2, True, ("按平方米识别",)),
+    Case("unknown_zone", "parcels", unknown_zone, False, ("“不存在的开发区”不存在",), code=3),
+    Case("area_in_m2", "parcels", area_in_m2, True, ("按数值大小判断为平方米",)),
     Case("our_own_export", "parcels", our_own_export, True, ("GBK", "中央经线114°")),
     # hostile (issue #13)
     Case("vrt_as_geojson", "parcels", vrt_as_geojson, False, ("无法读取",)),
@@ -601,6 +756,41 @@ CASES: list[Case] = [
     Case("wkt_nan", "parcels", wkt_nan, False, ("NaN",)),
     Case("gpkg_table_only", "parcels", gpkg_table_only, False, ("没有几何",)),
     Case("nul_in_text", "parcels", nul_in_text, True, ("控制字符",)),
+    # files land offices actually have (issue #16)
+    Case("bureau_ledger", "parcels", bureau_ledger, True,
+         ("GBK", "第38带", "缺少 .prj", "已按所属开发区和图形生成编号", "全部按“未填”导入", "按位置归入",
+          "判断为平方米", "第 3 条", "相差 3.0%")),
+    Case("bureau_ledger_far", "parcels", bureau_ledger_far, False,
+         ("第 1 条", "第 3 条", "不在任何开发区范围内", "公里", "--zone", "还不能导入"), code=3),
+    Case("bureau_ledger_far_zone", "parcels", bureau_ledger_far, True, ("3 条按所选的开发区“晋中新兴产业园区”导入",),
+         ("--zone", "晋中新兴产业园区")),
+    Case("bureau_ledger_near", "parcels", bureau_ledger_near, True, ("距最近的", "米，已归入该开发区")),
+    Case("bureau_ledger_near_too_far", "parcels", bureau_ledger_near, False, ("超过 100 米",), ("--near-m", "100"),
+         code=3),
+    Case("bureau_land_use_codes", "parcels", bureau_land_use_codes, True,
+         ("按用地用海分类 1001 工业用地识别为“工业用地”", "0702 城镇社区服务设施用地", "按“未填”导入")),
+    Case("bureau_land_use_mapped", "parcels", bureau_land_use_codes, True, ("可以导入",),
+         ("--land-use", "0702=商服用地")),
+    Case("bureau_no_status", "parcels", bureau_no_status, False, ("供应状态", "统一取值"), code=3),
+    Case("bureau_no_status_filled", "parcels", bureau_no_status, True, ("3 条按统一取值“储备”导入",),
+         ("--fill", "供应状态=储备")),
+    Case("convert_bureau_far", "parcels", bureau_ledger_far, True,
+         ("第38带", "已写出", "area_mu", "导入为地块时还需处理", "不在任何开发区范围内"), command="convert"),
+    Case("convert_bowtie", "parcels", self_intersecting, False, ("几何无效", "--repair"), command="convert"),
+    Case("convert_bowtie_repaired", "parcels", self_intersecting, True, ("已修复", "已写出"), ("--repair",),
+         command="convert"),
+    Case("jzd_csv", "parcels", jzd_csv, False, ("CSV 界址点表", "24 个界址点", "3 宗地块", "第38带", "顺序颠倒", "GBK",
+                                                "供应状态", "统一取值"), code=3),
+    Case("jzd_csv_filled", "parcels", jzd_csv, True, ("3 条按统一取值“储备”导入", "可以导入"), FILL_RESERVE),
+    Case("jzd_xlsx_unordered", "parcels", jzd_xlsx_unordered, True, ("未按点号顺序排列，已按点号排序",), FILL_RESERVE),
+    Case("jzd_xls", "parcels", jzd_xls, True, ("Excel（.xls） 界址点表", "3 宗地块", "第38带"), FILL_RESERVE),
+    Case("jzd_two_points", "parcels", jzd_two_points, False, ("只有 2 个不同的界址点", "没有几何"), FILL_RESERVE),
+    Case("xls_ledger", "parcels", xls_ledger, True, ("Excel（.xls）", "第38带", "可以导入")),
+    Case("xls_bad_header", "parcels", xls_bad_header, False, ("结构已损坏",)),
+    Case("xls_html", "parcels", xls_html, False, ("网页",)),
+    Case("xls_renamed_xlsx", "projects", xls_renamed_xlsx, True, ("Excel", "可以导入")),
+    Case("xls_too_many_rows", "projects", xls_too_many_rows, False, ("超过 100 条",),
+         env={"ZONEMAP_MAX_FEATURES": "100"}),
 ]  # fmt: skip
 
 

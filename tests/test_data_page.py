@@ -25,6 +25,11 @@ def texts(at) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
+def table(at, column: str):
+    """The first dataframe on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def upload(at, path, layer="parcels"):
     at.radio(key="imp_layer").set_value(layer).run()
     at.file_uploader(key="imp_file").set_value((path.name, path.read_bytes(), "application/octet-stream")).run()
@@ -41,7 +46,7 @@ def test_an_editor_checks_previews_and_imports_a_bureau_shapefile(sample, sample
     assert "第38带" in shown and "检查通过：可以导入 6 条地块" in shown
     assert [m.value for m in at.metric if m.label == "文字编码"] == ["GBK"]
     button(at, "导入 6 条").click().run()
-    assert not at.exception and "已导入 国土_地块_GK38.zip：新增 6 条" in texts(at)
+    assert not at.exception and "已导入 国土\\_地块\\_GK38\\.zip：新增 6 条" in texts(at)  # the file name escaped
     parcels = GpkgStore(sample_copy).read("parcels")
     assert parcels["parcel_id"].str.startswith("JZ-").sum() == 6
     assert "国土_地块_GK38.zip" in at.dataframe[-1].value.to_string()  # 导入记录
@@ -55,8 +60,8 @@ def test_a_broken_file_is_refused_and_nothing_is_written(sample, sample_copy, tm
     at = open_page("pages/data.py")
     login(at, "zhangsan", PASSWORD)
     upload(at, import_corpus.self_intersecting(tmp_path, sample))
-    assert "有 1 个错误" in texts(at) and button(at, "导入 3 条").disabled
-    assert "几何无效" in at.dataframe[1].value.to_string()  # [0] is the field mapping
+    assert "文件无法读取：1 个错误" in texts(at) and button(at, "导入 3 条").disabled
+    assert "几何无效" in table(at, "级别").to_string() and "无法读取" in set(table(at, "级别")["级别"])
     at.checkbox(key="imp_repair").check().run()
     assert "检查通过" in texts(at) and not button(at, "导入 3 条").disabled
     upload(at, import_corpus.zip_slip(tmp_path, sample))
@@ -77,6 +82,51 @@ def test_visitors_cannot_upload_or_see_who_imported(sample, sample_copy, tmp_pat
     history = visitor.dataframe[-1].value
     assert "三个一批项目.xlsx" in history.to_string() and "导入人" not in history.columns
     assert "导入人" in at.dataframe[-1].value.columns  # the editor sees who imported
+
+
+def test_an_editor_picks_a_zone_and_maps_a_land_use_code(sample, sample_copy, tmp_path, monkeypatch):
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
+    at = open_page("pages/data.py")
+    login(at, "zhangsan", PASSWORD)
+    path = import_corpus.bureau_far_codes(tmp_path, sample)
+    upload(at, path)
+    assert "文件可以读取，但还不能导入：3 处需处理" in texts(at) and button(at, "导入 3 条").disabled
+    report = table(at, "级别")
+    assert "不在任何开发区范围内" in report.to_string() and "需处理" in set(report["级别"])
+    at.selectbox(key="imp_zone").set_value("SXZG-JZ").run()
+    assert "检查通过：可以导入 3 条地块" in texts(at) and not button(at, "导入 3 条").disabled
+    code = at.selectbox(key=f"imp_use::{path.name}::0702")
+    assert code.value == "unfilled" and "城镇社区服务设施用地" in code.label
+    code.set_value("commercial_land").run()
+    assert not at.exception and at.selectbox(key=f"imp_use::{path.name}::0702").value == "commercial_land"
+    preview = table(at, "编号来源")
+    assert set(preview["编号来源"]) == {"生成"} and preview["用地性质"].tolist() == ["工业用地", "商服用地", "工业用地"]
+    assert preview["地块编号"].str.startswith("SXZG-JZ-").all()
+    button(at, "导入 3 条").click().run()
+    assert "新增 3 条，更新 0 条，不变 0 条" in texts(at)
+    parcels = GpkgStore(sample_copy).read("parcels").set_index("parcel_id").loc[preview["地块编号"]]
+    assert parcels["land_use"].tolist() == ["industrial_land", "commercial_land", "industrial_land"]
+    assert set(parcels["zone_id"]) == {"SXZG-JZ"} and parcels["name"].tolist()[0] == "经开区1号地块"
+
+
+def test_a_newer_ledger_shows_its_changes_before_the_commit(sample, sample_copy, tmp_path, monkeypatch):
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
+    at = open_page("pages/data.py")
+    login(at, "zhangsan", PASSWORD)
+    upload(at, import_corpus.bureau_ledger(tmp_path, sample))
+    button(at, "导入 3 条").click().run()
+    holders = ["山西某某材料有限公司", "<b>太原</b>某某装备有限公司", "晋中某某物流有限公司"]  # markup stays text
+    newer = import_corpus.ledger_gk().assign(QLR=holders, ZT=["已出让", "已出让", "挂牌"])
+    upload(at, import_corpus._bureau_shp(tmp_path, "供地台账_2025.zip", newer))
+    diff = table(at, "原值")
+    assert diff[["字段", "原值", "新值"]].values.tolist() == [["供应状态", "储备", "已出让"],
+                                                          ["受让人", "—", "<b>太原</b>某某装备有限公司"]]  # fmt: skip
+    assert [m.value for m in at.metric if m.label in ("新增", "更新已有", "不变")] == ["0", "2", "1"]
+    button(at, "导入 3 条").click().run()
+    assert "新增 0 条，更新 2 条，不变 1 条" in texts(at)
+    store = GpkgStore(sample_copy)
+    rows = store.history("parcels").query("action == 'import' and field != 'import'")  # not the import records
+    assert sorted(rows["field"]) == ["land_holder", "supply_status"]  # one audit row per changed field
 
 
 def test_export_tab_offers_every_layer_and_format(sample_copy):

@@ -124,7 +124,8 @@ def test_commit_writes_all_with_an_import_record_and_bumps_versions(sample, exis
     assert history.iloc[0]["坐标系"].startswith("CGCS2000 3度带 第38带") and history.iloc[0]["编码"] == "GBK"
     # The same file again matches the six and changes nothing: versions and audit stay as they are.
     again = prepare(path, "parcels", {**existing, "parcels": parcels})
-    assert again.updated_ids == plan.new_ids and not again.new_ids
+    assert again.unchanged_ids == plan.new_ids and not again.new_ids and not again.updated_ids
+    assert again.changes.empty
     commit_import(GpkgStore(store), again, "lisi")
     assert GpkgStore(store).read_record("parcels", "JZ-000")[1] == 0
     assert len(GpkgStore(store).read("parcels")) == len(parcels)
@@ -164,7 +165,8 @@ def test_shapefile_export_round_trips(sample, existing, tmp_path, encoding):
     (tmp_path / "p.zip").write_bytes(body)
     plan = prepare(tmp_path / "p.zip", "parcels", existing)
     assert plan.ok, plan.report()
-    assert sorted(plan.updated_ids) == sorted(sample.parcels["parcel_id"]) and plan.source.encoding == encoding
+    assert sorted(plan.unchanged_ids) == sorted(sample.parcels["parcel_id"]) and plan.source.encoding == encoding
+    assert not plan.updated_ids and plan.changes.empty  # our own export changes nothing when read back
     back = plan.frame.set_index("parcel_id").loc[sample.parcels["parcel_id"]]
     for col in ("name", "supply_status", "land_use", "zone_id", "water_supply", "agreed_start_date"):
         assert back[col].tolist() == sample.parcels[col].tolist(), col
@@ -221,4 +223,4 @@ def test_imports_read_well_in_the_parcel_history(sample, existing, tmp_path):
     commit_import(GpkgStore(store), again, "李四")
     table = history_frame(GpkgStore(store).history("parcels"))
     assert set(table["操作"]) == {"导入"} and "名称" in set(table["字段"]) and "改名后的地块" in set(table["新值"])
-    assert "奥维地块.kml：新增 0 条，替换 3 条" in set(table["新值"])
+    assert "奥维地块.kml：新增 0 条，更新 0 条，不变 3 条" in set(table["新值"])

@@ -1,4 +1,12 @@
-"""数据管理 widgets: upload → detect → map fields → check → preview → commit; exports; import records."""
+"""数据管理 widgets: upload → detect → map fields → fill gaps → check → preview and diff → commit; exports; records.
+
+Every choice a user makes lives in ``st.session_state`` under a key of its
+widget; :func:`upload_panel` gathers them into :class:`ImportOptions` before the
+file is checked, so a widget drawn further down the page (the zone, a value for
+the whole file, the land-use table) re-checks the file when it changes.
+Everything from the file reaches the page through ``st.dataframe`` (text, never
+Markdown) or :func:`ui.format.md`.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +21,29 @@ from domain.labels import label
 from geodata.dataset import Dataset
 from geodata.io.crsdetect import CRS_CHOICES
 from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, export_filename, export_layer
-from geodata.io.imports import IMPORT_LAYERS, ImportOptions, ImportPlan, ImportRefused, commit_import, prepare
+from geodata.io.imports import (
+    IMPORT_LAYERS,
+    ImportOptions,
+    ImportPlan,
+    ImportRefused,
+    commit_import,
+    land_use_key,
+    prepare,
+)
 from geodata.io.sources import ENCODINGS, FORMATS, TEMP_PREFIXES, Limits, SourceError
-from geodata.schema import SCHEMAS
+from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import Store, StoreError
 from layers.overview import build_map
-from ui.format import md
+from ui.format import display_value, md
 
 AUTO = "自动识别"
 NOT_IMPORTED = "（不导入）"
 PICK = "请选择"  # the placeholder while a select box is open (Streamlit's own is English)
 UPLOAD_TYPES = sorted({s.lstrip(".") for s in FORMATS})
+ZONE_KEY = "imp_zone"
+FILL_PREFIX = "imp_fill::"
+USE_PREFIX = "imp_use::"
+PREVIEW_ROWS = 500
 
 
 def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
@@ -32,7 +52,8 @@ def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
     limit = Limits.from_env().upload_mb
     st.caption(
         "支持：Shapefile（把 .shp/.shx/.dbf/.prj/.cpg 打包为 zip）、GeoPackage、KML/KMZ（奥维、Google Earth）、"
-        f"GeoJSON、Excel（.xlsx，含经度/纬度、X/Y 或 WKT 列）、CSV。单个文件不超过 {limit:g} MB。"
+        "GeoJSON、Excel（.xlsx 或旧版 .xls，含经度/纬度、X/Y 或 WKT 列）、CSV，以及勘测定界的界址点表"
+        f"（每行一个界址点：宗地号、点号、X、Y）。单个文件不超过 {limit:g} MB。"
     )
     upload = st.file_uploader("选择文件", type=UPLOAD_TYPES, key="imp_file")
     if upload is None:
@@ -50,13 +71,17 @@ def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
         "X/Y 对调", key="imp_swap", disabled=crs == AUTO, help="仅在手动指定坐标系时使用；自动识别会自己判断"
     )
     mapping = st.session_state.get(_mapping_key(upload.name, layer))
+    state = st.session_state
     options = ImportOptions(
         encoding=None if encoding == AUTO else encoding,
         crs=None if crs == AUTO else crs,
         swapped=swapped if crs != AUTO else None,
         mapping=mapping,
         repair=repair,
-        source_layer=st.session_state.get("imp_source_layer"),
+        source_layer=state.get("imp_source_layer"),
+        zone=state.get(ZONE_KEY) if layer != "zones" else None,
+        fill={k[len(FILL_PREFIX) :]: v for k, v in state.items() if str(k).startswith(FILL_PREFIX) and v},
+        land_use_map=state.get(_uses_key(upload.name)) or None,
     )
     plan = _checked(body, upload.name, layer, options, data)
     return layer, plan
@@ -64,6 +89,10 @@ def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
 
 def _mapping_key(name: str, layer: str) -> str:
     return f"imp_mapping::{name}::{layer}"
+
+
+def _uses_key(name: str) -> str:
+    return f"imp_land_use_map::{name}"
 
 
 def _checked(body: bytes, name: str, layer: str, options: ImportOptions, data: Dataset) -> ImportPlan | None:
@@ -139,18 +168,138 @@ def _example(frame: pd.DataFrame, column: str) -> str:
 def report_panel(plan: ImportPlan) -> None:
     """Counts and the row-by-row report."""
     s = plan.summary()
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("新增", s["new"])
-    c2.metric("替换已有", s["updated"])
-    c3.metric("错误", s["errors"])
-    c4.metric("提醒", s["warnings"])
+    c2.metric("更新已有", s["updated"])
+    c3.metric("不变", s["unchanged"])
+    c4.metric("错误", s["errors"])
+    c5.metric("提醒", s["warnings"])
     if plan.ok:
         st.success(f"检查通过：可以导入 {len(plan.frame)} 条{label(plan.layer)}。")
+    elif not plan.readable:
+        st.error(
+            f"文件无法读取：{len(plan.read_errors)} 个错误（文字编码、坐标系或几何），"
+            "须修改文件或上面的选项（不会导入任何数据）。"
+        )
     else:
-        st.error(f"有 {len(plan.errors)} 个错误，须修改文件或上面的选项后才能导入（不会导入任何数据）。")
+        st.warning(
+            f"文件可以读取，但还不能导入：{len(plan.fit_errors)} 处需处理。可在“字段对应”和“补齐信息”中补上"
+            "（所属开发区、统一取值、用地性质对应），不会导入任何数据。"
+        )
     report = plan.report()
     if len(report):
         st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
+
+
+def way_through_panel(plan: ImportPlan, data: Dataset) -> None:
+    """What the file does not say, chosen for it: the zone of the whole file, one value per missing field,
+    and what each land-use value of the file becomes (用地用海分类 codes recognised, 未填 otherwise)."""
+    if plan.layer == "zones":
+        return
+    zones = data.zones.sort_values("zone_id")
+    names = dict(zip(zones["zone_id"], zones["short_name"].fillna(zones["name"]), strict=True))
+    st.selectbox(
+        "所属开发区（整个文件）",
+        [None, *names],
+        format_func=lambda z: "按文件中的开发区或所在位置（默认）" if z is None else f"{names[z]}（{z}）",
+        key=ZONE_KEY,
+        help="文件中没有所属开发区、图形又不在任何开发区范围内时，为整个文件指定一个开发区；"
+        "文件中已写明开发区的记录不受影响。",
+    )
+    schema = SCHEMAS[plan.layer]
+    shown = [f for f in plan.fillable if f in schema.columns] + [
+        k[len(FILL_PREFIX) :] for k in st.session_state if str(k).startswith(FILL_PREFIX)
+    ]
+    for name in dict.fromkeys(shown):
+        allowed = schema.column(name).allowed or ()
+        st.selectbox(
+            f"统一取值：{label(name)}",
+            [None, *allowed],
+            format_func=lambda v: "（不填，按文件）" if v is None else label(v),
+            key=f"{FILL_PREFIX}{name}",
+            help="文件中这一项为空的记录，统一按这里选的值导入。",
+        )
+    if plan.layer == "parcels" and len(plan.land_uses):
+        land_use_mapping(plan)
+
+
+def land_use_mapping(plan: ImportPlan) -> None:
+    """One select per land-use value of the file (at most 60 shown): 用地用海分类 code → zonemap land use."""
+    st.markdown("**用地性质对应**（文件中的值 → 导入为；不认识的代码按“未填”导入）")
+    key = _uses_key(plan.filename)
+    chosen = dict(st.session_state.get(key) or {})
+    rows = plan.land_uses.head(60).to_dict("records")
+    cols = st.columns(3)
+    for i, row in enumerate(rows):
+        value = land_use_key(row["值"])
+        title = f"“{value or '（空白）'}”· {row['识别为']} · {row['条数']} 条"
+        picked = cols[i % 3].selectbox(
+            md(title),
+            list(LAND_USES),
+            index=list(LAND_USES).index(chosen.get(value, row["导入为"])),
+            format_func=label,
+            key=f"{USE_PREFIX}{plan.filename}::{value}",
+        )
+        if picked != row["导入为"] or value in chosen:
+            chosen[value] = picked
+    if len(plan.land_uses) > len(rows):
+        st.caption(f"另有 {len(plan.land_uses) - len(rows)} 个取值按识别结果导入。")
+    if chosen != (st.session_state.get(key) or {}):
+        st.session_state[key] = chosen
+        st.rerun()
+
+
+def preview_table(plan: ImportPlan, data: Dataset) -> None:
+    """The records as they would be imported (ids, generated ones marked; zone; land use; area)."""
+    schema = SCHEMAS[plan.layer]
+    frame = plan.frame
+    key = schema.key
+    generated = set(plan.generated_ids)
+    status = (
+        {i: "新增" for i in plan.new_ids}
+        | {i: "更新" for i in plan.updated_ids}
+        | {i: "不变" for i in plan.unchanged_ids}
+    )
+    zones = dict(zip(data.zones["zone_id"], data.zones["short_name"], strict=True))
+    table = pd.DataFrame(
+        {
+            label(key): [("" if v is None else str(v)) for v in frame[key]],
+            "编号来源": ["生成" if v in generated else "文件" for v in frame[key]],
+            "导入后": [status.get(str(v), "") for v in frame[key]],
+            label("name"): frame["name"].astype(object).where(frame["name"].notna(), ""),
+        }
+    )
+    if "zone_id" in frame:
+        table[label("zone_id")] = [zones.get(z, z or "") for z in frame["zone_id"]]
+    if plan.layer == "parcels":
+        table[label("land_use")] = [label(v) for v in frame["land_use"]]
+        table[label("area_mu")] = frame["area_mu"].round(2)
+    st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)))
+    if generated:
+        st.caption("“编号来源”为“生成”的记录，编号由所属开发区和图形算出：同一文件再次导入时编号不变。")
+
+
+def diff_panel(plan: ImportPlan) -> None:
+    """Every field a re-import changes in a stored record, old → new, before anything is written."""
+    if plan.changes.empty:
+        if plan.unchanged_ids:
+            st.caption(f"{len(plan.unchanged_ids)} 条已有记录与文件一致，不会改动。")
+        return
+    st.subheader("与已有记录的差异")
+    rows = []
+    for change in plan.changes.to_dict("records"):
+        field = change["field"]
+        if field == "geometry":
+            old, new = "原图形", "新图形"
+        else:
+            old = display_value(plan.layer, field, change["old"])
+            new = display_value(plan.layer, field, change["new"])
+        rows.append({"编号": change["record_id"], "字段": label(field), "原值": old, "新值": new})
+    st.caption(
+        f"{len(plan.updated_ids)} 条已有记录将逐字段更新（共 {len(plan.changes)} 处，每处留有修改记录）；"
+        f"{len(plan.unchanged_ids)} 条不变。文件中没有的字段保留原值。"
+    )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(rows)))
 
 
 def preview_map(plan: ImportPlan, data: Dataset) -> None:
@@ -179,7 +328,8 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
             return
         st.session_state.pop("imp_plan", None)
         st.session_state["imp_flash"] = (
-            f"已导入 {plan.filename}：新增 {len(plan.new_ids)} 条，替换 {len(plan.updated_ids)} 条（{import_id}）。"
+            f"已导入 {md(plan.filename)}：新增 {len(plan.new_ids)} 条，更新 {len(plan.updated_ids)} 条，"
+            f"不变 {len(plan.unchanged_ids)} 条（{import_id}）。"
         )
         st.rerun()
 

@@ -92,7 +92,8 @@ def display_user(user: object, names: Mapping[str, str] | None) -> str:
 
 def _new_value(field: str, value: object) -> str:
     if field == "import" and isinstance(value, dict):  # an import's summary record
-        return f"{value.get('file')}：新增 {value.get('new')} 条，替换 {value.get('updated')} 条"
+        unchanged = f"，不变 {value['unchanged']} 条" if value.get("unchanged") else ""
+        return f"{value.get('file')}：新增 {value.get('new')} 条，更新 {value.get('updated')} 条{unchanged}"
     if field == "*":
         return "导入新增"
     return display_value("parcels", field, value)

@@ -23,11 +23,13 @@ from geodata.schema import SCHEMAS, Field
 
 # Known column names per field (compared after normalising: lower case, no spaces, brackets or units).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "parcel_id": ("dkbh", "dkdm", "zdbh", "zddm", "宗地编号", "宗地代码", "地块代码", "bh", "编号"),
+    "parcel_id": ("dkbh", "dkdm", "zdbh", "zddm", "宗地编号", "宗地代码", "地块代码", "bh", "编号", "宗地号", "zdh",
+                 "地块号", "dkh"),
     "zone_id": ("kfqbh", "kfqdm", "kfq", "开发区", "所属开发区", "园区", "所属园区", "yqmc"),
     "name": ("dkmc", "zdmc", "宗地名称", "地块名称", "名称", "mc", "xmmc", "项目名称", "kfqmc", "开发区名称"),
     "area_mu": ("mj", "dkmj", "zdmj", "面积", "地块面积", "宗地面积", "用地面积", "tdmj", "area"),
-    "land_use": ("yt", "tdyt", "用途", "土地用途", "用地性质", "规划用途", "dlmc", "地类", "地类名称", "ydxz"),
+    "land_use": ("yt", "tdyt", "用途", "土地用途", "用地性质", "规划用途", "dlmc", "地类", "地类名称", "ydxz", "dlbm",
+                "地类编码", "地类代码", "用地分类", "用地类型", "ydlx", "ydfl", "用途代码", "规划用地性质"),
     "supply_status": ("zt", "gyzt", "状态", "供应状态", "供地状态", "地块状态"),
     "land_holder": ("qlr", "权利人", "受让人", "srr", "土地使用权人", "使用权人", "用地单位"),
     "is_standard_land": ("bzd", "sfbzd", "是否标准地"),
@@ -58,7 +60,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "county_adcode": ("xzqdm", "xdm", "县代码", "行政区代码"),
     "planned_area_km2": ("ghmj", "规划面积", "核准面积"),
     "leading_chains": ("zdcy", "主导产业"),
-}
+}  # fmt: skip
 # Shapefile field names (≤ 10 ASCII characters) where the first ASCII alias is not the right one.
 SHP_OVERRIDES: dict[str, dict[str, str]] = {
     "zones": {"zone_id": "KFQDM", "name": "KFQMC", "parent_id": "SJKFQ"},

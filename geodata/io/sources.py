@@ -2,7 +2,8 @@
 
 :func:`read_source` takes a path (zipped Shapefile, ``.shp`` with its side
 files, GeoPackage, KML/KMZ, GeoJSON, Excel ``.xlsx`` or CSV with coordinate or
-WKT columns) and returns a :class:`RawSource`: the features as they are in the
+WKT columns, old Excel ``.xls``, and 界址点 tables — one row per boundary point,
+see :mod:`geodata.io.boundary`) and returns a :class:`RawSource`: the features as they are in the
 file (no reprojection), the declared CRS, the detected text encoding and what
 was noticed on the way. Everything that goes wrong raises :class:`SourceError`
 with a Chinese message; nothing is written outside a private temp folder.
@@ -24,9 +25,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import python_calamine
 import shapely
 
-from geodata.io import gdal
+from geodata.io import boundary, gdal
 from geodata.io.sandbox import SandboxError, SandboxLimits, run_limited
 
 log = logging.getLogger(__name__)
@@ -40,13 +42,16 @@ FORMATS = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".xlsx": "Excel",
+    ".xls": "Excel（.xls）",
     ".csv": "CSV",
 }
 ENCODINGS = ("UTF-8", "GBK")  # what users pick from; GB18030 is read for GBK (a superset)
 SHAPE_PARTS = {".shp": "几何", ".shx": "索引", ".dbf": "属性表"}
 # Column names that hold coordinates or WKT in tables (normalised: lower case, no spaces).
-X_NAMES = ("经度", "lon", "lng", "long", "longitude", "x", "x坐标", "横坐标", "东坐标", "东", "e", "easting")
-Y_NAMES = ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北坐标", "北", "n", "northing")
+X_NAMES = ("经度", "lon", "lng", "long", "longitude", "x", "x坐标", "横坐标", "东坐标", "东", "e", "easting", "xm",
+           "x坐标m", "横坐标y", "jzdx")  # fmt: skip
+Y_NAMES = ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北坐标", "北", "n", "northing", "ym", "y坐标m",
+           "纵坐标x", "jzdy")  # fmt: skip
 WKT_NAMES = ("wkt", "geometry", "geom", "几何", "shape")
 
 
@@ -92,6 +97,7 @@ class RawSource:
     layer_name: str | None = None  # the layer or sheet read
     layers: tuple[str, ...] = ()  # every layer the file has
     notes: list[str] = field(default_factory=list)  # warnings noticed while reading
+    info: list[str] = field(default_factory=list)  # what was done while reading (not a problem)
 
 
 def read_source(
@@ -143,8 +149,6 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
-        if suffix == ".xls":
-            raise SourceError("不支持旧版 Excel（.xls）：请在 Excel 中另存为 .xlsx 后再导入。")
         known = "、".join(sorted(set(FORMATS)))
         raise SourceError(
             f"不支持的文件类型“{suffix or name}”。支持：{known}（Shapefile 请连同 .shx/.dbf/.prj 打包为 zip）。"
@@ -163,9 +167,11 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
             return _read_kmz(path, Path(tmp), layer, limits)
         if suffix == ".shp":
             return _read_shapefile(path, layer, encoding, limits)
+        if suffix == ".xls" and check_ole2(path, name) == "zip":  # an .xlsx renamed .xls: read as what it is
+            suffix = ".xlsx"
         if suffix == ".xlsx":
             check_archive(path, limits, "Excel 文件")
-        if suffix in (".xlsx", ".csv"):
+        if suffix in (".xlsx", ".xls", ".csv"):
             return _read_table(path, suffix, layer, encoding, limits)
         return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
 
@@ -580,9 +586,11 @@ def _clean_text(src: RawSource) -> None:
 
 def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None, limits: Limits) -> RawSource:
     notes: list[str] = []
+    used, reason = None, ""
     if suffix == ".xlsx":
         try:
-            book = pd.read_excel(path, sheet_name=None, dtype=object, nrows=limits.features + 1, engine="openpyxl")
+            with open(path, "rb") as fh:  # a file object: openpyxl would refuse an .xlsx named .xls by its name
+                book = pd.read_excel(fh, sheet_name=None, dtype=object, nrows=limits.features + 1, engine="openpyxl")
         except Exception as exc:
             log.warning("Excel %s: %s", path.name, exc)
             raise SourceError(f"无法读取 Excel 文件“{path.name}”：{_short(exc)}。") from exc
@@ -590,8 +598,9 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
         if not sheets:
             raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
         name = sheet if sheet in book else sheets[0]
-        table, used, reason = book[name], None, ""
-        layers = tuple(book)
+        table, layers = book[name], tuple(book)
+    elif suffix == ".xls":
+        table, name, layers = _read_xls(path, sheet, limits)
     else:
         raw = path.read_bytes()
         used, reason = (encoding, "用户指定") if encoding else _text_encoding(raw)
@@ -607,10 +616,86 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
         raise SourceError(too_many(limits))
     table = table.dropna(how="all")
     table.columns = [str(c).strip() for c in table.columns]
+    fmt = FORMATS[suffix]
+    points = boundary.find_columns(table.columns, *_xy_columns(table))
+    if points is not None and not _wkt_column(table):
+        info: list[str] = []
+        attrs, geoms = boundary.boundary_polygons(table, points, notes, info)
+        frame = gpd.GeoDataFrame(attrs, geometry=pd.Series(geoms, index=attrs.index, dtype=object).values)
+        return RawSource(frame, f"{fmt} 界址点表", None, used, reason, name, layers, notes, info)
     geometry = table_geometry(table, notes)
     frame = gpd.GeoDataFrame(table.drop(columns=geometry.attrs.get("used", [])), geometry=geometry.values)
-    fmt = FORMATS[suffix]
     return RawSource(frame, fmt, None, used, reason, name, layers, notes)
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_ole2(path: Path, name: str | None = None) -> str:
+    """What an ``.xls`` really is, checked from its header before any parser sees it.
+
+    Returns ``"ole2"`` (a real Excel 97–2003 file whose header is consistent
+    with its size) or ``"zip"`` (an ``.xlsx`` renamed ``.xls``, to be read and
+    checked as one). Refused with a Chinese message: HTML/XML saved as
+    ``.xls`` (what many web systems export), anything else that is not OLE2,
+    and OLE2 headers whose sector size or FAT length cannot fit the file.
+    """
+    name = name or path.name
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if not head.startswith(OLE2_MAGIC):
+        text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower().replace(b"\x00", b"")
+        if text.startswith((b"<", b"mime-version")):
+            raise SourceError(
+                f"“{_shown(name)}”虽然以 .xls 结尾，实际是网页（HTML/XML）格式的表格（一些业务系统这样导出）："
+                "请在 Excel 中打开后另存为 .xlsx 再导入。"
+            )
+        raise SourceError(f"“{_shown(name)}”不是有效的旧版 Excel（.xls）文件（文件头不符）。")
+    shift = int.from_bytes(head[30:32], "little")
+    fat_sectors = int.from_bytes(head[44:48], "little")
+    size = path.stat().st_size
+    if len(head) < 512 or shift not in (9, 12) or fat_sectors * (1 << shift) > size:
+        raise SourceError(f"“{_shown(name)}”的 .xls 文件结构已损坏（文件头与文件大小不符）。")
+    return "ole2"
+
+
+def _read_xls(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
+    """The first sheet with data (or ``sheet``) of an Excel 97–2003 file, read with calamine (Rust, no macros).
+
+    The row count of a sheet is checked against ``limits.features`` before its
+    cells are turned into Python objects.
+    """
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as exc:
+        raise SourceError(f"Excel 文件“{path.name}”设有密码：请在 Excel 中取消密码后再导入。") from exc
+    except Exception as exc:
+        log.warning("xls %s: %s", path.name, exc)
+        raise SourceError(f"无法读取 Excel 文件“{path.name}”：文件已损坏或不是 .xls 格式。") from exc
+    layers = tuple(str(n) for n in book.sheet_names)
+    if not layers:
+        raise SourceError(f"Excel 文件“{path.name}”中没有工作表。")
+    order = [sheet] if sheet in layers else list(layers)
+    try:
+        for name in order:
+            cells = book.get_sheet_by_name(name)
+            if cells.total_height > limits.features + 1:
+                raise SourceError(too_many(limits))
+            rows = cells.to_python(skip_empty_area=True, nrows=limits.features + 1)
+            if len(rows) > 1:
+                break
+        else:
+            raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
+    except SourceError:
+        raise
+    except Exception as exc:
+        log.warning("xls %s: %s", path.name, exc)
+        raise SourceError(f"无法读取 Excel 文件“{path.name}”：文件已损坏或不是 .xls 格式。") from exc
+    header = [str(h).strip() if h not in (None, "") else f"列{i + 1}" for i, h in enumerate(rows[0])]
+    body = [[None if v == "" else v for v in row] for row in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object), name, layers
 
 
 def _text_encoding(raw: bytes) -> tuple[str, str]:
@@ -625,13 +710,24 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_（）()\-:：]", "", name).lower()
 
 
+def _wkt_column(table: pd.DataFrame) -> str | None:
+    cols = {_norm(c): c for c in table.columns}
+    return next((cols[n] for n in WKT_NAMES if n in cols), None)
+
+
+def _xy_columns(table: pd.DataFrame) -> tuple[str | None, str | None]:
+    cols = {_norm(c): c for c in table.columns}
+    x = next((cols[n] for n in X_NAMES if n in cols), None)
+    y = next((cols[n] for n in Y_NAMES if n in cols), None)
+    return x, y
+
+
 def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
     """Geometries from a WKT column, or points from an X/Y (经度/纬度) column pair.
 
     The series' ``attrs['used']`` names the columns consumed.
     """
-    cols = {_norm(c): c for c in table.columns}
-    wkt = next((cols[n] for n in WKT_NAMES if n in cols), None)
+    wkt = _wkt_column(table)
     if wkt:
         geoms = []
         for i, value in enumerate(table[wkt].tolist()):
@@ -647,8 +743,7 @@ def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
         out = pd.Series(geoms, index=table.index, dtype=object)
         out.attrs["used"] = [wkt]
         return out
-    x = next((cols[n] for n in X_NAMES if n in cols), None)
-    y = next((cols[n] for n in Y_NAMES if n in cols), None)
+    x, y = _xy_columns(table)
     if not x or not y:
         raise SourceError(
             "表格中没有坐标列：需要“经度/纬度”“X/Y”（或 X坐标/Y坐标）两列，或一列 WKT 几何。"
