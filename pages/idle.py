@@ -24,6 +24,7 @@ from geodata.tables.idle import (
 from layers.overview import build_map, feature_collection, geojson_layer, tip_html
 from layers.styles import HIGHLIGHT
 from reports.idle_report import report_html, report_xlsx
+from ui.bigmap import show_view_map
 from ui.data import get_dataset
 from ui.exports import XLSX
 from ui.filters import chain_options, sidebar_filters
@@ -41,6 +42,7 @@ from ui.idle_panels import (
 )
 from ui.mapview import show_map, take_click
 from ui.tables import chart_with_data, pick_from_table
+from ui.viewcache import is_large
 
 SELECTED = "idl_selected"
 MAP_KEY = "idle_map"
@@ -86,9 +88,14 @@ with tab_find:
         )
         pick_from_table(idle_table(classified, shown), "idl_table", SELECTED)
     with map_col:
-        layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
-        fmap = build_map(layers, parcel_style="idle_class", legend_open=False)
-        show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
+        if is_large(data):  # province scale: the shared viewport map, coloured by this page's classes
+            drawn = data.parcels.assign(idle_class=classified["idle_class"].reindex(data.parcels.index))
+            show_view_map(data, view, MAP_KEY, "idle_class", selection=st.session_state.get(SELECTED),
+                          parcels=drawn, height=520)  # fmt: skip
+        else:
+            layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
+            fmap = build_map(layers, parcel_style="idle_class", legend_open=False)
+            show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "parcels" and selection[1] in set(classified["parcel_id"]):
         record = classified.set_index("parcel_id").loc[selection[1]]

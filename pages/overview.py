@@ -8,12 +8,13 @@ from geodata.tables.supply import province_figures_table
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
-from ui.bigmap import is_large, show_view_map
+from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
 from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.panels import detail_panel, find_record, summary_strip
 from ui.urlstate import restore_selection, restored_view
+from ui.viewcache import is_large
 
 data = get_dataset()
 filters = sidebar_filters(data)

@@ -10,6 +10,7 @@ from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel
 from layers.overview import build_map, record_bounds
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.auth import display_names, sidebar_login
+from ui.bigmap import show_view_map
 from ui.charts import funnel_chart
 from ui.data import get_dataset, get_store
 from ui.exports import parcel_downloads
@@ -17,8 +18,9 @@ from ui.filters import sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
 from ui.supply_panels import land_use_frame, supply_metrics
-from ui.tables import formatted, pick_from_table
+from ui.tables import formatted, page_of, pick_from_table
 from ui.urlstate import restore_selection, restored_view
+from ui.viewcache import is_large
 
 SELECTED = "supply_selected"
 # 名称, 面积 and 供地阶段 stay in view without scrolling sideways (the name pinned beside the id)
@@ -55,6 +57,21 @@ view = apply_filters(data, filters)
 parcels = view.parcels
 supply_metrics(parcels)
 
+
+def show_supply_map(view, parcels, parcel_style: str, filters, shown) -> None:
+    """The full map for data small enough to draw whole (see ui.bigmap.is_large)."""
+    layers = {"admin": view.admin, "zones": view.zones, "parcels": parcels}
+    fmap = build_map(
+        layers,
+        parcel_style=parcel_style,
+        focus_bounds=st.session_state.get("supply_focus"),
+        view=restored_view("supply", filters),
+        url_view=True,
+        legend_open=False,
+    )
+    show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True)
+
+
 tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])
 with tab_map:
     restore_selection(SELECTED, lambda sel: sel[0] == "parcels" and sel[1] in set(data.parcels["parcel_id"]))
@@ -69,16 +86,11 @@ with tab_map:
     selection = st.session_state.get(SELECTED)
     shown = selection if selection and selection[1] in set(parcels["parcel_id"]) else None
     with map_col:
-        layers = {"admin": view.admin, "zones": view.zones, "parcels": parcels}
-        fmap = build_map(
-            layers,
-            parcel_style=parcel_style,
-            focus_bounds=st.session_state.get("supply_focus"),
-            view=restored_view("supply", filters),
-            url_view=True,
-            legend_open=False,
-        )
-        show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True)
+        if is_large(data):  # province scale: the shared viewport map
+            show_view_map(data, view, MAP_KEY, parcel_style, focus=st.session_state.get("supply_focus"),
+                          selection=shown, height=560)  # fmt: skip
+        else:
+            show_supply_map(view, parcels, parcel_style, filters, shown)
 
     if selection and selection[0] == "parcels":
         record, version = store.read_record("parcels", selection[1])
@@ -132,4 +144,4 @@ with tab_log:
     if log.empty:
         st.caption("暂无修改记录。")
     else:
-        st.dataframe(history_frame(log, display_names()), hide_index=True, width="stretch")
+        st.dataframe(page_of(history_frame(log, display_names()), "supply_log"), hide_index=True, width="stretch")

@@ -23,12 +23,14 @@ from geodata.tables.tracker import (
 )
 from layers.overview import build_map
 from layers.tracker import sanwei_layer
+from ui.bigmap import show_view_map
 from ui.charts import chain_chart, rounds_chart, stage_chart
 from ui.data import get_dataset
 from ui.filters import sidebar_filters
 from ui.format import fmt_reported, md, text_table
 from ui.mapview import show_map, take_click
-from ui.tables import chart_with_data, formatted, pick_from_table
+from ui.tables import chart_with_data, formatted, page_of, pick_from_table
+from ui.viewcache import is_large
 
 SELECTED = "trk_selected"
 
@@ -91,8 +93,12 @@ with tab_projects:
         table = project_table(judged, data.rounds)
         pick_from_table(table, "trk_table", SELECTED, layer="projects")
     with map_col:
-        fmap = build_map(view.layers(), extra=sanwei_layer(judged))
-        show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
+        if is_large(data):  # province scale: the shared viewport map with the 三未 rings over it
+            show_view_map(data, view, MAP_KEY, "supply_status", selection=st.session_state.get(SELECTED),
+                          height=520, overlays=sanwei_layer(judged))  # fmt: skip
+        else:
+            fmap = build_map(view.layers(), extra=sanwei_layer(judged))
+            show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()
@@ -117,7 +123,8 @@ with tab_sanwei:
     st.caption("山西综改示范区报道：推动项目签约到开工由238天压缩至58天。上表为本数据中项目签约到开工天数的中位数。")
     flagged = project_table(judged[judged["sanwei"].notna() | judged["problem"].notna()], data.rounds)
     st.markdown("**需跟进的项目**（地图上以红圈标出）")
-    st.dataframe(flagged[["项目", "开发区", "阶段", "签约日期", "开工日期", "三未", "说明"]], width="stretch")
+    st.dataframe(page_of(flagged[["项目", "开发区", "阶段", "签约日期", "开工日期", "三未", "说明"]], "trk_flagged"),
+                 width="stretch")  # fmt: skip
 
 with tab_chain:
     st.subheader("产业链视图")

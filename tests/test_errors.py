@@ -59,3 +59,13 @@ def test_stale_upload_folders_are_removed_and_fresh_or_foreign_ones_kept(tmp_pat
     os.utime(foreign, (hour_ago, hour_ago))
     assert clean_stale_temp(folder=str(tmp_path)) == 1
     assert not old.exists() and fresh.exists() and foreign.exists()
+
+
+def test_the_warm_start_declares_no_map_component():
+    """ui.warm runs outside any page at server start; a component declared there is served 404 to the pages."""
+    import subprocess
+    import sys
+
+    code = "import sys, ui.warm; print('streamlit_folium' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

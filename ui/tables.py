@@ -41,6 +41,7 @@ def pick_from_table(
     """
     current = st.session_state.get(state_key)
     selected_id = current[1] if current and current[0] == layer else None
+    table = page_of(table, key, selected_id)
     ids = [str(i) for i in table.index]
     reported, anchor = f"{key}__reported", f"{key}__anchor"
     if selected_id != st.session_state.get(reported):  # chosen elsewhere: the tick must follow
@@ -68,6 +69,40 @@ def pick_from_table(
         st.session_state[reported] = picked
         return picked
     return None
+
+
+PAGE_ROWS = 200  # rows sent to the browser at once; a province's 100 000 parcels are paged on the server
+
+
+def page_of(table: pd.DataFrame, key: str, selected_id: str | None = None) -> pd.DataFrame:
+    """The rows of ``table`` to show: all when few, else a searchable page of :data:`PAGE_ROWS`.
+
+    The count and 亩 of the whole (filtered) table are said above it; a record
+    selected elsewhere (the map) is searched for and its page shown, so it is
+    never hidden on another page.
+    """
+    if len(table) <= PAGE_ROWS:
+        return table
+    query = st.text_input("在表中查找（名称或编号）", key=f"{key}_find", placeholder="输入名称或编号的一部分")
+    found = table
+    if query.strip():
+        text = table.index.astype(str).str.contains(query.strip(), regex=False)
+        for column in table.columns[:2]:
+            text |= table[column].astype(str).str.contains(query.strip(), regex=False, na=False)
+        found = table[text]
+    pages = max(1, -(-len(found) // PAGE_ROWS))
+    page_key, seen_key = f"{key}_page", f"{key}_page_for"
+    if selected_id is not None and selected_id != st.session_state.get(seen_key) and selected_id in found.index:
+        st.session_state[page_key] = found.index.get_loc(selected_id) // PAGE_ROWS + 1  # go to the selection
+    st.session_state[seen_key] = selected_id
+    if st.session_state.get(page_key, 1) > pages:
+        st.session_state[page_key] = pages
+    c1, c2 = st.columns([1, 2])
+    page = c1.number_input(f"页（共 {pages:,} 页）", min_value=1, max_value=pages, step=1, key=page_key)
+    mu = next((c for c in table.columns if "亩" in str(c)), None)
+    total = f"，{pd.to_numeric(found[mu], errors='coerce').sum():,.2f} 亩" if mu else ""
+    c2.caption(f"共 {len(found):,} 条{total}；每页 {PAGE_ROWS} 条。点地图上的要素会自动翻到它所在的页。")
+    return found.iloc[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
 
 
 def chart_with_data(chart: alt.Chart | None, table: pd.DataFrame, name: str, key: str) -> None:

@@ -13,8 +13,8 @@ import logging
 import time
 
 from geodata.store import data_location
-from ui.bigmap import prepare_views
 from ui.data import load_cached
+from ui.viewcache import prepare_views
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -150,35 +151,38 @@ def candidates(classified: pd.DataFrame, zones: pd.DataFrame, pairs: bool = True
     ]
     pool = classified.assign(_kind=kinds)
     pool = pool[pool["_kind"].notna()]
-    singles: list[tuple[Candidate, object]] = []
-    for r in pool.to_dict("records"):
-        zone = zone_rows.loc[r["zone_id"]]
-        family = zone_family(zones, (r["zone_id"],)) | ({zone["parent_id"]} if zone["parent_id"] else set())
-        point = r["geometry"].representative_point()
-        singles.append(
-            (
-                Candidate(
-                    parcel_ids=(r["parcel_id"],),
-                    kind=r["_kind"],
-                    zone_id=r["zone_id"],
-                    zone_family=frozenset(family),
-                    city_adcode=r["city_adcode"],
-                    area_mu=float(r["area_mu"]),
-                    readiness=r["readiness"],
-                    zone_chains=frozenset(split_list(zone["leading_chains"])),
-                    parcel_chains=frozenset([r["chain"]] if r["chain"] else []),
-                    lon=point.x,
-                    lat=point.y,
-                ),
-                r["geometry"],
-            )
+    families: dict[str, frozenset] = {}  # per zone, not per parcel: a province has 100 000 parcels in ~100 zones
+    chains: dict[str, frozenset] = {}
+    for zone_id in pool["zone_id"].unique():
+        zone = zone_rows.loc[zone_id]
+        families[zone_id] = frozenset(
+            zone_family(zones, (zone_id,)) | ({zone["parent_id"]} if zone["parent_id"] else set())
         )
-    out = [c for c, _ in singles]
-    if pairs:
-        for i, (a, ga) in enumerate(singles):
-            for b, gb in singles[i + 1 :]:
-                if a.zone_id == b.zone_id and shapely.dwithin(ga, gb, ADJACENT_DEG):
-                    out.append(combine(a, b))
+        chains[zone_id] = frozenset(split_list(zone["leading_chains"]))
+    geoms = pool.geometry.to_numpy()
+    points = shapely.point_on_surface(geoms) if len(geoms) else geoms
+    out = [
+        Candidate(
+            parcel_ids=(r["parcel_id"],),
+            kind=r["_kind"],
+            zone_id=r["zone_id"],
+            zone_family=families[r["zone_id"]],
+            city_adcode=r["city_adcode"],
+            area_mu=float(r["area_mu"]),
+            readiness=r["readiness"],
+            zone_chains=chains[r["zone_id"]],
+            parcel_chains=frozenset([r["chain"]] if r["chain"] else []),
+            lon=point.x,
+            lat=point.y,
+        )
+        for r, point in zip(pool.drop(columns="geometry").to_dict("records"), points, strict=True)
+    ]
+    if pairs and len(out) > 1:  # neighbours found with a spatial index, not by comparing every two parcels
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=ADJACENT_DEG)
+        zone_ids = pool["zone_id"].to_numpy()
+        keep = (left < right) & (zone_ids[left] == zone_ids[right])
+        order = np.lexsort((right[keep], left[keep]))
+        out += [combine(out[i], out[j]) for i, j in zip(left[keep][order], right[keep][order], strict=True)]
     return out
 
 
