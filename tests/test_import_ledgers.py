@@ -229,7 +229,7 @@ def test_reimport_of_a_newer_ledger_updates_two_changed_fields_only(sample, exis
     assert record["supply_status"] == "sold" and version == 2  # the edit, then this import
     assert record["water_supply"] is True and record["note"] == "已通水"  # not in the file: kept
     history = store.history("parcels", ids[0])
-    assert history[history["action"] == "import"]["field"].tolist() == ["supply_status"]
+    assert history[history["action"] == "import"]["field"].tolist() == ["supply_status", "*"]  # change, first import
     assert store.read_record("parcels", ids[1])[0]["land_holder"] == "太原某某装备有限公司"
     assert store.read_record("parcels", ids[2])[1] == 0  # unchanged: untouched
 
