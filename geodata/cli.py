@@ -31,7 +31,7 @@ from domain.labels import label
 from geodata.dataset import load_dataset
 from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
-from geodata.io.export import EXPORT_FORMATS, ExportError, export_layer
+from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_layer
 from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
@@ -275,6 +275,8 @@ def _export(args, data) -> int:
         print(f"{'用法错误' if usage else '导出失败'}：{exc}", file=sys.stderr)
         return 2 if usage else 1
     out.write_bytes(body)
+    for warning in cut_warnings(data.layer(args.layer), args.layer, args.format, args.encoding):
+        print(f"提醒：{warning}", file=sys.stderr)
     print(f"已导出 {len(data.layer(args.layer))} 条到 {out}")
     return 0
 

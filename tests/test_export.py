@@ -143,3 +143,17 @@ def test_export_filename_dates_are_beijing_days(monkeypatch):
 def test_export_filename():
     assert export_filename("地块台账", "xlsx", dt.date(2026, 11, 22)) == "地块台账_20261122.xlsx"
     assert export_filename('a/b:"c"', "gpkg", dt.date(2026, 1, 2)) == "a_b_c_20260102.gpkg"
+
+
+def test_text_too_long_for_the_format_is_warned_with_where():
+    import pandas as pd
+
+    from geodata.io.export import SHP_FIELD_BYTES, XLSX_CELL_CHARS, cut_warnings
+
+    frame = pd.DataFrame({"parcel_id": ["P1", "P2"], "note": ["短", "地" * 200]})
+    (shp,) = cut_warnings(frame, "parcels", "shp", "GBK")  # 200 Chinese characters are 400 GBK bytes
+    assert "备注" in shp and "P2" in shp and str(SHP_FIELD_BYTES) in shp and "P1" not in shp
+    assert cut_warnings(frame, "parcels", "xlsx") == [] and cut_warnings(frame, "parcels", "geojson") == []
+    frame.loc[1, "note"] = "字" * (XLSX_CELL_CHARS + 1)
+    (xlsx,) = cut_warnings(frame, "parcels", "xlsx")
+    assert "32,767" in xlsx and "P2" in xlsx

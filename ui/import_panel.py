@@ -20,7 +20,7 @@ import streamlit as st
 from domain.labels import label
 from geodata.dataset import Dataset
 from geodata.io.crsdetect import CRS_CHOICES
-from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, export_filename, export_layer
+from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, cut_warnings, export_filename, export_layer
 from geodata.io.imports import (
     IMPORT_LAYERS,
     ImportOptions,
@@ -347,6 +347,8 @@ def export_panel(data: Dataset) -> None:
     encoding = c4.selectbox("编码", ["GBK", "UTF-8"], key="exp_encoding", disabled=fmt != "shp", placeholder=PICK)
     try:
         body = export_layer(data, layer, fmt, None if lonlat_only else crs, encoding)
+        for warning in cut_warnings(data.layer(layer), layer, fmt, encoding):
+            st.warning(md(warning))
     except ExportError as exc:
         st.error(md(exc))
         return

@@ -314,6 +314,36 @@ EXPORT_FORMATS: dict[str, str] = {"xlsx": "Excel 台账", "shp": "Shapefile（zi
 EXTENSIONS = {"xlsx": "xlsx", "shp": "zip", "gpkg": "gpkg", "geojson": "geojson"}
 
 
+XLSX_CELL_CHARS = 32_767  # Excel's limit for one cell
+SHP_FIELD_BYTES = 254  # a Shapefile (dBASE) text field's width
+
+
+def cut_warnings(frame: pd.DataFrame, layer: str, fmt: str, encoding: str = "GBK") -> list[str]:
+    """Chinese warnings for text the format cannot hold whole (Excel cells, Shapefile fields), saying where."""
+    if fmt not in ("xlsx", "shp"):
+        return []
+    key = SCHEMAS[layer].key
+    codec = "gb18030" if encoding.upper() in ("GBK", "GB18030") else "utf-8"
+    out = []
+    for column in frame.columns:
+        if column == "geometry" or not (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
+            continue
+        text = frame[column].dropna().astype(str)
+        size = text.str.len() if fmt == "xlsx" else text.map(lambda v: len(v.encode(codec, errors="replace")))
+        limit = XLSX_CELL_CHARS if fmt == "xlsx" else SHP_FIELD_BYTES
+        long = size[size > limit]
+        if len(long):
+            ids = "、".join(str(i) for i in frame.loc[long.index[:5], key])
+            what = (
+                f"超过 Excel 单元格上限 {XLSX_CELL_CHARS:,} 字"
+                if fmt == "xlsx"
+                else f"超过 Shapefile 字段宽度 {limit} 字节"
+            )
+            more = " 等" if len(long) > 5 else ""
+            out.append(f"字段“{label(column)}”有 {len(long)} 条{what}（编号 {ids}{more}），导出后会被截断")
+    return out
+
+
 def export_layer(data, layer: str, fmt: str, crs: str | None = None, encoding: str = "GBK") -> bytes:
     """``layer`` of ``data`` (a Dataset) as ``fmt`` (a key of :data:`EXPORT_FORMATS`).
 
