@@ -8,7 +8,9 @@ URLs are absolute because the map is drawn inside a component iframe.
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import folium
@@ -53,7 +55,7 @@ def _copy(src: Path, dest: Path) -> None:
     if _same(src, dest):
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # app servers start together
     shutil.copy2(src, tmp)  # keeps the mtime, so the next check is a cheap stat
     tmp.replace(dest)
 

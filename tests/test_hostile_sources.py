@@ -12,7 +12,7 @@ import pytest
 
 from geodata.dataset import load_dataset
 from geodata.io import gdal
-from geodata.io.sandbox import SandboxLimits, run_limited
+from geodata.io.sandbox import SandboxLimits, run_limited, stop_worker
 from geodata.io.sources import SourceError, read_source
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
@@ -104,6 +104,7 @@ def test_nothing_from_outside_the_file_reaches_the_reader(build, sample, tmp_pat
 
 def test_an_endless_layer_is_stopped_at_the_time_limit(sample, tmp_path):
     path = import_corpus.gpkg_endless_view(tmp_path, sample)
+    stop_worker()  # a fresh worker: the limit, not an earlier file, decides
     started = time.monotonic()
     with pytest.raises(SourceError, match="超过 2 秒"):
         read_source(path, sandbox=SandboxLimits(timeout_s=2))
@@ -115,6 +116,7 @@ def test_a_file_too_big_for_memory_is_stopped_in_the_worker_not_the_server(tmp_p
     path = tmp_path / "big.csv"
     row = "112.5,37.8," + "备注" * 200 + "\n"
     path.write_text("经度,纬度,备注\n" + row * 60_000)  # ~ 75 MB of text
+    stop_worker()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(SourceError, match="内存"):
         read_source(path, sandbox=SandboxLimits(memory_mb=700, timeout_s=60))

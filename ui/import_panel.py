@@ -203,6 +203,7 @@ def way_through_panel(plan: ImportPlan, data: Dataset) -> None:
         [None, *names],
         format_func=lambda z: "按文件中的开发区或所在位置（默认）" if z is None else f"{names[z]}（{z}）",
         key=ZONE_KEY,
+        placeholder=PICK,
         help="文件中没有所属开发区、图形又不在任何开发区范围内时，为整个文件指定一个开发区；"
         "文件中已写明开发区的记录不受影响。",
     )
@@ -217,6 +218,7 @@ def way_through_panel(plan: ImportPlan, data: Dataset) -> None:
             [None, *allowed],
             format_func=lambda v: "（不填，按文件）" if v is None else label(v),
             key=f"{FILL_PREFIX}{name}",
+            placeholder=PICK,
             help="文件中这一项为空的记录，统一按这里选的值导入。",
         )
     if plan.layer == "parcels" and len(plan.land_uses):
@@ -239,6 +241,7 @@ def land_use_mapping(plan: ImportPlan) -> None:
             index=list(LAND_USES).index(chosen.get(value, row["导入为"])),
             format_func=label,
             key=f"{USE_PREFIX}{plan.filename}::{value}",
+            placeholder=PICK,
         )
         if picked != row["导入为"] or value in chosen:
             chosen[value] = picked

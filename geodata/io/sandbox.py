@@ -119,7 +119,10 @@ class _Worker:
             except cf.process.BrokenProcessPool as exc:
                 log.error("sandbox worker died while running %s", getattr(fn, "__name__", fn))
                 self._shutdown()
-                raise SandboxError("读取文件时处理进程意外退出（文件可能已损坏或过大），已停止。") from exc
+                raise SandboxError(
+                    "读取文件时处理进程意外退出（文件可能已损坏、过大，"
+                    f"或需要的内存超过 {limits.memory_mb} MB），已停止。"
+                ) from exc
         finally:
             self._lock.release()
 
