@@ -122,3 +122,21 @@ def test_a_file_too_big_for_memory_is_stopped_in_the_worker_not_the_server(tmp_p
         read_source(path, sandbox=SandboxLimits(memory_mb=700, timeout_s=60))
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 50, grown_mb
+
+
+def test_the_reader_process_never_runs_the_main_script(tmp_path, monkeypatch):
+    """Streamlit makes the page script ``__main__``; a spawned reader must not run it."""
+    import sys
+    import types
+
+    from geodata.io.sandbox import stop_worker
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the page script ran in the reader')\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    stop_worker()
+    assert run_limited(gdal.unlocked_drivers) == set()
+    assert sys.modules["__main__"] is fake
+    stop_worker()

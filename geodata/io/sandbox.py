@@ -19,12 +19,15 @@ server) and kept for later files.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing
 import os
 import resource
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +63,28 @@ def _init_worker(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_main_module():
+    """Start worker processes without re-running ``__main__`` in them.
+
+    A spawned child imports the parent's main module first. In the app that is
+    the page script Streamlit runs (it becomes ``__main__``), in tests an
+    AppTest script: neither may run in the reader. With a bare ``__main__``
+    while the executor starts its process, the child starts clean.
+    """
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 class _Worker:
@@ -100,7 +125,8 @@ class _Worker:
         try:
             if self._tasks >= RECYCLE_AFTER:  # memory a parser leaves behind is given back now and then
                 self._shutdown()
-            future = self._executor(limits.memory_mb).submit(fn, *args)
+            with _no_main_module():
+                future = self._executor(limits.memory_mb).submit(fn, *args)
             self._tasks += 1
             try:
                 return future.result(timeout=limits.timeout_s)
