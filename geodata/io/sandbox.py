@@ -18,6 +18,7 @@ server) and kept for later files.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
 import logging
@@ -178,3 +179,6 @@ def stop_worker() -> None:
     """Stop the worker (tests, shutdown)."""
     with _WORKER._lock:
         _WORKER._shutdown()
+
+
+atexit.register(stop_worker)  # stop the reader before the interpreter tears down the executor's globals
