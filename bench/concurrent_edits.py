@@ -47,7 +47,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import geodata.store.postgis  # noqa: F401  (imported before a worker says it is ready)
 from geodata.edits import ConflictError, Edit
@@ -223,31 +222,16 @@ def gpkg_copy(folder: Path) -> Iterator[str]:
         path.unlink(missing_ok=True)
 
 
-def _with_db(url: str, db: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
-
-
 @contextmanager
 def postgis_copy(server: str) -> Iterator[str]:
-    """A fresh database from the template ``make db`` made (as tests/pg.py does), loaded from the sample."""
-    import psycopg
+    """A fresh database on ``server`` (tests/pg.py's, from the template ``make db`` made), loaded from the sample."""
+    from tests.pg import fresh_database
 
-    name = f"zonemap_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_with_db(server, "postgres"), autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE zonemap_template')
-    url = _with_db(server, name)
-    try:
+    with fresh_database(server) as url:
         report = copy_store(str(SAMPLE_PATH), url)
         if not report.ok:
             raise SystemExit("copy_store 校验不一致：\n" + "\n".join(report.lines))
         yield url
-    finally:
-        from geodata.store.postgis import _POOL
-
-        _POOL.close(url)
-        with psycopg.connect(_with_db(server, "postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- checking -------------------------------------------------------------------------------------------------------

@@ -5,6 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 
+def is_blank(value: object) -> bool:
+    """Whether a cell holds nothing: None, NaN/NaT, pandas' NA, or text of only spaces."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):  # pandas' NA has no truth value
+        return True
+
+
 def as_date(value: object) -> dt.date | None:
     """An ISO date (text or date) as a date; None when missing or malformed."""
     if value is None or value != value:

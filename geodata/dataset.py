@@ -58,9 +58,10 @@ def refresh_dataset(data: Dataset, store: Store) -> Dataset:
     parcels' and projects' derived columns), a change not in the audit (the
     file replaced by hand) or more than :data:`PATCH_LIMIT` records: a full read.
     """
-    version, position = store.version(), store.position()
-    if version == data.version:
+    version = store.version()
+    if version == data.version:  # every page run asks: one cheap question when nothing changed
         return data
+    position = store.position()  # before the changes: a save in between is patched again next time
     changes = store.changed_since(data.position)
     if position == data.position or any(layer == "zones" for layer, _, _ in changes) or len(changes) > PATCH_LIMIT:
         return load_dataset(store)

@@ -1,5 +1,6 @@
 """Settings the app reads from the environment, with the rules' defaults (each ``ZONEMAP_*`` is in the README).
 
+- Limits of reading users' files (``ZONEMAP_MAX_*``, ``ZONEMAP_IMPORT_*``) through :func:`env_number`.
 - ``ZONEMAP_REQUIRED_ASSESSMENTS``: the 区域评估 a parcel needs before it is
   具备供地条件, as keys or Chinese labels separated by ``,`` ``;`` or ``、``.
   Empty or unset: the six that 国办发〔2019〕11号 names (domain.supply).
@@ -13,6 +14,21 @@ import os
 from domain.supply import REQUIRED_ASSESSMENTS, parse_required
 
 log = logging.getLogger(__name__)
+
+
+def env_number(name: str, default: float) -> float:
+    """A positive number from ``$name``; the default when unset, not a number, or not positive (logged)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        log.warning("%s=%r is not a positive number: using %s", name, text, default)
+        return default
+    return value
 
 
 def required_assessments() -> tuple[str, ...]:

@@ -7,10 +7,9 @@ from geodata.query import apply_filters, search, summarize
 from geodata.tables.supply import province_figures_table
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
-from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
-from ui.filters import sidebar_filters
+from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.panels import detail_panel, find_record, summary_strip
 from ui.urlstate import restore_selection, restored_view
@@ -19,14 +18,7 @@ from ui.viewcache import is_large
 data = get_dataset()
 filters = sidebar_filters(data)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox(
-    "地块着色",
-    SUPPLY_STYLES,
-    format_func=PARCEL_STYLE_NAMES.get,
-    key="style",
-    placeholder="选择着色方式",
-    bind="query-params",
-)
+parcel_style = parcel_style_select()
 token = tianditu_token()
 options = basemap_options(token)
 basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get, placeholder="选择底图")

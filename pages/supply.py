@@ -8,13 +8,12 @@ from geodata.query import apply_filters
 from geodata.settings import required_assessments
 from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
 from layers.overview import build_map, record_bounds
-from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 from ui.auth import display_names, sidebar_login
 from ui.bigmap import show_view_map
 from ui.charts import funnel_chart
 from ui.data import get_dataset, get_store
 from ui.exports import parcel_downloads
-from ui.filters import sidebar_filters
+from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
 from ui.supply_panels import land_use_frame, supply_metrics
@@ -36,14 +35,7 @@ store = get_store()
 editor = sidebar_login()
 filters = sidebar_filters(data, key="sup", projects=False, parcels=True)
 st.sidebar.header("地图")
-parcel_style = st.sidebar.selectbox(
-    "地块着色",
-    SUPPLY_STYLES,
-    format_func=PARCEL_STYLE_NAMES.get,
-    key="style",
-    placeholder="选择着色方式",
-    bind="query-params",
-)
+parcel_style = parcel_style_select()
 
 st.title("标准地供给")
 st.caption(

@@ -38,11 +38,14 @@ def _admin_url(url: str) -> str:
 
 
 @contextmanager
-def fresh_database():
-    """The URL of a new, empty database with PostGIS (from the template ``make db`` made); dropped afterwards."""
+def fresh_database(server: str | None = None):
+    """The URL of a new, empty database with PostGIS (from the template ``make db`` made); dropped afterwards.
+
+    ``server``: the server's URL (default :func:`server_url`); the benchmarks use this too.
+    """
     import psycopg
 
-    url = server_url()
+    url = server or server_url()
     name = f"zonemap_test_{uuid.uuid4().hex[:10]}"
     try:
         admin = psycopg.connect(_admin_url(url), autocommit=True, connect_timeout=30)

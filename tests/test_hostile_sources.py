@@ -140,3 +140,12 @@ def test_the_reader_process_never_runs_the_main_script(tmp_path, monkeypatch):
     assert run_limited(gdal.unlocked_drivers) == set()
     assert sys.modules["__main__"] is fake
     stop_worker()
+
+
+def test_an_upload_is_named_as_the_user_named_it_but_cannot_climb_out():
+    from geodata.io.sources import local_name
+
+    assert local_name("地块台账.ZIP") == "地块台账.zip"
+    assert local_name("../../etc/accounts.geojson") == "accounts.geojson"
+    assert local_name("C:\\\\用户\\\\x.kml") == "x.kml" and local_name("a\x00b.csv") == "a_b.csv"
+    assert len(local_name("地" * 300 + ".gpkg").encode()) < 255

@@ -40,3 +40,14 @@ def test_area_in_degrees_would_be_wrong():
     cell = box(112.0, 37.0, 112.01, 37.01)
     assert 985_000 < geodesic_area_m2(cell) < 990_000
     assert geodesic_area_mu(cell) == pytest.approx(geodesic_area_m2(cell) * 3 / 2000)
+
+
+def test_blank_cells_are_none_nan_na_or_spaces():
+    import math
+
+    import pandas as pd
+
+    from domain.values import is_blank
+
+    assert all(is_blank(v) for v in (None, math.nan, pd.NA, pd.NaT, "", "  \t"))
+    assert not any(is_blank(v) for v in (0, 0.0, False, "0", " 甲 "))

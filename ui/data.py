@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geodata.dataset import Dataset, load_dataset, refresh_dataset
 from geodata.store import Store, StoreError, data_location, open_store
@@ -39,7 +41,8 @@ def load_cached(location: str, store: Store | None = None) -> Dataset:
     latest = _latest(location)
     with latest.lock:
         if latest.data is None:
-            with st.spinner("正在读取数据…"):
+            # The warm start reads outside any page: no spinner there (it would only log warnings).
+            with st.spinner("正在读取数据…") if get_script_run_ctx() else contextlib.nullcontext():
                 latest.data = load_dataset(store)
         else:
             latest.data = refresh_dataset(latest.data, store)

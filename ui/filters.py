@@ -15,6 +15,7 @@ from domain.supply import PIPELINE
 from geodata.dataset import Dataset
 from geodata.query import Filters
 from geodata.schema import LAND_USES, SHANXI_CITIES, STAGES, ZONE_TYPES
+from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
 
 ALL = "全部"
 # Bound to the URL; no English "Select all" entry at the top of the option list.
@@ -96,3 +97,15 @@ def _parcel_filters(data: Dataset, key: str) -> dict:
 
 
 _ASSESSMENT_CHOICES = {"all": ALL, "done": "已全部完成", "missing": "尚未完成"}
+
+
+def parcel_style_select() -> str:
+    """The sidebar's 地块着色 choice (kept in the address as ``style``), shared by the map pages."""
+    return st.sidebar.selectbox(
+        "地块着色",
+        SUPPLY_STYLES,
+        format_func=PARCEL_STYLE_NAMES.get,
+        key="style",
+        placeholder="选择着色方式",
+        bind="query-params",
+    )

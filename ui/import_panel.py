@@ -30,7 +30,7 @@ from geodata.io.imports import (
     land_use_key,
     prepare,
 )
-from geodata.io.sources import ENCODINGS, FORMATS, TEMP_PREFIXES, Limits, SourceError
+from geodata.io.sources import ENCODINGS, FORMATS, TEMP_PREFIXES, Limits, SourceError, local_name
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import Store, StoreError
 from layers.overview import build_map
@@ -106,7 +106,7 @@ def _checked(body: bytes, name: str, layer: str, options: ImportOptions, data: D
     existing = {n: data.layer(n) for n in ("admin", "zones", "parcels", "projects", "chains", "rounds")}
     try:
         with tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[1]) as tmp:
-            path = Path(tmp) / f"upload{Path(name).suffix.lower()}"
+            path = Path(tmp) / local_name(name)
             path.write_bytes(body)
             plan = prepare(path, layer, existing, options, name=name, progress=lambda s, t: bar.progress(s, text=t))
     except SourceError as exc:

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from domain.values import is_blank
+
 # Column names (normalised: lower case, no spaces, brackets or underscores).
 PARCEL_NAMES = ("宗地号", "宗地编号", "宗地代码", "地块编号", "地块号", "地块代码", "zdh", "zdbh", "zddm", "dkbh",
                 "dkh", "dkdm", "地块名称", "宗地名称", "dkmc", "zdmc")  # fmt: skip
@@ -81,10 +83,6 @@ def _number(value: object) -> float:
         return float(value)
     except (TypeError, ValueError):
         return float("nan")
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
 def order_points(numbers: list[int | None]) -> tuple[list[int], bool]:
@@ -146,11 +144,11 @@ def boundary_polygons(
     line saying how many points made how many parcels.
     """
     info = notes if info is None else info
-    parcel = table[cols.parcel].where(~table[cols.parcel].map(_blank))
+    parcel = table[cols.parcel].where(~table[cols.parcel].map(is_blank))
     filled = parcel.ffill()
     if parcel.isna().any() and filled.notna().any():
         info.append(f"“{cols.parcel}”为空的 {int(parcel.isna().sum())} 行按上一行的{cols.parcel}归组（合并单元格）")
-    table = table.assign(**{cols.parcel: filled.map(lambda v: None if _blank(v) else str(v).strip())})
+    table = table.assign(**{cols.parcel: filled.map(lambda v: None if is_blank(v) else str(v).strip())})
     table = table[table[cols.parcel].notna()]
     xs = table[cols.x].map(_number).to_numpy(dtype=float)
     ys = table[cols.y].map(_number).to_numpy(dtype=float)
@@ -172,7 +170,7 @@ def boundary_polygons(
                 rings.append(ring)
         total += len(group)
         geoms.append(_polygon(rings) if rings else None)
-        first = {c: next((v for v in group[c] if not _blank(v)), None) for c in rest}
+        first = {c: next((v for v in group[c] if not is_blank(v)), None) for c in rest}
         records.append({cols.parcel: pid, **first})
     info.append(f"界址点表：{total} 个界址点按“{cols.parcel}”“{cols.point}”连成 {len(records)} 宗地块（首尾自动闭合）")
     return pd.DataFrame(records, columns=[cols.parcel, *rest], dtype=object), geoms

@@ -19,6 +19,7 @@ import pandas as pd
 
 from domain.labels import LABELS, label
 from domain.units import MU_PER_HECTARE, m2_to_mu
+from domain.values import is_blank
 from geodata.schema import SCHEMAS, Field
 
 # Known column names per field (compared after normalising: lower case, no spaces, brackets or units).
@@ -180,17 +181,6 @@ def mapping_problems(mapping: dict[str, str | None], layer: str) -> list[str]:
     return out
 
 
-def _blank(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):
-        pass
-    return isinstance(value, str) and value.strip() == ""
-
-
 def read_number(value: object) -> float:
     """“1,234.5 亩” → 1234.5; raises ValueError for text that is not a number."""
     if isinstance(value, bool):
@@ -254,7 +244,7 @@ def convert_column(f: Field, values: pd.Series, unit: str | None = None) -> tupl
     problems: list[tuple[int, str]] = []
     factor = _factor(f, unit)
     for i, value in enumerate(values.tolist()):
-        if _blank(value):
+        if is_blank(value):
             out.append(None)
             continue
         try:

@@ -59,6 +59,7 @@ from pyproj import Transformer
 from domain.labels import label
 from domain.landuse import UNFILLED, find_code
 from domain.units import MU_PER_HECTARE, MU_PER_KM2, geodesic_area_mu, m2_to_mu
+from domain.values import is_blank
 from geodata.edits import encode_value
 from geodata.io.crsdetect import (
     CRS_CHOICES,
@@ -458,7 +459,7 @@ def _areas(frame, table: pd.DataFrame, mapping) -> list[Finding]:
     if col is not None:
         given = np.full(len(frame), np.nan)
         for i, value in enumerate(table[col].tolist()):
-            if _blank(value):
+            if is_blank(value):
                 continue
             try:
                 given[i] = read_number(value)
@@ -509,17 +510,6 @@ def _compare_areas(column: str, given: np.ndarray, computed: np.ndarray) -> list
                         "按图形面积导入", row=i + 1, column="area_mu")
             )  # fmt: skip
     return findings
-
-
-def _blank(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):
-        pass
-    return isinstance(value, str) and value.strip() == ""
 
 
 def _zone_lookup(zones: pd.DataFrame) -> dict[str, str]:
@@ -612,7 +602,7 @@ def _zone_ids(frame, existing, options: ImportOptions) -> list[Finding]:
 
 def land_use_key(value: object) -> str:
     """How a land-use value is matched in :attr:`ImportOptions.land_use_map`: NFKC text, trimmed ("" for blank)."""
-    if _blank(value):
+    if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -689,7 +679,7 @@ def _fill(frame, layer: str, fill: Mapping[str, str]) -> list[Finding]:
     findings = []
     schema = SCHEMAS[layer]
     for name, value in fill.items():
-        if name not in schema.columns or _blank(value):
+        if name not in schema.columns or is_blank(value):
             continue
         f = schema.column(name)
         try:
@@ -725,7 +715,7 @@ def _generate_ids(frame, layer: str, mapping, findings: list[Finding]) -> list[s
     zones = frame["zone_id"].tolist() if "zone_id" in frame else [None] * len(frame)
     made = []
     for i, (value, zone, g) in enumerate(zip(ids, zones, frame.geometry, strict=True)):
-        if _blank(value) and g is not None and not g.is_empty:
+        if is_blank(value) and g is not None and not g.is_empty:
             ids[i] = generated_id(zone, g)
             made.append(ids[i])
     frame[key] = ids
@@ -736,7 +726,7 @@ def _generate_ids(frame, layer: str, mapping, findings: list[Finding]) -> list[s
                     "再次导入同一文件会对上同样的记录；图形改动后会当作新记录", column=key)
         )  # fmt: skip
     names = frame["name"].tolist() if "name" in frame else [None] * len(frame)
-    unnamed = [i for i, v in enumerate(names) if _blank(v) and not _blank(ids[i])]
+    unnamed = [i for i, v in enumerate(names) if is_blank(v) and not is_blank(ids[i])]
     if unnamed:
         for i in unnamed:
             names[i] = ids[i]
@@ -752,7 +742,7 @@ def _carried(mapping, options: ImportOptions, layer: str) -> set[str]:
         carried.add("area_mu")  # from the shape, which an update always takes
     if options.zone:
         carried.add("zone_id")
-    carried |= {f for f, v in (options.fill or {}).items() if not _blank(v)}
+    carried |= {f for f, v in (options.fill or {}).items() if not is_blank(v)}
     return carried
 
 

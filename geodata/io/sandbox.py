@@ -23,7 +23,6 @@ import concurrent.futures as cf
 import contextlib
 import logging
 import multiprocessing
-import os
 import resource
 import sys
 import threading
@@ -32,6 +31,8 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from geodata.settings import env_number
 
 log = logging.getLogger(__name__)
 RECYCLE_AFTER = 25  # files read by one worker process before it is replaced
@@ -48,14 +49,7 @@ class SandboxLimits:
 
     @classmethod
     def from_env(cls) -> SandboxLimits:
-        def num(name: str, default: float) -> float:
-            try:
-                value = float(os.environ.get(name, default))
-            except ValueError:
-                return default
-            return value if value > 0 else default
-
-        return cls(int(num("ZONEMAP_IMPORT_MEMORY_MB", 2048)), num("ZONEMAP_IMPORT_TIMEOUT_S", 120))
+        return cls(int(env_number("ZONEMAP_IMPORT_MEMORY_MB", 2048)), env_number("ZONEMAP_IMPORT_TIMEOUT_S", 120))
 
 
 def _init_worker(memory_mb: int) -> None:

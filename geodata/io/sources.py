@@ -28,8 +28,10 @@ import pyogrio
 import python_calamine
 import shapely
 
+from domain.values import is_blank
 from geodata.io import boundary, gdal
 from geodata.io.sandbox import SandboxError, SandboxLimits, run_limited
+from geodata.settings import env_number
 
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
@@ -71,17 +73,10 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        def num(name: str, default: float) -> float:
-            try:
-                value = float(os.environ.get(name, default))
-            except ValueError:
-                return default
-            return value if value > 0 else default
-
         return cls(
-            num("ZONEMAP_MAX_UPLOAD_MB", 100),
-            num("ZONEMAP_MAX_UNZIP_MB", 500),
-            features=int(num("ZONEMAP_MAX_FEATURES", 200_000)),
+            env_number("ZONEMAP_MAX_UPLOAD_MB", 100),
+            env_number("ZONEMAP_MAX_UNZIP_MB", 500),
+            features=int(env_number("ZONEMAP_MAX_FEATURES", 200_000)),
         )
 
 
@@ -177,6 +172,18 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
 
 
 TEMP_PREFIXES = ("zonemap-import-", "zonemap-upload-")
+
+
+def local_name(name: str) -> str:
+    """A user's file name made safe to write in a private temp folder, so messages name the user's file.
+
+    Only the last path part is kept; separators and control characters become ``_``; at most 60
+    characters (180 bytes of Chinese, within a file name's 255), the (lower-case) suffix kept.
+    """
+    base = re.split(r"[\\/]", name)[-1]
+    suffix = Path(base).suffix.lower()
+    stem = re.sub(r"[\x00-\x1f\x7f:*?\"<>|]", "_", base[: len(base) - len(suffix)]).strip(" .") or "upload"
+    return stem[:60] + suffix
 
 
 def clean_stale_temp(max_age_s: float = 3600, folder: str | None = None) -> int:
@@ -732,7 +739,7 @@ def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
         geoms = []
         for i, value in enumerate(table[wkt].tolist()):
             try:
-                geom = None if _blank(value) else shapely.from_wkt(str(value)[:1_000_000])
+                geom = None if is_blank(value) else shapely.from_wkt(str(value)[:1_000_000])
             except Exception:
                 geom = None
                 notes.append(f"第 {i + 1} 行的 WKT 无法解析")
@@ -764,7 +771,3 @@ def _number_text(value: object) -> object:
     if isinstance(value, str):
         return value.strip().replace(",", "").replace("，", "")
     return value
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
