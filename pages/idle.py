@@ -67,7 +67,7 @@ cols = st.columns(len(counts) + 1)
 for col, (title, mask) in zip(cols, counts, strict=False):
     area = fmt_number(float(classified.loc[mask, "area_mu"].sum()), 2, "亩")
     short = title.split("（")[0]  # the class; its disposal is in the help and the table
-    col.metric(f"{short}（宗）", int(mask.sum()), area, delta_color="off", delta_arrow="off", help=title)
+    col.metric(f"{short}（宗）", f"{int(mask.sum()):,}", area, delta_color="off", delta_arrow="off", help=title)
 cols[-1].metric("可征闲置费（万元）", fmt_number(float(classified["idle_fee"].sum()), 2), help="出让或者划拨价款的20%")
 
 tab_find, tab_calc, tab_match, tab_report = st.tabs(["闲置认定", "盘活测算", "项目匹配", "报告"])

@@ -115,8 +115,8 @@ with tab_sanwei:
     counts = {flag: int((judged["sanwei"] == flag).sum()) for flag in SANWEI}
     cols = st.columns(len(SANWEI) + 1)  # one row: the three 三未 and the records whose dates cannot be judged
     for col, flag in zip(cols, SANWEI, strict=False):
-        col.metric(f"{label(flag)}（个）", counts[flag])
-    cols[-1].metric("日期缺失或有误（个）", int(judged["problem"].notna().sum()))
+        col.metric(f"{label(flag)}（个）", f"{counts[flag]:,}")
+    cols[-1].metric("日期缺失或有误（个）", f"{int(judged['problem'].notna().sum()):,}")
     follow = zone_follow_up(judged)
     chart_with_data(None, follow, "三未按开发区", "dl_follow")
     st.dataframe(formatted(follow), hide_index=True, width="stretch")

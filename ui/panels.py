@@ -15,11 +15,11 @@ def summary_strip(summary: dict) -> None:
     cols = st.columns(5)
     cells = [
         ("开发区（个）", f"{summary['zones']}", None),
-        ("地块（宗）", f"{summary['parcels']}", fmt_number(summary["parcels_mu"], 2, "亩")),
-        ("其中标准地（宗）", f"{summary['standard_parcels']}", fmt_number(summary["standard_mu"], 2, "亩")),
+        ("地块（宗）", f"{summary['parcels']:,}", fmt_number(summary["parcels_mu"], 2, "亩")),
+        ("其中标准地（宗）", f"{summary['standard_parcels']:,}", fmt_number(summary["standard_mu"], 2, "亩")),
         (
             "三个一批项目（个）",
-            f"{summary['projects']}",
+            f"{summary['projects']:,}",
             f"签约 {summary['signed']} · 开工 {summary['started']} · 投产 {summary['producing']}",
         ),
         (

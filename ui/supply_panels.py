@@ -23,7 +23,7 @@ def supply_metrics(parcels: pd.DataFrame) -> None:
     for col, (title, part) in zip(st.columns(len(groups)), groups, strict=True):
         col.metric(
             title,
-            f"{len(part)}",
+            f"{len(part):,}",
             fmt_number(float(part["area_mu"].sum()), 2, "亩"),
             delta_color="off",
             delta_arrow="off",
