@@ -10,6 +10,7 @@ entry and sees its progress message (正在读取数据… / 正在建立空间�
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from geodata.store import data_location
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def warm() -> None:
+    # Streamlit warns when caches are filled outside a page run; in this thread that is the point.
+    here = threading.current_thread().name
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: record.threadName != here or "ScriptRunContext" not in record.getMessage()
+    )
     started = time.monotonic()
     try:
         location = data_location()
