@@ -50,7 +50,7 @@ def test_large_data_is_drawn_by_view(page, big_store):
         layers = wait_until(page, lambda drawn: drawn.get("parcels_cell", 0) > 0)
         assert layers.get("parcels", 0) == 0  # the province view sends cells, not 12 000 shapes
         assert layers["admin"] == (data.admin["level"] != "province").sum()  # the base, fetched from localhost
-        assert page.get_by_text("12000", exact=True).count() == 1  # the strip counts everything filtered
+        assert page.get_by_text("12,000", exact=True).count() == 1  # the strip counts everything filtered
         page.screenshot(path=str(artifact("scale-province.png")))
 
         centre = data.parcels[data.parcels["zone_id"] == "JCJK"].geometry.union_all().centroid
