@@ -165,8 +165,9 @@ def parcels_layer(parcels: pd.DataFrame, parcel_style: str, decimals: int = COOR
     )
 
 
-def add_legend(fmap: folium.Map, parcel_style: str, projects: bool = True, open_: bool = True) -> None:
-    Legend(styles.legend_html(parcel_style, projects=projects), open_=open_).add_to(fmap)
+def add_legend(fmap: folium.Map, parcel_style: str, projects: bool = True, open_: bool = True,
+               cells: bool = False) -> None:  # fmt: skip
+    Legend(styles.legend_html(parcel_style, projects=projects, cells=cells), open_=open_).add_to(fmap)
 
 
 def build_map(

@@ -86,22 +86,34 @@ def stage_color(stage: str) -> str:
     return STAGE_COLORS.get(stage, MISSING)
 
 
-def legend_sections(parcel_style_by: str, projects: bool = True) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """(section title, [(colour, label, shape)]) for the legend; shape is box, dash or dot."""
+def legend_sections(
+    parcel_style_by: str, projects: bool = True, cells: bool = False
+) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(section title, [(colour, label, shape)]) for the legend; shape is box, dash, dot, cellp or cellj.
+
+    ``cells``: the map aggregates records into labelled grid cells when zoomed out
+    (see :mod:`layers.viewmap`); the legend says how to read them.
+    """
     colors = PARCEL_STYLES[parcel_style_by][1]
+    name = PARCEL_STYLE_NAMES[parcel_style_by]
     sections = [
         ("开发区（边界为示意）", [(c, label(k), "dash") for k, c in ZONE_TYPE_COLORS.items()]),
-        (f"地块·{PARCEL_STYLE_NAMES[parcel_style_by]}", [(c, label(k), "box") for k, c in colors.items()]),
+        (f"地块·{name}", [(c, label(k), "box") for k, c in colors.items()]),
     ]
     if projects:
         sections.append(("三个一批项目", [(c, stage_label(k), "dot") for k, c in STAGE_COLORS.items()]))
+    if cells:
+        rows = [("#555555", f"地块宗数·亩（边框：面积最大的{name}）", "cellp")]
+        if projects:
+            rows.append(("#555555", "项目个数（边框：最多的阶段）", "cellj"))
+        sections.append(("缩小时按网格汇总，点击放大", rows))
     return sections
 
 
-def legend_html(parcel_style_by: str, projects: bool = True) -> str:
+def legend_html(parcel_style_by: str, projects: bool = True, cells: bool = False) -> str:
     """The legend's inner HTML; every text is escaped."""
     parts = []
-    for title, items in legend_sections(parcel_style_by, projects):
+    for title, items in legend_sections(parcel_style_by, projects, cells):
         parts.append(f'<div class="zm-legend-title">{escape(title)}</div>')
         for color, text, shape in items:
             parts.append(
@@ -123,6 +135,15 @@ LEGEND_CSS = """
 .zm-box{background:var(--c);border:1px solid #555}
 .zm-dash{border:2px dashed var(--c);height:6px;width:10px}
 .zm-dot{background:var(--c);border-radius:50%;width:10px;height:10px;border:1px solid #fff}
+.zm-cellp{border:2px solid var(--c);border-radius:3px;background:#fff;width:12px;height:9px}
+.zm-cellj{border:2px solid var(--c);border-radius:50%;background:#fff;width:9px;height:9px}
+.zm-cell-icon{background:none;border:none}
+.zm-cell{position:absolute;left:0;top:0;transform:translate(-50%,-50%);box-sizing:border-box;display:flex;
+  flex-direction:column;align-items:center;justify-content:center;padding:1px 5px;font:11px/1.2 sans-serif;
+  color:#1b1b1b;background:rgba(255,255,255,.92);border:3px solid var(--c);border-radius:5px;
+  box-shadow:0 1px 3px rgba(0,0,0,.35);white-space:nowrap;cursor:pointer}
+.zm-cell-j{min-width:24px;height:24px;padding:0 3px;border-radius:12px;font-weight:700;background:#fff;
+  transform:translate(-50%,-50%) translate(30px,-22px)}
 .zm-label{font:12px sans-serif;color:#333;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff;
   transform:translate(-50%,-50%);pointer-events:none}
 .leaflet-container{background:#eef1f4}

@@ -19,7 +19,7 @@ filtered frames, never from what is drawn. Nothing here imports Streamlit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -110,26 +110,56 @@ class ViewIndex:
 
 @dataclass
 class ViewResult:
-    """What to draw for one view: positions of features, or aggregate cells."""
+    """What to draw for one view: positions of features, or aggregate cells.
+
+    When a layer is aggregated, ``*_members`` are the positions of its records in
+    view and ``*_cell_of`` the row of ``*_cells`` each one falls in (see :func:`dominant`).
+    """
 
     view: View
     parcels: np.ndarray  # positions to draw as shapes (empty when aggregated)
-    parcel_cells: pd.DataFrame  # lon, lat, count, mu (empty when drawn as shapes)
+    parcel_cells: pd.DataFrame  # lon, lat (mean), cx, cy (cell centre), count, mu (empty when drawn as shapes)
     projects: np.ndarray
-    project_cells: pd.DataFrame  # lon, lat, count, yi
+    project_cells: pd.DataFrame  # lon, lat, cx, cy, count, yi
     parcels_in_view: int
     projects_in_view: int
+    parcel_members: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    parcel_cell_of: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    project_members: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    project_cell_of: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
-def grid_cells(xy: np.ndarray, weight: np.ndarray, cell_deg: float, name: str) -> pd.DataFrame:
-    """Points binned into square cells of ``cell_deg``: mean position, count and summed ``weight`` (as ``name``)."""
+CELL_COLUMNS = ["lon", "lat", "cx", "cy", "count"]
+
+
+def grid_cells(xy: np.ndarray, weight: np.ndarray, cell_deg: float, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Points binned into square cells of ``cell_deg``: mean position, cell centre, count and summed ``weight``
+    (as ``name``), one row per non-empty cell; and for each point the row of its cell."""
     if not len(xy):
-        return pd.DataFrame(columns=["lon", "lat", "count", name])
+        return pd.DataFrame(columns=[*CELL_COLUMNS, name]), np.empty(0, dtype=np.int64)
     keys = np.floor(xy / cell_deg).astype(np.int64)
     frame = pd.DataFrame({"i": keys[:, 0], "j": keys[:, 1], "lon": xy[:, 0], "lat": xy[:, 1], name: weight})
     grouped = frame.groupby(["i", "j"], sort=True)
     out = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), count=("lon", "size"), total=(name, "sum"))
-    return out.rename(columns={"total": name}).reset_index(drop=True)
+    out = out.rename(columns={"total": name}).reset_index()
+    out["cx"], out["cy"] = (out["i"] + 0.5) * cell_deg, (out["j"] + 0.5) * cell_deg
+    return out[[*CELL_COLUMNS, name]], grouped.ngroup().to_numpy()
+
+
+def dominant(cell_of: np.ndarray, values: np.ndarray, weight: np.ndarray, cells: int) -> list:
+    """For each of ``cells`` cells, the value whose members' ``weight`` sums highest (ties: the first value seen).
+
+    ``cell_of``, ``values`` and ``weight`` are aligned per member; a cell without members gets ``None``.
+    """
+    out: list = [None] * cells
+    if not len(cell_of):
+        return out
+    frame = pd.DataFrame({"cell": cell_of, "value": pd.Series(values, dtype=object).fillna(""), "w": weight})
+    sums = frame.groupby(["cell", "value"], sort=False)["w"].sum().reset_index()
+    best = sums.loc[sums.groupby("cell", sort=False)["w"].idxmax()]
+    for cell, value in zip(best["cell"], best["value"], strict=True):
+        out[int(cell)] = value or None
+    return out
 
 
 def query_view(index: ViewIndex, parcel_mask: np.ndarray, project_mask: np.ndarray, view: View) -> ViewResult:
@@ -139,15 +169,18 @@ def query_view(index: ViewIndex, parcel_mask: np.ndarray, project_mask: np.ndarr
     j = index.projects_in(view)
     j = j[project_mask[j]]
     cell = degrees_per_pixel(view.zoom) * CELL_PX
+    none = p[:0]
     if view.zoom >= DETAIL_ZOOM and len(p) <= MAX_SHAPES:
-        shapes, parcel_cells = p, grid_cells(np.empty((0, 2)), np.empty(0), cell, "mu")
+        shapes, members = p, none
     else:
-        shapes, parcel_cells = p[:0], grid_cells(index.parcel_xy[p], np.nan_to_num(index.parcel_mu[p]), cell, "mu")
-    if len(j) <= MAX_POINTS:
-        points, project_cells = j, grid_cells(np.empty((0, 2)), np.empty(0), cell, "yi")
-    else:
-        points, project_cells = j[:0], grid_cells(index.project_xy[j], np.nan_to_num(index.project_yi[j]), cell, "yi")
-    return ViewResult(view, shapes, parcel_cells, points, project_cells, len(p), len(j))
+        shapes, members = none, p
+    parcel_cells, parcel_cell_of = grid_cells(index.parcel_xy[members], np.nan_to_num(index.parcel_mu[members]),
+                                              cell, "mu")  # fmt: skip
+    points, grouped = (j, j[:0]) if len(j) <= MAX_POINTS else (j[:0], j)
+    project_cells, project_cell_of = grid_cells(index.project_xy[grouped],
+                                                np.nan_to_num(index.project_yi[grouped]), cell, "yi")  # fmt: skip
+    return ViewResult(view, shapes, parcel_cells, points, project_cells, len(p), len(j),
+                      members, parcel_cell_of, grouped, project_cell_of)  # fmt: skip
 
 
 def view_geometries(geoms: np.ndarray, zoom: int) -> np.ndarray:

@@ -91,7 +91,7 @@ with tab_find:
         if is_large(data):  # province scale: the shared viewport map, coloured by this page's classes
             drawn = data.parcels.assign(idle_class=classified["idle_class"].reindex(data.parcels.index))
             show_view_map(data, view, MAP_KEY, "idle_class", selection=st.session_state.get(SELECTED),
-                          parcels=drawn, height=520)  # fmt: skip
+                          parcels=drawn, height=520, legend_open=False)  # fmt: skip
         else:
             layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
             fmap = build_map(layers, parcel_style="idle_class", legend_open=False)

@@ -80,7 +80,7 @@ with tab_map:
     with map_col:
         if is_large(data):  # province scale: the shared viewport map
             show_view_map(data, view, MAP_KEY, parcel_style, focus=st.session_state.get("supply_focus"),
-                          selection=shown, height=560)  # fmt: skip
+                          selection=shown, height=560, legend_open=False)  # fmt: skip
         else:
             show_supply_map(view, parcels, parcel_style, filters, shown)
 

@@ -95,7 +95,7 @@ with tab_projects:
     with map_col:
         if is_large(data):  # province scale: the shared viewport map with the 三未 rings over it
             show_view_map(data, view, MAP_KEY, "supply_status", selection=st.session_state.get(SELECTED),
-                          height=520, overlays=sanwei_layer(judged))  # fmt: skip
+                          height=520, overlays=sanwei_layer(judged), legend_open=False)  # fmt: skip
         else:
             fmap = build_map(view.layers(), extra=sanwei_layer(judged))
             show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)

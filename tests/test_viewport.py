@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import folium
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +19,7 @@ from layers.viewport import (
     View,
     ViewIndex,
     decimals_for,
+    dominant,
     grid_cells,
     query_view,
     snap_view,
@@ -109,6 +113,55 @@ def test_geometry_is_cut_to_what_the_zoom_shows(big):
 
 def test_grid_cells_sum_their_members():
     xy = np.array([[0.1, 0.1], [0.2, 0.2], [1.5, 0.1]])
-    cells = grid_cells(xy, np.array([1.0, 2.0, 4.0]), 1.0, "mu")
+    cells, cell_of = grid_cells(xy, np.array([1.0, 2.0, 4.0]), 1.0, "mu")
     assert cells["count"].tolist() == [2, 1] and cells["mu"].tolist() == [3.0, 4.0]
     assert cells["lon"].tolist() == pytest.approx([0.15, 1.5])
+    assert cells["cx"].tolist() == [0.5, 1.5] and cells["cy"].tolist() == [0.5, 0.5]  # labels sit at cell centres
+    assert cell_of.tolist() == [0, 0, 1]
+
+
+def test_dominant_is_the_value_with_the_largest_weight_per_cell():
+    cell_of = np.array([0, 0, 0, 1, 1, 2])
+    values = np.array(["sold", "reserve", "reserve", None, "listed", "sold"], dtype=object)
+    weight = np.array([5.0, 3.0, 1.0, 9.0, 2.0, 0.0])
+    assert dominant(cell_of, values, weight, 4) == ["sold", None, "sold", None]  # 5 > 3 + 1; a blank can win
+    assert dominant(np.empty(0, dtype=int), np.empty(0), np.empty(0), 2) == [None, None]
+
+
+def test_aggregated_members_map_to_their_cells(big, index):
+    parcel_mask, project_mask, filtered = masks(big)
+    result = query_view(index, parcel_mask, project_mask, snap_view([[34.4, 110.0], [40.9, 114.8]], 7))
+    assert len(result.parcel_members) == result.parcels_in_view == len(filtered.parcels)
+    counts = np.bincount(result.parcel_cell_of, minlength=len(result.parcel_cells))
+    assert counts.tolist() == result.parcel_cells["count"].tolist()
+    mu = np.bincount(
+        result.parcel_cell_of, weights=np.nan_to_num(big.parcels["area_mu"].to_numpy()[result.parcel_members])
+    )
+    assert mu == pytest.approx(result.parcel_cells["mu"].to_numpy())
+
+
+def test_province_cells_are_labelled_and_coloured_by_the_legend(big, index):
+    from layers.styles import PIPELINE_COLORS, legend_html
+    from layers.viewmap import view_group
+
+    parcels = big.parcels
+    parcel_mask, project_mask, filtered = masks(big)
+    result = query_view(index, parcel_mask, project_mask, snap_view([[34.4, 110.0], [40.9, 114.8]], 7))
+    group = view_group(filtered.zones, parcels, big.projects, result, "pipeline_stage")
+    folium.Map().add_child(group).get_root().render()  # renders: every style is computable
+    cells = next(c for c in group._children.values() if getattr(c, "layer_name", "") == "地块（汇总）")
+    htmls = [f["properties"]["html"] for f in cells.data["features"]]
+    box = re.compile(r'<div class="zm-cell zm-cell-p" style="--c:(#[0-9a-f]{6})"><b>([\d,]+)宗</b>([\d.,]+万?)亩</div>')
+    boxes = [box.fullmatch(h) for h in htmls]
+    assert all(boxes)
+    boxes = [b.groups() for b in boxes]
+    assert len(boxes) == len(result.parcel_cells) > 3
+    assert sum(int(n.replace(",", "")) for _, n, _ in boxes) == len(filtered.parcels)  # labels add up
+    # the border is the colour of the class holding the most 亩 in the cell, read from the same legend
+    first = result.parcel_cell_of == 0
+    by_class = parcels.iloc[result.parcel_members[first]].groupby("pipeline_stage")["area_mu"].sum()
+    assert boxes[0][0] == PIPELINE_COLORS[by_class.idxmax()]
+    assert set(c for c, _, _ in boxes) <= set(PIPELINE_COLORS.values())
+    assert "缩小时按网格汇总" in legend_html("pipeline_stage", cells=True)
+    assert "面积最大的供地阶段" in legend_html("pipeline_stage", cells=True)  # the measure is named
+    assert "缩小时按网格汇总" not in legend_html("pipeline_stage")

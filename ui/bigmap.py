@@ -32,20 +32,21 @@ def first_view(bounds: list) -> View:
 def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_style: str, basemap: str = "admin",
                   token: str | None = None, focus: list | None = None, selection=None,
                   parcels: pd.DataFrame | None = None, height: int = 640,
-                  overlays: list | None = None) -> ViewResult:  # fmt: skip
+                  overlays: list | None = None, legend_open: bool = True) -> ViewResult:  # fmt: skip
     """Draw the map: a fixed base, and the current view's layer added without reloading it.
 
     Every page's map at province scale: ``filtered`` says which records show; ``parcels``
     (aligned with ``data.parcels``, e.g. with a page's own ``idle_class`` column) is what
     parcels are drawn and coloured from (default ``data.parcels``); ``overlays`` are a page's own
-    feature groups (三未 rings, match candidates) drawn over it.
+    feature groups (三未 rings, match candidates) drawn over it. ``legend_open=False`` starts the
+    legend folded (maps beside a table, where it would cover half the map).
     """
     state = st.session_state.get(map_key) or {}
     bounds, zoom = state.get("bounds"), state.get("zoom")
     view = snap_view(bounds, zoom) if bounds and zoom is not None else first_view(focus or SHANXI_BOUNDS)
     result = _views(data.geometry_version, data).result(data, filtered, view)
     fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
-    add_legend(fmap, parcel_style)
+    add_legend(fmap, parcel_style, cells=True, open_=legend_open)
     FitView(focus or SHANXI_BOUNDS).add_to(fmap)
     drawn = data.parcels if parcels is None else parcels
     groups = [view_group(filtered.zones, drawn, data.projects, result, parcel_style), *(overlays or [])]

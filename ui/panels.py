@@ -20,7 +20,7 @@ def summary_strip(summary: dict) -> None:
         (
             "三个一批项目（个）",
             f"{summary['projects']:,}",
-            f"签约 {summary['signed']} · 开工 {summary['started']} · 投产 {summary['producing']}",
+            f"签约 {summary['signed']:,} · 开工 {summary['started']:,} · 投产 {summary['producing']:,}",
         ),
         (
             "项目总投资（亿元）",
