@@ -55,10 +55,10 @@ def stop_figures(stop: Stop, data: Dataset) -> list[tuple[str, str]]:
         invest = projects["investment_yi"].sum(skipna=True)
         return [
             ("具备供地条件", f"{ready:,.2f} 亩"),
-            ("地块", f"{len(parcels)} 宗 · {parcels['area_mu'].sum():,.2f} 亩"),
+            ("地块", f"{len(parcels):,} 宗 · {parcels['area_mu'].sum():,.2f} 亩"),
             (
                 "项目",
-                " · ".join(f"{stage_label(s)} {int(stages.get(s, 0))}" for s in ("signed", "started", "producing")),
+                " · ".join(f"{stage_label(s)} {int(stages.get(s, 0)):,}" for s in ("signed", "started", "producing")),
             ),
             ("项目总投资", f"{invest:,.2f} 亿元"),
         ]

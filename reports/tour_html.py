@@ -19,6 +19,7 @@ Every text from the data is escaped in Python (tooltips) or set with
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 
 import numpy as np
@@ -35,6 +36,41 @@ from layers.assets import asset_text
 from layers.styles import CITY_LINE, COUNTY_LINE, HIGHLIGHT, PIPELINE_COLORS, STAGE_COLORS, ZONE_TYPE_COLORS
 
 MARGIN_DEG = 0.3
+TOUR_MAX_SHAPES = 4000  # parcels one stop may draw; a stop whose view holds more shows zones and projects only
+SCREEN_PX = (1920, 1080)  # the largest projector the tour is made for: what a stop with a zoom can show
+
+
+def stop_view_box(bounds: list, zoom: int | None):
+    """What a stop shows: its bounds widened by a quarter, or a 1920×1080 screen around their centre at ``zoom``."""
+    (s, w), (n, e) = bounds
+    if zoom is None:
+        dx, dy = (e - w) * 0.25, (n - s) * 0.25
+        return shapely.box(w - dx, s - dy, e + dx, n + dy)
+    cx, cy = (w + e) / 2, (s + n) / 2
+    dx = 360.0 / (256 * 2**zoom) * SCREEN_PX[0] / 2  # Web Mercator: longitude degrees per pixel …
+    dy = 360.0 / (256 * 2**zoom) * math.cos(math.radians(cy)) * SCREEN_PX[1] / 2  # … latitude ones shrink by cos φ
+    return shapely.box(cx - dx, cy - dy, cx + dx, cy + dy)
+
+
+def tour_parcels(parcels: pd.DataFrame, views: list) -> tuple[pd.DataFrame, list[int]]:
+    """The parcels the tour draws and, per stop, how many are in its view when too many to draw (else 0).
+
+    Up to :data:`TOUR_MAX_SHAPES` parcels everything is kept (the file stays as it always was).
+    Above, only the parcels in the views of stops that hold at most that many: a zone stop
+    of a province-size dataset outlines the zones and shows the projects, and the parcels
+    appear at the stops that zoom in, so the file and the presenter's laptop stay light.
+    """
+    if len(parcels) <= TOUR_MAX_SHAPES:
+        return parcels, [0] * len(views)
+    tree = shapely.STRtree(np.asarray(parcels.geometry.values))
+    keep: set[int] = set()
+    crowded = []
+    for box in views:
+        hits = tree.query(box)
+        crowded.append(len(hits) if len(hits) > TOUR_MAX_SHAPES else 0)
+        if len(hits) <= TOUR_MAX_SHAPES:
+            keep.update(hits.tolist())
+    return parcels.iloc[sorted(keep)], crowded
 
 
 def _features(frame: pd.DataFrame, layer: str, tip, decimals: int, extra=()) -> list[dict]:
@@ -49,26 +85,33 @@ def _features(frame: pd.DataFrame, layer: str, tip, decimals: int, extra=()) -> 
 def tour_data(tour: Tour, data: Dataset) -> dict:
     """Everything the page needs: stops (bounds, zoom, texts, figures) and the layers around them."""
     stops = []
+    views = []
     zone_ids: set[str] = set()
     for stop in tour.stops:
         rec_zone = stop.ref if stop.layer == "zones" else _zone_of(data, stop)
         zone_ids |= zone_family(data.zones, (rec_zone,))
         frame = data.layer(stop.layer)
         shape = frame.loc[frame[SCHEMAS[stop.layer].key] == stop.ref, "geometry"].iloc[0]
+        bounds = stop_bounds(stop, data)
+        views.append(stop_view_box(bounds, stop.zoom))
         stops.append(
             {
                 "title": stop.title,
                 "shape": shapely.set_precision(shape, 1e-6).__geo_interface__,
                 "note": stop.note,
                 "layer": label(stop.layer),
-                "bounds": stop_bounds(stop, data),
+                "bounds": bounds,
                 "zoom": stop.zoom,
                 "show": list(stop.show),
                 "figures": stop_figures(stop, data),
             }
         )
     zones = data.zones[data.zones["zone_id"].isin(zone_ids)]
-    parcels = data.parcels[data.parcels["zone_id"].isin(zone_ids)]
+    parcels, crowded = tour_parcels(data.parcels[data.parcels["zone_id"].isin(zone_ids)], views)
+    for stop, many in zip(stops, crowded, strict=True):
+        stop["hint"] = f"此站范围内有 {many:,} 宗地块，只显示开发区边界与项目；地块在放大的站点显示" if many else ""
+        if many:
+            stop["show"] = [k for k in stop["show"] if k != "parcels"]
     projects = data.projects[data.projects["zone_id"].isin(zone_ids)]
     w, s, e, n = zones.total_bounds if len(zones) else (110.2, 34.5, 114.6, 40.8)
     view = shapely.box(w - MARGIN_DEG, s - MARGIN_DEG, e + MARGIN_DEG, n + MARGIN_DEG)
@@ -78,7 +121,7 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
         "stops": stops,
         "admin": _features(admin, "admin", lambda r: escape(r["name"]), 4, ("level",)),
         "zones": _features(zones, "zones", lambda r: escape(r["name"]), 6, ("zone_type",)),
-        "parcels": _features(parcels, "parcels", _parcel_tip, 6, ("pipeline_stage",)),
+        "parcels": _features(parcels, "parcels", _parcel_tip, 5 if any(crowded) else 6, ("pipeline_stage",)),
         "projects": _features(
             projects, "projects", lambda r: f"{escape(r['name'])}<br>{stage_label(r['stage'])}", 6, ("stage",)
         ),
@@ -121,6 +164,8 @@ html, body { margin: 0; height: 100%; font-family: "WenQuanYi Zen Hei", "Noto Sa
 #stop-title { font-size: clamp(22px, 2.8vw, 52px); font-weight: 700; margin: 0 0 1vh; line-height: 1.25; }
 #stop-note { font-size: clamp(15px, 1.5vw, 28px); opacity: .9; margin: 0 0 1vh; }
 #figures { display: grid; grid-template-columns: auto auto; gap: .6vh 1.2vw; font-size: clamp(16px, 1.7vw, 32px); }
+#stop-hint { font-size: clamp(12px, 1vw, 18px); opacity: .75; margin-top: 1vh; }
+#stop-hint:empty { display: none; }
 #figures .k { opacity: .75; } #figures .v { font-weight: 700; }
 #nav { position: absolute; right: 2vw; bottom: 3vh; z-index: 1000; display: flex; gap: 1vw; align-items: center; }
 #nav button { font: inherit; font-size: clamp(16px, 1.6vw, 30px); padding: .8vh 1.4vw; border: 0; border-radius: 6px;
@@ -137,6 +182,7 @@ html, body { margin: 0; height: 100%; font-family: "WenQuanYi Zen Hei", "Noto Sa
 PAGE_JS = """
 const D = JSON.parse(document.getElementById('tour-data').textContent);
 const map = L.map('map', {zoomSnap: 0.25, preferCanvas: true, attributionControl: false, zoomControl: false});
+window.zmMap = map;  // reachable for tests and tools, like folium's map_div
 L.control.zoom({position: 'topright'}).addTo(map);
 L.control.scale({imperial: false, position: 'topright'}).addTo(map);
 const S = D.styles;
@@ -174,6 +220,7 @@ function show(n) {
   const fig = document.getElementById('figures'); fig.replaceChildren();
   for (const [k, v] of s.figures) { for (const [cls, t] of [['k', k], ['v', v]]) {
     const d = document.createElement('div'); d.className = cls; d.textContent = t; fig.appendChild(d); } }
+  document.getElementById('stop-hint').textContent = s.hint || '';
   document.getElementById('stop-counter').textContent = (n + 1) + ' / ' + D.stops.length;
   document.getElementById('prev').disabled = n === 0;
   document.getElementById('next').disabled = n === D.stops.length - 1;
@@ -238,7 +285,7 @@ def tour_html(tour: Tour, data: Dataset, listen_parent: bool = False) -> str:
         f"<style>{asset_text('leaflet', 'leaflet.css')}</style><style>{PAGE_CSS}</style></head><body>"
         "<div id='map'></div>"
         "<div id='panel'><div id='tour-title'></div><div id='stop-title'></div><div id='stop-note'></div>"
-        "<div id='figures'></div></div>"
+        "<div id='figures'></div><div id='stop-hint'></div></div>"
         "<div id='legend'></div>"
         "<div id='nav'><button id='prev' type='button'>‹ 上一站</button><span id='stop-counter'></span>"
         "<button id='next' type='button'>下一站 ›</button>"

@@ -144,3 +144,41 @@ def test_the_one_pager_names_records_instead_of_codes(sample):
     footer = html[html.index("<footer>") :]
     assert "SXZG" not in footer and "zonemap" not in footer and "山西转型综合改革示范区" in footer
     assert "县" in html  # the admin base is named
+
+
+def test_a_province_size_tour_draws_parcels_only_where_a_stop_zooms_in():
+    import shapely
+
+    from geodata.dataset import dataset_from_frames
+    from geodata.query import zone_family
+    from geodata.sample.synth import synth_frames
+    from geodata.tours import stop_bounds
+    from reports.tour_html import TOUR_MAX_SHAPES, stop_view_box, tour_data
+
+    big = dataset_from_frames(synth_frames(30000, 3000, seed=7), version="synth")
+    tour = sample_tour()
+    family = big.parcels[big.parcels["zone_id"].isin(zone_family(big.zones, ("SXZG",)))]
+    assert len(family) > TOUR_MAX_SHAPES
+    out = tour_data(tour, big)
+    first, parcel_stop = out["stops"][0], out["stops"][2]
+    assert f"{len(family):,} 宗地块" in first["hint"] and "parcels" not in first["show"]  # the whole 综改区: outlines
+    assert parcel_stop["hint"] == "" and "parcels" in parcel_stop["show"]
+    assert len(out["parcels"]) < len(family)
+    # every parcel well inside the parcel stop's view is drawn: its centre is within 1 m of a drawn one
+    inner = stop_view_box(stop_bounds(tour.stops[2], big), tour.stops[2].zoom).buffer(-0.001)
+    centres = shapely.centroid(family.geometry.values)
+    wanted = centres[shapely.contains(inner, centres)]
+    drawn = shapely.STRtree(shapely.centroid([shapely.geometry.shape(f["geometry"]) for f in out["parcels"]]))
+    _, distance = drawn.query_nearest(wanted, return_distance=True, all_matches=False)
+    assert len(wanted) > 100 and distance.max() < 1e-5
+    assert len(tour_html(tour, big).encode()) < 3_000_000
+
+
+def test_a_sample_size_tour_keeps_every_parcel_of_its_zones(sample):
+    from geodata.query import zone_family
+    from reports.tour_html import tour_data
+
+    out = tour_data(sample_tour(), sample)
+    family = zone_family(sample.zones, tuple({s.ref for s in sample_tour().stops if s.layer == "zones"}))
+    assert len(out["parcels"]) == int(sample.parcels["zone_id"].isin(family).sum()) > 0
+    assert all(stop["hint"] == "" for stop in out["stops"])
