@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -61,4 +63,33 @@ def test_large_data_is_drawn_by_view(page, big_store):
         truth = int(np.count_nonzero(data.parcels.geometry.intersects(view.box).to_numpy()))
         assert layers["parcels"] == truth and layers.get("parcels_cell", 0) == 0
         page.screenshot(path=str(artifact("scale-zone.png")))
+    assert page.external == [] and page.errors == []
+
+
+@pytest.fixture(scope="module")
+def big_server(big_store):
+    with harness.app_server(data=big_store) as url:
+        yield url
+
+
+TRACEBACK = re.compile(r"Traceback|File \"/|\b[A-Z]\w*(Error|Exception)\b|StreamlitAPIException|/work/|/tmp/")
+
+
+@pytest.mark.parametrize(
+    ("path", "drawn_as"),
+    [
+        ("", "parcels_cell"),  # 总览地图: grid cells for 12 000 parcels
+        ("supply", "parcels_cell"),  # 标准地供给
+        ("tracker", "projects"),  # 三个一批: the projects in view (up to 1 500 drawn as points)
+        ("idle", "parcels_cell"),  # 闲置土地盘活
+        ("tour", "projects"),  # 观摩会: the tour's own map, zones and projects at its first stop
+    ],
+)
+def test_every_page_draws_its_map_at_province_scale(page, big_server, path, drawn_as):
+    page.goto(f"{big_server}/{path}")
+    layers = wait_until(page, lambda drawn: drawn.get(drawn_as, 0) > 0)
+    assert layers.get("parcels", 0) <= 4000  # never every parcel
+    page.screenshot(path=str(artifact(f"scale-page-{path or 'overview'}.png")))
+    text = page.locator("body").inner_text()
+    assert not TRACEBACK.search(text), TRACEBACK.search(text)
     assert page.external == [] and page.errors == []
