@@ -23,6 +23,7 @@ from domain.revitalize import (
     option_problem,
     totals,
 )
+from geodata.frames import records
 from geodata.query import zone_family
 from geodata.schema import split_list
 from geodata.tables.supply import group_keys
@@ -32,15 +33,15 @@ def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) ->
     """``parcels`` plus idle_class, idle_reason, idle_basis, idle_reference, idle_since, idle_recover_since,
     idle_fee, is_idle and idle_options (the allowed disposal option keys, the default first)."""
     out = parcels.copy()
-    records = out.drop(columns="geometry", errors="ignore").to_dict("records")
-    verdicts = [classify(r, today, rules) for r in records]
+    rows = records(out)
+    verdicts = [classify(r, today, rules) for r in rows]
     out["idle_class"] = [v.status for v in verdicts]
     out["idle_reason"] = [v.reason for v in verdicts]
     out["idle_basis"] = [v.basis for v in verdicts]
     out["idle_reference"] = [_iso(v.reference_date) for v in verdicts]
     out["idle_since"] = [_iso(v.idle_since) for v in verdicts]
     out["idle_recover_since"] = [_iso(v.recover_since) for v in verdicts]
-    out["idle_fee"] = [idle_fee(r, v, rules) for r, v in zip(records, verdicts, strict=True)]
+    out["idle_fee"] = [idle_fee(r, v, rules) for r, v in zip(rows, verdicts, strict=True)]
     out["is_idle"] = [is_idle(v) for v in verdicts]
     out["idle_options"] = [allowed_options(v) for v in verdicts]
     return out
@@ -117,7 +118,7 @@ def unsold_stock_table(parcels: pd.DataFrame) -> pd.DataFrame:
 
     Not 批而未供: the data stores no 农转用/征收 approvals (see domain.idle.unsold_stock).
     """
-    stock = parcels[[unsold_stock(r) for r in parcels[["supply_status"]].to_dict("records")]]
+    stock = parcels[[unsold_stock(r) for r in records(parcels, ["supply_status"])]]
     rows = []
     for _, group in stock.groupby("zone_id", sort=False):
         ready = group[group["supply_ready"].astype(bool)]
@@ -147,7 +148,7 @@ def candidates(classified: pd.DataFrame, zones: pd.DataFrame, pairs: bool = True
     zone_rows = zones.set_index("zone_id")
     kinds = [
         candidate_kind(r["supply_status"], bool(r["supply_ready"]), r["idle_class"])
-        for r in classified[["supply_status", "supply_ready", "idle_class"]].to_dict("records")
+        for r in records(classified, ["supply_status", "supply_ready", "idle_class"])
     ]
     pool = classified.assign(_kind=kinds)
     pool = pool[pool["_kind"].notna()]
@@ -175,7 +176,7 @@ def candidates(classified: pd.DataFrame, zones: pd.DataFrame, pairs: bool = True
             lon=point.x,
             lat=point.y,
         )
-        for r, point in zip(pool.drop(columns="geometry").to_dict("records"), points, strict=True)
+        for r, point in zip(records(pool), points, strict=True)
     ]
     if pairs and len(out) > 1:  # neighbours found with a spatial index, not by comparing every two parcels
         left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=ADJACENT_DEG)
@@ -240,10 +241,10 @@ def evaluate_plan(
 
     Every option must be one the order allows for the parcel (see :func:`plan_problems`); ValueError otherwise.
     """
-    records = classified.set_index("parcel_id")
+    by_id = classified.set_index("parcel_id")
     results, meta = [], []
     for parcel_id, option, chain in choices:
-        parcel = records.loc[parcel_id].to_dict() | {"parcel_id": parcel_id}
+        parcel = by_id.loc[parcel_id].to_dict() | {"parcel_id": parcel_id}
         item = Item(parcel, classify(parcel, today, rules), option, chain)
         results.append(evaluate(item, today, indicators, rules))
         meta.append({"name": parcel["name"], "option": option, "chain": chain})
@@ -254,10 +255,10 @@ def plan_problems(
     choices: Sequence[tuple[str, str, str | None]], classified: pd.DataFrame, today: dt.date, rules: IdleRules
 ) -> dict[str, str]:
     """parcel_id → why the chosen option does not apply to it (Chinese), for the choices that break the order."""
-    records = classified.set_index("parcel_id")
+    by_id = classified.set_index("parcel_id")
     out = {}
     for parcel_id, option, _chain in choices:
-        parcel = records.loc[parcel_id].to_dict() | {"parcel_id": parcel_id}
+        parcel = by_id.loc[parcel_id].to_dict() | {"parcel_id": parcel_id}
         problem = option_problem(classify(parcel, today, rules), option)
         if problem:
             out[parcel_id] = f"{parcel['name']}：{problem}"

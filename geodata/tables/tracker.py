@@ -18,6 +18,7 @@ from domain.tracker import (
     round_rates,
     signed_to_started_days,
 )
+from geodata.frames import records
 from geodata.schema import STAGES, split_list
 
 
@@ -79,9 +80,9 @@ def _num(value: object) -> float | None:
 def judge_projects(projects: pd.DataFrame, today: dt.date, t: Thresholds) -> pd.DataFrame:
     """``projects`` plus ``s2s_days`` (签约到开工), ``sanwei`` flag, ``sanwei_days``, ``reason`` and ``problem``."""
     out = projects.copy()
-    records = out.drop(columns="geometry", errors="ignore").to_dict("records")
-    verdicts = [judge(r, today, t) for r in records]
-    out["s2s_days"] = pd.array([signed_to_started_days(r) for r in records], dtype="Int64")
+    rows = records(out)
+    verdicts = [judge(r, today, t) for r in rows]
+    out["s2s_days"] = pd.array([signed_to_started_days(r) for r in rows], dtype="Int64")
     out["sanwei"] = pd.Series([v.flag for v in verdicts], index=out.index, dtype=object)
     out["sanwei_days"] = pd.array([v.days for v in verdicts], dtype="Int64")
     out["reason"] = [v.reason for v in verdicts]
