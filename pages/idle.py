@@ -5,13 +5,10 @@ import streamlit as st
 
 from domain.idle import IDLE_STATUSES, NOT_IDLE, UNKNOWN
 from domain.labels import label
-from domain.matching import rank
 from geodata.io.export import export_filename
 from geodata.query import apply_filters
 from geodata.tables.idle import (
     IDLE_VIEW,
-    candidates,
-    classify_parcels,
     evaluate_plan,
     idle_table,
     idle_totals,
@@ -26,6 +23,7 @@ from layers.styles import HIGHLIGHT
 from reports.idle_report import report_html, report_xlsx
 from ui.bigmap import show_view_map
 from ui.data import get_dataset
+from ui.derived import classified_parcels, ranked_matches, view_table
 from ui.exports import XLSX
 from ui.filters import chain_options, sidebar_filters
 from ui.format import fmt_number, md
@@ -51,7 +49,7 @@ data = get_dataset()
 filters = sidebar_filters(data, key="idl", projects=False)
 today, rules = rules_sidebar()
 view = apply_filters(data, filters)
-classified = classify_parcels(view.parcels, today, rules)
+classified = classified_parcels(data, view, today, rules)
 
 st.title("闲置土地盘活")
 st.caption(
@@ -104,14 +102,16 @@ with tab_find:
         if record["is_idle"]:
             st.button("加入盘活测算", key="idl_add_one", on_click=add_to_pick, args=([selection[1]],))
     st.markdown("**按开发区汇总**")
-    st.dataframe(idle_totals(classified, "zone"), hide_index=True, width="stretch")
+    st.dataframe(view_table(data, view, f"idle_totals:zone:{today}:{rules!r}", lambda: idle_totals(classified, "zone")),
+                 hide_index=True, width="stretch")  # fmt: skip
     st.markdown("**按市汇总**")
-    st.dataframe(idle_totals(classified, "city"), hide_index=True, width="stretch")
+    st.dataframe(view_table(data, view, f"idle_totals:city:{today}:{rules!r}", lambda: idle_totals(classified, "city")),
+                 hide_index=True, width="stretch")  # fmt: skip
     st.markdown(f"**{label('unsold_stock')}**")
     st.caption(
         "批而未供（已批准农转用、征收而未供应）须有用地批准信息，本数据未记录，故此处只统计储备和已挂牌未出让的地块。"
     )
-    stock = unsold_stock_table(view.parcels)
+    stock = view_table(data, view, "unsold_stock_table", lambda: unsold_stock_table(view.parcels))
     chart_with_data(None, stock, label("unsold_stock"), "dl_pewg")
     st.dataframe(stock, hide_index=True, width="stretch")
 
@@ -189,7 +189,7 @@ with tab_match:
             "候选地块只限能够供应的土地：储备地块（含具备供地条件的）和受让人原因未动工满两年、无偿收回后可重新供应的"
             "闲置土地。已出让、已动工、已投产的地块有受让人，已挂牌的地块已公开交易，均不作候选。"
         )
-        matches = rank(need, candidates(classified, data.zones), tolerance=tolerance, limit=10)
+        matches = ranked_matches(data, view, today, rules, need, tolerance)
         parcel_names = dict(zip(classified["parcel_id"], classified["name"], strict=True))
         st.dataframe(match_table(matches, parcel_names), hide_index=True, width="stretch")
         top = {p for m in matches[:3] for p in m.candidate.parcel_ids}
@@ -200,7 +200,13 @@ with tab_match:
             lambda _f: HIGHLIGHT,
         ).add_to(group)
         project = view.projects[view.projects["project_id"] == pid]
-        layers = {"admin": view.admin, "zones": view.zones, "parcels": classified, "projects": project}
+        if is_large(data):  # province scale: the ranked candidates only, not every parcel of the province
+            listed = {p for m in matches for p in m.candidate.parcel_ids}
+            around = classified[classified["parcel_id"].isin(listed)]
+            st.caption("数据量大：地图只显示排名列出的候选地块，高亮为前三。")
+        else:
+            around = classified
+        layers = {"admin": view.admin, "zones": view.zones, "parcels": around, "projects": project}
         show_map(build_map(layers, parcel_style="idle_class", extra=[group]), data, "idle_match_map", None, height=480)
 
 with tab_report:

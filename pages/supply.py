@@ -12,6 +12,7 @@ from ui.auth import display_names, sidebar_login
 from ui.bigmap import show_view_map
 from ui.charts import funnel_chart
 from ui.data import get_dataset, get_store
+from ui.derived import view_table
 from ui.exports import parcel_downloads
 from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
@@ -110,17 +111,20 @@ with tab_flow:
         "累计达到：到过该阶段的地块，含已进入后续阶段的（条形与标注）；当前处于：现在停在该阶段的地块"
         "（与页首“当前”数字一致）。"
     )
-    flow = funnel(parcels)
+    flow = view_table(data, view, "funnel", lambda: funnel(parcels))
     st.altair_chart(funnel_chart(flow), width="stretch")
     st.dataframe(formatted(flow.drop(columns="序号")), hide_index=True, width="stretch")
     st.markdown("**按开发区（当前所处阶段）**")
-    st.dataframe(formatted(pipeline_by(parcels, "zone")), hide_index=True, width="stretch")
+    st.dataframe(formatted(view_table(data, view, "pipeline_by:zone", lambda: pipeline_by(parcels, "zone"))),
+                 hide_index=True, width="stretch")  # fmt: skip
     st.markdown("**按市（当前所处阶段）**")
-    st.dataframe(formatted(pipeline_by(parcels, "city")), hide_index=True, width="stretch")
+    st.dataframe(formatted(view_table(data, view, "pipeline_by:city", lambda: pipeline_by(parcels, "city"))),
+                 hide_index=True, width="stretch")  # fmt: skip
 
 with tab_rates:
     st.subheader("开发区土地集约利用指标（由地块计算）")
-    st.dataframe(land_use_frame(land_use_table(parcels, view.zones)), hide_index=True, width="stretch")
+    rates = view_table(data, view, "land_use_table", lambda: land_use_table(parcels, view.zones))
+    st.dataframe(land_use_frame(rates), hide_index=True, width="stretch")
     st.caption(
         "土地开发率须有开发区土地总面积（此处取规划面积），未知的记为“—”。容积率、投资强度、亩均税收为地块控制指标"
         "（出让时约定，含未建地块），不与通报的建成用地实际值比较。"

@@ -8,6 +8,7 @@ from reports.tour_html import tour_html
 from ui.auth import sidebar_login
 from ui.chrome import PRESENT_KEY, STAGE_KEY, presenting_css
 from ui.data import get_dataset, get_store
+from ui.derived import per_version
 from ui.tour_editor import NEW, exports, tour_editor
 
 SIZES = {"1920×1080 投影": 960, "1280×720 投影": 640}
@@ -40,7 +41,8 @@ if tour.stops:
         st.markdown(presenting_css(), unsafe_allow_html=True)  # constant CSS: no data in it
         st.toggle("演示模式", key=PRESENT_KEY)
         with st.container(key=STAGE_KEY):
-            components.html(tour_html(tour, data, listen_parent=True), height=SIZES["1920×1080 投影"])
+            html = per_version(data, f"tour_html:present:{tour!r}", lambda: tour_html(tour, data, listen_parent=True))
+            components.html(html, height=SIZES["1920×1080 投影"])
         st.stop()
     c1, c2 = st.columns([1, 3])
     c1.toggle("演示模式", key=PRESENT_KEY, help="地图与站点信息铺满屏幕；再次点击右上角开关退出")
@@ -49,7 +51,8 @@ if tour.stops:
         "翻页：按钮、← → 方向键、空格或翻页笔的 PageUp/PageDown（演示模式下在整个页面有效，输入框中的按键除外）；"
         "F 或“全屏”按钮切换浏览器全屏；地图平滑移动到每一站并勾出该站。"
     )
-    components.html(tour_html(tour, data), height=SIZES[size], scrolling=False)
+    components.html(per_version(data, f"tour_html:{tour!r}", lambda: tour_html(tour, data)), height=SIZES[size],
+                    scrolling=False)  # fmt: skip
     with st.expander("导出：离线演示文件与一页纸", expanded=True):
         exports(tour, data)
 if editor:

@@ -1,0 +1,78 @@
+"""Derived frames per data version, filters and settings: computed once per process, shared by sessions.
+
+Every pan, zoom or click reruns the whole page; at 100 000 parcels classifying the
+idle land alone takes seconds, so the result is kept until the data, the filters or
+the rules change. The frames are shared: pages read them and never change them in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from domain.idle import IdleRules
+from domain.matching import Candidate, Match, Need, rank
+from geodata.dataset import Dataset
+from geodata.query import View
+from geodata.tables.idle import candidates, classify_parcels
+
+T = TypeVar("T")
+
+
+@st.cache_resource(max_entries=8, show_spinner="正在认定闲置土地…")
+def _classified(version: str, filters: str, today: dt.date, rules: str, _parcels: pd.DataFrame,
+                _rules: IdleRules) -> pd.DataFrame:  # fmt: skip
+    return classify_parcels(_parcels, today, _rules)
+
+
+def classified_parcels(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> pd.DataFrame:
+    """:func:`geodata.tables.idle.classify_parcels` of the view's parcels, cached (see module doc)."""
+    return _classified(data.version, repr(view.filters), today, repr(rules), view.parcels, rules)
+
+
+@st.cache_resource(max_entries=8, show_spinner="正在整理可供应土地…")
+def _candidates(version: str, filters: str, today: dt.date, rules: str, _classified: pd.DataFrame,
+                _zones: pd.DataFrame) -> list[Candidate]:  # fmt: skip
+    return candidates(_classified, _zones)
+
+
+def supply_candidates(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> list[Candidate]:
+    """:func:`geodata.tables.idle.candidates` of the view's classified parcels, cached like them."""
+    classified = classified_parcels(data, view, today, rules)
+    return _candidates(data.version, repr(view.filters), today, repr(rules), classified, data.zones)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _ranked(version: str, filters: str, today: dt.date, rules: str, need: Need, tolerance: float,
+            _pool: list[Candidate]) -> list[Match]:  # fmt: skip
+    return rank(need, _pool, tolerance=tolerance, limit=10)
+
+
+def ranked_matches(data: Dataset, view: View, today: dt.date, rules: IdleRules, need: Need,
+                   tolerance: float) -> list[Match]:  # fmt: skip
+    """The ten best candidates for ``need`` (:func:`domain.matching.rank`), cached per project and tolerance."""
+    pool = supply_candidates(data, view, today, rules)
+    return _ranked(data.version, repr(view.filters), today, repr(rules), need, tolerance, pool)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _table(what: str, version: str, filters: str, _build: Callable[[], object]) -> object:
+    return _build()
+
+
+def view_table(data: Dataset, view: View, what: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``build()``, a summary table of the filtered view, computed once per data version and filters.
+
+    ``what`` names the table and every other input it depends on (e.g. ``"pipeline_by:zone"``):
+    two calls with the same ``what``, data version and filters get the same frame.
+    """
+    return _table(what, data.version, repr(view.filters), build)
+
+
+def per_version(data: Dataset, what: str, build: Callable[[], T]) -> T:
+    """``build()`` once per data version; ``what`` names it and every input it depends on (see :func:`view_table`)."""
+    return _table(what, data.version, "", build)
