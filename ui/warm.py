@@ -1,7 +1,8 @@
 """Warm start: read the data and build the map's indexes when the server starts, before the first visitor.
 
 ``scripts/serve.py`` runs :func:`warm` in a thread as soon as Streamlit's
-runtime exists. The caches it fills are the ones the pages use
+runtime exists: data, the map's spatial index, and the idle classification
+of the unfiltered data. The caches it fills are the ones the pages use
 (``st.cache_resource``, per process), so the first visit is as fast as later
 ones; a visitor who arrives while it is still loading waits on the same cache
 entry and sees its progress message (正在读取数据… / 正在建立空间索引…).
@@ -9,12 +10,16 @@ entry and sees its progress message (正在读取数据… / 正在建立空间�
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
 
+from domain.idle import IdleRules
+from geodata.query import Filters, apply_filters
 from geodata.store import data_location
 from ui.data import load_cached
+from ui.derived import classified_parcels
 from ui.viewcache import prepare_views
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,8 @@ def warm() -> None:
         location = data_location()
         data = load_cached(location)
         prepare_views(data)
+        # 闲置土地盘活 as a visitor first opens it: no filters, today's date, the regulation's thresholds
+        classified_parcels(data, apply_filters(data, Filters()), dt.date.today(), IdleRules())
     except Exception:  # the pages will say what is wrong, in Chinese, when someone visits
         log.exception("warm start failed")
         return
