@@ -72,14 +72,15 @@ def pick_from_table(
 
 
 PAGE_ROWS = 200  # rows sent to the browser at once; a province's 100 000 parcels are paged on the server
+UNSORTED = "原顺序"
 
 
 def page_of(table: pd.DataFrame, key: str, selected_id: str | None = None) -> pd.DataFrame:
-    """The rows of ``table`` to show: all when few, else a searchable page of :data:`PAGE_ROWS`.
+    """The rows of ``table`` to show: all when few, else a searchable, sortable page of :data:`PAGE_ROWS`.
 
-    The count and 亩 of the whole (filtered) table are said above it; a record
-    selected elsewhere (the map) is searched for and its page shown, so it is
-    never hidden on another page.
+    Search and sort run on the server over every row; the count and 亩 of the whole
+    (filtered) table are said beside the page; a record selected elsewhere (the map)
+    is searched for and its page shown, so it is never hidden on another page.
     """
     if len(table) <= PAGE_ROWS:
         return table
@@ -90,6 +91,12 @@ def page_of(table: pd.DataFrame, key: str, selected_id: str | None = None) -> pd
         for column in table.columns[:2]:
             text |= table[column].astype(str).str.contains(query.strip(), regex=False, na=False)
         found = table[text]
+    c1, c2, c3, c4 = st.columns([1, 1.2, 0.6, 1.6])
+    order = c2.selectbox("排序", [UNSORTED, *map(str, table.columns)], key=f"{key}_sort")
+    descending = c3.toggle("降序", key=f"{key}_desc")
+    if order != UNSORTED:
+        column = next(c for c in table.columns if str(c) == order)
+        found = found.sort_values(column, ascending=not descending, kind="stable", na_position="last")
     pages = max(1, -(-len(found) // PAGE_ROWS))
     page_key, seen_key = f"{key}_page", f"{key}_page_for"
     if selected_id is not None and selected_id != st.session_state.get(seen_key) and selected_id in found.index:
@@ -97,11 +104,10 @@ def page_of(table: pd.DataFrame, key: str, selected_id: str | None = None) -> pd
     st.session_state[seen_key] = selected_id
     if st.session_state.get(page_key, 1) > pages:
         st.session_state[page_key] = pages
-    c1, c2 = st.columns([1, 2])
     page = c1.number_input(f"页（共 {pages:,} 页）", min_value=1, max_value=pages, step=1, key=page_key)
     mu = next((c for c in table.columns if "亩" in str(c)), None)
     total = f"，{pd.to_numeric(found[mu], errors='coerce').sum():,.2f} 亩" if mu else ""
-    c2.caption(f"共 {len(found):,} 条{total}；每页 {PAGE_ROWS} 条。点地图上的要素会自动翻到它所在的页。")
+    c4.caption(f"共 {len(found):,} 条{total}；每页 {PAGE_ROWS} 条。点地图上的要素会自动翻到它所在的页。")
     return found.iloc[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
 
 
