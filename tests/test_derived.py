@@ -25,6 +25,7 @@ def test_records_equal_pandas_records_for_every_kind_of_value():
             "day": pd.to_datetime(["2024-01-01", None, "2024-03-01"]),
         }
     )
+
     def same(rows):  # None stays None; NaN and NaT compare as their kind (NaN is never == NaN)
         return [{k: v if v is None or not pd.isna(v) else repr(v) for k, v in r.items()} for r in rows]
 
@@ -50,3 +51,24 @@ def test_a_view_table_is_built_once_per_data_version_and_filters():
     view_table(data, view, "test:other", build)  # another table
     assert len(calls) == 4
     assert per_version(data, "test:thing", lambda: "a") == per_version(data, "test:thing", lambda: "b") == "a"
+
+
+def test_the_idle_classes_of_a_filtered_view_are_those_of_its_parcels():
+    import datetime as dt
+
+    from domain.idle import IdleRules
+    from geodata.dataset import load_dataset
+    from geodata.query import apply_filters
+    from geodata.store import SAMPLE_PATH, GpkgStore
+    from geodata.tables.idle import classify_parcels
+    from ui.derived import classified_parcels
+
+    data = load_dataset(GpkgStore(SAMPLE_PATH))
+    day, rules = dt.date(2026, 11, 24), IdleRules()
+    view = apply_filters(data, Filters(cities=("140700",)))  # 晋中
+    shown = classified_parcels(data, view, day, rules)
+    alone = classify_parcels(view.parcels, day, rules)
+    assert 0 < len(shown) < len(data.parcels)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(shown.drop(columns="geometry")), pd.DataFrame(alone.drop(columns="geometry"))
+    )

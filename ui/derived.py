@@ -23,15 +23,20 @@ from geodata.tables.idle import candidates, classify_parcels
 T = TypeVar("T")
 
 
-@st.cache_resource(max_entries=8, show_spinner="正在认定闲置土地…")
-def _classified(version: str, filters: str, today: dt.date, rules: str, _parcels: pd.DataFrame,
-                _rules: IdleRules) -> pd.DataFrame:  # fmt: skip
+@st.cache_resource(max_entries=2, show_spinner="正在认定闲置土地…")
+def _classified(version: str, today: dt.date, rules: str, _parcels: pd.DataFrame, _rules: IdleRules) -> pd.DataFrame:
     return classify_parcels(_parcels, today, _rules)
 
 
 def classified_parcels(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> pd.DataFrame:
-    """:func:`geodata.tables.idle.classify_parcels` of the view's parcels, cached (see module doc)."""
-    return _classified(data.version, repr(view.filters), today, repr(rules), view.parcels, rules)
+    """:func:`geodata.tables.idle.classify_parcels` of the view's parcels.
+
+    A parcel's class does not depend on the filters: all parcels are classified once per
+    data version, date and rules (one frame in memory, whatever the sessions filter) and
+    the view's rows are taken from it.
+    """
+    every = _classified(data.version, today, repr(rules), data.parcels, rules)
+    return every if len(view.parcels) == len(every) else every.loc[view.parcels.index]
 
 
 @st.cache_resource(max_entries=8, show_spinner="正在整理可供应土地…")

@@ -36,7 +36,7 @@ def warm() -> None:
         location = data_location()
         data = load_cached(location)
         prepare_views(data)
-        # 闲置土地盘活 as a visitor first opens it: no filters, today's date, the regulation's thresholds
+        # 闲置土地盘活 as a visitor first opens it: today's date, the regulation's thresholds
         classified_parcels(data, apply_filters(data, Filters()), dt.date.today(), IdleRules())
     except Exception:  # the pages will say what is wrong, in Chinese, when someone visits
         log.exception("warm start failed")
