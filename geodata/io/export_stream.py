@@ -158,7 +158,8 @@ def _row(ws, headers: list[str], values) -> list[object]:
     bold = isinstance(first, str) and first.startswith("合计")
     out: list[object] = []
     for header, (value, fmt) in zip(headers, converted, strict=True):
-        fmt = fmt or number_format(header, value)
+        if fmt is None and type(value) in (float, int):  # not bool
+            fmt = number_format(header, value)
         if not (fmt or bold):
             out.append(value)
             continue
@@ -258,7 +259,7 @@ def write_shapefile(
     names = shp_names(layer)
     columns = SCHEMAS[layer].columns
     if encoding.upper() == "GBK":
-        check_gbk(frame, layer, names)  # before anything is written
+        check_gbk(frame, layer, names, chunk_rows)  # before anything is written
 
     def table(part: pd.DataFrame) -> gpd.GeoDataFrame:
         fields = pd.DataFrame({names[c]: _shp_column(c, part[c], layer) for c in columns})
@@ -276,17 +277,19 @@ def write_shapefile(
                 zf.write(f, f.name)
 
 
-def check_gbk(frame: pd.DataFrame, layer: str, names: dict[str, str]) -> None:
+def check_gbk(frame: pd.DataFrame, layer: str, names: dict[str, str], chunk_rows: int = CHUNK_ROWS) -> None:
     """Raise :class:`ExportError` naming the first value (column by column) GBK cannot hold, with its row number."""
     for column in SCHEMAS[layer].columns:
-        values = [_shp_value(column, v, layer) for v in frame[column]]
-        text = [v for v in values if isinstance(v, str)]
-        if not text or _encodes("\n".join(text), "gbk"):
-            continue
-        for i, v in enumerate(values):
-            if isinstance(v, str) and not _encodes(v, "gbk"):
-                bad = "".join(ch for ch in v if not _encodes(ch, "gbk"))
-                raise ExportError(f"第 {i + 1} 条“{names[column]}”含有 GBK 无法表示的字符“{bad}”：请改用 UTF-8 导出。")
+        for start, stop in spans(len(frame), chunk_rows):
+            values = [_shp_value(column, v, layer) for v in frame[column].iloc[start:stop]]
+            text = [v for v in values if isinstance(v, str)]
+            if not text or _encodes("\n".join(text), "gbk"):
+                continue
+            for i, v in enumerate(values, start=start):
+                if isinstance(v, str) and not _encodes(v, "gbk"):
+                    bad = "".join(ch for ch in v if not _encodes(ch, "gbk"))
+                    where = f"第 {i + 1} 条“{names[column]}”"
+                    raise ExportError(f"{where}含有 GBK 无法表示的字符“{bad}”：请改用 UTF-8 导出。")
 
 
 def _shp_column(column: str, values: pd.Series, layer: str) -> object:
