@@ -294,3 +294,27 @@ def test_other_layers_stream_to_excel_and_gbk_shapefiles(many, tmp_path):
     export_to(many, "shp", tmp_path / "p.zip", layer="projects", encoding="GBK", chunk_rows=7)
     back = read_gis(tmp_path / "p.zip", tmp_path / "p")
     assert list(back["XMMC"]) == list(many.projects["name"])  # Chinese names through GBK, every chunk
+
+
+def test_any_table_keeps_pandas_types_in_excel():
+    import pandas as pd
+
+    from geodata.io.export import tables_xlsx
+
+    frame = pd.DataFrame(
+        {
+            "名称": ["甲", None],
+            "宗": pd.Series([3, 4], dtype="int64"),
+            "面积（公顷）": [1.5, float("nan")],
+            "是否": [True, False],
+            "日期": [dt.date(2026, 11, 23), None],
+            "时刻": pd.to_datetime(["2026-11-23 08:30", None]),
+        }
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(tables_xlsx([("表", frame)])))["表"]
+    first, second = ws[2], ws[3]
+    assert [c.value for c in first[:4]] == ["甲", 3, 1.5, True] and first[1].number_format == "#,##0"
+    assert first[2].number_format == "#,##0.0000" and first[3].number_format == "General"
+    assert first[4].is_date and first[4].value.date() == dt.date(2026, 11, 23)
+    assert first[5].value == dt.datetime(2026, 11, 23, 8, 30)
+    assert [c.value for c in second] == [None, 4, None, False, None, None]

@@ -112,9 +112,9 @@ def with_total(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, pd.DataFrame([total], columns=rows.columns)], ignore_index=True)
 
 
-def area_sum(rows: pd.DataFrame) -> float:
-    """Σ 亩 of ledger rows (of the rounded values shown; missing areas left out)."""
-    return float(sum(v for v in rows[_header("area_mu")] if v is not None and v == v))
+def area_sum(rows: pd.DataFrame, start: float = 0.0) -> float:
+    """``start`` + Σ 亩 of ledger rows (of the rounded values shown; missing areas left out), added in order."""
+    return float(sum((v for v in rows[_header("area_mu")] if v is not None and v == v), start))
 
 
 def total_row(columns: list[str], count: int, mu: float) -> dict[str, object]:

@@ -134,7 +134,7 @@ def write_xlsx(
             for values in zip(*(chunk[c].tolist() for c in chunk.columns), strict=True):
                 ws.append(_row(ws, headers, values))
             if sheet.total:
-                mu += area_sum(chunk)
+                mu = area_sum(chunk, mu)  # one running sum, as over the whole sheet
             ticker.add(stop - start if sheet.counted else 0)
         if sheet.total and sheet.size:
             total = total_row(headers, sheet.size, mu)
