@@ -77,7 +77,9 @@ def export_button(
     finally:
         bar.empty()
     ext = filename.rsplit(".", 1)[-1]
-    box.download_button(download or f"下载{what}", body, filename, MIME_TYPES.get(ext), key=key, on_click="ignore")
+    box.download_button(
+        download or f"下载{what}", body, filename, MIME_TYPES.get(ext), key=key, on_click="ignore", type="primary"
+    )
 
 
 def parcel_downloads(parcels: pd.DataFrame, zones: pd.DataFrame) -> None:
