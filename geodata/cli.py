@@ -31,7 +31,7 @@ from domain.labels import label
 from geodata.dataset import load_dataset
 from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
-from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_layer
+from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_layer_to
 from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
@@ -269,12 +269,11 @@ def _shown(value: object) -> str:
 def _export(args, data) -> int:
     out = Path(args.out)
     try:
-        body = export_layer(data, args.layer, args.format, args.crs, args.encoding)
+        export_layer_to(data, args.layer, args.format, out, args.crs, args.encoding)  # refusals come before writing
     except ExportError as exc:
         usage = args.crs and ("坐标系" in str(exc))
         print(f"{'用法错误' if usage else '导出失败'}：{exc}", file=sys.stderr)
         return 2 if usage else 1
-    out.write_bytes(body)
     for warning in cut_warnings(data.layer(args.layer), args.layer, args.format, args.encoding):
         print(f"提醒：{warning}", file=sys.stderr)
     print(f"已导出 {len(data.layer(args.layer))} 条到 {out}")

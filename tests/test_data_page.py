@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from geodata.dataset import load_dataset
+from geodata.io.export import EXPORT_FORMATS
 from geodata.io.imports import import_history
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
@@ -134,5 +135,8 @@ def test_export_tab_offers_every_layer_and_format(sample_copy):
     at.selectbox(key="exp_layer").set_value("parcels").run()
     for fmt in ("xlsx", "shp", "gpkg", "geojson"):
         at.selectbox(key="exp_format").set_value(fmt).run()
-        assert not at.exception
-        assert [b for b in at.get("download_button") if "地块" in b.label]
+        assert not at.exception and not at.get("download_button")  # made only on request
+        button(at, f"生成地块 {EXPORT_FORMATS[fmt]}").click().run()
+        assert not at.exception and not at.error
+        (download,) = at.get("download_button")
+        assert "地块" in download.label

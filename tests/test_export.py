@@ -9,6 +9,7 @@ import json
 import openpyxl
 import pyogrio
 import pytest
+import shapely
 
 from geodata.dataset import load_dataset
 from geodata.io.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx, sheet_names
@@ -157,3 +158,163 @@ def test_text_too_long_for_the_format_is_warned_with_where():
     frame.loc[1, "note"] = "字" * (XLSX_CELL_CHARS + 1)
     (xlsx,) = cut_warnings(frame, "parcels", "xlsx")
     assert "32,767" in xlsx and "P2" in xlsx
+
+
+# --- written to a path in chunks --------------------------------------------------------------------------------------
+
+ATTACK = "=cmd|' /C calc'!A0<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """600 synthetic parcels (about 20 a zone), a formula attack among their names."""
+    from geodata.sample.synth import write_synth
+
+    data = load_dataset(write_synth(tmp_path_factory.mktemp("m") / "s.gpkg", 600, 60, seed=5))
+    data.parcels.loc[data.parcels.index[3], "name"] = ATTACK
+    data.parcels.loc[data.parcels.index[250], "note"] = "@SUM(A1)"
+    return data
+
+
+def export_to(data, fmt, path, layer="parcels", chunk_rows=None, encoding="UTF-8", parcels=None):
+    from geodata.io.export import write_export
+
+    seen = []
+    frame = data.layer(layer) if parcels is None else parcels
+
+    def progress(done, total):
+        seen.append((done, total))
+
+    write_export(frame, layer, fmt, path, zones=data.zones, encoding=encoding, progress=progress, chunk_rows=chunk_rows)
+    return seen
+
+
+def sheet_cells(path):
+    """Every sheet: freeze panes, column widths, and each non-empty cell's value, type, number format and bold."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb:
+        widths = {k: v.width for k, v in ws.column_dimensions.items()}
+        cells = {c.coordinate: (c.value, c.data_type, c.number_format, c.font.b) for r in ws.iter_rows() for c in r
+                 if c.value is not None or c.font.b}  # fmt: skip
+        out[ws.title] = (ws.freeze_panes, widths, cells)
+    return out
+
+
+def test_the_ledger_written_to_a_path_is_the_ledger(many, tmp_path):
+    seen = export_to(many, "xlsx", tmp_path / "l.xlsx", chunk_rows=100)
+    parcels = many.parcels
+    assert sheet_cells(tmp_path / "l.xlsx") == sheet_cells(io.BytesIO(ledger_xlsx(parcels, many.zones)))
+    wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    assert len(wb.sheetnames) == 1 + parcels["zone_id"].nunique()
+    total = rows(wb["汇总"])[-1]
+    assert total["地块（宗）"] == len(parcels)
+    assert total["面积（亩）"] == pytest.approx(parcels["area_mu"].sum(), abs=0.01)
+    zone_rows = [r for ws in wb.worksheets[1:] for r in rows(ws)]
+    totals = [r for r in zone_rows if str(r["地块编号"]).startswith("合计")]
+    assert len(zone_rows) - len(totals) == len(parcels) and len(totals) == len(wb.sheetnames) - 1
+    assert sum(r["面积（亩）"] for r in totals) == pytest.approx(total["面积（亩）"], abs=0.01 * len(totals))
+    text = [c for ws in wb.worksheets[1:] for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    attack = next(c for c in text if c.value == "'" + ATTACK)
+    assert attack.data_type == "s"  # text, whole, never a formula
+    assert any(c.value == "'@SUM(A1)" and c.data_type == "s" for c in text)
+    ws = wb.worksheets[1]
+    header = [c.value for c in ws[1]]
+    first, last = dict(zip(header, ws[2], strict=True)), dict(zip(header, ws[ws.max_row], strict=True))
+    assert first["面积（亩）"].number_format == "#,##0.00##" and first["面积（公顷）"].number_format == "#,##0.0000"
+    assert first["标准地"].value in ("是", "否") and first["标准地"].number_format == "General"
+    assert all(c.font.b for c in last.values()) and not any(c.font.b for c in first.values())
+    assert ws.freeze_panes == "B2"
+    assert seen[0] == (0, len(parcels)) and seen[-1] == (len(parcels), len(parcels))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 6
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "geojson", "gpkg", "shp"])
+def test_chunks_make_the_same_file_as_one_chunk_and_progress_reaches_the_total(many, tmp_path, fmt, monkeypatch):
+    from geodata.io import export_stream
+
+    monkeypatch.setattr(export_stream, "WIDTH_ROWS", 10)  # zone sheets longer than the rows widths look at
+    small, one = tmp_path / f"small.{fmt}", tmp_path / f"one.{fmt}"
+    seen = export_to(many, fmt, small, chunk_rows=7)
+    whole = export_to(many, fmt, one, chunk_rows=10_000)
+    total = len(many.parcels)
+    for calls in (seen, whole):
+        done = [d for d, _ in calls]
+        assert done[0] == 0 and done == sorted(done) and calls[-1] == (total, total)
+    assert len(seen) > total // 7 and len(seen) > len(whole)
+    if fmt == "xlsx":
+        assert sheet_cells(small) == sheet_cells(one)
+    elif fmt == "geojson":
+        assert small.read_bytes() == one.read_bytes()
+        assert len(json.loads(small.read_bytes())["features"]) == total
+    else:
+        a, b = read_gis(small, tmp_path / "a"), read_gis(one, tmp_path / "b")
+        assert len(a) == total and a.equals(b)
+
+
+def read_gis(path, folder):
+    """A GeoPackage, or the .shp inside a zipped Shapefile, read back (its .cpg gives the encoding)."""
+    import zipfile
+
+    if path.suffix == ".gpkg":
+        return pyogrio.read_dataframe(path)
+    zipfile.ZipFile(path).extractall(folder)
+    return pyogrio.read_dataframe(next(folder.glob("*.shp")))
+
+
+def test_a_filtered_frame_keeps_each_record_s_own_shape(many, tmp_path):
+    part = many.parcels.iloc[[7, 3, 420]]  # an index that is neither 0, 1, 2 nor in order
+    fc = json.loads(layer_geojson(part))
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in fc["features"]]
+    assert [f["properties"]["parcel_id"] for f in fc["features"]] == list(part["parcel_id"])
+    assert all(s.hausdorff_distance(g) < 1e-6 for s, g in zip(shapes, part.geometry, strict=True))
+    export_to(many, "gpkg", tmp_path / "p.gpkg", parcels=part)
+    back = pyogrio.read_dataframe(tmp_path / "p.gpkg").set_index("parcel_id")
+    for pid, geom in zip(part["parcel_id"], part.geometry, strict=True):
+        assert back.loc[pid, "geometry"].hausdorff_distance(geom) < 1e-9
+
+
+def test_gbk_refusal_names_the_row_and_writes_nothing(many, tmp_path):
+    from geodata.io.export import ExportError
+
+    parcels = many.parcels.copy()
+    parcels.loc[parcels.index[450], "land_holder"] = "某某🎉公司"
+    with pytest.raises(ExportError, match="第 451 条“QLR”含有 GBK 无法表示的字符“🎉”：请改用 UTF-8 导出。"):
+        export_to(many, "shp", tmp_path / "x.zip", parcels=parcels, encoding="GBK", chunk_rows=100)
+    assert not (tmp_path / "x.zip").exists()
+    export_to(many, "shp", tmp_path / "ok.zip", parcels=parcels, encoding="UTF-8", chunk_rows=100)
+    back = read_gis(tmp_path / "ok.zip", tmp_path / "ok")
+    assert back.loc[450, "QLR"] == "某某🎉公司" and len(back) == len(parcels)
+
+
+def test_other_layers_stream_to_excel_and_gbk_shapefiles(many, tmp_path):
+    seen = export_to(many, "xlsx", tmp_path / "p.xlsx", layer="projects", chunk_rows=7)
+    (ws,) = openpyxl.load_workbook(tmp_path / "p.xlsx").worksheets
+    assert ws.max_row == 1 + len(many.projects) and seen[-1] == (len(many.projects),) * 2
+    export_to(many, "shp", tmp_path / "p.zip", layer="projects", encoding="GBK", chunk_rows=7)
+    back = read_gis(tmp_path / "p.zip", tmp_path / "p")
+    assert list(back["XMMC"]) == list(many.projects["name"])  # Chinese names through GBK, every chunk
+
+
+def test_any_table_keeps_pandas_types_in_excel():
+    import pandas as pd
+
+    from geodata.io.export import tables_xlsx
+
+    frame = pd.DataFrame(
+        {
+            "名称": ["甲", None],
+            "宗": pd.Series([3, 4], dtype="int64"),
+            "面积（公顷）": [1.5, float("nan")],
+            "是否": [True, False],
+            "日期": [dt.date(2026, 11, 23), None],
+            "时刻": pd.to_datetime(["2026-11-23 08:30", None]),
+        }
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(tables_xlsx([("表", frame)])))["表"]
+    first, second = ws[2], ws[3]
+    assert [c.value for c in first[:4]] == ["甲", 3, 1.5, True] and first[1].number_format == "#,##0"
+    assert first[2].number_format == "#,##0.0000" and first[3].number_format == "General"
+    assert first[4].is_date and first[4].value.date() == dt.date(2026, 11, 23)
+    assert first[5].value == dt.datetime(2026, 11, 23, 8, 30)
+    assert [c.value for c in second] == [None, 4, None, False, None, None]

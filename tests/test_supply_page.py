@@ -214,3 +214,38 @@ def test_after_saving_under_a_filter_no_other_parcel_is_ticked(with_account):
     assert ticked(at) == []  # … and is not ticked in P2's place
     assert at.session_state["supply_selected"] == ("parcels", "P2")
     assert "不符合当前筛选条件" in texts(at) and "地块P2（P2）" in texts(at)
+
+
+def test_exports_are_made_on_request_with_progress_and_leave_no_file(store):
+    from ui.exports import private_dir
+
+    at = supply_page()
+    assert not at.get("download_button")  # nothing is built before it is asked for
+    for what in ("台账 Excel", "GeoPackage", "GeoJSON"):
+        button(at, f"生成{what}").click().run()
+        assert not at.exception and not at.error
+        (download,) = at.get("download_button")
+        assert download.proto.label == f"下载{what}"
+    assert not list(private_dir().iterdir())  # handed over and removed
+
+
+def test_a_failed_export_shows_a_chinese_message_and_no_details(store, monkeypatch):
+    import ui.exports
+    from geodata.io.export import ExportError
+
+    def refused(*args, **kwargs):
+        raise ExportError("不能导出：示例原因")
+
+    def broken(*args, **kwargs):
+        raise OSError("/srv/zonemap/secret/export.xlsx: No space left on device")
+
+    at = supply_page()
+    monkeypatch.setattr(ui.exports, "write_export", refused)
+    button(at, "生成台账 Excel").click().run()
+    assert [e.value for e in at.error] == ["不能导出：示例原因"] and not at.get("download_button")
+    monkeypatch.setattr(ui.exports, "write_export", broken)
+    button(at, "生成GeoJSON").click().run()
+    (message,) = [e.value for e in at.error]
+    assert "错误编号" in message and "/srv" not in message and "OSError" not in message
+    assert not at.exception and not at.get("download_button")
+    assert at.title[0].value == "标准地供给" and at.metric  # the rest of the page is still there

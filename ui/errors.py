@@ -3,6 +3,8 @@
 ``client.showErrorDetails`` is off (.streamlit/config.toml), and app.py runs every
 page through :func:`guarded`, so no traceback, exception class or server path
 reaches the browser. The same id is in the server log next to the traceback.
+A step that fails on its own (an export) reports through :func:`show_failure`
+and the rest of the page stays.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ def guarded(run: Callable[[], None]) -> None:
     try:
         run()
     except Exception:
-        ref = error_id()
-        log.exception("page failed (error id %s)", ref)
-        st.error(f"页面出错了，操作未完成（错误编号 {ref}）。请刷新页面后重试；如仍出错，请把错误编号告诉管理员。")
+        show_failure()
+
+
+def show_failure(what: str = "页面出错了，操作未完成", retry: str = "请刷新页面后重试", where=None) -> str:
+    """Log the exception being handled under a new error id; show ``what`` with the id and no details. Returns the id.
+
+    Call it from an ``except`` block; ``where`` is the container to show it in (the page by default).
+    """
+    ref = error_id()
+    log.exception("%s (error id %s)", "page failed" if where is None else "step failed", ref)
+    (where or st).error(f"{what}（错误编号 {ref}）。{retry}；如仍出错，请把错误编号告诉管理员。")
+    return ref

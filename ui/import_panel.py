@@ -20,7 +20,7 @@ import streamlit as st
 from domain.labels import label
 from geodata.dataset import Dataset
 from geodata.io.crsdetect import CRS_CHOICES
-from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, ExportError, cut_warnings, export_filename, export_layer
+from geodata.io.export import EXPORT_FORMATS, EXTENSIONS, cut_warnings, export_filename, export_layer_to
 from geodata.io.imports import (
     IMPORT_LAYERS,
     ImportOptions,
@@ -34,6 +34,7 @@ from geodata.io.sources import ENCODINGS, FORMATS, TEMP_PREFIXES, Limits, Source
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import Store, StoreError
 from layers.overview import build_map
+from ui.exports import export_button
 from ui.format import display_value, md
 
 AUTO = "自动识别"
@@ -338,7 +339,7 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
 
 
 def export_panel(data: Dataset) -> None:
-    """Any layer as Excel, GeoPackage, GeoJSON or a zipped Shapefile (GBK or UTF-8, any CRS)."""
+    """Any layer as Excel, GeoPackage, GeoJSON or a zipped Shapefile (GBK or UTF-8, any CRS), made on request."""
     c1, c2, c3, c4 = st.columns(4)
     layer = c1.selectbox("图层", IMPORT_LAYERS, format_func=label, key="exp_layer", placeholder=PICK)
     fmt = c2.selectbox("格式", list(EXPORT_FORMATS), format_func=EXPORT_FORMATS.get, key="exp_format", placeholder=PICK)
@@ -348,12 +349,13 @@ def export_panel(data: Dataset) -> None:
         "坐标系", choices, format_func=CRS_CHOICES.get, key="exp_crs", disabled=lonlat_only, placeholder=PICK
     )
     encoding = c4.selectbox("编码", ["GBK", "UTF-8"], key="exp_encoding", disabled=fmt != "shp", placeholder=PICK)
-    try:
-        body = export_layer(data, layer, fmt, None if lonlat_only else crs, encoding)
-        for warning in cut_warnings(data.layer(layer), layer, fmt, encoding):
-            st.warning(md(warning))
-    except ExportError as exc:
-        st.error(md(exc))
-        return
+    frame = data.layer(layer)
+    for warning in cut_warnings(frame, layer, fmt, encoding):
+        st.warning(md(warning))
+
+    def write(path: Path, progress) -> None:
+        export_layer_to(data, layer, fmt, path, None if lonlat_only else crs, encoding, progress)
+
     name = export_filename(label(layer), EXTENSIONS[fmt])
-    st.download_button(f"下载 {label(layer)}（{len(data.layer(layer))} 条）", body, name, key="exp_dl")
+    what = f"{label(layer)} {EXPORT_FORMATS[fmt]}"
+    export_button(what, name, write, "exp_dl", unit="条", download=f"下载 {label(layer)}（{len(frame):,} 条）")

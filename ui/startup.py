@@ -11,8 +11,8 @@ from geodata.io.sources import clean_stale_temp
 
 @st.cache_resource(show_spinner=False)
 def start_once() -> bool:
-    """Remove upload copies a crashed server left behind (logging is set up by scripts/serve.py)."""
+    """Remove upload copies and exports a crashed server left behind (logging is set up by scripts/serve.py)."""
     removed = clean_stale_temp()
     if removed:
-        logging.getLogger(__name__).info("removed %d stale upload folders", removed)
+        logging.getLogger(__name__).info("removed %d stale temporary folders", removed)
     return True

@@ -14,24 +14,24 @@ and a 字段说明.csv inside; zonemap reads them back.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
+import logging
 import re
 import tempfile
-import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
-import shapely
-from openpyxl.styles import Font
 
 from domain.clock import beijing_today
 from domain.labels import label
 from domain.supply import pipeline_stage
 from domain.units import mu_to_hectare
+from geodata.io.sources import EXPORT_TEMP_PREFIX
 from geodata.schema import CRS, SCHEMAS, SHANXI_CITIES, SUPPLY_STATUSES, split_list
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (records written, records in all)
 
 SUMMARY_SHEET = "汇总"
 HECTARE = "面积（公顷）"
@@ -51,21 +51,44 @@ def _header(column: str, layer: str = "parcels") -> str:
     return text if not f.unit or f.unit in text else f"{text}（{f.unit}）"
 
 
-def _cell(column: str, value: object, layer: str = "parcels") -> object:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
+def _yes_no(value: object) -> str:
+    return "是" if value else "否"
+
+
+def _mu(value: object) -> float:
+    return round(float(value), 2)
+
+
+def _list_text(value: object) -> str:
+    return _safe_text("、".join(split_list(value)))
+
+
+def _code_label(value: object) -> str:
+    return label(str(value))
+
+
+def _text(value: object) -> str:
+    return _safe_text(str(value))
+
+
+def _converter(column: str, layer: str) -> Callable[[object], object]:
+    """How a ``column`` value becomes a table cell: 是/否, rounded 亩, numbers, labels for codes, safe text."""
     f = SCHEMAS[layer].column(column)
     if f.dtype == "bool":
-        return "是" if value else "否"
+        return _yes_no
     if f.dtype == "float":
-        return round(float(value), 2) if column == "area_mu" else float(value)
+        return _mu if column == "area_mu" else float
     if f.dtype == "int":
-        return int(value)
+        return int
     if f.dtype == "list":
-        return _safe_text("、".join(split_list(value)))
-    if f.allowed:
-        return label(str(value))
-    return _safe_text(str(value))
+        return _list_text
+    return _code_label if f.allowed else _text
+
+
+def _cells(column: str, values: Iterable[object], layer: str = "parcels") -> list[object]:
+    """The table cells of a whole column (missing values stay None)."""
+    convert = _converter(column, layer)
+    return [None if v is None or (isinstance(v, float) and v != v) else convert(v) for v in values]
 
 
 def ledger_rows(parcels: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +96,7 @@ def ledger_rows(parcels: pd.DataFrame) -> pd.DataFrame:
     columns = SCHEMAS["parcels"].columns
     out = {}
     for column in columns:
-        out[_header(column)] = [_cell(column, v) for v in parcels[column]]
+        out[_header(column)] = _cells(column, parcels[column])
         if column == "area_mu":
             out[HECTARE] = [None if v is None else round(mu_to_hectare(v), 4) for v in out[_header(column)]]
         if column == "supply_status":
@@ -85,13 +108,18 @@ def with_total(rows: pd.DataFrame) -> pd.DataFrame:
     """A zone sheet's rows plus a 合计 row: parcel count in the first column, Σ 亩 and Σ 公顷."""
     if rows.empty:
         return rows
-    mu = float(sum(v for v in rows[_header("area_mu")] if v is not None))
-    total = {
-        rows.columns[0]: f"合计（{len(rows)} 宗）",
-        _header("area_mu"): round(mu, 2),
-        HECTARE: round(mu_to_hectare(mu), 4),
-    }
+    total = total_row(list(rows.columns), len(rows), area_sum(rows))
     return pd.concat([rows, pd.DataFrame([total], columns=rows.columns)], ignore_index=True)
+
+
+def area_sum(rows: pd.DataFrame, start: float = 0.0) -> float:
+    """``start`` + Σ 亩 of ledger rows (of the rounded values shown; missing areas left out), added in order."""
+    return float(sum((v for v in rows[_header("area_mu")] if v is not None and v == v), start))
+
+
+def total_row(columns: list[str], count: int, mu: float) -> dict[str, object]:
+    """The 合计 row of a zone sheet of ``count`` parcels with Σ 亩 ``mu`` (other columns empty)."""
+    return {columns[0]: f"合计（{count} 宗）", _header("area_mu"): round(mu, 2), HECTARE: round(mu_to_hectare(mu), 4)}
 
 
 def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
@@ -159,19 +187,24 @@ def sheet_names(names: list[str]) -> list[str]:
 
 def tables_xlsx(tables: list[tuple[str, pd.DataFrame]]) -> bytes:
     """A workbook with one sheet per (name, table), in order; names made valid, text never a formula."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for sheet, (_, frame) in zip(sheet_names([n for n, _ in tables]), tables, strict=True):
-            _write_sheet(writer, sheet, frame.map(lambda v: _safe_text(v) if isinstance(v, str) else v))
-    return buffer.getvalue()
+    from geodata.io.export_stream import frame_sheet, write_xlsx
+
+    return _written(lambda path: write_xlsx([frame_sheet(n, t) for n, t in tables], path), "xlsx")
 
 
 def ledger_xlsx(parcels: pd.DataFrame, zones: pd.DataFrame) -> bytes:
     """The 台账 workbook: 汇总 first, then one sheet per zone (in ``zones`` order) with its parcels."""
-    with_parcels = [z for z in zones.itertuples() if (parcels["zone_id"] == z.zone_id).any()]
-    tables = [(SUMMARY_SHEET, summary_rows(parcels, zones))]
-    tables += [(z.short_name, with_total(ledger_rows(parcels[parcels["zone_id"] == z.zone_id]))) for z in with_parcels]
-    return tables_xlsx(tables)
+    from geodata.io.export_stream import ledger_sheets, write_xlsx
+
+    return _written(lambda path: write_xlsx(ledger_sheets(parcels, zones), path), "xlsx")
+
+
+def _written(write: Callable[[Path], None], ext: str) -> bytes:
+    """The bytes ``write(path)`` puts in a file of a private temporary folder (removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix=EXPORT_TEMP_PREFIX) as tmp:
+        path = Path(tmp) / f"export.{ext}"
+        write(path)
+        return path.read_bytes()
 
 
 def number_format(header: str, value: object) -> str | None:
@@ -185,29 +218,11 @@ def number_format(header: str, value: object) -> str | None:
     return "#,##0.00##"
 
 
-def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
-    frame.to_excel(writer, sheet_name=name, index=False)
-    ws = writer.sheets[name]
-    ws.freeze_panes = "B2" if len(frame.columns) > 1 else "A2"  # headers and the first column stay in view
-    headers = [str(c) for c in frame.columns]
-    for i, column in enumerate(frame.columns, start=1):
-        longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200) if v is not None])
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(40, 4 + longest * 1.6)
-    for row in ws.iter_rows(min_row=2):
-        for cell, header in zip(row, headers, strict=False):
-            if isinstance(cell.value, str) and cell.value.startswith("'"):
-                cell.data_type = "s"  # keep as text even if it looks like a formula
-            elif fmt := number_format(header, cell.value):
-                cell.number_format = fmt
-        if isinstance(row[0].value, str) and row[0].value.startswith("合计"):
-            for cell in row:
-                cell.font = Font(bold=True)
-
-
 def _gis_frame(frame: pd.DataFrame, layer: str = "parcels") -> gpd.GeoDataFrame:
+    """The schema's columns and the shapes; a fresh index, so a filtered frame keeps each record's own shape."""
     columns = [*SCHEMAS[layer].columns, *(["readiness"] if layer == "parcels" else [])]
     return gpd.GeoDataFrame(
-        frame[[c for c in columns if c in frame.columns]].copy(),
+        frame[[c for c in columns if c in frame.columns]].reset_index(drop=True),
         geometry=gpd.GeoSeries(frame.geometry.values, crs=CRS),
         crs=CRS,
     )
@@ -215,33 +230,23 @@ def _gis_frame(frame: pd.DataFrame, layer: str = "parcels") -> gpd.GeoDataFrame:
 
 def layer_geojson(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
     """RFC 7946 GeoJSON (EPSG:4490 lon/lat, 7 decimals) with the schema's columns as properties."""
-    gis = _gis_frame(frame, layer)
-    features = []
-    for record, geom in zip(gis.drop(columns="geometry").to_dict("records"), gis.geometry, strict=True):
-        props = {k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()}
-        rounded = shapely.set_precision(geom, 1e-7) if geom is not None else None
-        features.append(
-            {"type": "Feature", "properties": props, "geometry": None if rounded is None else rounded.__geo_interface__}
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, default=str).encode()
+    from geodata.io.export_stream import write_geojson
+
+    return _written(lambda path: write_geojson(frame, path, layer), "geojson")
 
 
 def layer_gpkg(frame: pd.DataFrame, layer: str = "parcels", crs: str | None = None) -> bytes:
     """A GeoPackage with one layer named ``layer`` (schema columns, EPSG:4490 unless ``crs``)."""
-    gis = _gis_frame(frame, layer)
-    gis = gis.to_crs(crs) if crs else gis
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{layer}.gpkg"
-        multi = SCHEMAS[layer].geometry != "Point"
-        pyogrio.write_dataframe(gis, path, layer=layer, driver="GPKG", promote_to_multi=multi)
-        return path.read_bytes()
+    from geodata.io.export_stream import write_gpkg
+
+    return _written(lambda path: write_gpkg(frame, path, layer, crs), "gpkg")
 
 
 def layer_table(frame: pd.DataFrame, layer: str) -> pd.DataFrame:
     """Any layer as a table: Chinese headers with units, labels for codes (the ledger's rules)."""
     if layer == "parcels":
         return ledger_rows(frame)
-    return pd.DataFrame({_header(c, layer): [_cell(c, v, layer) for v in frame[c]] for c in SCHEMAS[layer].columns})
+    return pd.DataFrame({_header(c, layer): _cells(c, frame[c], layer) for c in SCHEMAS[layer].columns})
 
 
 class ExportError(Exception):
@@ -250,38 +255,9 @@ class ExportError(Exception):
 
 def layer_shapefile(frame: pd.DataFrame, layer: str, encoding: str = "GBK", crs: str | None = None) -> bytes:
     """A zip of ``layer``.shp/.shx/.dbf/.prj/.cpg plus 字段说明.csv (see module doc)."""
-    from geodata.io.fieldmap import shp_names
+    from geodata.io.export_stream import write_shapefile
 
-    if encoding.upper() not in ("GBK", "UTF-8"):
-        raise ExportError(f"Shapefile 编码只能是 GBK 或 UTF-8，不能是 {encoding}")
-    names = shp_names(layer)
-    columns = SCHEMAS[layer].columns
-    table = pd.DataFrame({names[c]: [_shp_value(c, v, layer) for v in frame[c]] for c in columns})
-    if encoding.upper() == "GBK":
-        for col, values in table.items():
-            for i, v in enumerate(values):
-                if isinstance(v, str) and not _encodes(v, "gbk"):
-                    bad = "".join(ch for ch in v if not _encodes(ch, "gbk"))
-                    raise ExportError(f"第 {i + 1} 条“{col}”含有 GBK 无法表示的字符“{bad}”：请改用 UTF-8 导出。")
-    gis = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(frame.geometry.values, crs=CRS), crs=CRS)
-    if crs:
-        gis = gis.to_crs(crs)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        pyogrio.write_dataframe(
-            gis,
-            folder / f"{layer}.shp",
-            driver="ESRI Shapefile",
-            encoding="GBK" if encoding.upper() == "GBK" else "UTF-8",
-        )
-        guide = pd.DataFrame({"字段": [names[c] for c in columns], "含义": [_header(c, layer) for c in columns],
-                              "zonemap 字段": columns})  # fmt: skip
-        (folder / "字段说明.csv").write_bytes(guide.to_csv(index=False).encode("utf-8-sig"))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in sorted(folder.iterdir()):
-                zf.write(f, f.name)
-        return buffer.getvalue()
+    return _written(lambda path: write_shapefile(frame, path, layer, encoding, crs), "zip")
 
 
 def _shp_value(column: str, value: object, layer: str) -> object:
@@ -345,14 +321,69 @@ def cut_warnings(frame: pd.DataFrame, layer: str, fmt: str, encoding: str = "GBK
 
 
 def export_layer(data, layer: str, fmt: str, crs: str | None = None, encoding: str = "GBK") -> bytes:
-    """``layer`` of ``data`` (a Dataset) as ``fmt`` (a key of :data:`EXPORT_FORMATS`).
+    """``layer`` of ``data`` (a Dataset) as ``fmt`` (a key of :data:`EXPORT_FORMATS`); see :func:`write_export`."""
+    return _written(lambda path: export_layer_to(data, layer, fmt, path, crs, encoding), EXTENSIONS.get(fmt, "bin"))
 
+
+def export_layer_to(
+    data,
+    layer: str,
+    fmt: str,
+    path: Path | str,
+    crs: str | None = None,
+    encoding: str = "GBK",
+    progress: Progress | None = None,
+) -> None:
+    """``layer`` of ``data`` (a Dataset) written as ``fmt`` to ``path``; see :func:`write_export`."""
+    write_export(data.layer(layer), layer, fmt, path, zones=data.zones, crs=crs, encoding=encoding, progress=progress)
+
+
+def write_export(
+    frame: pd.DataFrame,
+    layer: str,
+    fmt: str,
+    path: Path | str,
+    *,
+    zones: pd.DataFrame | None = None,
+    crs: str | None = None,
+    encoding: str = "GBK",
+    progress: Progress | None = None,
+    chunk_rows: int | None = None,
+) -> None:
+    """``frame`` (records of ``layer``) as ``fmt`` (a key of :data:`EXPORT_FORMATS`) written to ``path`` in chunks.
+
+    Parcels as Excel are the 台账 (``zones`` names its sheets and orders them).
     ``crs`` (e.g. ``EPSG:4547``) applies to gpkg and shp; Excel and GeoJSON are
-    always EPSG:4490 lon/lat and refuse another. Raises :class:`ExportError`.
+    always EPSG:4490 lon/lat and refuse another. ``progress(done, total)`` is told
+    the records written after each chunk of ``chunk_rows``. Raises :class:`ExportError`
+    before anything is written when the export cannot be made as asked.
     """
-    frame = data.layer(layer)
+    from geodata.io import export_stream as stream
+
+    crs = _checked_crs(crs, fmt)
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"不支持的导出格式：{fmt}")
+    chunks = {"progress": progress, "chunk_rows": chunk_rows or stream.CHUNK_ROWS}
+    log.info("exporting %d %s as %s", len(frame), layer, fmt)
+    if fmt == "xlsx" and layer == "parcels":
+        if zones is None:
+            raise ValueError("the 台账 needs the zones (its sheets)")
+        stream.write_xlsx(stream.ledger_sheets(frame, zones), path, **chunks)
+    elif fmt == "xlsx":
+        sheet = stream.Sheet(label(layer), len(frame), lambda start, stop: layer_table(frame.iloc[start:stop], layer))
+        stream.write_xlsx([sheet], path, **chunks)
+    elif fmt == "shp":
+        stream.write_shapefile(frame, path, layer, encoding, crs, **chunks)
+    elif fmt == "gpkg":
+        stream.write_gpkg(frame, path, layer, crs, **chunks)
+    else:
+        stream.write_geojson(frame, path, layer, **chunks)
+
+
+def _checked_crs(crs: str | None, fmt: str) -> str | None:
+    """``crs`` for the writers (None: EPSG:4490); refused for Excel and GeoJSON, and when pyproj does not know it."""
     if crs in ("EPSG:4490", ""):
-        crs = None
+        return None
     if crs and fmt in ("xlsx", "geojson"):
         raise ExportError("Excel 与 GeoJSON 只输出 EPSG:4490 经纬度；指定坐标系仅用于 GeoPackage、Shapefile")
     if crs:
@@ -363,14 +394,4 @@ def export_layer(data, layer: str, fmt: str, crs: str | None = None, encoding: s
             ProjCRS.from_user_input(crs)
         except CRSError as exc:
             raise ExportError(f"不认识的坐标系 {crs}") from exc
-    if fmt == "xlsx":
-        if layer == "parcels":
-            return ledger_xlsx(frame, data.zones)
-        return tables_xlsx([(label(layer), layer_table(frame, layer))])
-    if fmt == "shp":
-        return layer_shapefile(frame, layer, encoding, crs)
-    if fmt == "gpkg":
-        return layer_gpkg(frame, layer, crs)
-    if fmt == "geojson":
-        return layer_geojson(frame, layer)
-    raise ExportError(f"不支持的导出格式：{fmt}")
+    return crs

@@ -171,7 +171,8 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
         return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
 
 
-TEMP_PREFIXES = ("zonemap-import-", "zonemap-upload-")
+EXPORT_TEMP_PREFIX = "zonemap-export-"  # exports being written (geodata.io.export, ui.exports)
+TEMP_PREFIXES = ("zonemap-import-", "zonemap-upload-", EXPORT_TEMP_PREFIX)
 
 
 def local_name(name: str) -> str:
@@ -187,10 +188,11 @@ def local_name(name: str) -> str:
 
 
 def clean_stale_temp(max_age_s: float = 3600, folder: str | None = None) -> int:
-    """Remove upload copies and unpacked archives a crashed server left in the temp folder; return how many.
+    """Remove upload copies, unpacked archives and exports a crashed server left in the temp folder; return how many.
 
-    Reading is capped at minutes (:mod:`geodata.io.sandbox`), so a folder older
-    than ``max_age_s`` belongs to no running import.
+    Reading is capped at minutes (:mod:`geodata.io.sandbox`) and an export's folder
+    changes whenever a file is written to it or removed, so a folder untouched for
+    ``max_age_s`` belongs to no running import or export.
     """
     import shutil
     import time
