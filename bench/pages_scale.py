@@ -200,7 +200,7 @@ def filter_city(page, city: str | None, timeout: float) -> float | None:
 
 def pick_row(page, timeout: float, row: int = 2) -> float | None:
     """Click the selection cell of the table's ``row`` until the map outlines a record."""
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid = page.locator('[data-testid="stDataFrame"]:visible').first  # a rerun may leave the old table hidden
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     before = leaflet_counts(page)["highlighted"]
@@ -284,6 +284,32 @@ def targets(path: Path) -> dict[str, list[dict]]:
     }
 
 
+def interact(page, meter: Meter, name: str, target: list[dict] | None, timeout: float, out: dict) -> None:
+    """Filter, pick, click and save on a drawn page, as far as they apply; fills ``out``."""
+    if name == "tracker":
+        page.get_by_role("tab", name="项目", exact=True).click()
+        settle(page)
+    ws = meter.ws
+    out["filter"] = filter_city(page, "太原市", timeout)
+    settle(page)
+    out["filter_sent"] = meter.ws - ws
+    out["unfilter"] = filter_city(page, None, timeout)
+    settle(page)
+    if name in TABLE_PAGES:
+        out["pick"] = None  # set when done: a step that raises stays "not finished"
+        out["pick"] = pick_row(page, timeout)
+        settle(page)
+        out["click"] = None
+        out["click"], target = click_record(page, target, timeout)
+        settle(page)
+    if name == "supply" and out.get("click") is not None:
+        out["save"] = None
+        sign_in(page, timeout)
+        settle(page)
+        out["save"] = save_note(page, target, timeout)
+        settle(page)
+
+
 def measure_page(browser, name: str, store: Path, target: list[dict] | None, timeout: float, env: dict) -> dict:
     """A fresh server for ``name``: cold visit, then a warm visit with the page's interactions."""
     out: dict = {}
@@ -303,25 +329,11 @@ def measure_page(browser, name: str, store: Path, target: list[dict] | None, tim
         settle(page)
         out |= meter.figures()
         if out["warm"] is not None and name != "tour":
-            if name == "tracker":
-                page.get_by_role("tab", name="项目", exact=True).click()
-                settle(page)
-            ws = meter.ws
-            out["filter"] = filter_city(page, "太原市", timeout)
-            settle(page)
-            out["filter_sent"] = meter.ws - ws
-            out["unfilter"] = filter_city(page, None, timeout)
-            settle(page)
-            if name in TABLE_PAGES:
-                out["pick"] = pick_row(page, timeout)
-                settle(page)
-                out["click"], target = click_record(page, target, timeout)
-                settle(page)
-            if name == "supply" and out.get("click") is not None:
-                sign_in(page, timeout)
-                settle(page)
-                out["save"] = save_note(page, target, timeout)
-                settle(page)
+            try:
+                interact(page, meter, name, target, timeout, out)
+            except Exception as e:  # a step that could not be done: the rest of the run goes on
+                out["failed"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+                print(f"    {name}: {out['failed']}", flush=True)
         out["external"], out["errors"] = len(page.external), page.errors[:3]
         ctx.close()
         out |= memory_mb(pid)
@@ -400,8 +412,11 @@ async def _session(browser, url: str, i: int, deadline: float, timeout: float, r
     while time.monotonic() < deadline:
         name = cycle[k % len(cycle)]
         t0 = time.monotonic()
-        await page.goto(url + PAGES[name][1])
-        first = await _wait(page, has_data, timeout)
+        try:
+            await page.goto(url + PAGES[name][1], timeout=timeout * 1000)
+            first = await _wait(page, has_data, timeout)
+        except Exception:  # navigation not answered in time
+            first = None
         res["first"].append(capped(None if first is None else time.monotonic() - t0, timeout))
         res["timeouts"] += first is None
         await asyncio.sleep(1.0)
@@ -464,8 +479,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def cell(value, timeout: float, base: float | None) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
+    if value is None:
+        return "✗"
     if not done(value, timeout):
         return f"> {timeout:.0f}"
     return f"{value:.2f}" + (f" ({value / base:.1f}×)" if base else "")
@@ -491,6 +506,9 @@ def report(res: dict, timeout: float) -> str:
         for name, m in pages.items():
             if name == "naive":
                 continue
+            if "sent" not in m:
+                lines.append(f"| {int(n):,} | {PAGES[name][0]} | ✗ (see below) |")
+                continue
             times = [cell(m.get(k), timeout, base_t) if k in m else "—" for k in MEASURES]
             fsent = f"{m['filter_sent'] / 1e6:.2f}" if "filter_sent" in m else "—"
             lines.append(
@@ -498,6 +516,9 @@ def report(res: dict, timeout: float) -> str:
                 f"({m['sent'] / base_b:.1f}×) / {(m['sent'] - m['sent_frontend']) / 1e6:.2f} | {fsent} "
                 f"| {m['rss']:.0f} / {m['hwm']:.0f} ({m['hwm'] / base_m:.1f}×) |"
             )
+    failed = [(n, name, m["failed"]) for n, pages in res["sizes"].items() for name, m in pages.items() if "failed" in m]
+    lines += ["", "✗: not done within the timeout" + (", or the step failed:" if failed else ".")]
+    lines += [f"- {int(n):,} {PAGES[name][0]}: {why}" for n, name, why in failed if name in PAGES]
     naive = {n: p["naive"] for n, p in res["sizes"].items() if "naive" in p}
     if naive:
         lines += [
@@ -575,7 +596,10 @@ def main() -> None:
             for name in a.pages:
                 store = folder / f"{name}_{n}.gpkg"  # a copy: saving changes it
                 shutil.copyfile(path, store)
-                pages[name] = measure_page(browser, name, store, goals.get(name), a.timeout, env)
+                try:
+                    pages[name] = measure_page(browser, name, store, goals.get(name), a.timeout, env)
+                except Exception as e:  # e.g. the page never answered: say so, go on with the next
+                    pages[name] = {"failed": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
                 store.unlink()
                 print(n, name, pages[name], f"[{time.monotonic() - started:.0f} s]", flush=True)
                 dump()
