@@ -53,9 +53,11 @@ sample: setup
 bench: setup-dev
 	$(PY) -m bench.first_map --cold
 
-## Province scale (see bench/README.md): 1k/10k/100k synthetic parcels, zonemap vs a naive folium map
+## Province scale (see bench/README.md): 1k/10k/100k synthetic parcels, zonemap vs a naive folium map,
+## then every page (cold/warm first draw, filter, pick, click, save, bytes, memory, 5 concurrent sessions)
 bench-scale: setup-dev
 	$(PY) -m bench.map_scale
+	$(PY) -m bench.pages_scale
 
 ## Concurrent editors against both stores (see bench/README.md): lost updates must be 0
 bench-edits: setup-dev db

@@ -30,82 +30,20 @@ Where something does not finish within --timeout seconds, the table says so and 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.common import SET_VIEW_JS, capped, drawn, fmt, has_data, peak_mb, server, synth_store, wait_for
+from bench.common import done as _done
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters
-from geodata.sample.synth import write_synth
 from geodata.store import GpkgStore
 from layers.overview import SHANXI_BOUNDS, build_map
 from layers.viewport import LARGE
-from tests.harness import REPO, block_external, free_port, launch, leaflet_counts, wait_healthy
+from tests.harness import block_external, launch
 
-OUT = REPO / "var" / "bench"
 ZONE = "JCJK"  # 晋城经开区: zoomed to in the zoom test
-SET_VIEW_JS = """([lat, lng, z]) => { const w = [...document.querySelectorAll('iframe')].map(f => f.contentWindow)
-  .find(w => w && w.map_div); w.map_div.setView([lat, lng], z, {animate: false}); return true; }"""
-
-
-@contextmanager
-def server(app: str, data: Path):
-    """A Streamlit server on ``data``; yields (url, pid).
-
-    Streamlit serves ``static/`` next to the main script, so the baseline runs from a
-    temp folder linking to bench/naive_app.py and to the repo's static/ (Leaflet assets).
-    """
-    if app != "app.py":
-        home = Path(tempfile.mkdtemp(prefix="zonemap-naive-"))
-        (home / "static").symlink_to(REPO / "static")
-        (home / Path(app).name).symlink_to(REPO / app)
-        app = str(home / Path(app).name)
-    port = free_port()
-    env = dict(os.environ, ZONEMAP_DATA=str(data), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    cmd = [sys.executable, "scripts/serve.py", app, "--server.port", str(port), "--server.headless", "true"]
-    log = tempfile.TemporaryFile()  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc, 120)
-        yield f"http://127.0.0.1:{port}", proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def drawn(page) -> dict:
-    return leaflet_counts(page)["layers"]
-
-
-def wait_for(page, predicate, timeout: float) -> float | None:
-    """Seconds until ``predicate(layers)`` holds (None after ``timeout``)."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if predicate(drawn(page)):
-            return time.monotonic() - t0
-        page.wait_for_timeout(50)
-    return None
-
-
-def has_data(layers: dict) -> bool:
-    return any(layers.get(k, 0) for k in ("parcels", "parcels_cell", "projects", "projects_cell"))
 
 
 def measure_browser(browser, url: str, timeout: float, zone_centre) -> dict:
@@ -178,34 +116,16 @@ def server_build(data, naive: bool) -> tuple[float, int]:
     return time.monotonic() - t0, len(html.encode())
 
 
-def _done(value, timeout: float) -> bool:
-    return value is not None and value <= timeout
-
-
-def fmt(value, timeout: float, digits: int = 2) -> str:
-    if not _done(value, timeout):
-        seen = "" if value is None else f"，测得 {value:.0f}"
-        return f"> {timeout:.0f}（未在 {timeout:.0f} 秒内完成{seen}，按 {timeout:.0f} 计）"
-    return f"{value:.{digits}f}"
-
-
-def capped(value, timeout: float) -> float:
-    return value if _done(value, timeout) else timeout
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--timeout", type=float, default=120)
     a = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     with sync_playwright() as p:
         browser = launch(p)
         for n in a.sizes:
-            path = OUT / f"synth_{n}.gpkg"
-            if not path.exists():
-                write_synth(path, n, n // 10, seed=1)
+            path = synth_store(n)
             data = load_dataset(GpkgStore(path))
             centre = data.parcels[data.parcels["zone_id"] == ZONE].geometry.union_all().centroid
             for name, app, naive in (("naive", "bench/naive_app.py", True), ("zonemap", "app.py", False)):
