@@ -33,6 +33,34 @@ L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo({
         self._name = "MetricScale"
 
 
+class SafeTooltips(MacroElement):
+    """Sticky tooltips survive a layer removed under the mouse.
+
+    A rerun replaces a feature group (the selection, a page's overlay) while the
+    pointer is over one of its features; Leaflet then still delivers that
+    feature's mousemove, and a sticky tooltip asks its (now absent) map for the
+    pointer position: "Cannot read properties of undefined (reading
+    'mouseEventToContainerPoint')". A removed layer's tooltip has nowhere to
+    move, so the move is skipped.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var p = L.Layer.prototype;
+  if (p._zmSafeTooltips) return;
+  var move = p._moveTooltip;
+  p._moveTooltip = function (e) { if (this._map) move.call(this, e); };
+  p._zmSafeTooltips = true;
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "SafeTooltips"
+
+
 class Legend(MacroElement):
     """A bottom-right legend that folds to one "图例" line (``<details>``: no script needed)."""
 

@@ -22,7 +22,7 @@ from geodata.schema import SCHEMAS
 from layers import styles
 from layers.assets import offline_cluster, offline_map
 from layers.basemaps import OFFLINE, tile_layers
-from layers.controls import FitView, Legend, MetricScale, UrlView
+from layers.controls import FitView, Legend, MetricScale, SafeTooltips, UrlView
 
 RETURNED_OBJECTS = ["last_active_drawing"]
 COORD_DECIMALS = 6  # ≈ 0.1 m: more than any screen shows
@@ -138,6 +138,7 @@ def base_map(
     fmap = offline_map(tiles=None, prefer_canvas=True, control_scale=False, zoom_snap=0.5)
     fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
     MetricScale().add_to(fmap)
+    SafeTooltips().add_to(fmap)
     tiles = tile_layers(basemap, tianditu_token)
     for tile in tiles:
         tile.add_to(fmap)

@@ -85,6 +85,22 @@ def test_map_draws_everything_offline_in_chinese(sample_server, page, sample):
     assert page.errors == [], page.errors
 
 
+REMOVED_UNDER_MOUSE_JS = """() => {
+  const w = [...document.querySelectorAll('iframe')].map(f => f.contentWindow).find(w => w && w.map_div);
+  const L = w.L, m = w.map_div;
+  const l = L.circleMarker([37.8, 112.5]).bindTooltip('x', {sticky: true}).addTo(m);
+  m.removeLayer(l);  // a rerun replaced its group while the pointer was over it …
+  l._moveTooltip({latlng: L.latLng(37.8, 112.5), originalEvent: new w.MouseEvent('mousemove')});  // … and it moves
+  return 'ok'; }"""
+
+
+def test_a_sticky_tooltip_of_a_removed_layer_does_not_throw(sample_server, page):
+    page.goto(sample_server)
+    harness.wait_for_map(page)
+    assert page.evaluate(REMOVED_UNDER_MOUSE_JS) == "ok"  # Leaflet alone: "reading 'mouseEventToContainerPoint'"
+    assert page.errors == []
+
+
 def test_chain_filter_changes_what_is_drawn(sample_server, page, sample):
     page.goto(sample_server)
     harness.wait_for_map(page)
