@@ -75,3 +75,23 @@ def test_the_idle_classes_of_a_filtered_view_are_those_of_its_parcels():
                 for row in frame.drop(columns="geometry").astype(object).itertuples(index=True)]  # fmt: skip
 
     assert plain(shown) == plain(alone)
+
+
+def test_the_candidates_of_a_filtered_view_are_those_built_from_its_parcels():
+    import datetime as dt
+
+    from domain.idle import IdleRules
+    from geodata.dataset import load_dataset
+    from geodata.query import apply_filters
+    from geodata.store import SAMPLE_PATH, GpkgStore
+    from geodata.tables.idle import candidates, classify_parcels
+    from ui.derived import supply_candidates
+
+    data = load_dataset(GpkgStore(SAMPLE_PATH))
+    day, rules = dt.date(2026, 11, 24), IdleRules()
+    for filters in (Filters(cities=("140700",)), Filters(chains=(data.parcels["chain"].dropna().iloc[0],)), Filters()):
+        view = apply_filters(data, filters)
+        alone = candidates(classify_parcels(view.parcels, day, rules), data.zones)
+        shown = supply_candidates(data, view, day, rules)
+        assert sorted(shown, key=lambda c: c.parcel_ids) == sorted(alone, key=lambda c: c.parcel_ids)
+        assert len(alone) > 0

@@ -17,7 +17,7 @@ import streamlit as st
 from domain.idle import IdleRules
 from domain.matching import Candidate, Match, Need, rank
 from geodata.dataset import Dataset
-from geodata.query import View
+from geodata.query import Filters, View, apply_filters
 from geodata.tables.idle import candidates, classify_parcels
 
 T = TypeVar("T")
@@ -39,28 +39,42 @@ def classified_parcels(data: Dataset, view: View, today: dt.date, rules: IdleRul
     return every if len(view.parcels) == len(every) else every.loc[view.parcels.index]
 
 
-@st.cache_resource(max_entries=8, show_spinner="正在整理可供应土地…")
-def _candidates(version: str, filters: str, today: dt.date, rules: str, _classified: pd.DataFrame,
+@st.cache_resource(max_entries=2, show_spinner="正在整理可供应土地…")
+def _candidates(version: str, today: dt.date, rules: str, _classified: pd.DataFrame,
                 _zones: pd.DataFrame) -> list[Candidate]:  # fmt: skip
     return candidates(_classified, _zones)
 
 
 def supply_candidates(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> list[Candidate]:
-    """:func:`geodata.tables.idle.candidates` of the view's classified parcels, cached like them."""
-    classified = classified_parcels(data, view, today, rules)
-    return _candidates(data.version, repr(view.filters), today, repr(rules), classified, data.zones)
+    """:func:`geodata.tables.idle.candidates` of the view's classified parcels.
+
+    Built once for all parcels (per data version, date and rules); a view keeps the candidates
+    whose parcels are all in it — the same list as building them from the view's parcels, since
+    a pair joins two adjacent parcels of one zone and both must be shown.
+    """
+    every = _candidates(data.version, today, repr(rules), classified_parcels(data, data_view(data), today, rules),
+                        data.zones)  # fmt: skip
+    if len(view.parcels) == len(data.parcels):
+        return every
+    shown = set(view.parcels["parcel_id"])
+    return [c for c in every if all(p in shown for p in c.parcel_ids)]
+
+
+def data_view(data: Dataset) -> View:
+    """The unfiltered view of ``data``."""
+    return apply_filters(data, Filters())
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _ranked(version: str, filters: str, today: dt.date, rules: str, need: Need, tolerance: float,
-            _pool: list[Candidate]) -> list[Match]:  # fmt: skip
-    return rank(need, _pool, tolerance=tolerance, limit=10)
+            _pool: Callable[[], list[Candidate]]) -> list[Match]:  # fmt: skip
+    return rank(need, _pool(), tolerance=tolerance, limit=10)
 
 
 def ranked_matches(data: Dataset, view: View, today: dt.date, rules: IdleRules, need: Need,
                    tolerance: float) -> list[Match]:  # fmt: skip
     """The ten best candidates for ``need`` (:func:`domain.matching.rank`), cached per project and tolerance."""
-    pool = supply_candidates(data, view, today, rules)
+    pool = lambda: supply_candidates(data, view, today, rules)  # noqa: E731 - built only when not cached
     return _ranked(data.version, repr(view.filters), today, repr(rules), need, tolerance, pool)
 
 
