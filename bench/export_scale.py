@@ -41,18 +41,18 @@ import shapely
 from openpyxl.styles import Font
 
 from geodata.dataset import load_dataset
-from geodata.io.export import (
-    _encodes,
-    _gis_frame,
-    _header,
-    _safe_text,
-    _shp_value,
+from geodata.io.export import write_export
+from geodata.io.ledger import (
+    column_header,
+    encodes,
+    gis_frame,
     ledger_rows,
     number_format,
+    safe_text,
     sheet_names,
+    shp_value,
     summary_rows,
     with_total,
-    write_export,
 )
 from geodata.sample.synth import write_synth
 from geodata.schema import CRS, SCHEMAS
@@ -74,7 +74,7 @@ def old_ledger_xlsx(parcels: pd.DataFrame, zones: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for sheet, (_, frame) in zip(sheet_names([n for n, _ in tables]), tables, strict=True):
-            _old_sheet(writer, sheet, frame.map(lambda v: _safe_text(v) if isinstance(v, str) else v))
+            _old_sheet(writer, sheet, frame.map(lambda v: safe_text(v) if isinstance(v, str) else v))
     return buffer.getvalue()
 
 
@@ -98,7 +98,7 @@ def _old_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
 
 
 def old_geojson(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
-    gis = _gis_frame(frame, layer)
+    gis = gis_frame(frame, layer)
     features = []
     for record, geom in zip(gis.drop(columns="geometry").to_dict("records"), gis.geometry, strict=True):
         props = {k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()}
@@ -110,7 +110,7 @@ def old_geojson(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
 
 
 def old_gpkg(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
-    gis = _gis_frame(frame, layer)
+    gis = gis_frame(frame, layer)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{layer}.gpkg"
         pyogrio.write_dataframe(gis, path, layer=layer, driver="GPKG", promote_to_multi=True)
@@ -122,16 +122,16 @@ def old_shapefile(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
 
     names = shp_names(layer)
     columns = SCHEMAS[layer].columns
-    table = pd.DataFrame({names[c]: [_shp_value(c, v, layer) for v in frame[c]] for c in columns})
+    table = pd.DataFrame({names[c]: [shp_value(c, v, layer) for v in frame[c]] for c in columns})
     for col, values in table.items():
         for i, v in enumerate(values):
-            if isinstance(v, str) and not _encodes(v, "gbk"):
+            if isinstance(v, str) and not encodes(v, "gbk"):
                 raise ValueError(f"row {i + 1} {col}")
     gis = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(frame.geometry.values, crs=CRS), crs=CRS)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         pyogrio.write_dataframe(gis, folder / f"{layer}.shp", driver="ESRI Shapefile", encoding="GBK")
-        guide = pd.DataFrame({"字段": [names[c] for c in columns], "含义": [_header(c, layer) for c in columns]})
+        guide = pd.DataFrame({"字段": [names[c] for c in columns], "含义": [column_header(c, layer) for c in columns]})
         (folder / "字段说明.csv").write_bytes(guide.to_csv(index=False).encode("utf-8-sig"))
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -22,7 +22,7 @@ from jinja2 import Template
 
 from layers import styles
 from layers.assets import STATIC_DIR
-from layers.overview import ADMIN_DECIMALS, feature_collection, tip_html
+from layers.features import ADMIN_DECIMALS, feature_collection, tip_html
 
 URL_PREFIX = "/app/static/data"
 

@@ -9,13 +9,12 @@ streamlit-folium as ``last_active_drawing`` (the clicked feature), which
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 import folium
 import numpy as np
 import pandas as pd
-import shapely
 
 from domain.labels import label, stage_label
 from geodata.schema import SCHEMAS
@@ -23,10 +22,9 @@ from layers import styles
 from layers.assets import offline_cluster, offline_map
 from layers.basemaps import OFFLINE, tile_layers
 from layers.controls import FitView, Legend, MetricScale, SafeTooltips, UrlView
+from layers.features import ADMIN_DECIMALS, COORD_DECIMALS, feature_collection, geojson_layer, tip_html
 
 RETURNED_OBJECTS = ["last_active_drawing"]
-COORD_DECIMALS = 6  # ≈ 0.1 m: more than any screen shows
-ADMIN_DECIMALS = 4  # ≈ 10 m: the admin outlines are simplified to 0.0003° (≈ 30 m) anyway
 SHANXI_BOUNDS = [[34.57, 110.23], [40.74, 114.56]]
 CLICKABLE = ("zones", "parcels", "projects")
 
@@ -35,12 +33,6 @@ def _num(value, unit: str, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "未披露"
     return f"{value:,.{digits}f} {unit}"
-
-
-def tip_html(title: str, *lines: str) -> str:
-    """Tooltip HTML: every part escaped, lines joined by <br>."""
-    body = "".join(f"<br>{escape(line)}" for line in lines if line)
-    return f"<b>{escape(title)}</b>{body}"
 
 
 def _zone_tip(r: Mapping) -> str:
@@ -64,36 +56,6 @@ def project_tip(r: Mapping) -> str:
         r["name"],
         f"{stage_label(r['stage'])}{leader} · {_num(r.get('investment_yi'), '亿元')}",
         r.get("chain") or label("unassigned_chain"),
-    )
-
-
-def feature_collection(
-    frame: pd.DataFrame, layer: str, tip: Callable[[Mapping], str], keep=(), decimals: int = COORD_DECIMALS
-) -> dict:
-    """A GeoJSON FeatureCollection of ``frame`` with rounded coordinates and minimal properties."""
-    key = SCHEMAS[layer].key
-    geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, decimals))
-    features = []
-    for geom, record in zip(geoms, frame.drop(columns="geometry").to_dict("records"), strict=True):
-        props = {"layer": layer, "id": str(record[key]), "tip": tip(record)}
-        props.update({k: record.get(k) for k in keep})
-        features.append(
-            {"type": "Feature", "id": f"{layer}:{record[key]}", "properties": props, "geometry": geom.__geo_interface__}
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
-def geojson_layer(fc: dict, name: str, style: Callable[[dict], dict], **kwargs) -> folium.GeoJson:
-    """A clickable GeoJson layer whose tooltip is each feature's pre-escaped ``tip``."""
-    return folium.GeoJson(
-        fc,
-        name=name,
-        style_function=style,
-        highlight_function=lambda _f: {"weight": 3, "color": "#00bcd4"},
-        # folium checks tooltip fields against the features: an empty layer (everything filtered out) has none
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True) if fc["features"] else None,
-        zoom_on_click=False,
-        **kwargs,
     )
 
 

@@ -6,7 +6,7 @@ import folium
 import pandas as pd
 
 from domain.labels import label
-from layers.overview import feature_collection, geojson_layer, tip_html
+from layers.features import feature_collection, geojson_layer, tip_html
 
 SANWEI_COLOR = "#e53935"
 

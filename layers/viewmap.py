@@ -11,7 +11,8 @@ from folium.utilities import JsCode
 
 from domain.labels import label, stage_label
 from layers import styles
-from layers.overview import geojson_layer, parcels_layer, project_tip, tip_html, zones_layer
+from layers.features import feature_collection, geojson_layer, tip_html
+from layers.overview import parcels_layer, project_tip, zones_layer
 from layers.viewport import DETAIL_ZOOM, ViewResult, decimals_for, dominant, view_geometries
 
 # A click on a cell zooms two levels into it (never past DETAIL_ZOOM, where parcels become shapes).
@@ -75,8 +76,6 @@ def _cell_colors(result: ViewResult, parcels: pd.DataFrame, projects: pd.DataFra
 
 
 def projects_points(projects: pd.DataFrame) -> folium.GeoJson:
-    from layers.overview import feature_collection
-
     return geojson_layer(
         feature_collection(projects, "projects", project_tip, keep=("stage",), decimals=5),
         label("projects"),

@@ -18,7 +18,8 @@ from geodata.tables.idle import (
     plan_problems,
     unsold_stock_table,
 )
-from layers.overview import build_map, feature_collection, geojson_layer, tip_html
+from layers.features import feature_collection, geojson_layer, tip_html
+from layers.overview import build_map
 from layers.styles import HIGHLIGHT
 from reports.idle_report import report_html, report_xlsx
 from ui.bigmap import show_view_map

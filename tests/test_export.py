@@ -12,7 +12,8 @@ import pytest
 import shapely
 
 from geodata.dataset import load_dataset
-from geodata.io.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx, sheet_names
+from geodata.io.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx
+from geodata.io.ledger import sheet_names
 from geodata.store import create_gpkg
 from tests.factory import frames
 

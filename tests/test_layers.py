@@ -14,13 +14,13 @@ from geodata.schema import SCHEMAS
 from geodata.store import coerce
 from layers import assets
 from layers.basemaps import basemap_options, tile_layers
+from layers.features import feature_collection
 from layers.overview import (
     _zone_tip,
     base_map,
     build_map,
     clicked_record,
     data_bounds,
-    feature_collection,
     highlight_group,
 )
 from tests.factory import frames
@@ -143,7 +143,7 @@ def test_svg_map_fits_any_extent_and_escapes(layers):
 
 
 def test_a_layer_filtered_to_nothing_still_renders():
-    from layers.overview import geojson_layer
+    from layers.features import geojson_layer
 
     fmap = folium.Map()
     geojson_layer({"type": "FeatureCollection", "features": []}, "空", lambda f: {}).add_to(fmap)

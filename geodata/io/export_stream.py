@@ -35,19 +35,19 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from geodata.io.export import (
+from geodata.io.ledger import (
     SUMMARY_SHEET,
     ExportError,
     Progress,
-    _encodes,
-    _gis_frame,
-    _header,
-    _safe_text,
-    _shp_value,
     area_sum,
+    column_header,
+    encodes,
+    gis_frame,
     ledger_rows,
     number_format,
+    safe_text,
     sheet_names,
+    shp_value,
     summary_rows,
     total_row,
     with_total,
@@ -127,7 +127,7 @@ def write_xlsx(
         head = sheet.rows(0, min(sheet.size, WIDTH_ROWS))
         _layout(ws, with_total(head) if sheet.total and sheet.size < WIDTH_ROWS else head)
         headers = [str(c) for c in head.columns]
-        ws.append([_safe_text(h) for h in headers])
+        ws.append([safe_text(h) for h in headers])
         mu = 0.0
         for start, stop in spans(sheet.size, chunk_rows):
             chunk = sheet.rows(start, stop)
@@ -145,7 +145,7 @@ def write_xlsx(
 def _layout(ws, head: pd.DataFrame) -> None:
     """Frozen header (and first column) and widths from the header and the first rows, before any row is written."""
     ws.freeze_panes = "B2" if len(head.columns) > 1 else "A2"
-    shown = head.map(lambda v: _safe_text(v) if isinstance(v, str) else v)
+    shown = head.map(lambda v: safe_text(v) if isinstance(v, str) else v)
     for i, column in enumerate(shown.columns, start=1):
         longest = max([len(str(column))] + [len(str(v)) for v in shown[column] if v is not None])
         ws.column_dimensions[get_column_letter(i)].width = min(40, 4 + longest * 1.6)
@@ -176,7 +176,7 @@ def _excel_value(value: object) -> tuple[object, str | None]:
     """A value as Excel takes it (pandas' rules for ``to_excel``): missing → empty, numpy → Python, text made safe."""
     kind = type(value)
     if kind is str:
-        return _safe_text(value), None
+        return safe_text(value), None
     if kind is float:
         if value != value:
             return None, None
@@ -191,7 +191,7 @@ def _excel_value(value: object) -> tuple[object, str | None]:
         return value, None
     if isinstance(value, dt.timedelta):
         return value.total_seconds() / 86400, "0"
-    return _safe_text(str(value)), None
+    return safe_text(str(value)), None
 
 
 # --- GeoJSON --------------------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def write_geojson(
         out.write('{"type": "FeatureCollection", "features": [')
         separator = ""
         for start, stop in spans(len(frame), chunk_rows):
-            for feature in _features(_gis_frame(frame.iloc[start:stop], layer)):
+            for feature in _features(gis_frame(frame.iloc[start:stop], layer)):
                 out.write(separator + json.dumps(feature, ensure_ascii=False, default=str))
                 separator = ", "
             ticker.add(stop - start)
@@ -238,7 +238,7 @@ def write_gpkg(
     """A GeoPackage with one layer named ``layer`` (schema columns, EPSG:4490 unless ``crs``); replaces ``path``."""
     multi = SCHEMAS[layer].geometry != "Point"
     Path(path).unlink(missing_ok=True)
-    _write_ogr(frame, path, "GPKG", lambda part: _gis_frame(part, layer), crs, progress, chunk_rows,
+    _write_ogr(frame, path, "GPKG", lambda part: gis_frame(part, layer), crs, progress, chunk_rows,
                layer=layer, promote_to_multi=multi)  # fmt: skip
 
 
@@ -269,7 +269,7 @@ def write_shapefile(
         folder = Path(tmp)
         _write_ogr(frame, folder / f"{layer}.shp", "ESRI Shapefile", table, crs, progress, chunk_rows,
                    encoding="GBK" if encoding.upper() == "GBK" else "UTF-8")  # fmt: skip
-        guide = pd.DataFrame({"字段": [names[c] for c in columns], "含义": [_header(c, layer) for c in columns],
+        guide = pd.DataFrame({"字段": [names[c] for c in columns], "含义": [column_header(c, layer) for c in columns],
                               "zonemap 字段": columns})  # fmt: skip
         (folder / "字段说明.csv").write_bytes(guide.to_csv(index=False).encode("utf-8-sig"))
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -281,13 +281,13 @@ def check_gbk(frame: pd.DataFrame, layer: str, names: dict[str, str], chunk_rows
     """Raise :class:`ExportError` naming the first value (column by column) GBK cannot hold, with its row number."""
     for column in SCHEMAS[layer].columns:
         for start, stop in spans(len(frame), chunk_rows):
-            values = [_shp_value(column, v, layer) for v in frame[column].iloc[start:stop]]
+            values = [shp_value(column, v, layer) for v in frame[column].iloc[start:stop]]
             text = [v for v in values if isinstance(v, str)]
-            if not text or _encodes("\n".join(text), "gbk"):
+            if not text or encodes("\n".join(text), "gbk"):
                 continue
             for i, v in enumerate(values, start=start):
-                if isinstance(v, str) and not _encodes(v, "gbk"):
-                    bad = "".join(ch for ch in v if not _encodes(ch, "gbk"))
+                if isinstance(v, str) and not encodes(v, "gbk"):
+                    bad = "".join(ch for ch in v if not encodes(ch, "gbk"))
                     where = f"第 {i + 1} 条“{names[column]}”"
                     raise ExportError(f"{where}含有 GBK 无法表示的字符“{bad}”：请改用 UTF-8 导出。")
 
@@ -297,7 +297,7 @@ def _shp_column(column: str, values: pd.Series, layer: str) -> object:
     f = SCHEMAS[layer].column(column)
     if f.dtype != "bool" and not f.allowed and pd.api.types.is_numeric_dtype(values.dtype):
         return values.to_numpy()
-    return [_shp_value(column, v, layer) for v in values]
+    return [shp_value(column, v, layer) for v in values]
 
 
 def _write_ogr(
