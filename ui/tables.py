@@ -91,7 +91,7 @@ def page_of(table: pd.DataFrame, key: str, selected_id: str | None = None) -> pd
         for column in table.columns[:2]:
             text |= table[column].astype(str).str.contains(query.strip(), regex=False, na=False)
         found = table[text]
-    c1, c2, c3, c4 = st.columns([1, 1.2, 0.6, 1.6])
+    c1, c2, c3, c4 = st.columns([1, 1.2, 0.9, 1.5])
     order = c2.selectbox("排序", [UNSORTED, *map(str, table.columns)], key=f"{key}_sort")
     descending = c3.toggle("降序", key=f"{key}_desc")
     if order != UNSORTED:
