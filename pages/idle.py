@@ -22,7 +22,7 @@ from layers.features import feature_collection, geojson_layer, tip_html
 from layers.overview import build_map
 from layers.styles import HIGHLIGHT
 from reports.idle_report import report_html, report_xlsx
-from ui.bigmap import show_view_map
+from ui.bigmap import page_map
 from ui.data import get_dataset
 from ui.derived import classified_parcels, ranked_matches, view_table
 from ui.exports import XLSX
@@ -87,14 +87,7 @@ with tab_find:
         )
         pick_from_table(idle_table(classified, shown), "idl_table", SELECTED)
     with map_col:
-        if is_large(data):  # province scale: the shared viewport map, coloured by this page's classes
-            drawn = data.parcels.assign(idle_class=classified["idle_class"].reindex(data.parcels.index))
-            show_view_map(data, view, MAP_KEY, "idle_class", selection=st.session_state.get(SELECTED),
-                          parcels=drawn, height=520, legend_open=False)  # fmt: skip
-        else:
-            layers = {"admin": view.admin, "zones": view.zones, "parcels": classified}
-            fmap = build_map(layers, parcel_style="idle_class", legend_open=False)
-            show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
+        page_map(data, view, MAP_KEY, "idle_class", st.session_state.get(SELECTED), parcels=classified, projects=False)
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "parcels" and selection[1] in set(classified["parcel_id"]):
         record = classified.set_index("parcel_id").loc[selection[1]]

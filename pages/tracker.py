@@ -21,14 +21,13 @@ from geodata.tables.tracker import (
     timeline,
     zone_follow_up,
 )
-from layers.overview import build_map
 from layers.tracker import sanwei_layer
-from ui.bigmap import show_view_map
+from ui.bigmap import page_map
 from ui.charts import chain_chart, rounds_chart, stage_chart
 from ui.data import get_dataset
 from ui.filters import sidebar_filters
 from ui.format import fmt_reported, md, text_table
-from ui.mapview import show_map, take_click
+from ui.mapview import take_click
 from ui.tables import chart_with_data, formatted, page_of, pick_from_table
 from ui.viewcache import is_large
 
@@ -93,12 +92,8 @@ with tab_projects:
         table = project_table(judged, data.rounds)
         pick_from_table(table, "trk_table", SELECTED, layer="projects")
     with map_col:
-        if is_large(data):  # province scale: the shared viewport map with the 三未 rings over it
-            show_view_map(data, view, MAP_KEY, "supply_status", selection=st.session_state.get(SELECTED),
-                          height=520, overlays=sanwei_layer(judged), legend_open=False)  # fmt: skip
-        else:
-            fmap = build_map(view.layers(), extra=sanwei_layer(judged))
-            show_map(fmap, data, MAP_KEY, st.session_state.get(SELECTED), height=520)
+        page_map(data, view, MAP_KEY, "supply_status", st.session_state.get(SELECTED), overlays=sanwei_layer(judged),
+                 legend_open=not is_large(data))  # fmt: skip
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -11,11 +12,12 @@ from streamlit_folium import st_folium
 from geodata.dataset import Dataset
 from geodata.query import View as FilteredView
 from layers.controls import FitView
-from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map
+from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map, build_map
+from layers.styles import PARCEL_STYLES
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, View, ViewResult, snap_view
-from ui.mapview import selection_layer
-from ui.viewcache import _admin_url, _views
+from ui.mapview import selection_layer, show_map
+from ui.viewcache import _admin_url, _views, is_large
 
 VIEW_OBJECTS = [*RETURNED_OBJECTS, "bounds", "zoom"]
 MAP_PX = (900, 640)  # the map's size on a laptop screen, for the first view before the browser reports its own
@@ -60,3 +62,28 @@ def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
         f"{result.projects_in_view:,} 个项目；上方统计为全部筛选结果。"
     )
     return result
+
+
+def page_map(data: Dataset, view: FilteredView, map_key: str, parcel_style: str, selection=None, *,
+             parcels: pd.DataFrame | None = None, projects: bool = True, overlays: Sequence = (),
+             height: int = 520, legend_open: bool = False) -> None:  # fmt: skip
+    """A page's map beside its table: every filtered record drawn for small data, the viewport map for large.
+
+    ``parcels``: the page's parcels (the view's, plus e.g. its ``idle_class``) drawn and coloured
+    by ``parcel_style``; ``projects``: whether the view's projects are drawn; ``overlays``: the
+    page's own feature groups (三未 rings). A click on the map selects (see :func:`ui.mapview.take_click`).
+    """
+    shown = view.parcels if parcels is None else parcels
+    if is_large(data):
+        column = PARCEL_STYLES[parcel_style][0]
+        drawn = data.parcels
+        if column not in drawn:  # a page's own class: aligned with the whole dataset for the index
+            drawn = drawn.assign(**{column: shown[column].reindex(drawn.index)})
+        show_view_map(data, view, map_key, parcel_style, selection=selection, parcels=drawn, height=height,
+                      overlays=list(overlays), legend_open=legend_open)  # fmt: skip
+        return
+    layers = {"admin": view.admin, "zones": view.zones, "parcels": shown}
+    if projects:
+        layers["projects"] = view.projects
+    fmap = build_map(layers, parcel_style=parcel_style, extra=overlays, legend_open=legend_open)
+    show_map(fmap, data, map_key, selection, height=height)
