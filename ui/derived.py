@@ -17,7 +17,7 @@ import streamlit as st
 from domain.idle import IdleRules
 from domain.matching import Candidate, Match, Need, rank
 from geodata.dataset import Dataset
-from geodata.query import Filters, View, apply_filters
+from geodata.query import View
 from geodata.tables.idle import candidates, classify_parcels
 
 T = TypeVar("T")
@@ -28,14 +28,17 @@ def _classified(version: str, today: dt.date, rules: str, _parcels: pd.DataFrame
     return classify_parcels(_parcels, today, _rules)
 
 
-def classified_parcels(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> pd.DataFrame:
-    """:func:`geodata.tables.idle.classify_parcels` of the view's parcels.
+def all_classified(data: Dataset, today: dt.date, rules: IdleRules) -> pd.DataFrame:
+    """:func:`geodata.tables.idle.classify_parcels` of every parcel, once per data version, date and rules.
 
-    A parcel's class does not depend on the filters: all parcels are classified once per
-    data version, date and rules (one frame in memory, whatever the sessions filter) and
-    the view's rows are taken from it.
+    A parcel's class does not depend on the filters, so one frame serves every session and view.
     """
-    every = _classified(data.version, today, repr(rules), data.parcels, rules)
+    return _classified(data.version, today, repr(rules), data.parcels, rules)
+
+
+def classified_parcels(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> pd.DataFrame:
+    """The view's rows of :func:`all_classified`."""
+    every = all_classified(data, today, rules)
     return every if len(view.parcels) == len(every) else every.loc[view.parcels.index]
 
 
@@ -52,17 +55,11 @@ def supply_candidates(data: Dataset, view: View, today: dt.date, rules: IdleRule
     whose parcels are all in it — the same list as building them from the view's parcels, since
     a pair joins two adjacent parcels of one zone and both must be shown.
     """
-    every = _candidates(data.version, today, repr(rules), classified_parcels(data, data_view(data), today, rules),
-                        data.zones)  # fmt: skip
+    every = _candidates(data.version, today, repr(rules), all_classified(data, today, rules), data.zones)
     if len(view.parcels) == len(data.parcels):
         return every
     shown = set(view.parcels["parcel_id"])
     return [c for c in every if all(p in shown for p in c.parcel_ids)]
-
-
-def data_view(data: Dataset) -> View:
-    """The unfiltered view of ``data``."""
-    return apply_filters(data, Filters())
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

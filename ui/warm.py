@@ -16,10 +16,9 @@ import threading
 import time
 
 from domain.idle import IdleRules
-from geodata.query import Filters, apply_filters
 from geodata.store import data_location
 from ui.data import load_cached
-from ui.derived import classified_parcels
+from ui.derived import all_classified
 from ui.viewcache import prepare_views
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ def warm() -> None:
         data = load_cached(location)
         prepare_views(data)
         # 闲置土地盘活 as a visitor first opens it: today's date, the regulation's thresholds
-        classified_parcels(data, apply_filters(data, Filters()), dt.date.today(), IdleRules())
+        all_classified(data, dt.date.today(), IdleRules())
     except Exception:  # the pages will say what is wrong, in Chinese, when someone visits
         log.exception("warm start failed")
         return
