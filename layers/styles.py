@@ -106,7 +106,7 @@ def legend_sections(
         rows = [("#555555", f"地块宗数·亩（边框：面积最大的{name}）", "cellp")]
         if projects:
             rows.append(("#555555", "项目个数（边框：最多的阶段）", "cellj"))
-        sections.append(("缩小时按网格汇总，点击放大", rows))
+        sections.append(("缩小时按网格汇总，放大查看地块", rows))
     return sections
 
 
@@ -141,7 +141,7 @@ LEGEND_CSS = """
 .zm-cell{position:absolute;left:0;top:0;transform:translate(-50%,-50%);box-sizing:border-box;display:flex;
   flex-direction:column;align-items:center;justify-content:center;padding:1px 5px;font:11px/1.2 sans-serif;
   color:#1b1b1b;background:rgba(255,255,255,.92);border:3px solid var(--c);border-radius:5px;
-  box-shadow:0 1px 3px rgba(0,0,0,.35);white-space:nowrap;cursor:pointer}
+  box-shadow:0 1px 3px rgba(0,0,0,.35);white-space:nowrap}
 .zm-cell-j{min-width:24px;height:24px;padding:0 3px;border-radius:12px;font-weight:700;background:#fff;
   transform:translate(-50%,-50%) translate(30px,-22px)}
 .zm-label{font:12px sans-serif;color:#333;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff;

@@ -13,12 +13,11 @@ from domain.labels import label, stage_label
 from layers import styles
 from layers.features import feature_collection, geojson_layer, tip_html
 from layers.overview import parcels_layer, project_tip, zones_layer
-from layers.viewport import DETAIL_ZOOM, ViewResult, decimals_for, dominant, view_geometries
+from layers.viewport import ViewResult, decimals_for, dominant, view_geometries
 
-# A click on a cell zooms two levels into it (never past DETAIL_ZOOM, where parcels become shapes).
-CELL_CLICK = JsCode(
-    "function (f, l) { l.on('click', function (e) { var m = l._map; if (m) m.setView(e.latlng, "
-    f"Math.min(m.getZoom() + 2, {DETAIL_ZOOM}));  }}); }}"
+# Each cell's marker takes its label from the feature (sent once, not again in folium's style table).
+CELL_JS = JsCode(
+    "function (f, l) { l.setIcon(L.divIcon(Object.assign({}, l.options.icon.options, {html: f.properties.html}))); }"
 )
 
 
@@ -42,10 +41,10 @@ def cells_layer(cells: pd.DataFrame, kind: str, colors: list[str], top_labels: l
             html = (
                 f'<div class="zm-cell zm-cell-p" style="--c:{escape(color)}"><b>{r.count:,}宗</b>{mu_text(r.mu)}</div>'
             )
-            tip = tip_html(f"{r.count:,} 宗地块 · {r.mu:,.2f} 亩", f"面积最大的{measure}：{top}", "点击放大")
+            tip = tip_html(f"{r.count:,} 宗地块 · {r.mu:,.2f} 亩", f"面积最大的{measure}：{top}", "放大地图查看详情")
         else:
             html = f'<div class="zm-cell zm-cell-j" style="--c:{escape(color)}">{r.count:,}</div>'
-            tip = tip_html(f"{r.count:,} 个项目 · {r.yi:,.2f} 亿元", f"个数最多的{measure}：{top}", "点击放大")
+            tip = tip_html(f"{r.count:,} 个项目 · {r.yi:,.2f} 亿元", f"个数最多的{measure}：{top}", "放大地图查看详情")
         features.append({
             "type": "Feature",
             "properties": {"layer": f"{kind}_cell", "id": "", "tip": tip, "html": html},
@@ -54,10 +53,10 @@ def cells_layer(cells: pd.DataFrame, kind: str, colors: list[str], top_labels: l
     return geojson_layer(
         {"type": "FeatureCollection", "features": features},
         f"{label(kind)}（汇总）",
-        lambda f: {"html": f["properties"]["html"]},
+        lambda _f: {},
         # a zero-size icon at the cell centre; the label centres itself on it (CSS), whatever its width
         marker=folium.Marker(icon=folium.DivIcon(icon_size=(0, 0), icon_anchor=(0, 0), class_name="zm-cell-icon")),
-        on_each_feature=CELL_CLICK,
+        on_each_feature=CELL_JS,
     )
 
 
