@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from html import escape
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geodata.atomic import replace_file
 from layers import styles
 from layers.assets import STATIC_DIR
 from layers.features import ADMIN_DECIMALS, feature_collection, tip_html
@@ -49,10 +49,7 @@ def admin_file(admin: pd.DataFrame, static_dir: Path = STATIC_DIR) -> str:
     folder = static_dir / "data"
     path = folder / name
     if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(body)
-        os.replace(tmp, path)
+        replace_file(path, lambda tmp: tmp.write_bytes(body))
     return f"{URL_PREFIX}/{name}"
 
 

@@ -8,15 +8,15 @@ URLs are absolute because the map is drawn inside a component iframe.
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
 from pathlib import Path
 
 import folium
 import folium.plugins
 import xstatic.pkg.leaflet as xleaflet
 import xstatic.pkg.leaflet_markercluster as xcluster
+
+from geodata.atomic import replace_file
 
 REPO = Path(__file__).resolve().parent.parent
 STATIC_DIR = REPO / "static"
@@ -54,10 +54,7 @@ def _copy(src: Path, dest: Path) -> None:
         return
     if _same(src, dest):
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # app servers start together
-    shutil.copy2(src, tmp)  # keeps the mtime, so the next check is a cheap stat
-    tmp.replace(dest)
+    replace_file(dest, lambda tmp: shutil.copy2(src, tmp))  # keeps the mtime: the next check is a cheap stat
 
 
 def _same(src: Path, dest: Path) -> bool:

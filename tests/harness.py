@@ -88,6 +88,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_LOGS: dict[int, object] = {}  # port → the running app server's output (see :func:`diagnosis`)
+
+
+def diagnosis(page, chars: int = 3000) -> str:
+    """What a failing browser test should print: the page's text and the end of its app server's output."""
+    try:
+        text = page.evaluate("() => document.body.innerText.slice(0, 1000)")
+    except Exception as exc:  # navigating or closed
+        text = f"(page text unavailable: {exc})"
+    log = SERVER_LOGS.get(urlparse(page.url).port or 0)
+    tail = ""
+    if log is not None:  # pread: the server writes through the same file offset, which must not move
+        size = os.fstat(log.fileno()).st_size
+        tail = os.pread(log.fileno(), chars, max(0, size - chars)).decode(errors="replace")
+    return f"\n--- page text ---\n{text}\n--- server output ---\n{tail}"
+
+
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -124,6 +141,7 @@ def app_server(
     log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[port] = log
     try:
         try:
             wait_healthy(url, proc, timeout)
@@ -139,6 +157,7 @@ def app_server(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
+        SERVER_LOGS.pop(port, None)
         log.close()
 
 
@@ -184,4 +203,4 @@ def wait_for_map(page, timeout: float = 60, settle: float = 1.0) -> dict:
             page.wait_for_timeout(int(settle * 1000))
         else:
             page.wait_for_timeout(200)
-    raise TimeoutError(f"no Leaflet features drawn within {timeout} s (last counts {last})")
+    raise TimeoutError(f"no Leaflet features drawn within {timeout} s (last counts {last}){diagnosis(page)}")

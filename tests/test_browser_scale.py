@@ -42,7 +42,9 @@ def wait_until(page, predicate, timeout=60):
             if again == harness.leaflet_counts(page) and predicate(again["layers"]):
                 return again["layers"]
         page.wait_for_timeout(300)
-    raise AssertionError(f"map never reached the expected state: {harness.leaflet_counts(page)}")
+    page.screenshot(path=str(artifact("scale-timeout.png")))
+    counts = harness.leaflet_counts(page)
+    raise AssertionError(f"map never reached the expected state: {counts}{harness.diagnosis(page)}")
 
 
 def test_large_data_is_drawn_by_view(page, big_store):

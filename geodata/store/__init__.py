@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geodata.atomic import replace_file
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     ImportBatch,
@@ -56,10 +57,7 @@ def data_location() -> str:
     if env:
         return env
     if not DEFAULT_DATA_PATH.exists():
-        DEFAULT_DATA_PATH.parent.mkdir(parents=True, exist_ok=True)
-        tmp = DEFAULT_DATA_PATH.with_suffix(".gpkg.tmp")
-        shutil.copyfile(SAMPLE_PATH, tmp)
-        os.replace(tmp, DEFAULT_DATA_PATH)
+        replace_file(DEFAULT_DATA_PATH, lambda tmp: shutil.copyfile(SAMPLE_PATH, tmp))
     return str(DEFAULT_DATA_PATH)
 
 
