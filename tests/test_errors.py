@@ -69,3 +69,17 @@ def test_the_warm_start_declares_no_map_component():
     code = "import sys, ui.warm; print('streamlit_folium' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_failure_before_the_page_runs_is_a_chinese_sentence_too(monkeypatch, sample_copy):
+    from layers import assets
+    from tests.apptest import APP
+
+    def broken(*_):
+        raise FileNotFoundError("/srv/zonemap/static/vendor/leaflet.js.tmp")
+
+    monkeypatch.setattr(assets, "ensure_assets", broken)  # app.py reads it at each run
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    assert "错误编号" in message and "FileNotFoundError" not in message and "/srv" not in message
