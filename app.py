@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
-from layers.assets import ensure_assets
-from ui.chrome import app_chrome
 from ui.errors import guarded
-from ui.startup import start_once
 
 # No page icons: Streamlit fetches Material icons from a font CDN.
 PAGES = [
@@ -20,6 +16,12 @@ PAGES = [
 
 
 def main() -> None:
+    # Imported here so that even a failed import is a Chinese sentence (scripts/serve.py imports them all first).
+    import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
+    from layers.assets import ensure_assets
+    from ui.chrome import app_chrome
+    from ui.startup import start_once
+
     ensure_assets()
     start_once()
     app_chrome()

@@ -13,11 +13,19 @@ Before the server starts (:func:`configure`):
   that lookup always answers "unknown".
 - The app's own loggers (``geodata``, ``ui``, …) write to the server's stderr:
   details of errors that users see as a Chinese sentence.
+- The app's modules are imported here, in the main thread, before anything
+  else runs (:func:`preload`). The warm start and the first page run would
+  otherwise import them for the first time at once, and two threads importing
+  a library with an import cycle deadlock: branca (under folium) ended in
+  ``_DeadlockError`` in one thread and ``ImportError: cannot import name 'ENV'``
+  in the other, which a first visitor saw as Streamlit's English error box.
 - The warm start (:mod:`ui.warm`) runs in a thread as soon as the runtime
   exists: data and map indexes are loaded before the first visitor.
 """
 
+import importlib
 import logging
+import pkgutil
 import sys
 import threading
 import time
@@ -28,7 +36,9 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+REPO = Path(__file__).resolve().parent.parent
 APP_LOGGERS = ("geodata", "ui", "layers", "domain", "reports", "pages")
+APP_PACKAGES = ("domain", "geodata", "layers", "reports", "ui")  # what the pages import (pages/ are scripts)
 
 
 def _no_external_ip() -> None:
@@ -49,18 +59,36 @@ def configure() -> None:
             logger.addHandler(handler)
 
 
+def preload() -> list[str]:
+    """Import every module of the app's packages (and so their libraries) in this thread; return their names.
+
+    Command-line entry points (``__main__``) are skipped: importing one would run it.
+    """
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    names = []
+    for package in APP_PACKAGES:
+        module = importlib.import_module(package)
+        names.append(package)
+        for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
+            if info.name.rsplit(".", 1)[-1] != "__main__":
+                importlib.import_module(info.name)
+                names.append(info.name)
+    return names
+
+
 def _warm_when_ready() -> None:
     """Load data and indexes as soon as the server runs (ui.warm), so the first visitor does not wait."""
     while not Runtime.exists():
         time.sleep(0.1)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from ui.warm import warm
+    from ui.warm import warm  # imported by preload() before this thread started
 
     warm()
 
 
 if __name__ == "__main__":
     configure()
+    preload()
     threading.Thread(target=_warm_when_ready, name="zonemap-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", *sys.argv[1:]]
     sys.exit(cli.main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -79,3 +80,16 @@ def test_the_server_listens_on_loopback_only_and_prints_no_network_url(tmp_path)
     assert f"URL: http://127.0.0.1:{port}" in text
     assert "Network URL" not in text and "External URL" not in text
     assert listening == {"0100007F"}  # 127.0.0.1, not 00000000 (every interface)
+
+
+def test_serve_imports_the_app_before_the_warm_start_and_the_first_page_run_go_concurrent():
+    """Two threads importing folium/branca for the first time at once deadlock (seen: the first visitor got Streamlit's
+    English error box). The server imports the app's modules, and so their libraries, before either thread starts."""
+    code = (
+        "import sys, importlib.util as u; s = u.spec_from_file_location('s', 'scripts/serve.py');"
+        " m = u.module_from_spec(s); s.loader.exec_module(m); names = m.preload();"
+        " print(all(n in sys.modules for n in ('branca.element', 'folium', 'pyogrio', 'streamlit_folium')),"
+        " 'ui.warm' in names, 'app' in sys.modules, any(n.endswith('__main__') for n in names))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=harness.REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False", "False"], out.stderr[-2000:]
