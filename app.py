@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.boot import wait_for_imports
 from ui.errors import guarded
 
 # No page icons: Streamlit fetches Material icons from a font CDN.
@@ -16,7 +17,8 @@ PAGES = [
 
 
 def main() -> None:
-    # Imported here so that even a failed import is a Chinese sentence (scripts/serve.py imports them all first).
+    wait_for_imports()  # scripts/serve.py's start-up thread imports the app first (ui.boot)
+    # Imported here so that even a failed import is a Chinese sentence.
     import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
     from layers.assets import ensure_assets
     from ui.chrome import app_chrome

@@ -13,14 +13,14 @@ Before the server starts (:func:`configure`):
   that lookup always answers "unknown".
 - The app's own loggers (``geodata``, ``ui``, …) write to the server's stderr:
   details of errors that users see as a Chinese sentence.
-- The app's modules are imported here, in the main thread, before anything
-  else runs (:func:`preload`). The warm start and the first page run would
-  otherwise import them for the first time at once, and two threads importing
-  a library with an import cycle deadlock: branca (under folium) ended in
-  ``_DeadlockError`` in one thread and ``ImportError: cannot import name 'ENV'``
-  in the other, which a first visitor saw as Streamlit's English error box.
-- The warm start (:mod:`ui.warm`) runs in a thread as soon as the runtime
-  exists: data and map indexes are loaded before the first visitor.
+- The start-up thread runs as soon as the runtime exists. It first imports
+  every module of the app (:func:`preload`) while page runs wait
+  (:mod:`ui.boot`): two threads importing a library for the first time at once
+  can deadlock on its import cycle. It cannot run before the server: the
+  runtime must exist when streamlit-folium declares its component, and the
+  configuration must hold the command line's options when it is first read.
+  Then the warm start (:mod:`ui.warm`) loads data and map indexes before the
+  first visitor.
 """
 
 import importlib
@@ -64,8 +64,6 @@ def preload() -> list[str]:
 
     Command-line entry points (``__main__``) are skipped: importing one would run it.
     """
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     names = []
     for package in APP_PACKAGES:
         module = importlib.import_module(package)
@@ -77,18 +75,25 @@ def preload() -> list[str]:
     return names
 
 
-def _warm_when_ready() -> None:
-    """Load data and indexes as soon as the server runs (ui.warm), so the first visitor does not wait."""
-    while not Runtime.exists():
-        time.sleep(0.1)
-    from ui.warm import warm  # imported by preload() before this thread started
+def _start_up(importing: threading.Lock) -> None:
+    """Import the app, release ``importing`` (page runs wait for it), then warm the caches (ui.warm)."""
+    try:
+        while not Runtime.exists():
+            time.sleep(0.05)
+        preload()
+    finally:
+        importing.release()
+    from ui.warm import warm  # imported by preload()
 
     warm()
 
 
 if __name__ == "__main__":
     configure()
-    preload()
-    threading.Thread(target=_warm_when_ready, name="zonemap-warm", daemon=True).start()
+    sys.path.insert(0, str(REPO))
+    from ui.boot import IMPORTING
+
+    IMPORTING.acquire()
+    threading.Thread(target=_start_up, args=(IMPORTING,), name="zonemap-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", *sys.argv[1:]]
     sys.exit(cli.main())

@@ -84,12 +84,14 @@ def test_the_server_listens_on_loopback_only_and_prints_no_network_url(tmp_path)
 
 def test_serve_imports_the_app_before_the_warm_start_and_the_first_page_run_go_concurrent():
     """Two threads importing folium/branca for the first time at once deadlock (seen: the first visitor got Streamlit's
-    English error box). The server imports the app's modules, and so their libraries, before either thread starts."""
+    English error box). The server's start-up thread imports the app's modules, and so their libraries, while page
+    runs wait (ui.boot); streamlit-folium stays for the first page run, the only place its component registers."""
     code = (
         "import sys, importlib.util as u; s = u.spec_from_file_location('s', 'scripts/serve.py');"
         " m = u.module_from_spec(s); s.loader.exec_module(m); names = m.preload();"
-        " print(all(n in sys.modules for n in ('branca.element', 'folium', 'pyogrio', 'streamlit_folium')),"
-        " 'ui.warm' in names, 'app' in sys.modules, any(n.endswith('__main__') for n in names))"
+        " print(all(n in sys.modules for n in ('branca.element', 'folium', 'pyogrio', 'geodata.store.postgis')),"
+        " 'ui.warm' in names and 'ui.mapview' in names, any(n.endswith('__main__') for n in names),"
+        " 'streamlit_folium' in sys.modules)"  # its component must be declared in a page run to be registered
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=harness.REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "False", "False"], out.stderr[-2000:]

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geodata.dataset import Dataset
 from geodata.query import View as FilteredView
@@ -54,6 +53,8 @@ def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
     groups = [view_group(filtered.zones, drawn, data.projects, result, parcel_style), *(overlays or [])]
     if (highlight := selection_layer(data, selection, in_url=True)) is not None:
         groups.append(highlight)
+    from streamlit_folium import st_folium  # its component registers only when imported in a page run (ui.boot)
+
     st_folium(fmap, key=map_key, height=height, use_container_width=True, returned_objects=VIEW_OBJECTS,
               feature_group_to_add=groups)  # fmt: skip
     shapes = "地块形状" if len(result.parcels) else f"按网格汇总（放大到 {DETAIL_ZOOM} 级以上显示地块形状）"

@@ -308,7 +308,7 @@ def diff_panel(plan: ImportPlan) -> None:
 
 def preview_map(plan: ImportPlan, data: Dataset) -> None:
     """The file's records on the map with the existing zones, before anything is written."""
-    from streamlit_folium import st_folium
+    from streamlit_folium import st_folium  # its component registers only when imported in a page run (ui.boot)
 
     shown = plan.frame[plan.frame.geometry.notna()]
     if shown.empty:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geodata.dataset import Dataset
 from layers.controls import UrlSelection
@@ -47,6 +46,8 @@ def show_map(
 
     ``in_url``: the page's main map keeps the selection in the address (see :mod:`ui.urlstate`).
     """
+    from streamlit_folium import st_folium  # its component registers only when imported in a page run (ui.boot)
+
     st_folium(
         fmap,
         key=map_key,
