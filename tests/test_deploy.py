@@ -95,3 +95,14 @@ def test_serve_imports_the_app_before_the_warm_start_and_the_first_page_run_go_c
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=harness.REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "False", "False"], out.stderr[-2000:]
+
+
+def test_after_the_preload_the_warm_start_imports_nothing_new(sample_copy):
+    """Whatever ui.warm.warm imports on first use could race a page run's import: LAZY_MODULES lists it."""
+    code = (
+        "import sys, importlib.util as u; s = u.spec_from_file_location('s', 'scripts/serve.py');"
+        " m = u.module_from_spec(s); s.loader.exec_module(m); m.preload(); before = set(sys.modules);"
+        " from ui.warm import warm; warm(); print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=harness.REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr[-2000:]
