@@ -54,7 +54,7 @@ def _sign_in(page, url: str) -> None:
     page.goto(f"{url}/data")
     page.get_by_label("用户名").fill("zhangsan")
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     page.get_by_text("已登录").wait_for(timeout=60_000)
 
 

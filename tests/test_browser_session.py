@@ -93,7 +93,7 @@ def test_reload_keeps_the_editor_signed_in_until_sign_out(server, page):
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_label("用户名").fill("zhangsan")
     sidebar.get_by_label("密码").fill(PASSWORD)
-    sidebar.get_by_role("button", name="登录").click()
+    sidebar.get_by_role("button", name="登录", exact=True).click()
     sidebar.get_by_text(f"已登录：{NAME}", exact=True).wait_for(timeout=30_000)
 
     cookie = wait_cookie(page, present=True)
@@ -109,10 +109,10 @@ def test_reload_keeps_the_editor_signed_in_until_sign_out(server, page):
     page.screenshot(path=str(artifact("session-after-reload.png")), full_page=True)
 
     sidebar.get_by_role("button", name="退出登录").click()
-    sidebar.get_by_role("button", name="登录").wait_for(timeout=30_000)
+    sidebar.get_by_role("button", name="登录", exact=True).wait_for(timeout=30_000)
     wait_cookie(page, present=False)
     page.reload()
-    sidebar.get_by_role("button", name="登录").wait_for(timeout=30_000)
+    sidebar.get_by_role("button", name="登录", exact=True).wait_for(timeout=30_000)
     assert sidebar.get_by_text("已登录").count() == 0
 
     assert page.locator('img[src*="x.example"], a[href*="x.example"]').count() == 0  # no image, no link
