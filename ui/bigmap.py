@@ -15,7 +15,7 @@ from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_ma
 from layers.styles import PARCEL_STYLES
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, View, ViewResult, snap_view
-from ui.mapview import selection_layer, show_map
+from ui.mapview import draw, selection_layer, show_map
 from ui.viewcache import _admin_url, _views, is_large
 
 VIEW_OBJECTS = [*RETURNED_OBJECTS, "bounds", "zoom"]
@@ -53,9 +53,7 @@ def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
     groups = [view_group(filtered.zones, drawn, data.projects, result, parcel_style), *(overlays or [])]
     if (highlight := selection_layer(data, selection, in_url=True)) is not None:
         groups.append(highlight)
-    from streamlit_folium import st_folium  # its component registers only when imported in a page run (ui.boot)
-
-    st_folium(fmap, key=map_key, height=height, use_container_width=True, returned_objects=VIEW_OBJECTS,
+    draw(fmap, key=map_key, height=height, use_container_width=True, returned_objects=VIEW_OBJECTS,
               feature_group_to_add=groups)  # fmt: skip
     shapes = "地块形状" if len(result.parcels) else f"按网格汇总（放大到 {DETAIL_ZOOM} 级以上显示地块形状）"
     st.caption(

@@ -9,8 +9,9 @@ that in :func:`wait_for_imports`. Without the server script (AppTest, a bare
 ``streamlit run``) nobody holds the lock and nothing waits.
 
 streamlit-folium is the exception: Streamlit registers a custom component only
-when the module declaring it is imported inside a page run, so the modules that
-draw a map import it where they call it (folium and branca are preloaded).
+when the module declaring it is imported inside a page run, so every map is
+drawn through :func:`ui.mapview.draw`, which imports it there (folium and branca
+are preloaded).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from geodata.store import Store, StoreError
 from layers.overview import build_map
 from ui.exports import export_button
 from ui.format import display_value, md
+from ui.mapview import draw
 
 AUTO = "自动识别"
 NOT_IMPORTED = "（不导入）"
@@ -308,8 +309,6 @@ def diff_panel(plan: ImportPlan) -> None:
 
 def preview_map(plan: ImportPlan, data: Dataset) -> None:
     """The file's records on the map with the existing zones, before anything is written."""
-    from streamlit_folium import st_folium  # its component registers only when imported in a page run (ui.boot)
-
     shown = plan.frame[plan.frame.geometry.notna()]
     if shown.empty:
         return
@@ -317,7 +316,7 @@ def preview_map(plan: ImportPlan, data: Dataset) -> None:
     layers[plan.layer] = shown
     b = shown.total_bounds
     fmap = build_map(layers, focus_bounds=[[b[1], b[0]], [b[3], b[2]]])
-    st_folium(fmap, key="imp_preview", height=460, width="stretch", returned_objects=[])
+    draw(fmap, key="imp_preview", height=460, width="stretch", returned_objects=[])
 
 
 def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:

@@ -11,6 +11,14 @@ from layers.overview import RETURNED_OBJECTS, clicked_record, highlight_group
 from ui.urlstate import encode_selection
 
 
+def draw(fmap: folium.Map, **kwargs):
+    """``streamlit_folium.st_folium(fmap, **kwargs)``, imported here in the page run: Streamlit registers its
+    component only when the module declaring it is imported inside a page run (see :mod:`ui.boot`)."""
+    from streamlit_folium import st_folium
+
+    return st_folium(fmap, **kwargs)
+
+
 def take_click(map_key: str, state_key: str = "selected") -> None:
     """Make a new map click the selection (``st.session_state[state_key]``).
 
@@ -46,9 +54,7 @@ def show_map(
 
     ``in_url``: the page's main map keeps the selection in the address (see :mod:`ui.urlstate`).
     """
-    from streamlit_folium import st_folium  # its component registers only when imported in a page run (ui.boot)
-
-    st_folium(
+    draw(
         fmap,
         key=map_key,
         height=height,
