@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.io.sources import clean_stale_temp
@@ -83,3 +84,20 @@ def test_a_failure_before_the_page_runs_is_a_chinese_sentence_too(monkeypatch, s
     assert not at.exception
     (message,) = [e.value for e in at.error]
     assert "错误编号" in message and "FileNotFoundError" not in message and "/srv" not in message
+
+
+NOT_GPKG = [b"", b"not a geopackage\n" * 50, bytes(range(256)) * 20, b"SQLite format 2\x00" * 10]
+
+
+@pytest.mark.parametrize("content", NOT_GPKG)
+def test_a_data_file_that_is_not_a_geopackage_is_named_in_a_chinese_message(content, tmp_path, monkeypatch):
+    from tests.apptest import APP
+
+    path = tmp_path / "zonemap.gpkg"
+    path.write_bytes(content)
+    monkeypatch.setenv("ZONEMAP_DATA", str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    (message,) = [e.value for e in at.error]
+    assert "无法读取数据" in message and "已损坏或不是 GeoPackage" in message and "zonemap" in message
+    assert "DatabaseError" not in message and str(tmp_path) not in message

@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS {TOURS_TABLE} (
 """
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class GpkgStore(Store):
     """A GeoPackage file (see module doc)."""
 
@@ -73,6 +76,9 @@ class GpkgStore(Store):
         self.location = str(self.path)
         if not self.path.exists():
             raise StoreError(f"数据文件不存在：{self.path.name}")
+        with open(self.path, "rb") as f:  # a GeoPackage is an SQLite file: anything else fails on its first query
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise StoreError(f"无法打开数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。")
 
     # --- reading -------------------------------------------------------------------------------------------------
 
