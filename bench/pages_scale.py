@@ -52,11 +52,11 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import sync_playwright
 
+from access import accounts
 from bench.common import OUT, SET_VIEW_JS, capped, done, drawn, has_data, memory_mb, server, synth_store, wait_for
 from domain.clock import beijing_today
 from domain.idle import IdleRules
 from domain.tracker import Thresholds
-from geodata import accounts
 from geodata.dataset import load_dataset
 from geodata.store import GpkgStore
 from geodata.tables.idle import IDLE_VIEW, classify_parcels

@@ -38,8 +38,8 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 REPO = Path(__file__).resolve().parent.parent
-APP_LOGGERS = ("geodata", "ui", "layers", "domain", "reports", "pages")
-APP_PACKAGES = ("domain", "geodata", "layers", "reports", "ui")  # what the pages import (pages/ are scripts)
+APP_LOGGERS = ("access", "geodata", "ui", "layers", "domain", "reports", "pages")
+APP_PACKAGES = ("access", "domain", "geodata", "layers", "reports", "ui")  # what the pages import (pages/ are scripts)
 # Library modules the warm start imports on first use (measured: modules new in sys.modules after ui.warm.warm)
 LAZY_MODULES = ("pyarrow.pandas_compat", "pyarrow.vendored.version", "pandas.core.methods.to_dict")
 

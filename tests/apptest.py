@@ -25,7 +25,7 @@ def open_page(page: str | None = None, **session) -> AppTest:
 
 def add_account(monkeypatch, path: Path, user: str, name: str, password: str) -> None:
     """An editor account in a fresh accounts file that the app reads through $ZONEMAP_ACCOUNTS."""
-    from geodata import accounts
+    from access import accounts
 
     monkeypatch.setattr(accounts, "ITERATIONS", 1000)  # fast hashing in tests
     accounts.save_account(user, name, password, path)

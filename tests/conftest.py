@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata import signin_guard
+from access import signin_guard
 from geodata.store import SAMPLE_PATH
 from tests import harness
 

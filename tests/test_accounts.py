@@ -9,8 +9,8 @@ import tomllib
 
 import pytest
 
-from geodata import accounts
-from geodata.accounts import (
+from access import accounts
+from access.accounts import (
     AccountsError,
     authenticate,
     check_password,

@@ -34,7 +34,7 @@ TOOLTIP_JS = """() => [...document.querySelectorAll('iframe')].map(f => f.conten
 @pytest.fixture(scope="module")
 def editor_app(tmp_path_factory):
     """The app on a copy of the sample with one editor account (uploading is an edit step): url and data path."""
-    from geodata import accounts
+    from access import accounts
 
     folder = tmp_path_factory.mktemp("editor")
     shutil.copyfile(SAMPLE_PATH, folder / "data.gpkg")

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from geodata import accounts
-from geodata.sessions import COOKIE
+from access import accounts
+from access.sessions import COOKIE
 from geodata.store import SAMPLE_PATH
 from tests import harness
 from tests.conftest import artifact

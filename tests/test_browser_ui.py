@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from geodata.accounts import save_account
+from access.accounts import save_account
 from geodata.store import SAMPLE_PATH
 from layers.styles import HIGHLIGHT
 from tests import harness
@@ -53,7 +53,7 @@ def server(tmp_path_factory):
     data = folder / "zonemap.gpkg"
     shutil.copyfile(SAMPLE_PATH, data)
     accounts = folder / "accounts.toml"
-    from geodata import accounts as module
+    from access import accounts as module
 
     iterations, module.ITERATIONS = module.ITERATIONS, 1000
     try:

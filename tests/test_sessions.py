@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from geodata import sessions
-from geodata.accounts import Account, hash_password
-from geodata.sessions import SessionError, cookie_js, issue, revoke, server_secret, session_hours, verify
+from access import sessions
+from access.accounts import Account, hash_password
+from access.sessions import SessionError, cookie_js, issue, revoke, server_secret, session_hours, verify
 
 SECRET = b"s" * 32
 NOW = 1_800_000_000.0

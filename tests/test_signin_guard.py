@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from geodata import signin_guard
-from geodata.accounts import Account
-from geodata.signin_guard import (
+from access import signin_guard
+from access.accounts import Account
+from access.signin_guard import (
     WRONG,
     Policy,
     SignInGuard,

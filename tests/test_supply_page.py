@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geodata import signin_guard
+from access import signin_guard
+from access.signin_guard import Policy, SignInGuard
 from geodata.edits import Edit
-from geodata.signin_guard import Policy, SignInGuard
 from geodata.store import GpkgStore, create_gpkg
 from tests import apptest
 from tests.apptest import add_account, button, open_page

@@ -1,8 +1,8 @@
-"""Sign-in for editors (accounts file, see geodata.accounts); without it the app is read-only.
+"""Sign-in for editors (accounts file, see access.accounts); without it the app is read-only.
 
-Attempts go through the process-wide guard (geodata.signin_guard): throttled
+Attempts go through the process-wide guard (access.signin_guard): throttled
 per username and client address, failures audited. A signed-in editor gets a
-signed, expiring cookie (geodata.sessions) so reloading the page keeps them
+signed, expiring cookie (access.sessions) so reloading the page keeps them
 signed in; signing out revokes it and deletes the cookie.
 """
 
@@ -13,9 +13,9 @@ import time
 
 import streamlit as st
 
-from geodata import sessions
-from geodata.accounts import Account, AccountsError, account_names, accounts_path, load_accounts
-from geodata.signin_guard import UNKNOWN_CLIENT, audit_failed_sign_in, default_guard, sign_in
+from access import sessions
+from access.accounts import Account, AccountsError, account_names, accounts_path, load_accounts
+from access.signin_guard import UNKNOWN_CLIENT, audit_failed_sign_in, default_guard, sign_in
 from geodata.store import StoreError, open_store
 from ui.format import md
 

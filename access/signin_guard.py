@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from geodata.accounts import Account, authenticate
+from access.accounts import Account, authenticate
 from geodata.store import Store
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from email.utils import formatdate
 from pathlib import Path
 
-from geodata.accounts import Account
+from access.accounts import Account
 from geodata.store import REPO_ROOT
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ Without the file (or with no accounts in it) the app is read-only. The file is
 
 Add or change an account (asks for the password twice)::
 
-    .venv/bin/python -m geodata.accounts add zhangsan --name "张三（自然资源局）"
+    .venv/bin/python -m access.accounts add zhangsan --name "张三（自然资源局）"
 
 The file is only ever written whole, as a new file created with mode 0600 next
 to it and then renamed over it, and only after the new text has been read back
@@ -175,7 +175,7 @@ def toml_string(text: str) -> str:
 
 def accounts_toml(accounts: dict[str, Account]) -> str:
     """The accounts file's text."""
-    lines = ["# zonemap 编辑账户：python -m geodata.accounts add 用户名 --name 姓名", ""]
+    lines = ["# zonemap 编辑账户：python -m access.accounts add 用户名 --name 姓名", ""]
     for acc in accounts.values():
         lines += [
             f"[accounts.{toml_string(acc.username)}]",
@@ -229,7 +229,7 @@ def save_account(username: str, name: str, password: str, path: Path | None = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m geodata.accounts", description="管理 zonemap 编辑账户")
+    ap = argparse.ArgumentParser(prog="python -m access.accounts", description="管理 zonemap 编辑账户")
     sub = ap.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="添加或修改账户（交互输入密码）")
     add.add_argument("username")
