@@ -18,11 +18,10 @@ to the same accounts: a name the app could not read is refused, not written.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
+import dataclasses
 import functools
-import getpass
 import hashlib
 import hmac
 import os
@@ -34,6 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.scope import ROLES, Scope
 from geodata.store import REPO_ROOT
 
 DEFAULT_PATH = REPO_ROOT / "config" / "accounts.toml"
@@ -51,9 +51,25 @@ class AccountsError(Exception):
 
 @dataclass(frozen=True)
 class Account:
+    """One editor: ``role`` and ``scope`` say which records it may change (see :mod:`domain.scope`).
+
+    An account written before roles existed has no role (``role`` None): it
+    cannot sign in until ``python -m access.accounts migrate`` makes it 省级.
+    """
+
     username: str
     name: str
     password_hash: str
+    role: str | None = None
+    scope_codes: tuple[str, ...] = ()
+    scope_label: str = ""
+
+    @property
+    def scope(self) -> Scope | None:
+        """The account's :class:`Scope`, or None when it has no role yet (needs ``migrate``)."""
+        if self.role is None:
+            return None
+        return Scope(self.role, frozenset(self.scope_codes), self.scope_label)
 
 
 def accounts_path() -> Path:
@@ -118,7 +134,19 @@ def _accounts_from(data: dict, path: Path) -> dict[str, Account]:
     for username, entry in (data.get("accounts") or {}).items():
         if not isinstance(entry, dict) or not str(entry.get("password", "")).startswith(_SCHEME + "$"):
             raise AccountsError(f"账户文件 {path} 中用户“{username}”缺少有效的密码哈希（password）")
-        out[username] = Account(username, str(entry.get("name") or username), entry["password"])
+        role = entry.get("role")
+        codes = entry.get("scope") or []
+        if role is not None and (role not in ROLES or not isinstance(codes, list)):
+            raise AccountsError(f"账户文件 {path} 中用户“{username}”的角色或范围无效")
+        account = Account(
+            username, str(entry.get("name") or username), entry["password"],
+            role, tuple(str(c) for c in codes), str(entry.get("scope_label") or ""),
+        )  # fmt: skip
+        try:
+            account.scope  # noqa: B018  (validates the role and its codes)
+        except ValueError as exc:
+            raise AccountsError(f"账户文件 {path} 中用户“{username}”：{exc}") from exc
+        out[username] = account
     return out
 
 
@@ -181,8 +209,14 @@ def accounts_toml(accounts: dict[str, Account]) -> str:
             f"[accounts.{toml_string(acc.username)}]",
             f"name = {toml_string(acc.name)}",
             f"password = {toml_string(acc.password_hash)}",
-            "",
         ]
+        if acc.role is not None:
+            lines += [
+                f"role = {toml_string(acc.role)}",
+                f"scope = [{', '.join(toml_string(c) for c in acc.scope_codes)}]",
+                f"scope_label = {toml_string(acc.scope_label)}",
+            ]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -209,15 +243,35 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
-def save_account(username: str, name: str, password: str, path: Path | None = None) -> None:
-    """Add or replace one account in the file (other accounts are kept)."""
+def save_account(username: str, name: str, password: str, path: Path | None = None, scope: Scope | None = None) -> None:
+    """Add or replace one account in the file (other accounts are kept); ``scope`` None keeps a stored one.
+
+    A new account without a scope is 省级 only when ``scope`` says so: callers
+    pass it (the command line requires ``--role``).
+    """
     path = path or accounts_path()
     problem = check_username(username) or check_display_name(name)
     if problem:
         raise AccountsError(problem)
     name = name.strip()
     accounts = load_accounts(path)
-    accounts[username] = Account(username, name or username, hash_password(password))
+    old = accounts.get(username)
+    account = Account(username, name or (old.name if old else username), hash_password(password))
+    accounts[username] = with_scope(account, scope if scope is not None else (old.scope if old else None))
+    write_accounts(accounts, path)
+
+
+def with_scope(account: Account, scope: Scope | None) -> Account:
+    """``account`` with ``scope`` (None: no role)."""
+    if scope is None:
+        return dataclasses.replace(account, role=None, scope_codes=(), scope_label="")
+    codes = tuple(sorted(scope.codes))
+    return dataclasses.replace(account, role=scope.role, scope_codes=codes, scope_label=scope.label)
+
+
+def write_accounts(accounts: dict[str, Account], path: Path | None = None) -> None:
+    """Write the whole accounts file, after reading the new text back to the same accounts."""
+    path = path or accounts_path()
     text = accounts_toml(accounts)
     try:
         read_back = _accounts_from(tomllib.loads(text), path)
@@ -228,37 +282,7 @@ def save_account(username: str, name: str, password: str, path: Path | None = No
     write_private(path, text)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m access.accounts", description="管理 zonemap 编辑账户")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    add = sub.add_parser("add", help="添加或修改账户（交互输入密码）")
-    add.add_argument("username")
-    add.add_argument("--name", default="", help="显示名，如“张三（自然资源局）”")
-    sub.add_parser("list", help="列出账户")
-    a = ap.parse_args(argv)
-    try:
-        if a.cmd == "list":
-            for acc in load_accounts().values():
-                print(f"{acc.username}\t{acc.name}")
-            return 0
-        problem = check_username(a.username) or check_display_name(a.name)
-        if problem:
-            print(problem, file=sys.stderr)
-            return 1
-        password = os.environ.get("ZONEMAP_NEW_PASSWORD") or getpass.getpass("密码：")
-        if not os.environ.get("ZONEMAP_NEW_PASSWORD") and getpass.getpass("再输入一次：") != password:
-            print("两次输入的密码不一致", file=sys.stderr)
-            return 1
-        if len(password) < 8:
-            print("密码至少 8 位", file=sys.stderr)
-            return 1
-        save_account(a.username, a.name, password)
-    except (AccountsError, OSError) as exc:
-        print(f"未保存：{exc}", file=sys.stderr)
-        return 1
-    print(f"已保存账户 {a.username} 到 {accounts_path()}")
-    return 0
-
-
 if __name__ == "__main__":
+    from access.cli import main
+
     sys.exit(main())

@@ -177,6 +177,12 @@ class SignInResult:
     message: str = ""
 
 
+NO_ROLE = (
+    "该账户尚未设置角色与范围，暂不能登录。"
+    "请管理员运行 python -m access.accounts migrate（旧账户设为省级）或 set-scope。"
+)
+
+
 def sign_in(
     username: str,
     password: str,
@@ -198,6 +204,8 @@ def sign_in(
     account = check(username, password)
     if account is not None:
         guard.record_success(username, client)
+        if account.scope is None:  # written before roles existed: the administrator migrates it once
+            return SignInResult(None, NO_ROLE)
         return SignInResult(account)
     wait = guard.record_failure(username, client)
     log.warning("sign-in failed: user=%r client=%s", username[:_KEY_CHARS], client)

@@ -56,6 +56,7 @@ from access import accounts
 from bench.common import OUT, SET_VIEW_JS, capped, done, drawn, has_data, memory_mb, server, synth_store, wait_for
 from domain.clock import beijing_today
 from domain.idle import IdleRules
+from domain.scope import PROVINCE
 from domain.tracker import Thresholds
 from geodata.dataset import load_dataset
 from geodata.store import GpkgStore
@@ -575,7 +576,7 @@ def main() -> None:
     accounts_file = folder / "accounts.toml"
     iterations, accounts.ITERATIONS = accounts.ITERATIONS, 1000  # a fast hash: sign-in is not measured
     try:
-        accounts.save_account(USER, "基准测试", PASSWORD, accounts_file)
+        accounts.save_account(USER, "基准测试", PASSWORD, accounts_file, scope=PROVINCE)
     finally:
         accounts.ITERATIONS = iterations
     env = {"ZONEMAP_ACCOUNTS": str(accounts_file)}

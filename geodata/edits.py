@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from domain.labels import label
+from domain.scope import Scope
 from geodata.io.validate import check_value
 from geodata.schema import SCHEMAS
 
@@ -50,6 +51,7 @@ class Edit:
     reason: str = ""
     action: str = "edit"  # edit | restore
     at: dt.datetime | None = field(default=None, compare=False)
+    scope: Scope | None = None  # the editor's scope, checked in the store (None: tools without an account)
 
 
 def editable_fields(layer: str) -> list[str]:

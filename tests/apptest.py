@@ -23,12 +23,13 @@ def open_page(page: str | None = None, **session) -> AppTest:
     return at
 
 
-def add_account(monkeypatch, path: Path, user: str, name: str, password: str) -> None:
-    """An editor account in a fresh accounts file that the app reads through $ZONEMAP_ACCOUNTS."""
+def add_account(monkeypatch, path: Path, user: str, name: str, password: str, scope=None) -> None:
+    """An editor account (default 省级) in an accounts file that the app reads through $ZONEMAP_ACCOUNTS."""
     from access import accounts
+    from domain.scope import PROVINCE
 
     monkeypatch.setattr(accounts, "ITERATIONS", 1000)  # fast hashing in tests
-    accounts.save_account(user, name, password, path)
+    accounts.save_account(user, name, password, path, scope=scope or PROVINCE)
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
 
 

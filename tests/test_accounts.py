@@ -9,7 +9,7 @@ import tomllib
 
 import pytest
 
-from access import accounts
+from access import accounts, cli
 from access.accounts import (
     AccountsError,
     authenticate,
@@ -151,20 +151,20 @@ def test_the_file_is_0600_from_its_creation(tmp_path, fast, monkeypatch):
 def test_cli_add_and_list(tmp_path, fast, monkeypatch, capsys):
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))
     monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "short")
-    assert accounts.main(["add", "wangwu"]) == 1
+    assert cli.main(["add", "wangwu", "--role", "province"]) == 1
     monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "long-enough")
-    assert accounts.main(["add", "wangwu", "--name", "王五"]) == 0
-    assert accounts.main(["list"]) == 0
-    assert "wangwu\t王五" in capsys.readouterr().out
+    assert cli.main(["add", "wangwu", "--name", "王五", "--role", "province"]) == 0
+    assert cli.main(["list"]) == 0
+    assert "wangwu\t王五\t省级（全省）" in capsys.readouterr().out
 
 
 def test_cli_refuses_a_control_character_in_the_name(tmp_path, fast, monkeypatch, capsys):
     path = tmp_path / "a.toml"
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
     monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "long-enough")
-    assert accounts.main(["add", "wangwu", "--name", "王五"]) == 0
+    assert cli.main(["add", "wangwu", "--name", "王五", "--role", "province"]) == 0
     before = path.read_bytes()
-    assert accounts.main(["add", "zhaoliu", "--name", "赵\x1b[31m六"]) == 1
+    assert cli.main(["add", "zhaoliu", "--name", "赵\x1b[31m六", "--role", "province"]) == 1
     err = capsys.readouterr().err
     assert "控制字符" in err and "Traceback" not in err
     assert path.read_bytes() == before and set(load_accounts(path)) == {"wangwu"}

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from domain.scope import PROVINCE
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import harness, import_corpus
@@ -40,7 +41,7 @@ def editor_app(tmp_path_factory):
     shutil.copyfile(SAMPLE_PATH, folder / "data.gpkg")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(accounts, "ITERATIONS", 1000)  # fast hashing in tests
-        accounts.save_account("zhangsan", "张三", PASSWORD, folder / "accounts.toml")
+        accounts.save_account("zhangsan", "张三", PASSWORD, folder / "accounts.toml", scope=PROVINCE)
     with harness.app_server(data=folder / "data.gpkg", env={"ZONEMAP_ACCOUNTS": str(folder / "accounts.toml")}) as url:
         yield SimpleNamespace(url=url, data=folder / "data.gpkg")
 

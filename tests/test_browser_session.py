@@ -15,6 +15,7 @@ import pytest
 
 from access import accounts
 from access.sessions import COOKIE
+from domain.scope import PROVINCE
 from geodata.store import SAMPLE_PATH
 from tests import harness
 from tests.conftest import artifact
@@ -36,7 +37,7 @@ def proxy_headers(host: str) -> dict[str, str]:
 @pytest.fixture
 def server(tmp_path, monkeypatch, playwright_browser):
     monkeypatch.setattr(accounts, "ITERATIONS", 1000)
-    accounts.save_account("zhangsan", NAME, PASSWORD, tmp_path / "accounts.toml")
+    accounts.save_account("zhangsan", NAME, PASSWORD, tmp_path / "accounts.toml", scope=PROVINCE)
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "accounts.toml"))
     data = tmp_path / "zonemap.gpkg"
     shutil.copyfile(SAMPLE_PATH, data)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from access.accounts import save_account
+from domain.scope import PROVINCE
 from geodata.store import SAMPLE_PATH
 from layers.styles import HIGHLIGHT
 from tests import harness
@@ -57,7 +58,7 @@ def server(tmp_path_factory):
 
     iterations, module.ITERATIONS = module.ITERATIONS, 1000
     try:
-        save_account("zhangsan", "张三", "pw-12345678", Path(accounts))
+        save_account("zhangsan", "张三", "pw-12345678", Path(accounts), scope=PROVINCE)
     finally:
         module.ITERATIONS = iterations
     old = os.environ.get("ZONEMAP_ACCOUNTS")

@@ -23,12 +23,11 @@ from geodata.atomic import replace_file
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     ImportBatch,
-    ImportRefused,
     Store,
     StoredTour,
-    StoreError,
     coerce,
 )
+from geodata.store.errors import ImportRefused, ScopeError, StoreError
 from geodata.store.gpkg import GpkgStore, create_gpkg, write_gpkg
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,8 +37,8 @@ URL_PREFIXES = ("postgresql://", "postgres://")
 
 __all__ = [
     "AUDIT_COLUMNS", "DEFAULT_DATA_PATH", "REPO_ROOT", "SAMPLE_PATH", "GpkgStore", "ImportBatch", "ImportRefused",
-    "Store", "StoreError", "StoredTour", "coerce", "create_gpkg", "create_store", "data_location", "is_url",
-    "open_store", "write_gpkg",
+    "ScopeError", "Store", "StoreError", "StoredTour", "coerce", "create_gpkg", "create_store", "data_location",
+    "is_url", "open_store", "write_gpkg",
 ]  # fmt: skip
 
 

@@ -26,7 +26,7 @@ import datetime as dt
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -34,9 +34,12 @@ import pandas as pd
 import shapely
 
 from domain.labels import label
+from domain.scope import Scope
 from domain.tours import Tour, stops_json, tour_from_json
 from geodata.edits import TZ, ConflictError, Edit, EditError, audit_json, check_edit, encode_value
 from geodata.schema import LAYER_ORDER, SCHEMAS, LayerSchema
+from geodata.store import authorize
+from geodata.store.errors import ImportRefused, ScopeError, StoreError  # noqa: F401  (re-exported for the backends)
 
 AUDIT_TABLE = "zonemap_audit"
 AUDIT_COLUMNS = ("change_id", "at", "user", "action", "layer", "record_id", "version", "field", "old", "new", "reason")
@@ -46,14 +49,6 @@ EDITABLE_LAYERS = ("zones", "parcels", "projects")
 
 # Test hook: called inside every write transaction after the writes, before COMMIT.
 before_commit: Callable[[], None] = lambda: None  # noqa: E731
-
-
-class StoreError(Exception):
-    """A store could not be opened, read or written; the message is Chinese."""
-
-
-class ImportRefused(StoreError):
-    """An import was not written (errors, not signed in, or the data changed since the check)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +92,7 @@ class ImportBatch:
     user: str
     at: dt.datetime | None = None
     errors: int = 0
+    scope: Scope | None = None  # the importer's scope (None: command-line tools without an account)
 
 
 class Tx(ABC):
@@ -237,10 +233,14 @@ class Store(ABC):
         if problems:
             raise EditError("；".join(problems))
         at = _stamp(edit.at)
-        with self._write() as tx:
+        with self._refusals_audited(), self._write() as tx:
             current = tx.read(edit.layer, edit.record_id)
             if current is None:
                 raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
+            cache: dict = {}
+            zones = authorize.record_zones(tx, edit.layer, current, cache)
+            zones += authorize.record_zones(tx, edit.layer, {**current, **edit.changes}, cache)
+            authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
             version = tx.version(edit.layer, edit.record_id)
             if version != edit.base_version:
                 raise ConflictError(current, version, edit.base_version)
@@ -280,8 +280,9 @@ class Store(ABC):
         reason = f"导入 {batch.filename}（{import_id}）"
         frame = coerce(batch.frame, schema)
         ids = frame[schema.key].astype(str)
-        with self._write() as tx:
+        with self._refusals_audited(), self._write() as tx:
             present = tx.existing(batch.layer, list(ids))
+            _check_import_scope(tx, batch, frame, ids, present)
             taken = sorted(set(batch.new_ids) & present)
             if taken:
                 raise ImportRefused(
@@ -313,7 +314,7 @@ class Store(ABC):
             before_commit()
         return import_id
 
-    def save_tour(self, tour: Tour, user: str, base_version: int) -> int:
+    def save_tour(self, tour: Tour, user: str, base_version: int, scope: Scope | None = None) -> int:
         """Save a tour against the version the editor saw (0 for a new one); return the new version.
 
         Raises :class:`ConflictError` (``current`` holds the stored title and
@@ -323,8 +324,9 @@ class Store(ABC):
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
         title, stops = tour.title.strip(), stops_json(tour)
-        with self._write() as tx:
+        with self._refusals_audited(), self._write() as tx:
             row = tx.tour(tour.tour_id)
+            _check_tour_scope(tx, scope, user, tour.tour_id, [tour, _stored_tour(tour.tour_id, row)])
             version = row[2] if row else 0
             if version != base_version or (row is None and base_version):
                 current = {"title": row[0], "stops": row[1]} if row else {}
@@ -342,15 +344,16 @@ class Store(ABC):
             before_commit()
             return version + 1
 
-    def delete_tour(self, tour_id: str, user: str, base_version: int) -> None:
+    def delete_tour(self, tour_id: str, user: str, base_version: int, scope: Scope | None = None) -> None:
         """Delete a tour the editor saw at ``base_version`` (ConflictError if it changed since)."""
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
-        with self._write() as tx:
+        with self._refusals_audited(), self._write() as tx:
             row = tx.tour(tour_id)
             if row is None:
                 return
+            _check_tour_scope(tx, scope, user, tour_id, [_stored_tour(tour_id, row)])
             if row[2] != base_version:
                 raise ConflictError(
                     {"title": row[0], "stops": row[1]}, row[2], base_version, what=f"观摩路线“{tour_id}”"
@@ -360,6 +363,16 @@ class Store(ABC):
                                json.dumps(row[0], ensure_ascii=False), None, None)])  # fmt: skip
             tx.changed(TOURS_TABLE)
             before_commit()
+
+    @contextmanager
+    def _refusals_audited(self):
+        """Let a :class:`ScopeError` through after auditing it (``scope_refused``) in a transaction of its own."""
+        try:
+            yield
+        except ScopeError as exc:
+            records = "、".join(f"{layer}:{rid}" for layer, rid in exc.records[:50])
+            self.record_event("scope_refused", exc.user, f"{records}（共 {len(exc.records)} 条）")
+            raise
 
     def record_event(self, action: str, user: str, reason: str, at: dt.datetime | None = None) -> None:
         """An audit row that changes no data (e.g. ``login_failed`` with the client address as reason)."""
@@ -374,6 +387,41 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027  (a no-op where there is nothing to release)
         """Release connections."""
+
+
+def _check_import_scope(tx: Tx, batch: ImportBatch, frame: gpd.GeoDataFrame, ids: pd.Series, present: set) -> None:
+    """Every row of an import in scope: new rows where they will be, updated rows also where they are now."""
+    if batch.scope is None or batch.scope.is_province:
+        return
+    cache: dict = {}
+    items = []
+    for rid, record in zip(ids, frame.drop(columns="geometry", errors="ignore").to_dict("records"), strict=True):
+        zones = authorize.record_zones(tx, batch.layer, record, cache)
+        if rid in present:
+            zones += authorize.record_zones(tx, batch.layer, tx.read(batch.layer, rid, lock=False), cache)
+        items.append((batch.layer, rid, zones))
+    authorize.check(batch.scope, batch.user, items)
+
+
+def _stored_tour(tour_id: str, row: tuple | None) -> Tour | None:
+    return tour_from_json(tour_id, row[0], row[1]) if row else None
+
+
+def _check_tour_scope(tx: Tx, scope: Scope | None, user: str, tour_id: str, tours: list[Tour | None]) -> None:
+    """A tour may be changed by an account whose scope covers the zone of every stop, before and after the change.
+
+    Viewing a tour is open to all; its stops may show other zones' records, but
+    then only an account covering them (e.g. the province) edits or deletes it.
+    """
+    if scope is None or scope.is_province:
+        return
+    cache: dict = {}
+    zones: list = []
+    for tour in tours:
+        for stop in tour.stops if tour else ():
+            record = tx.read(stop.layer, stop.ref, lock=False) if stop.layer in SCHEMAS else None
+            zones += authorize.record_zones(tx, stop.layer, record, cache) if record else [None]
+    authorize.check(scope, user, [(TOURS_LAYER, tour_id, zones)])
 
 
 def _update_record(tx: Tx, schema: LayerSchema, record: dict, geom, at: str, user: str, reason: str) -> list[AuditRow]:
