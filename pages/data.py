@@ -39,7 +39,7 @@ with tab_in:
         mapping_editor(plan)
         if plan.layer != "zones":
             st.subheader("补齐信息")
-            way_through_panel(plan, data)
+            way_through_panel(plan, data, editor)
         st.subheader("检查结果")
         report_panel(plan)
         preview_table(plan, data)

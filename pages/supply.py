@@ -17,6 +17,7 @@ from ui.exports import parcel_downloads
 from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
+from ui.scope import may_edit, readonly_note
 from ui.supply_panels import land_use_frame, supply_metrics
 from ui.tables import formatted, page_of, pick_from_table
 from ui.urlstate import restore_selection, restored_view
@@ -97,9 +98,11 @@ with tab_map:
             checklists(record)
             with st.expander("修改记录", expanded=False):
                 history_panel(store, record["parcel_id"], editor)
-            if editor:
+            if editor and may_edit(editor, data.zones, record.get("zone_id")):
                 with st.expander("编辑地块", expanded=True):
                     edit_form(store, record["parcel_id"], editor)
+            elif editor:
+                st.caption(readonly_note(editor))
             else:
                 st.caption("登录后可编辑供应状态、基础设施与区域评估标记、控制指标和备注。")
     else:

@@ -168,3 +168,56 @@ def test_cli_refuses_a_control_character_in_the_name(tmp_path, fast, monkeypatch
     err = capsys.readouterr().err
     assert "控制字符" in err and "Traceback" not in err
     assert path.read_bytes() == before and set(load_accounts(path)) == {"wangwu"}
+
+
+def test_cli_scopes_by_code_or_chinese_name_and_set_scope(tmp_path, fast, monkeypatch, capsys):
+    import io
+
+    from geodata.store import create_gpkg
+    from tests.factory import frames
+
+    data = create_gpkg(tmp_path / "d.gpkg", frames()).path
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw-from-a-script\nignored second line\n"))
+    assert (
+        cli.main(["add", "jz", "--role", "city", "--scope", "晋中", "--name", "晋中市商务局", "--password-stdin"]) == 0
+    )
+    monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "long-enough")
+    assert cli.main(["add", "jx", "--role", "zone", "--scope", "介休经济技术开发区", "--data", str(data)]) == 0
+    assert cli.main(["add", "two", "--role", "city", "--scope", "140100,运城市"]) == 0
+    loaded = load_accounts()
+    assert loaded["jz"].scope.codes == {"140700"} and loaded["jz"].scope.label == "晋中市"
+    assert accounts.authenticate("jz", "pw-from-a-script") is not None  # one line read, newline dropped
+    assert loaded["jx"].scope.codes == {"Z2"} and loaded["jx"].scope.describe() == "开发区（介休经济技术开发区）"
+    assert loaded["two"].scope.codes == {"140100", "140800"}
+    assert cli.main(["set-scope", "jz", "--role", "zone", "--scope", "Z1", "--data", str(data)]) == 0
+    assert (
+        load_accounts()["jz"].scope.codes == {"Z1"}
+        and load_accounts()["jz"].password_hash == loaded["jz"].password_hash
+    )
+    capsys.readouterr()
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "jz\t晋中市商务局\t开发区（甲开发区）" in out and "two\ttwo\t市级（太原市、运城市）" in out
+    for bad in (
+        ["add", "x", "--role", "city", "--scope", "杭州市"],  # not a Shanxi city
+        ["add", "x", "--role", "zone", "--scope", "不存在的开发区", "--data", str(data)],
+        ["add", "x", "--role", "city"],  # a city account without a scope
+        ["add", "x", "--role", "province", "--scope", "晋中市"],  # a province account narrowed
+        ["add", "x"],  # a new account without a role
+        ["set-scope", "nobody", "--role", "province"],
+    ):
+        assert cli.main(bad) == 1, bad
+    err = capsys.readouterr().err
+    assert "不是山西省的地级市" in err and "没有开发区“不存在的开发区”" in err and "Traceback" not in err
+    assert "x" not in load_accounts()
+
+
+def test_a_role_or_scope_edited_by_hand_into_nonsense_is_refused_when_read(tmp_path):
+    path = tmp_path / "a.toml"
+    save_account("zhangsan", "张三", "password-1", path, scope=None)
+    text = path.read_text(encoding="utf-8")
+    for extra in ('role = "admin"\nscope = []\n', 'role = "city"\nscope = []\n', 'role = "city"\nscope = "140700"\n'):
+        path.write_text(text + extra, encoding="utf-8")
+        with pytest.raises(AccountsError):
+            load_accounts(path)

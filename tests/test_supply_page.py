@@ -144,7 +144,7 @@ HOSTILE_NAME = "![e](http://x.example/p.png)<b>张三</b>"
 def test_a_hostile_display_name_is_text_and_the_audit_keeps_the_account_id(store, tmp_path, monkeypatch):
     add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", HOSTILE_NAME, PASSWORD)
     at = login(supply_page("P4"))
-    assert [t.value for t in at.sidebar.text] == [f"已登录：{HOSTILE_NAME}"]  # st.text: shown as typed
+    assert [t.value for t in at.sidebar.text] == [f"已登录：{HOSTILE_NAME}", "权限：省级（全省）"]  # st.text: as typed
     markdown = [e.value for kind in ("markdown", "caption", "error", "success", "warning", "info")
                 for e in getattr(at, kind)]  # fmt: skip
     assert not [v for v in markdown if "x.example" in v]  # the name never reaches a Markdown element
@@ -249,3 +249,33 @@ def test_a_failed_export_shows_a_chinese_message_and_no_details(store, monkeypat
     assert "错误编号" in message and "/srv" not in message and "OSError" not in message
     assert not at.exception and not at.get("download_button")
     assert at.title[0].value == "标准地供给" and at.metric  # the rest of the page is still there
+
+
+def test_a_city_account_edits_its_city_and_reads_the_neighbours(tmp_path, monkeypatch, store):
+    from domain.scope import Scope
+
+    jinzhong = Scope("city", frozenset({"140700"}), "晋中市")
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "晋中市商务局", PASSWORD, scope=jinzhong)
+    at = login(supply_page("P1"))  # P1 is in Z1, 太原
+    assert "权限：市级（晋中市）" in texts(at)
+    assert "只读：不在您的权限范围（晋中市）" in texts(at)
+    assert not [b for b in at.button if b.label == "保存修改"]
+    at = login(supply_page("P4"))  # P4 is in Z2, 晋中
+    at.text_area(key="f_note_P4_0").input("晋中市核实")
+    button(at, "保存修改").click().run()
+    assert "已保存（第 1 版）" in texts(at)
+    assert GpkgStore(store.path).read_record("parcels", "P4")[0]["note"] == "晋中市核实"
+
+
+def test_an_account_from_before_roles_cannot_sign_in_until_migrated(tmp_path, monkeypatch, store):
+    from access import accounts, cli
+
+    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
+    path = tmp_path / "accounts.toml"
+    accounts.write_accounts({"zhangsan": accounts.Account("zhangsan", "张三", accounts.hash_password(PASSWORD))}, path)
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
+    at = login(supply_page("P4"))
+    assert "尚未设置角色" in texts(at) and "editor" not in at.session_state
+    assert cli.main(["migrate"]) == 0
+    at = login(supply_page("P4"))
+    assert "权限：省级（全省）" in texts(at)

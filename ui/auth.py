@@ -58,7 +58,7 @@ def _restore() -> dict | None:
 
 
 def _set_editor(account: Account) -> dict:
-    editor = {"username": account.username, "name": account.name}
+    editor = {"username": account.username, "name": account.name, "scope": account.scope}
     st.session_state[USER_KEY] = editor
     st.session_state.pop(_SIGNED_OUT_KEY, None)
     return editor
@@ -120,6 +120,8 @@ def sidebar_login() -> dict | None:
         if cookie := st.session_state.get(_COOKIE_KEY):
             sb.html(sessions.cookie_js(*cookie), unsafe_allow_javascript=True)
         sb.text(f"已登录：{editor['name']}")  # plain text: no Markdown, no autolinked URLs
+        if editor.get("scope") is not None:
+            sb.text(f"权限：{editor['scope'].describe()}")
         if sb.button("退出登录", key="logout"):
             sign_out()
             st.rerun()

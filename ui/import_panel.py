@@ -37,6 +37,7 @@ from layers.overview import build_map
 from ui.exports import export_button
 from ui.format import display_value, md
 from ui.mapview import draw
+from ui.scope import editor_scope, zones_in_scope
 
 AUTO = "自动识别"
 NOT_IMPORTED = "（不导入）"
@@ -193,12 +194,12 @@ def report_panel(plan: ImportPlan) -> None:
         st.dataframe(report, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(report)))
 
 
-def way_through_panel(plan: ImportPlan, data: Dataset) -> None:
+def way_through_panel(plan: ImportPlan, data: Dataset, editor: dict | None = None) -> None:
     """What the file does not say, chosen for it: the zone of the whole file, one value per missing field,
     and what each land-use value of the file becomes (用地用海分类 codes recognised, 未填 otherwise)."""
     if plan.layer == "zones":
         return
-    zones = data.zones.sort_values("zone_id")
+    zones = zones_in_scope(editor, data.zones).sort_values("zone_id")  # only zones the editor may import into
     names = dict(zip(zones["zone_id"], zones["short_name"].fillna(zones["name"]), strict=True))
     st.selectbox(
         "所属开发区（整个文件）",
@@ -325,7 +326,7 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
         return
     if st.button(f"导入 {len(plan.frame)} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
         try:
-            import_id = commit_import(store, plan, editor["username"])
+            import_id = commit_import(store, plan, editor["username"], scope=editor_scope(editor))
         except (ImportRefused, StoreError, OSError) as exc:
             st.error(f"导入失败，数据未改动：{md(exc)}")
             return

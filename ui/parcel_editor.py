@@ -25,6 +25,7 @@ from geodata.settings import required_assessments
 from geodata.store import Store
 from ui.auth import display_names
 from ui.format import display_value, fmt_datetime, md, text_table
+from ui.scope import editor_scope
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
 PROGRESS = ("developed_share", "invested_share")
@@ -137,6 +138,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
             editor["username"],
             f"恢复第 {row.version} 版修改前的值",
             action="restore",
+            scope=editor_scope(editor),
         )
         st.session_state.pop(seen_key, None)  # after this attempt the editor sees the history anew
         try:
@@ -208,7 +210,11 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             return
         if not _transition_ok(record, changes, reason):
             return
-        _save(store, Edit("parcels", parcel_id, changes, version, editor["username"], reason), changes)
+        _save(
+            store,
+            Edit("parcels", parcel_id, changes, version, editor["username"], reason, scope=editor_scope(editor)),
+            changes,
+        )
     conflict = st.session_state.get(f"conflict_{parcel_id}")
     if conflict:
         _conflict_panel(store, parcel_id, editor, conflict)
@@ -278,4 +284,7 @@ def _conflict_panel(store: Store, parcel_id: str, editor: dict, conflict: dict) 
         reason = conflict["reason"]
         if not _transition_ok(theirs, mine, reason):
             return
-        _save(store, Edit("parcels", parcel_id, mine, conflict["version"], editor["username"], reason), mine)
+        edit = Edit(
+            "parcels", parcel_id, mine, conflict["version"], editor["username"], reason, scope=editor_scope(editor)
+        )
+        _save(store, edit, mine)

@@ -17,6 +17,7 @@ from geodata.tours import EDIT_COLUMNS, LAYER_NAMES, stops_frame, tour_from_fram
 from reports.tour_html import tour_html
 from reports.tour_onepager import onepager_html, render
 from ui.format import md
+from ui.scope import editor_scope
 
 NEW = "__new__"
 
@@ -64,9 +65,17 @@ def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict, version: 
             for p in problems:
                 st.error(md(p))
             return
-        _saved(lambda: store.save_tour(new, editor["username"], version), f"已保存路线（{len(new.stops)} 站）。", key)
+        _saved(
+            lambda: store.save_tour(new, editor["username"], version, scope=editor_scope(editor)),
+            f"已保存路线（{len(new.stops)} 站）。",
+            key,
+        )
     if version and c2.button("删除路线", key=f"{key}_delete"):
-        _saved(lambda: store.delete_tour(tour.tour_id, editor["username"], version), f"已删除路线“{tour.title}”。", key)
+        _saved(
+            lambda: store.delete_tour(tour.tour_id, editor["username"], version, scope=editor_scope(editor)),
+            f"已删除路线“{tour.title}”。",
+            key,
+        )
 
 
 def _saved(write, flash: str, key: str) -> None:

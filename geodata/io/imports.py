@@ -58,6 +58,7 @@ from pyproj import Transformer
 
 from domain.labels import label
 from domain.landuse import UNFILLED, find_code
+from domain.scope import Scope
 from domain.units import MU_PER_HECTARE, MU_PER_KM2, geodesic_area_mu, m2_to_mu
 from domain.values import is_blank
 from geodata.edits import encode_value
@@ -888,7 +889,9 @@ def _with_ids(findings: list[Finding], frame, key: str) -> list[Finding]:
 # --- commit ---------------------------------------------------------------------------------------------------------
 
 
-def commit_import(store: Store, plan: ImportPlan, user: str, at: dt.datetime | None = None) -> str:
+def commit_import(
+    store: Store, plan: ImportPlan, user: str, at: dt.datetime | None = None, scope: Scope | None = None
+) -> str:
     """Write ``plan`` into ``store`` in one transaction (see :meth:`Store.commit_import`); return the import's id.
 
     Refuses a plan with errors. Records whose id exists are updated field by
@@ -907,6 +910,7 @@ def commit_import(store: Store, plan: ImportPlan, user: str, at: dt.datetime | N
         summary=plan.summary(),
         user=user,
         at=at,
+        scope=scope,
     )
     return store.commit_import(batch)
 
