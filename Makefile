@@ -62,6 +62,7 @@ bench-scale: setup-dev
 ## Concurrent editors against both stores (see bench/README.md): lost updates must be 0
 bench-edits: setup-dev db
 	$(PY) -m bench.concurrent_edits
+	$(PY) -m bench.scoped_saves
 
 ## Exports of 100 000 parcels (see bench/README.md): streamed writers against the old in-memory builders
 bench-exports: setup-dev

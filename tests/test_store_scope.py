@@ -106,3 +106,33 @@ def _with_scope(batch, scope):
     import dataclasses
 
     return dataclasses.replace(batch, scope=scope)
+
+
+def test_postgres_refuses_out_of_scope_rows_even_when_the_python_check_is_bypassed():
+    """Row-level security: a raw UPDATE on the application's own connection, in a transaction that declared
+    晋中市, changes 0 rows of 太原; with no scope declared it changes nothing at all."""
+    from geodata.store import create_store
+    from geodata.store.pg_rls import declare_scope
+    from tests.factory import frames
+    from tests.pg import fresh_database
+
+    with fresh_database() as url:
+        pg = create_store(url, frames())
+        with pg._conn() as conn:
+            with conn.transaction():
+                declare_scope(conn, JINZHONG)
+                foreign = conn.execute("UPDATE parcels SET note = 'x' WHERE parcel_id = 'P1'").rowcount
+                own = conn.execute("UPDATE parcels SET note = 'x' WHERE parcel_id = 'P4'").rowcount
+                moved = "UPDATE parcels SET zone_id = 'Z1' WHERE parcel_id = 'P3'"  # out of 晋中: WITH CHECK
+                with pytest.raises(Exception, match="row-level security"), conn.transaction():
+                    conn.execute(moved)
+                with pytest.raises(Exception, match="row-level security"), conn.transaction():
+                    conn.execute("UPDATE zones SET city_adcode = '140100' WHERE zone_id = 'Z2'")
+                with pytest.raises(Exception, match="row-level security"), conn.transaction():
+                    conn.execute("INSERT INTO parcels (parcel_id, zone_id, name) VALUES ('X', 'Z1', 'x')")
+            assert (foreign, own) == (0, 1)
+            with conn.transaction():  # nothing declared: no rights
+                assert conn.execute("UPDATE parcels SET note = 'y'").rowcount == 0
+                assert conn.execute("SELECT count(*) FROM parcels").fetchone()[0] == 4  # reading stays open
+        assert pg.read_record("parcels", "P1")[0]["note"] != "x"
+        pg.close()

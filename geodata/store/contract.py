@@ -219,8 +219,13 @@ class Store(ABC):
     # --- writing -------------------------------------------------------------------------------------------------
 
     @abstractmethod
-    def _write(self) -> AbstractContextManager[Tx]:
-        """One write transaction: commit when the block ends, roll back on any exception (even KeyboardInterrupt)."""
+    def _write(self, scope: Scope | None = None) -> AbstractContextManager[Tx]:
+        """One write transaction: commit when the block ends, roll back on any exception (even KeyboardInterrupt).
+
+        ``scope`` is the writer's (None: tools without an account); a backend
+        that can enforce it in the database too (PostGIS row-level security)
+        declares it for this transaction only.
+        """
 
     def apply_edit(self, edit: Edit) -> int:
         """Save ``edit`` and its audit rows atomically; return the new version.
@@ -233,14 +238,17 @@ class Store(ABC):
         if problems:
             raise EditError("；".join(problems))
         at = _stamp(edit.at)
-        with self._refusals_audited(), self._write() as tx:
+        with self._refusals_audited(), self._write(edit.scope) as tx:
+            # The scope first, on an unlocked read: the database's own wall (PostGIS row-level security) hides
+            # out-of-scope rows from the locking read, which would otherwise read as "deleted".
+            seen = tx.read(edit.layer, edit.record_id, lock=False)
+            cache: dict = {}
+            zones = authorize.record_zones(tx, edit.layer, seen, cache)
+            zones += authorize.record_zones(tx, edit.layer, {**(seen or {}), **edit.changes}, cache) if seen else []
+            authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
             current = tx.read(edit.layer, edit.record_id)
             if current is None:
                 raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
-            cache: dict = {}
-            zones = authorize.record_zones(tx, edit.layer, current, cache)
-            zones += authorize.record_zones(tx, edit.layer, {**current, **edit.changes}, cache)
-            authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
             version = tx.version(edit.layer, edit.record_id)
             if version != edit.base_version:
                 raise ConflictError(current, version, edit.base_version)
@@ -280,7 +288,7 @@ class Store(ABC):
         reason = f"导入 {batch.filename}（{import_id}）"
         frame = coerce(batch.frame, schema)
         ids = frame[schema.key].astype(str)
-        with self._refusals_audited(), self._write() as tx:
+        with self._refusals_audited(), self._write(batch.scope) as tx:
             present = tx.existing(batch.layer, list(ids))
             _check_import_scope(tx, batch, frame, ids, present)
             taken = sorted(set(batch.new_ids) & present)
@@ -324,7 +332,7 @@ class Store(ABC):
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
         title, stops = tour.title.strip(), stops_json(tour)
-        with self._refusals_audited(), self._write() as tx:
+        with self._refusals_audited(), self._write(scope) as tx:
             row = tx.tour(tour.tour_id)
             _check_tour_scope(tx, scope, user, tour.tour_id, [tour, _stored_tour(tour.tour_id, row)])
             version = row[2] if row else 0
@@ -349,7 +357,7 @@ class Store(ABC):
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
-        with self._refusals_audited(), self._write() as tx:
+        with self._refusals_audited(), self._write(scope) as tx:
             row = tx.tour(tour_id)
             if row is None:
                 return

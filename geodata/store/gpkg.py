@@ -169,8 +169,11 @@ class GpkgStore(Store):
     # --- writing -------------------------------------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[GpkgTx]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (even KeyboardInterrupt) rolls everything back."""
+    def _write(self, scope=None) -> Iterator[GpkgTx]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (even KeyboardInterrupt) rolls everything back.
+
+        SQLite has no row-level security: the scope is checked by the contract alone.
+        """
         try:
             conn = _connect(self.path)
         except sqlite3.Error as exc:

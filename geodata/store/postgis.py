@@ -28,6 +28,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from domain.scope import Scope
 from domain.tours import stops_json
 from geodata.edits import encode_value
 from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
@@ -46,6 +47,7 @@ from geodata.store.contract import (
     decode_value,
     tours_from_rows,
 )
+from geodata.store.pg_rls import declare_scope, row_security
 
 log = logging.getLogger(__name__)
 META_TABLE = "zonemap_meta"
@@ -222,10 +224,11 @@ class PostgisStore(Store):
     # --- writing -------------------------------------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[PgTx]:
+    def _write(self, scope: Scope | None = None) -> Iterator[PgTx]:
         with self._conn() as conn:
             try:
                 with conn.transaction():
+                    declare_scope(conn, scope)
                     yield PgTx(conn)
             except psycopg.errors.UniqueViolation as exc:
                 raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
@@ -240,6 +243,7 @@ class PostgisStore(Store):
 
     def load_history(self, audit: pd.DataFrame, tours: list[StoredTour]) -> None:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            declare_scope(conn, None)  # a whole-store copy: the versions of every record follow the audit
             with cur.copy(
                 sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(AUDIT_TABLE), _ident(*AUDIT_COLUMNS))
             ) as copy:
@@ -338,7 +342,19 @@ class PgTx(Tx):
         return {str(r[0]) for r in rows}
 
     def insert(self, layer, frame):
-        copy_rows(self.conn, layer, frame)
+        """COPY into a temporary table, then INSERT … SELECT: the rows pass the row-level security checks."""
+        load = sql.Identifier(f"zm_load_{layer}")
+        self.conn.execute(
+            sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                load, sql.Identifier(layer)
+            )
+        )
+        cols = copy_rows(self.conn, layer, frame, table=f"zm_load_{layer}")
+        self.conn.execute(
+            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+                sql.Identifier(layer), _ident(*cols), _ident(*cols), load
+            )
+        )
 
     def audit(self, rows: Sequence[AuditRow]) -> None:
         """Audit rows carrying this transaction's data version (taken now: the meta row stays locked to commit)."""
@@ -401,8 +417,11 @@ def _pg_value(layer: str, column: str, value: object) -> object:
     return value
 
 
-def copy_rows(conn: psycopg.Connection, layer: str, frame: pd.DataFrame) -> None:
-    """Insert typed rows with COPY (geometry as hex EWKB in SRID 4490)."""
+def copy_rows(conn: psycopg.Connection, layer: str, frame: pd.DataFrame, table: str | None = None) -> list[str]:
+    """Insert typed rows of ``layer`` into ``table`` (default: the layer's) with COPY; return the columns.
+
+    Geometry goes as hex EWKB in SRID 4490.
+    """
     schema = SCHEMAS[layer]
     frame = coerce(frame, schema)
     cols = list(schema.columns) + (["geom"] if schema.geometry else [])
@@ -416,13 +435,14 @@ def copy_rows(conn: psycopg.Connection, layer: str, frame: pd.DataFrame) -> None
         ewkb = shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True)
     with (
         conn.cursor() as cur,
-        cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(layer), _ident(*cols))) as copy,
+        cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table or layer), _ident(*cols))) as copy,
     ):
         for i, r in enumerate(records):
             row = [_pg_value(layer, c, encode_value(r[c])) for c in schema.columns]
             if schema.geometry:
                 row.append(ewkb[i])
             copy.write_row(row)
+    return cols
 
 
 def _ddl(conn: psycopg.Connection) -> None:
@@ -476,4 +496,5 @@ def create_postgis(url: str, frames: Mapping[str, pd.DataFrame]) -> PostgisStore
             for name in LAYER_ORDER:
                 if name in frames:
                     copy_rows(conn, name, frames[name])
+            row_security(conn)  # after the bulk load: COPY FROM does not go through policies
     return store
