@@ -63,6 +63,7 @@ class Account:
     role: str | None = None
     scope_codes: tuple[str, ...] = ()
     scope_label: str = ""
+    disabled: bool = False  # kept for the audit's names, cannot sign in or save
 
     @property
     def scope(self) -> Scope | None:
@@ -140,7 +141,7 @@ def _accounts_from(data: dict, path: Path) -> dict[str, Account]:
             raise AccountsError(f"账户文件 {path} 中用户“{username}”的角色或范围无效")
         account = Account(
             username, str(entry.get("name") or username), entry["password"],
-            role, tuple(str(c) for c in codes), str(entry.get("scope_label") or ""),
+            role, tuple(str(c) for c in codes), str(entry.get("scope_label") or ""), entry.get("disabled") is True,
         )  # fmt: skip
         try:
             account.scope  # noqa: B018  (validates the role and its codes)
@@ -164,6 +165,9 @@ def authenticate(username: str, password: str, path: Path | None = None) -> Acco
     """
     accounts = load_accounts(path)
     account = accounts.get(username.strip())
+    if account is not None and account.disabled:  # the same work as a wrong password, then refused
+        check_password(password, account.password_hash)
+        return None
     if account is None:
         work = max((hash_iterations(a.password_hash) for a in accounts.values()), default=ITERATIONS)
         check_password(password, _dummy_hash(work or ITERATIONS))
@@ -216,6 +220,8 @@ def accounts_toml(accounts: dict[str, Account]) -> str:
                 f"scope = [{', '.join(toml_string(c) for c in acc.scope_codes)}]",
                 f"scope_label = {toml_string(acc.scope_label)}",
             ]
+        if acc.disabled:
+            lines.append("disabled = true")
         lines.append("")
     return "\n".join(lines)
 

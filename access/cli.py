@@ -1,4 +1,4 @@
-"""``python -m access.accounts``: add, list and scope editor accounts (see README 编辑账户).
+"""``python -m access.accounts``: manage editor accounts, their roles and scopes (see README 编辑账户).
 
 ::
 
@@ -6,6 +6,7 @@
     python -m access.accounts add li --role zone --scope 介休经济技术开发区 --password-stdin < pw.txt
     python -m access.accounts list
     python -m access.accounts set-scope zhangsan --role city --scope 140700,140800
+    python -m access.accounts reset-password zhangsan | disable zhangsan | enable zhangsan | remove zhangsan
     python -m access.accounts migrate        # once: accounts from before roles become 省级
 
 Zone names are looked up in the data (``--data`` or ``$ZONEMAP_DATA``).
@@ -19,43 +20,50 @@ import getpass
 import os
 import sys
 
-from access.accounts import (
-    AccountsError,
-    accounts_path,
-    check_display_name,
-    check_username,
-    load_accounts,
-    save_account,
-    with_scope,
-    write_accounts,
-)
+from access import admin
+from access.accounts import AccountsError, accounts_path, load_accounts
 from access.roles import resolve_scope
 from domain.scope import ROLE_LABELS, ROLES
 
-MIN_PASSWORD = 8
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # exit 2 with a Chinese hint
+        self.print_usage(sys.stderr)
+        print(f"用法错误：{message}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m access.accounts", description="管理 zonemap 编辑账户")
-    sub = ap.add_subparsers(dest="cmd", required=True, title="命令")
-    add = sub.add_parser("add", help="添加账户或修改其密码（交互输入密码）")
+    ap = _Parser(prog="python -m access.accounts", description="管理 zonemap 编辑账户、角色与范围")
+    sub = ap.add_subparsers(dest="cmd", required=True, title="命令", parser_class=_Parser)
+    add = sub.add_parser("add", help="添加账户（交互输入两次密码）")
     add.add_argument("username")
     add.add_argument("--name", default="", help="显示名，如“晋中市商务局”")
-    _scope_args(add, required=False)
-    add.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本批量建账户）")
-    sub.add_parser("list", help="列出账户、角色与范围")
+    _scope_args(add)
+    _stdin_arg(add)
+    sub.add_parser("list", help="列出账户、角色、范围与状态")
     scope = sub.add_parser("set-scope", help="修改账户的角色与范围（该账户的登录随即失效）")
     scope.add_argument("username")
-    _scope_args(scope, required=True)
+    _scope_args(scope)
+    reset = sub.add_parser("reset-password", help="重设密码（该账户的登录随即失效）")
+    reset.add_argument("username")
+    _stdin_arg(reset)
+    for name, text in (("disable", "停用账户（不能登录和保存，名字保留在审计中）"), ("enable", "重新启用账户"),
+                       ("remove", "删除账户（该账户的登录随即失效）")):  # fmt: skip
+        sub.add_parser(name, help=text).add_argument("username")
     sub.add_parser("migrate", help="一次性：把没有角色的旧账户设为省级（全省）")
     return ap
 
 
-def _scope_args(parser: argparse.ArgumentParser, required: bool) -> None:
+def _scope_args(parser: argparse.ArgumentParser) -> None:
     roles = "、".join(f"{r}={ROLE_LABELS[r]}" for r in ROLES)
-    parser.add_argument("--role", choices=ROLES, required=required, help=f"角色：{roles}")
+    parser.add_argument("--role", choices=ROLES, required=True, help=f"角色：{roles}")
     parser.add_argument("--scope", action="append", default=[], help="市或开发区：代码或名称，可重复或以逗号分隔")
     parser.add_argument("--data", default=None, help="数据位置（按开发区名称查找范围时使用；默认 $ZONEMAP_DATA）")
+
+
+def _stdin_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本批量建账户）")
 
 
 def _zones(data: str | None):
@@ -72,8 +80,7 @@ def _zones(data: str | None):
 
 
 def _scope(a: argparse.Namespace):
-    zones = _zones(a.data) if a.role == "zone" else None
-    return resolve_scope(a.role, a.scope, zones)
+    return resolve_scope(a.role, a.scope, _zones(a.data) if a.role == "zone" else None)
 
 
 def _password(from_stdin: bool) -> str:
@@ -81,78 +88,50 @@ def _password(from_stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = os.environ.get("ZONEMAP_NEW_PASSWORD") or getpass.getpass("密码：")
-    if len(password) < MIN_PASSWORD:  # checked before the second entry
-        raise AccountsError(f"密码至少 {MIN_PASSWORD} 位")
+    problem = admin.password_problem(password)  # before the second entry
+    if problem:
+        raise AccountsError(problem)
     if not from_stdin and not os.environ.get("ZONEMAP_NEW_PASSWORD") and getpass.getpass("再输入一次：") != password:
         raise AccountsError("两次输入的密码不一致")
     return password
-
-
-def _add(a: argparse.Namespace) -> str:
-    problem = check_username(a.username) or check_display_name(a.name)
-    if problem:
-        raise AccountsError(problem)
-    existing = load_accounts().get(a.username)
-    if a.role is None and (existing is None or existing.role is None):
-        raise AccountsError("新账户必须用 --role 指定角色（province、city 或 zone）及 --scope 范围")
-    scope = _scope(a) if a.role else None
-    save_account(a.username, a.name, _password(a.password_stdin), scope=scope)
-    account = load_accounts()[a.username]
-    return f"已保存账户 {a.username}（{account.scope.describe()}）到 {accounts_path()}"
-
-
-def _set_scope(a: argparse.Namespace) -> str:
-    accounts = load_accounts()
-    if a.username not in accounts:
-        raise AccountsError(f"没有账户“{a.username}”")
-    scope = _scope(a)
-    accounts[a.username] = with_scope(accounts[a.username], scope)
-    write_accounts(accounts)
-    end_sessions(a.username, "scope_changed", a.data)
-    return f"已将 {a.username} 的范围改为 {scope.describe()}；该账户已登录的会话全部失效"
-
-
-def _migrate() -> str:
-    from domain.scope import PROVINCE
-
-    accounts = load_accounts()
-    old = [u for u, acc in accounts.items() if acc.role is None]
-    if not old:
-        return "没有需要迁移的账户"
-    for username in old:
-        accounts[username] = with_scope(accounts[username], PROVINCE)
-    write_accounts(accounts)
-    return f"已将 {len(old)} 个没有角色的账户设为省级（全省）：{'、'.join(old)}"
-
-
-def end_sessions(username: str, why: str, data: str | None) -> None:
-    """End every session of ``username`` in the store (sessions live in the data; see access.sessions)."""
-    from access import sessions
-
-    ender = getattr(sessions, "end_account_sessions", None)
-    if ender is not None:
-        ender(username, why, data)
 
 
 def _list() -> str:
     lines = []
     for acc in load_accounts().values():
         scope = acc.scope.describe() if acc.scope else "未设置角色（请运行 migrate）"
-        lines.append(f"{acc.username}\t{acc.name}\t{scope}")
+        lines.append(f"{acc.username}\t{acc.name}\t{scope}" + ("\t已停用" if acc.disabled else ""))
     return "\n".join(lines)
+
+
+def _run(a: argparse.Namespace) -> str:
+    if a.cmd == "list":
+        return _list()
+    if a.cmd == "migrate":
+        old = admin.migrate()
+        return f"已将 {len(old)} 个没有角色的账户设为省级（全省）：{'、'.join(old)}" if old else "没有需要迁移的账户"
+    if a.cmd == "add":
+        scope = _scope(a)
+        account = admin.add_account(a.username, a.name, _password(a.password_stdin), scope)
+        return f"已添加账户 {account.username}（{scope.describe()}）到 {accounts_path()}"
+    if a.cmd == "set-scope":
+        scope = _scope(a)
+        admin.set_scope(a.username, scope)
+        return f"已将 {a.username} 的范围改为 {scope.describe()}；该账户已登录的会话全部失效"
+    if a.cmd == "reset-password":
+        admin.reset_password(a.username, _password(a.password_stdin))
+        return f"已重设 {a.username} 的密码；该账户已登录的会话全部失效"
+    if a.cmd in ("disable", "enable"):
+        admin.set_disabled(a.username, a.cmd == "disable")
+        return f"已{'停用' if a.cmd == 'disable' else '启用'}账户 {a.username}"
+    admin.remove_account(a.username)
+    return f"已删除账户 {a.username}；该账户已登录的会话全部失效"
 
 
 def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     try:
-        if a.cmd == "list":
-            text = _list()
-        elif a.cmd == "migrate":
-            text = _migrate()
-        elif a.cmd == "set-scope":
-            text = _set_scope(a)
-        else:
-            text = _add(a)
+        text = _run(a)
     except (AccountsError, OSError) as exc:
         print(f"未保存：{exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geodata.io.imports import import_history
+from ui.accounts_panel import accounts_panel
 from ui.auth import display_names, sidebar_login
 from ui.data import get_dataset, get_store
 from ui.format import fmt_datetime
@@ -26,7 +27,7 @@ editor = sidebar_login()
 st.title("数据管理")
 if flash := st.session_state.pop("imp_flash", None):
     st.success(flash)
-tab_in, tab_out, tab_log = st.tabs(["导入", "导出", "导入记录"])
+tab_in, tab_out, tab_log, tab_acc = st.tabs(["导入", "导出", "导入记录", "账户"])
 with tab_in:
     if editor is None:  # checking a file is an edit step: visitors never upload (issue #13)
         st.info("导入文件（上传、检查与预览）需要编辑权限：请先在侧栏“编辑权限”登录。")
@@ -55,3 +56,5 @@ with tab_log:
     else:
         shown = history if editor else history.drop(columns=["导入人"], errors="ignore")
         st.dataframe(shown.assign(时间=shown["时间"].map(fmt_datetime)), hide_index=True, width="stretch")
+with tab_acc:
+    accounts_panel(editor, data.zones)

@@ -204,10 +204,12 @@ def test_cli_scopes_by_code_or_chinese_name_and_set_scope(tmp_path, fast, monkey
         ["add", "x", "--role", "zone", "--scope", "不存在的开发区", "--data", str(data)],
         ["add", "x", "--role", "city"],  # a city account without a scope
         ["add", "x", "--role", "province", "--scope", "晋中市"],  # a province account narrowed
-        ["add", "x"],  # a new account without a role
         ["set-scope", "nobody", "--role", "province"],
     ):
         assert cli.main(bad) == 1, bad
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["add", "x"])  # a new account without a role is a usage error
+    assert usage.value.code == 2
     err = capsys.readouterr().err
     assert "不是山西省的地级市" in err and "没有开发区“不存在的开发区”" in err and "Traceback" not in err
     assert "x" not in load_accounts()
@@ -221,3 +223,28 @@ def test_a_role_or_scope_edited_by_hand_into_nonsense_is_refused_when_read(tmp_p
         path.write_text(text + extra, encoding="utf-8")
         with pytest.raises(AccountsError):
             load_accounts(path)
+
+
+def test_cli_disable_enable_reset_remove_end_the_sessions(tmp_path, fast, monkeypatch, capsys):
+    from access import sessions
+
+    ended = []
+    monkeypatch.setattr(sessions, "end_account_sessions", lambda user, why: ended.append((user, why)), raising=False)
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))
+    monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "first-password")
+    assert cli.main(["add", "wangwu", "--role", "province"]) == 0
+    assert cli.main(["add", "wangwu", "--role", "province"]) == 1  # exists: reset-password or set-scope instead
+    assert cli.main(["disable", "wangwu"]) == 0
+    assert authenticate("wangwu", "first-password") is None and load_accounts()["wangwu"].disabled
+    capsys.readouterr()
+    assert cli.main(["list"]) == 0 and capsys.readouterr().out.endswith("已停用\n")
+    assert cli.main(["enable", "wangwu"]) == 0 and authenticate("wangwu", "first-password") is not None
+    monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "short")
+    assert cli.main(["reset-password", "wangwu"]) == 1  # the rule is checked before anything changes
+    monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "second-password")
+    assert cli.main(["reset-password", "wangwu"]) == 0
+    assert authenticate("wangwu", "first-password") is None and authenticate("wangwu", "second-password")
+    assert cli.main(["remove", "wangwu"]) == 0 and "wangwu" not in load_accounts()
+    assert cli.main(["remove", "wangwu"]) == 1
+    assert ended == [("wangwu", w) for w in ("disabled", "enabled", "password_changed", "removed")]
+    assert "pbkdf2" not in capsys.readouterr().out  # never a hash
