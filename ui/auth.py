@@ -16,8 +16,10 @@ import streamlit as st
 from access import sessions
 from access.accounts import Account, AccountsError, account_names, accounts_path, load_accounts
 from access.signin_guard import UNKNOWN_CLIENT, audit_failed_sign_in, default_guard, sign_in
+from access.sso import PREFIX as SSO_PREFIX
 from geodata.store import StoreError, open_store
 from ui.format import md
+from ui.sso import sso_controls, sso_editor
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ def current_editor() -> dict | None:
     editor = st.session_state.get(USER_KEY)
     if editor is None and not st.session_state.get(_SIGNED_OUT_KEY):
         editor = _restore()
-    return editor
+    return editor or sso_editor()
 
 
 def _cookie() -> str | None:
@@ -122,12 +124,16 @@ def sidebar_login() -> dict | None:
         sb.text(f"已登录：{editor['name']}")  # plain text: no Markdown, no autolinked URLs
         if editor.get("scope") is not None:
             sb.text(f"权限：{editor['scope'].describe()}")
+        if editor["username"].startswith(SSO_PREFIX):  # signed in by the identity provider: it signs out too
+            sso_controls(sb)
+            return editor
         if sb.button("退出登录", key="logout"):
             sign_out()
             st.rerun()
         return editor
     if st.session_state.get(_SIGNED_OUT_KEY):
         sb.html(sessions.cookie_js("", 0), unsafe_allow_javascript=True)
+    sso_controls(sb)
     try:
         has_accounts = bool(load_accounts())
     except AccountsError as exc:
