@@ -44,3 +44,10 @@ def required_assessments() -> tuple[str, ...]:
     except ValueError as error:
         log.warning("ZONEMAP_REQUIRED_ASSESSMENTS=%r: %s", text, error)
         raise ValueError(f"环境变量 ZONEMAP_REQUIRED_ASSESSMENTS 有误：{error}") from error
+
+
+def review_role_names() -> frozenset[str]:
+    """Roles whose changes wait for review (``$ZONEMAP_REVIEW_ROLES``, e.g. ``zone``; default: none)."""
+    from geodata.store.proposals import review_roles
+
+    return review_roles(os.environ.get("ZONEMAP_REVIEW_ROLES", ""))

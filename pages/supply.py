@@ -17,6 +17,7 @@ from ui.exports import parcel_downloads
 from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
+from ui.review_panel import review_panel
 from ui.scope import may_edit, readonly_note
 from ui.supply_panels import land_use_frame, supply_metrics
 from ui.tables import formatted, page_of, pick_from_table
@@ -96,6 +97,7 @@ with tab_map:
             if shown is None:
                 st.caption("该地块已不符合当前筛选条件，表格和地图中不再显示；详情与编辑仍针对该地块。")
             checklists(record)
+            review_panel(store, "parcels", record["parcel_id"], editor, display_names())
             with st.expander("修改记录", expanded=False):
                 history_panel(store, record["parcel_id"], editor)
             if editor and may_edit(editor, data.zones, record.get("zone_id")):

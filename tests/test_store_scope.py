@@ -11,8 +11,8 @@ import pytest
 
 from domain.scope import PROVINCE, Scope
 from domain.tours import Stop, Tour
-from geodata.edits import Edit
-from geodata.store import ScopeError
+from geodata.edits import ConflictError, Edit, EditError
+from geodata.store import ScopeError, StoreError
 from tests.test_store_contract import _batch, store  # noqa: F401  (the two-backend fixture)
 
 JINZHONG = Scope("city", frozenset({"140700"}), "晋中市")
@@ -136,3 +136,59 @@ def test_postgres_refuses_out_of_scope_rows_even_when_the_python_check_is_bypass
                 assert conn.execute("SELECT count(*) FROM parcels").fetchone()[0] == 4  # reading stays open
         assert pg.read_record("parcels", "P1")[0]["note"] != "x"
         pg.close()
+
+
+# --- review (待审核) ----------------------------------------------------------------------------------------------
+
+
+def test_a_zone_proposal_changes_nothing_until_a_city_account_approves_it(store):
+    from geodata.store import proposals
+
+    zone_z2 = Scope("zone", frozenset({"Z2"}), "介休经济技术开发区")
+    before = store.read_record("parcels", "P4")
+    pid = proposals.propose(store, Edit("parcels", "P4", {"note": "园区核实"}, 0, "jx", "现场核实", scope=zone_z2))
+    assert store.read_record("parcels", "P4") == before  # the data and every figure stay as approved
+    (p,) = proposals.pending(store, "parcels", "P4")
+    assert (p.proposal_id, p.user, p.changes, p.base_version, p.reason) == (
+        pid,
+        "jx",
+        {"note": "园区核实"},
+        0,
+        "现场核实",
+    )
+    with pytest.raises(EditError, match="不能审核自己"):
+        proposals.decide(store, pid, "approve", "jx", zone_z2)
+    with pytest.raises(ScopeError):  # 太原 does not cover 介休
+        proposals.decide(store, pid, "approve", "ty", TAIYUAN)
+    with pytest.raises(EditError, match="本身需要审核"):
+        proposals.decide(store, pid, "approve", "jx2", zone_z2, roles=frozenset({"zone"}))
+    assert proposals.decide(store, pid, "approve", "jz", JINZHONG, "同意") == 1
+    record, version = store.read_record("parcels", "P4")
+    assert record["note"] == "园区核实" and version == 1 and proposals.pending(store) == []
+    h = store.history("parcels", "P4")
+    assert list(h["action"][:3]) == ["approve", "edit", "propose"] and h["user"][1] == "jz"
+
+
+def test_two_proposals_on_one_record_cannot_both_be_approved_blind(store):
+    from geodata.store import proposals
+
+    zone_z2 = Scope("zone", frozenset({"Z2"}), "介休")
+    first = proposals.propose(store, Edit("parcels", "P4", {"note": "甲"}, 0, "jx", scope=zone_z2))
+    second = proposals.propose(store, Edit("parcels", "P4", {"note": "乙"}, 0, "jx2", scope=zone_z2))
+    proposals.decide(store, first, "approve", "jz", JINZHONG)
+    with pytest.raises(ConflictError):  # the second was made against version 0; the record is at 1
+        proposals.decide(store, second, "approve", "jz", JINZHONG)
+    assert store.read_record("parcels", "P4")[0]["note"] == "甲"
+    assert [p.proposal_id for p in proposals.pending(store)] == [second]  # still there, to be rejected or redone
+    with pytest.raises(EditError, match="写明原因"):
+        proposals.decide(store, second, "reject", "jz", JINZHONG)
+    with pytest.raises(EditError, match="只有提出修改的账户"):
+        proposals.decide(store, second, "withdraw", "jz", JINZHONG)
+    proposals.decide(store, second, "reject", "jz", JINZHONG, "与已批准的修改冲突")
+    assert proposals.pending(store) == []
+    third = proposals.propose(store, Edit("parcels", "P4", {"note": "丙"}, 1, "jx", scope=zone_z2))
+    proposals.decide(store, third, "withdraw", "jx", zone_z2)
+    with pytest.raises(StoreError, match="已处理"):
+        proposals.decide(store, third, "approve", "jz", JINZHONG)
+    actions = list(store.history("parcels", "P4")["action"])
+    assert actions.count("reject") == 1 and actions.count("withdraw") == 1 and actions.count("edit") == 1

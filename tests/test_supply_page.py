@@ -279,3 +279,28 @@ def test_an_account_from_before_roles_cannot_sign_in_until_migrated(tmp_path, mo
     assert cli.main(["migrate"]) == 0
     at = login(supply_page("P4"))
     assert "权限：省级（全省）" in texts(at)
+
+
+def test_a_zone_account_proposes_and_a_city_account_approves(tmp_path, monkeypatch, store):
+    from domain.scope import Scope
+
+    monkeypatch.setenv("ZONEMAP_REVIEW_ROLES", "zone")
+    path = tmp_path / "accounts.toml"
+    add_account(monkeypatch, path, "jx", "介休开发区管委会", PASSWORD, scope=Scope("zone", frozenset({"Z2"}), "介休"))
+    add_account(monkeypatch, path, "jz", "晋中市商务局", PASSWORD, scope=Scope("city", frozenset({"140700"}), "晋中市"))
+    at = apptest.login(supply_page("P4"), "jx", PASSWORD)
+    at.text_area(key="f_note_P4_0").input("管委会核实")
+    button(at, "提交审核").click().run()
+    assert "已提交审核" in texts(at) and "有 1 条待审核的修改" in texts(at)
+    assert GpkgStore(store.path).read_record("parcels", "P4")[0]["note"] != "管委会核实"  # not before approval
+    assert not [b for b in at.button if b.label == "批准"]  # a proposer never approves
+    reviewer = apptest.login(supply_page("P4"), "jz", PASSWORD)
+    table = next(d.value for d in reviewer.dataframe if "提议" in d.value.columns)
+    assert list(table["提议人"]) == ["介休开发区管委会"] and "管委会核实" in table["修改"][0]
+    button(reviewer, "批准").click().run()
+    assert not reviewer.exception, reviewer.exception
+    record, version = GpkgStore(store.path).read_record("parcels", "P4")
+    assert record["note"] == "管委会核实" and version == 1
+    assert "待审核" not in texts(reviewer)
+    visitor = supply_page("P4")
+    assert "介休开发区管委会" not in texts(visitor)

@@ -25,6 +25,7 @@ from geodata.settings import required_assessments
 from geodata.store import Store
 from ui.auth import display_names
 from ui.format import display_value, fmt_datetime, md, text_table
+from ui.review_panel import needs_review, submit
 from ui.scope import editor_scope
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
@@ -76,9 +77,9 @@ def history_frame(h: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd
             "版本": h["version"],
             "时间": h["at"].map(fmt_datetime),
             "修改人": h["user"].map(lambda u: display_user(u, names)),
-            "操作": h["action"].map({"edit": "修改", "restore": "恢复", "import": "导入"}).fillna(h["action"]),
+            "操作": h["action"].map(ACTIONS).fillna(h["action"]),
             "字段": h["field"].map(lambda f: {"*": "整条记录", "import": "导入汇总"}.get(f) or label(f)),
-            "原值": [display_value("parcels", f, v) for f, v in zip(h["field"], h["old"], strict=True)],
+            "原值": [_old_value(f, v) for f, v in zip(h["field"], h["old"], strict=True)],
             "新值": [_new_value(f, v) for f, v in zip(h["field"], h["new"], strict=True)],
             "原因": h["reason"].fillna(""),
         }
@@ -91,7 +92,23 @@ def display_user(user: object, names: Mapping[str, str] | None) -> str:
     return (names or {}).get(text, text)
 
 
+ACTIONS = {"edit": "修改", "restore": "恢复", "import": "导入", "propose": "提交审核", "approve": "批准审核",
+           "reject": "驳回审核", "withdraw": "撤回审核"}  # fmt: skip
+
+
+def _proposed(values: dict) -> str:
+    return "；".join(f"{label(c)}：{display_value('parcels', c, v)}" for c, v in values.items())
+
+
+def _old_value(field: str, value: object) -> str:
+    if str(field).startswith("PR-"):  # a proposal (its id is the field): the values its proposer saw
+        return _proposed(value) if isinstance(value, dict) else ""
+    return display_value("parcels", field, value)
+
+
 def _new_value(field: str, value: object) -> str:
+    if str(field).startswith("PR-"):
+        return _proposed(value) if isinstance(value, dict) else ""
     if field == "import" and isinstance(value, dict):  # an import's summary record
         unchanged = f"，不变 {value['unchanged']} 条" if value.get("unchanged") else ""
         return f"{value.get('file')}：新增 {value.get('new')} 条，更新 {value.get('updated')} 条{unchanged}"
@@ -202,7 +219,7 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             values[f] = picked.isoformat() if picked else None
         values["note"] = st.text_area(label("note"), value=record.get("note") or "", key=f"f_note_{k}") or None
         reason = st.text_input("修改原因（退回状态或非常规供应时必填）", key=f"f_reason_{k}")
-        submitted = st.form_submit_button("保存修改", type="primary")
+        submitted = st.form_submit_button("提交审核" if needs_review(editor) else "保存修改", type="primary")
     if submitted:
         changes = {f: v for f, v in values.items() if v != record.get(f)}
         if not changes:
@@ -210,11 +227,11 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             return
         if not _transition_ok(record, changes, reason):
             return
-        _save(
-            store,
-            Edit("parcels", parcel_id, changes, version, editor["username"], reason, scope=editor_scope(editor)),
-            changes,
-        )
+        edit = Edit("parcels", parcel_id, changes, version, editor["username"], reason, scope=editor_scope(editor))
+        if needs_review(editor):  # 待审核: the data changes only when a reviewer approves
+            submit(store, edit)
+        else:
+            _save(store, edit, changes)
     conflict = st.session_state.get(f"conflict_{parcel_id}")
     if conflict:
         _conflict_panel(store, parcel_id, editor, conflict)

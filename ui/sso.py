@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from access.sso import editor_from_claims, sso_configured
 
@@ -15,7 +16,9 @@ log = logging.getLogger(__name__)
 def _secrets() -> Mapping:
     try:
         return {k: st.secrets[k] for k in ("auth", "zonemap_sso") if k in st.secrets}
-    except Exception:  # no secrets file, or one Streamlit cannot read: SSO is off
+    except StreamlitSecretNotFoundError:  # no secrets file: SSO is off (the usual case)
+        return {}
+    except Exception:  # a secrets file Streamlit cannot read: SSO is off, the details in the log
         log.exception("secrets unreadable: single sign-on off")
         return {}
 

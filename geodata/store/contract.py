@@ -239,35 +239,9 @@ class Store(ABC):
             raise EditError("；".join(problems))
         at = _stamp(edit.at)
         with self._refusals_audited(), self._write(edit.scope) as tx:
-            # The scope first, on an unlocked read: the database's own wall (PostGIS row-level security) hides
-            # out-of-scope rows from the locking read, which would otherwise read as "deleted".
-            seen = tx.read(edit.layer, edit.record_id, lock=False)
-            cache: dict = {}
-            zones = authorize.record_zones(tx, edit.layer, seen, cache)
-            zones += authorize.record_zones(tx, edit.layer, {**(seen or {}), **edit.changes}, cache) if seen else []
-            authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
-            current = tx.read(edit.layer, edit.record_id)
-            if current is None:
-                raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
-            version = tx.version(edit.layer, edit.record_id)
-            if version != edit.base_version:
-                raise ConflictError(current, version, edit.base_version)
-            diff = {c: v for c, v in edit.changes.items() if encode_value(v) != encode_value(current[c])}
-            if not diff:
-                return version
-            tx.update(edit.layer, edit.record_id, {c: encode_value(v) for c, v in diff.items()})
-            tx.set_version(edit.layer, edit.record_id, version, version + 1)
-            reason = edit.reason.strip() or None
-            tx.audit(
-                [
-                    AuditRow(at, edit.user, edit.action, edit.layer, edit.record_id, version + 1, c,
-                             audit_json(current[c]), audit_json(v), reason)
-                    for c, v in diff.items()
-                ]
-            )  # fmt: skip
-            tx.changed(edit.layer)
+            version = apply_edit_in(tx, edit, at)
             before_commit()
-            return version + 1
+            return version
 
     def commit_import(self, batch: ImportBatch) -> str:
         """Write an import in one transaction; return its id (``IMPORT-YYYYMMDD-HHMMSS``).
@@ -395,6 +369,38 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027  (a no-op where there is nothing to release)
         """Release connections."""
+
+
+def apply_edit_in(tx: Tx, edit: Edit, at: str) -> int:
+    """The body of :meth:`Store.apply_edit` inside an open write transaction (also used to approve a proposal)."""
+    # The scope first, on an unlocked read: the database's own wall (PostGIS row-level security) hides
+    # out-of-scope rows from the locking read, which would otherwise read as "deleted".
+    seen = tx.read(edit.layer, edit.record_id, lock=False)
+    cache: dict = {}
+    zones = authorize.record_zones(tx, edit.layer, seen, cache)
+    zones += authorize.record_zones(tx, edit.layer, {**(seen or {}), **edit.changes}, cache) if seen else []
+    authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
+    current = tx.read(edit.layer, edit.record_id)
+    if current is None:
+        raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")
+    version = tx.version(edit.layer, edit.record_id)
+    if version != edit.base_version:
+        raise ConflictError(current, version, edit.base_version)
+    diff = {c: v for c, v in edit.changes.items() if encode_value(v) != encode_value(current[c])}
+    if not diff:
+        return version
+    tx.update(edit.layer, edit.record_id, {c: encode_value(v) for c, v in diff.items()})
+    tx.set_version(edit.layer, edit.record_id, version, version + 1)
+    reason = edit.reason.strip() or None
+    tx.audit(
+        [
+            AuditRow(at, edit.user, edit.action, edit.layer, edit.record_id, version + 1, c,
+                     audit_json(current[c]), audit_json(v), reason)
+            for c, v in diff.items()
+        ]
+    )  # fmt: skip
+    tx.changed(edit.layer)
+    return version + 1
 
 
 def _check_import_scope(tx: Tx, batch: ImportBatch, frame: gpd.GeoDataFrame, ids: pd.Series, present: set) -> None:
