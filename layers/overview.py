@@ -229,3 +229,17 @@ def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGr
         group
     )
     return group
+
+
+PENDING = {"color": "#e67e22", "weight": 3, "dashArray": "6 4", "fill": False, "interactive": False}
+
+
+def pending_group(parcels, ids) -> folium.FeatureGroup | None:
+    """A dashed orange outline around parcels with changes waiting for review (待审核); clicks go through it."""
+    hit = parcels[parcels["parcel_id"].isin(set(ids))]
+    if hit.empty:
+        return None
+    group = folium.FeatureGroup(name="待审核")
+    shapes = {"type": "GeometryCollection", "geometries": [g.__geo_interface__ for g in hit.geometry]}
+    folium.GeoJson(shapes, style_function=lambda _f: PENDING, interactive=False).add_to(group)
+    return group

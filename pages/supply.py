@@ -6,8 +6,9 @@ from domain.indicators import BULLETIN, FORMULAS
 from domain.labels import label
 from geodata.query import apply_filters
 from geodata.settings import required_assessments
+from geodata.store import proposals as review
 from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
-from layers.overview import build_map, record_bounds
+from layers.overview import build_map, pending_group, record_bounds
 from ui.auth import display_names, sidebar_login
 from ui.bigmap import show_view_map
 from ui.charts import funnel_chart
@@ -53,6 +54,12 @@ parcels = view.parcels
 supply_metrics(parcels)
 
 
+def pending_overlay() -> list:
+    """Parcels with changes waiting for review, outlined dashed (empty when there are none)."""
+    group = pending_group(data.parcels, {p.record_id for p in review.pending(store, "parcels")})
+    return [group] if group is not None else []
+
+
 def show_supply_map(view, parcels, parcel_style: str, filters, shown) -> None:
     """The full map for data small enough to draw whole (see ui.bigmap.is_large)."""
     layers = {"admin": view.admin, "zones": view.zones, "parcels": parcels}
@@ -64,7 +71,7 @@ def show_supply_map(view, parcels, parcel_style: str, filters, shown) -> None:
         url_view=True,
         legend_open=False,
     )
-    show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True)
+    show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True, overlays=pending_overlay())
 
 
 tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])
@@ -83,7 +90,7 @@ with tab_map:
     with map_col:
         if is_large(data):  # province scale: the shared viewport map
             show_view_map(data, view, MAP_KEY, parcel_style, focus=st.session_state.get("supply_focus"),
-                          selection=shown, height=560, legend_open=False)  # fmt: skip
+                          selection=shown, height=560, legend_open=False, overlays=pending_overlay())  # fmt: skip
         else:
             show_supply_map(view, parcels, parcel_style, filters, shown)
 

@@ -235,3 +235,18 @@ def test_svg_map_draws_the_admin_base_under_the_data(layers):
     assert any(f">{name}</text>" in svg for name in admin["name"])
     first_data = svg.index('stroke-dasharray="6 4"')
     assert svg.index('stroke="#b0b0b0"') < first_data  # the base is drawn first, underneath
+
+
+def test_parcels_waiting_for_review_are_outlined_dashed_and_let_clicks_through():
+    from layers.overview import pending_group
+    from tests.factory import frames
+
+    parcels = frames()["parcels"]
+    assert pending_group(parcels, set()) is None and pending_group(parcels, {"nope"}) is None
+    (geo,) = pending_group(parcels, {"P2", "P4"})._children.values()
+    (feature,) = geo.data["features"]
+    shapes = feature["geometry"]["geometries"]
+    expected = parcels.set_index("parcel_id").loc[["P2", "P4"]].geometry
+    assert [s["coordinates"][0][0] for s in shapes] == [tuple(g.exterior.coords[0]) for g in expected]
+    style = geo.style_function(feature)
+    assert style["dashArray"] and style["interactive"] is False and style["fill"] is False

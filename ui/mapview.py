@@ -42,6 +42,12 @@ def selection_layer(data: Dataset, selection: tuple[str, str] | None, in_url: bo
     return group
 
 
+def _groups(overlays: list | None, selection: folium.FeatureGroup | None):
+    """What st_folium adds without redrawing: None, one group or a list (as it accepts them)."""
+    groups = [g for g in (*(overlays or []), selection) if g is not None]
+    return None if not groups else groups[0] if len(groups) == 1 else groups
+
+
 def show_map(
     fmap: folium.Map,
     data: Dataset,
@@ -49,6 +55,7 @@ def show_map(
     selection: tuple[str, str] | None,
     height: int = 640,
     in_url: bool = False,
+    overlays: list | None = None,
 ):
     """Render ``fmap``; the selection is outlined as an added layer (no map redraw when it changes).
 
@@ -60,5 +67,5 @@ def show_map(
         height=height,
         use_container_width=True,
         returned_objects=RETURNED_OBJECTS,
-        feature_group_to_add=selection_layer(data, selection, in_url),
+        feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url)),
     )
