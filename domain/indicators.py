@@ -1,6 +1,6 @@
 """Zone land-use indicators computed from parcels, and the national bulletin to set beside them.
 
-The 开发区土地集约利用评价 indicators (DOMAIN.md), as this app computes them:
+The 开发区土地集约利用评价 indicators (docs/rules.md), as this app computes them:
 
 - 土地开发率 = 已达到供地条件的土地（具备供地条件及以后）面积 ÷ 开发区土地总面积.
   The zone's total land is its planned area where known; where it is not, the

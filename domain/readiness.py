@@ -1,7 +1,7 @@
 """Infrastructure readiness (通水/通电/通路/… + 土地平整) and its derived label.
 
 Each item is stored as a boolean flag on the parcel; the label is always derived
-here, never typed in. Definitions (DOMAIN.md):
+here, never typed in. Definitions (docs/rules.md):
 
 - 三通一平: 通水, 通电, 通路 + 土地平整
 - 四通一平: 三通 + 通讯 + 土地平整

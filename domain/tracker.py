@@ -1,6 +1,6 @@
 """三个一批: round rates, the seed's 三率 and 三未, project timelines and follow-up flags.
 
-Round rates as the 2021 report (seed 000) names them, from the official
+Round rates as the 2021 report (docs/sources.md S0) names them, from the official
 aggregates of a round or period (rounds layer):
 
 - 开工率 = signed projects since started ÷ signed projects (849 / 1059 = 80.2%)
@@ -13,8 +13,8 @@ aggregates of a round or period (rounds layer):
 
 A rate is None when its inputs are not published.
 
-三率 (seed 002, 2024: the rates the province tracks) are 开工复工率, 投资完成率
-and 项目达产率; the seed names them without formulas or figures. :data:`SANLV`
+三率 (docs/sources.md S2, 2024: the rates the province tracks) are 开工复工率, 投资完成率
+and 项目达产率; the report names them without formulas or figures. :data:`SANLV`
 gives each with the working formula this app would use ([confirm] against the
 province's assessment rules) and the data it needs, which the sample does not
 hold — so they are described, never computed under those names.

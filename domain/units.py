@@ -1,6 +1,6 @@
 """Area units and geodesic area.
 
-1 亩 = 2000/3 m² exactly; 1 公顷 = 15 亩; 1 km² = 1500 亩 (see DOMAIN.md).
+1 亩 = 2000/3 m² exactly; 1 公顷 = 15 亩; 1 km² = 1500 亩 (docs/rules.md).
 Areas are computed on the CGCS2000 ellipsoid (numerically identical to GRS80 for
 areas) with :class:`pyproj.Geod`, never in degrees and never with 666.67.
 """

@@ -49,7 +49,7 @@ summary_strip(summarize(view))
 with st.expander("全省公开数据（与本数据对照）", expanded=False):
     st.caption(
         "“数值”为报道公布的全省数字，附时点与出处；“本数据”为当前数据（不受侧栏筛选影响）的统计。"
-        "内置示例数据只含种子文章点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
+        "内置示例数据只含公开报道点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
     )
     st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")
 

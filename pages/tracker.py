@@ -57,7 +57,7 @@ with st.sidebar.expander("“三未”判定阈值", expanded=False):
     )
 
 st.title("三个一批")
-st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为种子报道中的项目及标注“示例”的演示记录。")
+st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为公开报道点名的项目及标注“示例”的演示记录。")
 
 view = apply_filters(data, filters)
 judged = judge_projects(view.projects, today, thresholds)
@@ -78,7 +78,7 @@ with tab_rounds:
     chart_with_data(rounds_chart(rounds), rounds.drop(columns="round_id"), "三个一批活动", "dl_rounds")
     st.subheader("三率")
     st.caption(
-        "2024年全省开发区亮点报道（种子002）：强化对开工复工率、投资完成率、项目达产率“三率”的跟踪调度，"
+        "《项目建设向“新”突破 改革能级持续提升》（科学导报，2024年）：强化对开工复工率、投资完成率、项目达产率“三率”的跟踪调度，"
         "对签而未落、落而未投、投未见效的“三未”项目实施专项指导。报道未给出算式和数值；下表算式为本应用的工作口径，"
         "须以省里的考核办法核实。"
     )

@@ -1,17 +1,18 @@
 """Facts for the sample dataset, as plain data, each with its source.
 
-S0–S4 refer to the seed articles in ../shared/seeds/ (000_…, 001_…, 002_…,
-003_…, 004_…). Anything not stated there is either left empty or, for records
-added only to fill the map, generated in build.py with ``source = "示例"``.
+S0–S4 cite the five published reports these facts come from (publication,
+author where known, date; see docs/sources.md), never a file name. Anything
+not stated there is either left empty or, for records added only to fill the
+map, generated in build.py with ``source = "示例"``.
 """
 
 from __future__ import annotations
 
-S0 = "种子000（2021-10，三个一批与承诺制标准地全代办）"
-S1 = "种子001（2022-02-28 山西日报，滚动开展三个一批）"
-S2 = "种子002（2024，科学导报，全省开发区亮点）"
-S3 = "种子003（2023，综改示范区等专题报道）"
-S4 = "种子004（2023，综改示范区高质量发展调研行）"
+S0 = "记者闫杰报道：全省开发区“三个一批”活动（2021年10月，数据截至2021年9月底）"
+S1 = "《滚动开展“三个一批” 汇聚转型强劲动能》，山西日报，2022-02-28"
+S2 = "《项目建设向“新”突破 改革能级持续提升》，科学导报，记者王波，2024年（数据截至2024年3月底）"
+S3 = "《使命牵引 向光而行——山西综改示范区奋力谱写“转型蹚新路”新篇章》，杨晓，2023年"
+S4 = "《种好“试验田” 集聚新动能——山西综改示范区奋力担当先行者排头兵》，杨咏，2023年"
 XINHUA_2021_01_01 = "新华社（太原，2021-01-01）"
 
 # --- industrial chains -------------------------------------------------------------
@@ -62,7 +63,7 @@ ROUNDS = [
         "producing_count": 245,
         "producing_invest_yi": 556.7,
         "source": XINHUA_2021_01_01,
-        "note": "不在种子文章中，数字出自新华社报道",
+        "note": "数字出自新华社报道（太原，2021-01-01）",
     },
     {
         "round_id": "R2022-01",
@@ -150,7 +151,7 @@ ZONES = [
      "光电", None, 1.5, None, S0, "围绕光电产业链；级别以官方名录为准"),
     ("CZGX", "长治高新技术产业开发区", "长治高新区", None, "national", "industrial", "140403",
      "新能源汽车;信息技术应用创新;半导体;高端装备制造;氢能", (113.09, 36.17), 1.5, None, S0 + "；" + S2,
-     "种子002称“长治国家高新区”（国家级）"),
+     "科学导报（2024）称“长治国家高新区”（国家级）"),
     ("CZJK", "长治经济技术开发区", "长治经开区", None, "provincial", "industrial", "140403",
      "光伏", (113.15, 36.22), 1.2, None, S2, "实施产教融合“卓越工程师”培育项目"),
     ("XYJK", "襄垣经济技术开发区", "襄垣开发区", None, "provincial", "industrial", "140423",
@@ -195,7 +196,7 @@ ZONES = [
 
 # --- parcels whose area the seeds give (亩) --------------------------------------------
 # key, zone, name, area 亩, standard land, status, chain, holder, readiness flags the seed states, source, note.
-# Flags: only what the seed says; 标准地 are offered only as 净地 with at least 三通一平 (DOMAIN.md), so the
+# Flags: only what the seed says; 标准地 are offered only as 净地 with at least 三通一平 (docs/rules.md), so the
 # 阳城 standard parcels carry it. 唐槐's 912.6 亩 is a park's planned area, kept in the zone's note, not a parcel.
 THREE_PLUS_ONE = ("water_supply", "power", "road", "leveling")
 SEED_PARCELS = [

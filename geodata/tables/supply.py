@@ -168,7 +168,7 @@ def province_figures_table(zones: pd.DataFrame, parcels: pd.DataFrame) -> pd.Dat
     ours = {
         "zones": f"{len(top)} 家（{by_type}）",
         "zones_2023": f"{len(top)} 家",
-        "standard_land": f"{len(standard)} 宗，{standard['area_mu'].sum():,.2f} 亩（其中种子文章所述 {len(seeded)} 宗，"
+        "standard_land": f"{len(standard)} 宗，{standard['area_mu'].sum():,.2f} 亩（其中公开报道所述 {len(seeded)} 宗，"
         f"{seeded['area_mu'].sum():,.2f} 亩，其余为示例）",
         "commitment": "本数据未记录",
         "agency": "本数据未记录",
