@@ -99,7 +99,9 @@ ROUND_KINDS = ("round", "period")
 CHAIN_KINDS = ("key_chain", "strategic_emerging")
 ADMIN_LEVELS = ("province", "city", "county")
 
-_source = Field("source", "str", required=True, doc="出处：公开报道（刊物、作者、日期）与原文要点，或“示例”（虚构的示意记录）")
+_source = Field(
+    "source", "str", required=True, doc="出处：公开报道（刊物、作者、日期）与原文要点，或“示例”（虚构的示意记录）"
+)
 _note = Field("note", "str", doc="备注")
 _outline = Field(
     "outline_source",

@@ -33,7 +33,9 @@ def test_overview_shows_the_province_published_figures_with_sources(sample_copy)
     assert list(zones["数值"]) == ["88 家（工业类 69、现代农业类 12、生态文旅类 7）", "93 家"]
     standard = table.loc["全省开发区出让“标准地”"]
     assert standard["数值"] == "45 宗，4844.89 亩；新增工业用地全部以“标准地”形式出让"
-    assert standard["时点"] == "截至2024年3月底" and standard["来源"].startswith("《项目建设向“新”突破 改革能级持续提升》，科学导报")
+    assert standard["时点"] == "截至2024年3月底" and standard["来源"].startswith(
+        "《项目建设向“新”突破 改革能级持续提升》，科学导报"
+    )
     assert table.loc["承诺制项目占可实行承诺制项目比例", "数值"] == "93.41%"
     assert table.loc["全代办服务办理项目数占符合领办代办项目数比例", "数值"] == "89.32%"
     data = load_dataset(GpkgStore(sample_copy))
