@@ -26,8 +26,8 @@ import hashlib
 import hmac
 import os
 import re
+import runpy
 import secrets
-import sys
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -288,7 +288,5 @@ def write_accounts(accounts: dict[str, Account], path: Path | None = None) -> No
     write_private(path, text)
 
 
-if __name__ == "__main__":
-    from access.cli import main
-
-    sys.exit(main())
+if __name__ == "__main__":  # `python -m access.accounts`: the command line is access.cli (this module is the file)
+    runpy.run_module("access.cli", run_name="__main__", alter_sys=True)

@@ -70,3 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     s = plan.summary()
     print(f"已导入 {import_id}：新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}（账户 {account.username}）")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

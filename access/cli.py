@@ -138,3 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if text:
         print(text)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

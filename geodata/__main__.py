@@ -2,15 +2,17 @@
 
 An entry script, not a module the app imports: ``import`` writes as an
 account (its scope, its audit name), which is the sign-in package's business,
-so that one command lives in :mod:`access.batch`.
+so that one command is run from :mod:`access.batch` (geodata itself never
+imports the package above it).
 """
 
+import runpy
 import sys
 
 if len(sys.argv) > 1 and sys.argv[1] == "import":
-    from access.batch import main
-
-    sys.exit(main(sys.argv[2:]))
+    sys.argv = ["python -m geodata import", *sys.argv[2:]]
+    runpy.run_module("access.batch", run_name="__main__", alter_sys=True)
+    sys.exit(0)  # access.batch exits with its own code
 
 from geodata.cli import main
 
