@@ -694,6 +694,20 @@ def xls_too_many_rows(folder, data):
     return _xls(folder / "rows.xls", table)
 
 
+# --- caps, time and temp that a hostile file could beat (issue #27) --------------------------------------------------
+
+
+def jzd_huge_parcel(folder, data, n: int = 199_999):
+    """One 界址点 parcel of ``n`` points (within the record cap): a circle of radius 500 m in GK38, X = north."""
+    angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    table = pd.DataFrame({"宗地号": ["140702-0001"] + [None] * (n - 1), "点号": [f"J{i + 1}" for i in range(n)],
+                          "X": np.round(JZ_POINT[1] + 500 * np.sin(angle), 3),
+                          "Y": np.round(JZ_POINT[0] + 500 * np.cos(angle), 3)})  # fmt: skip
+    path = folder / "界址点_大宗地.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
 FILL_RESERVE = ("--fill", "供应状态=储备")  # 勘测定界 tables say nothing of supply
 
 CASES: list[Case] = [

@@ -149,3 +149,17 @@ def test_an_upload_is_named_as_the_user_named_it_but_cannot_climb_out():
     assert local_name("../../etc/accounts.geojson") == "accounts.geojson"
     assert local_name("C:\\\\用户\\\\x.kml") == "x.kml" and local_name("a\x00b.csv") == "a_b.csv"
     assert len(local_name("地" * 300 + ".gpkg").encode()) < 255
+
+
+# --- issue #27: caps that add up over the whole file, time linear in the input, temp owned by the server ------------
+
+
+def test_one_parcel_of_200_000_boundary_points_is_read_in_seconds(sample, tmp_path):
+    from geodata.io.sources import read_source_here
+
+    path = import_corpus.jzd_huge_parcel(tmp_path, sample)
+    started = time.monotonic()
+    src = read_source_here(path)
+    took = time.monotonic() - started
+    assert len(src.frame) == 1 and len(src.frame.geometry.iloc[0].exterior.coords) == 199_999 + 1
+    assert took < 20, took  # ~2 s; the quadratic duplicate-number check took minutes

@@ -763,7 +763,8 @@ def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
     bad = np.flatnonzero(~np.isfinite(xs.to_numpy(dtype=float)) | ~np.isfinite(ys.to_numpy(dtype=float)))
     for i in bad[:20]:
         notes.append(f"第 {i + 1} 行的坐标“{table[x].iloc[i]}, {table[y].iloc[i]}”不是数字")
-    geoms = [None if i in set(bad) else shapely.Point(a, b) for i, (a, b) in enumerate(zip(xs, ys, strict=True))]
+    skip = set(bad.tolist())
+    geoms = [None if i in skip else shapely.Point(a, b) for i, (a, b) in enumerate(zip(xs, ys, strict=True))]
     out = pd.Series(geoms, index=table.index, dtype=object)
     out.attrs["used"] = [x, y]
     return out
