@@ -708,6 +708,16 @@ def jzd_huge_parcel(folder, data, n: int = 199_999):
     return path
 
 
+def jzd_some_swapped(folder, data):
+    """A 界址点 table where three points of the second parcel have X and Y the other way round."""
+    table = boundary_points(ledger_gk())
+    rows = table.index[(table["宗地号"].ffill() == "140702-0002").to_numpy()][:3]
+    table.loc[rows, ["X", "Y"]] = table.loc[rows, ["Y", "X"]].to_numpy()
+    path = folder / "界址点_部分颠倒.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
 FILL_RESERVE = ("--fill", "供应状态=储备")  # 勘测定界 tables say nothing of supply
 
 CASES: list[Case] = [
@@ -805,6 +815,9 @@ CASES: list[Case] = [
     Case("xls_renamed_xlsx", "projects", xls_renamed_xlsx, True, ("Excel", "可以导入")),
     Case("xls_too_many_rows", "projects", xls_too_many_rows, False, ("超过 100 条",),
          env={"ZONEMAP_MAX_FEATURES": "100"}),
+    # caps, time, temp and silent loss (issue #27)
+    Case("jzd_some_swapped", "parcels", jzd_some_swapped, False, ("第 2 条", "坐标换算为经纬度后无效", "X/Y 颠倒"),
+         FILL_RESERVE),
 ]  # fmt: skip
 
 

@@ -130,13 +130,19 @@ def read_source_here(
     except (SourceError, MemoryError):
         raise
     except Exception as exc:
-        ref = uuid.uuid4().hex[:8]
-        log.exception("reading %s failed (error id %s)", name or Path(path).name, ref)
-        raise SourceError(
-            f"无法读取文件“{name or Path(path).name}”：文件已损坏或内容与格式不符（错误编号 {ref}）。"
-        ) from exc
+        raise unexpected(name or Path(path).name, "读取") from exc
     _clean_text(src)
     return src
+
+
+def unexpected(name: str, doing: str) -> SourceError:
+    """A failure no check foresaw, while ``doing`` (读取, 检查) the file ``name``: logged in full, said in Chinese.
+
+    Call it in an ``except`` block (the traceback goes to the log under an error id the message gives).
+    """
+    ref = uuid.uuid4().hex[:8]
+    log.exception("%s %s failed (error id %s)", doing, name, ref)
+    return SourceError(f"无法{doing}文件“{_shown(name)}”：文件已损坏或内容与格式不符（错误编号 {ref}）。")
 
 
 def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Limits, name: str | None) -> RawSource:
