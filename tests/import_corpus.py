@@ -708,6 +708,13 @@ def jzd_huge_parcel(folder, data, n: int = 199_999):
     return path
 
 
+def zip_endless_gpkg(folder, data):
+    """The endless GeoPackage in a zip: unpacked into the temp folder, then the worker is killed on the time limit."""
+    inner = gpkg_endless_view(folder, data)
+    noise = np.random.default_rng(27).bytes(2_000_000)  # does not compress: within the zip-bomb ratio
+    return _zip(folder, "endless.zip", {"endless.gpkg": inner.read_bytes(), "padding.bin": noise})
+
+
 def jzd_some_swapped(folder, data):
     """A 界址点 table where three points of the second parcel have X and Y the other way round."""
     table = boundary_points(ledger_gk())

@@ -163,3 +163,20 @@ def test_one_parcel_of_200_000_boundary_points_is_read_in_seconds(sample, tmp_pa
     took = time.monotonic() - started
     assert len(src.frame) == 1 and len(src.frame.geometry.iloc[0].exterior.coords) == 199_999 + 1
     assert took < 20, took  # ~2 s; the quadratic duplicate-number check took minutes
+
+
+def test_a_worker_killed_on_the_time_limit_leaves_no_unpacked_archive(sample, tmp_path, monkeypatch):
+    import tempfile
+
+    path = import_corpus.zip_endless_gpkg(tmp_path, sample)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the worker, started afresh, unpacks there too
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    stop_worker()
+    try:
+        with pytest.raises(SourceError, match="超过 3 秒"):
+            read_source(path, sandbox=SandboxLimits(timeout_s=3))
+    finally:
+        stop_worker()
+    assert list(temp.iterdir()) == []

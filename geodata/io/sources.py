@@ -11,9 +11,11 @@ with a Chinese message; nothing is written outside a private temp folder.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import uuid
 import warnings
@@ -111,10 +113,13 @@ def read_source(
     hostile file costs the server neither memory nor a core for long.
     """
     limits = limits or Limits.from_env()
+    tmp = tempfile.mkdtemp(prefix=TEMP_PREFIXES[0])  # this process owns it: a killed worker cannot leave it behind
     try:
-        return run_limited(read_source_here, str(path), layer, encoding, limits, name, limits=sandbox)
+        return run_limited(read_source_here, str(path), layer, encoding, limits, name, tmp, limits=sandbox)
     except SandboxError as exc:
         raise SourceError(str(exc)) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_source_here(
@@ -123,10 +128,16 @@ def read_source_here(
     encoding: str | None = None,
     limits: Limits | None = None,
     name: str | None = None,
+    tmp: str | None = None,
 ) -> RawSource:
-    """:func:`read_source` in this process (the worker calls this). Any failure is a :class:`SourceError`."""
+    """:func:`read_source` in this process (the worker calls this). Any failure is a :class:`SourceError`.
+
+    Archives are unpacked into ``tmp`` (an empty folder the caller removes), else into a folder of its own.
+    """
     try:
-        src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name)
+        own = tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[0]) if tmp is None else contextlib.nullcontext(tmp)
+        with own as folder:
+            src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name, Path(folder))
     except (SourceError, MemoryError):
         raise
     except Exception as exc:
@@ -145,8 +156,9 @@ def unexpected(name: str, doing: str) -> SourceError:
     return SourceError(f"无法{doing}文件“{_shown(name)}”：文件已损坏或内容与格式不符（错误编号 {ref}）。")
 
 
-def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Limits, name: str | None) -> RawSource:
-    limits = limits or Limits.from_env()
+def _read_source(
+    path: Path, layer: str | None, encoding: str | None, limits: Limits, name: str | None, tmp: Path
+) -> RawSource:
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
@@ -161,20 +173,19 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
         raise SourceError(f"文件“{name}”是空的（0 字节）。")
     if size > limits.upload_mb * MB:
         raise SourceError(f"文件“{name}”有 {size / MB:.1f} MB，超过允许的 {limits.upload_mb:g} MB。")
-    with tempfile.TemporaryDirectory(prefix="zonemap-import-") as tmp:
-        if suffix == ".zip":
-            return _read_zip(path, Path(tmp), layer, encoding, limits)
-        if suffix == ".kmz":
-            return _read_kmz(path, Path(tmp), layer, limits)
-        if suffix == ".shp":
-            return _read_shapefile(path, layer, encoding, limits)
-        if suffix == ".xls" and check_ole2(path, name) == "zip":  # an .xlsx renamed .xls: read as what it is
-            suffix = ".xlsx"
-        if suffix == ".xlsx":
-            check_archive(path, limits, "Excel 文件")
-        if suffix in (".xlsx", ".xls", ".csv"):
-            return _read_table(path, suffix, layer, encoding, limits)
-        return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
+    if suffix == ".zip":
+        return _read_zip(path, tmp, layer, encoding, limits)
+    if suffix == ".kmz":
+        return _read_kmz(path, tmp, layer, limits)
+    if suffix == ".shp":
+        return _read_shapefile(path, layer, encoding, limits)
+    if suffix == ".xls" and check_ole2(path, name) == "zip":  # an .xlsx renamed .xls: read as what it is
+        suffix = ".xlsx"
+    if suffix == ".xlsx":
+        check_archive(path, limits, "Excel 文件")
+    if suffix in (".xlsx", ".xls", ".csv"):
+        return _read_table(path, suffix, layer, encoding, limits)
+    return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
 
 
 EXPORT_TEMP_PREFIX = "zonemap-export-"  # exports being written (geodata.io.export, ui.exports)
@@ -200,7 +211,6 @@ def clean_stale_temp(max_age_s: float = 3600, folder: str | None = None) -> int:
     changes whenever a file is written to it or removed, so a folder untouched for
     ``max_age_s`` belongs to no running import or export.
     """
-    import shutil
     import time
 
     root = Path(folder or tempfile.gettempdir())
