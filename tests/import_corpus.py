@@ -708,6 +708,23 @@ def jzd_huge_parcel(folder, data, n: int = 199_999):
     return path
 
 
+def shp_dbf_short(folder, data):
+    """Three shapes but an attribute table of one record (GDAL read 1 of 3 with no word)."""
+    parts = _shp_files(_parcels(data, 3), "UTF-8", "EPSG:4547")
+    return _shp_zip(folder, "属性缺行.zip", parts | {".dbf": _shp_files(_parcels(data, 1), "UTF-8")[".dbf"]})
+
+
+def shp_shx_short(folder, data):
+    parts = _shp_files(_parcels(data, 3), "UTF-8", "EPSG:4547")
+    return _shp_zip(folder, "索引缺行.zip", parts | {".shx": _shp_files(_parcels(data, 2), "UTF-8")[".shx"]})
+
+
+def shp_truncated(folder, data):
+    """A .shp cut off in its last record (a copy that did not finish)."""
+    parts = _shp_files(_parcels(data, 3), "UTF-8", "EPSG:4547")
+    return _shp_zip(folder, "截断.zip", parts | {".shp": parts[".shp"][:-40]}, drop=(".shx",))
+
+
 def zip_endless_gpkg(folder, data):
     """The endless GeoPackage in a zip: unpacked into the temp folder, then the worker is killed on the time limit."""
     inner = gpkg_endless_view(folder, data)
@@ -823,6 +840,9 @@ CASES: list[Case] = [
     Case("xls_too_many_rows", "projects", xls_too_many_rows, False, ("超过 100 条",),
          env={"ZONEMAP_MAX_FEATURES": "100"}),
     # caps, time, temp and silent loss (issue #27)
+    Case("shp_dbf_short", "parcels", shp_dbf_short, False, ("不完整", "几何（.shp）有 3 条", "属性表（.dbf）有 1 条")),
+    Case("shp_shx_short", "parcels", shp_shx_short, False, ("不完整", "索引（.shx）有 2 条")),
+    Case("shp_truncated", "parcels", shp_truncated, False, ("不完整", "几何（.shp）有 2 条", "属性表（.dbf）有 3 条")),
     Case("jzd_some_swapped", "parcels", jzd_some_swapped, False, ("第 2 条", "坐标换算为经纬度后无效", "X/Y 颠倒"),
          FILL_RESERVE),
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import mmap
 import os
 import re
 import shutil
@@ -383,6 +384,7 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None, limits: 
     if declared and not _known_codec(declared):
         notes.append(f".cpg 文件声明的编码“{_shown(declared)}”无法识别，已按内容判断")
         declared = None
+    _check_shape_counts(shp.stem, parts, limits)
     if encoding:
         chosen, reason = encoding, "用户指定"
     else:
@@ -404,6 +406,48 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None, limits: 
     return RawSource(
         frame, FORMATS[".shp"], declared_crs, chosen, reason, shp.stem, (shp.stem,), notes
     )  # fmt: skip
+
+
+def shape_counts(parts: dict[str, Path]) -> dict[str, int]:
+    """Records in each part of a Shapefile (by suffix), from their headers; a part cut short counts what it holds.
+
+    ``.shp``: the record headers walked from byte 100 (each gives its length) up to the length the file header
+    states; ``.shx``: (stated length − 100) / 8; ``.dbf``: the record count in its header, or fewer when the
+    file is shorter than header + records.
+    """
+    counts = {}
+    if ".shp" in parts:
+        with open(parts[".shp"], "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+            end = min(len(raw), int.from_bytes(raw[24:28], "big") * 2) if len(raw) >= 100 else 0
+            pos, n = 100, 0
+            while pos + 8 <= end:
+                pos += 8 + int.from_bytes(raw[pos + 4 : pos + 8], "big") * 2
+                n += pos <= end  # a record running past the end is not there
+            counts[".shp"] = n
+    if ".shx" in parts:
+        size = parts[".shx"].stat().st_size
+        with open(parts[".shx"], "rb") as fh:
+            stated = int.from_bytes(fh.read(28)[24:28], "big") * 2
+        counts[".shx"] = max(0, (min(size, stated) - 100) // 8)
+    with open(parts[".dbf"], "rb") as fh:
+        head = fh.read(12)
+    size = parts[".dbf"].stat().st_size
+    stated, header_len, record_len = (int.from_bytes(head[a:b], "little") for a, b in ((4, 8), (8, 10), (10, 12)))
+    counts[".dbf"] = min(stated, max(0, size - header_len) // record_len) if record_len else stated
+    return counts
+
+
+def _check_shape_counts(stem: str, parts: dict[str, Path], limits: Limits) -> None:
+    """Refuse a Shapefile whose parts disagree on the number of records (GDAL would read the fewest, silently)."""
+    counts = shape_counts(parts)
+    if len(set(counts.values())) > 1:
+        said = "，".join(f"{SHAPE_PARTS[s]}（{s}）有 {n:,} 条" for s, n in counts.items())
+        raise SourceError(
+            f"Shapefile“{_shown(stem)}”不完整：{said}，应当相同（文件被截断或来自不同的导出）："
+            "请重新导出完整的 Shapefile 后再导入。"
+        )
+    if counts[".dbf"] > limits.features:
+        raise SourceError(too_many(limits, counts[".dbf"]))
 
 
 def _codec(name: str) -> str:
@@ -578,8 +622,10 @@ def _read_capped(path: Path, layer: str | None, limits: Limits, **kwargs) -> pd.
     return frame
 
 
-def too_many(limits: Limits) -> str:
-    return f"文件的记录超过 {limits.features:,} 条（ZONEMAP_MAX_FEATURES），已拒绝：请按开发区或市拆分后分批导入。"
+def too_many(limits: Limits, count: int | None = None) -> str:
+    """The refusal of a file with more records than ``limits.features`` (``count`` when it is known)."""
+    has = f"有 {count:,} 条记录，" if count is not None else "的记录"
+    return f"文件{has}超过 {limits.features:,} 条的上限（ZONEMAP_MAX_FEATURES），已拒绝：请按开发区或市拆分后分批导入。"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
