@@ -21,6 +21,7 @@ import tempfile
 import uuid
 import warnings
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,7 +33,7 @@ import python_calamine
 import shapely
 
 from domain.values import is_blank
-from geodata.io import boundary, gdal
+from geodata.io import boundary, gdal, kml
 from geodata.io.sandbox import SandboxError, SandboxLimits, run_limited
 from geodata.settings import env_number
 
@@ -186,7 +187,7 @@ def _read_source(
         check_archive(path, limits, "Excel 文件")
     if suffix in (".xlsx", ".xls", ".csv"):
         return _read_table(path, suffix, layer, encoding, limits)
-    return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
+    return _read_ogr(path, FORMATS[suffix], layer, limits, suffix, tmp)
 
 
 EXPORT_TEMP_PREFIX = "zonemap-export-"  # exports being written (geodata.io.export, ui.exports)
@@ -352,7 +353,7 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, encoding: str | None, li
         raise SourceError("压缩包中有 Shapefile 的附属文件但缺少 .shp（几何）文件。")
     for suffix in (".gpkg", ".geojson", ".json", ".kml"):
         if suffix in by_suffix:
-            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer, limits, suffix)
+            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer, limits, suffix, tmp)
     raise SourceError("压缩包中没有可导入的文件（.shp、.gpkg、.geojson、.kml）。")
 
 
@@ -362,7 +363,7 @@ def _read_kmz(path: Path, tmp: Path, layer: str | None, limits: Limits) -> RawSo
     if not kml:
         raise SourceError("KMZ 中没有 .kml 文件。")
     doc = next((f for f in kml if f.name.lower() == "doc.kml"), kml[0])
-    src = _read_ogr(doc, "KML", layer, limits, ".kml")
+    src = _read_ogr(doc, "KML", layer, limits, ".kml", tmp)
     src.fmt = FORMATS[".kmz"]
     return src
 
@@ -527,7 +528,11 @@ def _decodes(raw: bytes, codec: str) -> bool:
 # --- GDAL formats ---------------------------------------------------------------------------------------------------
 
 
-def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: str) -> RawSource:
+def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: str, tmp: Path) -> RawSource:
+    if suffix == ".kml":  # every folder and nested document counts, before a parser runs
+        count = kml.count_placemarks(path)
+        if count > limits.features:
+            raise SourceError(too_many(limits, count))
     _expect_driver(path, suffix, None, fmt)
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
@@ -539,14 +544,9 @@ def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if fmt == "KML" and layer is None and len(layers) > 1:  # folders: read them all
-                frames = [_read_capped(path, name, limits) for name in layers]
-                frame = (
-                    pd.concat([f for f in frames if len(f)], ignore_index=True)
-                    if any(len(f) for f in frames)
-                    else frames[0]
-                )
-                frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frames[0].crs)
+            if fmt == "KML" and layer not in layers and len(layers) > 1:  # folders: all of them, in one read
+                flat = kml.flatten(path, Path(tempfile.mkdtemp(dir=tmp)) / "all.kml")
+                frame = _read_capped(flat, None, limits)
                 notes.append(f"KML 有 {len(layers)} 个文件夹，已全部读取")
                 name = None
             else:
@@ -616,7 +616,8 @@ def _read_capped(path: Path, layer: str | None, limits: Limits, **kwargs) -> pd.
     """One layer, refusing more than ``limits.features`` records before reading them all."""
     frame = pyogrio.read_dataframe(path, layer=layer, max_features=limits.features + 1, **kwargs)
     if len(frame) > limits.features:
-        raise SourceError(too_many(limits))
+        count = pyogrio.read_info(path, layer=layer, force_feature_count=True).get("features")
+        raise SourceError(too_many(limits, count if count and count > 0 else None))
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise SourceError(f"图层“{layer or path.stem}”没有几何（只是属性表），无法导入到地图。")
     return frame
@@ -659,32 +660,15 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
     notes: list[str] = []
     used, reason = None, ""
     if suffix == ".xlsx":
-        try:
-            with open(path, "rb") as fh:  # a file object: openpyxl would refuse an .xlsx named .xls by its name
-                book = pd.read_excel(fh, sheet_name=None, dtype=object, nrows=limits.features + 1, engine="openpyxl")
-        except Exception as exc:
-            log.warning("Excel %s: %s", path.name, exc)
-            raise SourceError(f"无法读取 Excel 文件“{path.name}”：{_short(exc)}。") from exc
-        sheets = [s for s, f in book.items() if len(f.dropna(how="all"))]
-        if not sheets:
-            raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
-        name = sheet if sheet in book else sheets[0]
-        table, layers = book[name], tuple(book)
+        table, name, layers = _read_xlsx(path, sheet, limits)
     elif suffix == ".xls":
         table, name, layers = _read_xls(path, sheet, limits)
     else:
         raw = path.read_bytes()
         used, reason = (encoding, "用户指定") if encoding else _text_encoding(raw)
-        try:
-            table = pd.read_csv(
-                path, dtype=object, encoding=_codec(used) if used != "UTF-8" else "utf-8-sig", nrows=limits.features + 1
-            )
-        except Exception as exc:
-            log.warning("CSV %s: %s", path.name, exc)
-            raise SourceError(f"无法读取 CSV 文件“{path.name}”：{_short(exc)}。") from exc
+        with _refusing("CSV ", path):
+            table = _read_csv(path, _codec(used) if used != "UTF-8" else "utf-8-sig", limits)
         name, layers = path.stem, (path.stem,)
-    if len(table) > limits.features:
-        raise SourceError(too_many(limits))
     table = table.dropna(how="all")
     table.columns = [str(c).strip() for c in table.columns]
     fmt = FORMATS[suffix]
@@ -697,6 +681,19 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
     geometry = table_geometry(table, notes)
     frame = gpd.GeoDataFrame(table.drop(columns=geometry.attrs.get("used", [])), geometry=geometry.values)
     return RawSource(frame, fmt, None, used, reason, name, layers, notes)
+
+
+def _read_csv(path: Path, codec: str, limits: Limits) -> pd.DataFrame:
+    """A CSV's rows that are not blank, read in chunks: more than ``limits.features`` are refused, with their count."""
+    parts, count = [], 0
+    for chunk in pd.read_csv(path, dtype=object, encoding=codec, chunksize=50_000):
+        chunk = chunk.dropna(how="all")
+        count += len(chunk)
+        if count <= limits.features or not parts:
+            parts.append(chunk)
+    if count > limits.features:
+        raise SourceError(too_many(limits, count))
+    return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -748,25 +745,93 @@ def _read_xls(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFra
     layers = tuple(str(n) for n in book.sheet_names)
     if not layers:
         raise SourceError(f"Excel 文件“{path.name}”中没有工作表。")
-    order = [sheet] if sheet in layers else list(layers)
+    with _refusing("Excel ", path, "文件已损坏或不是 .xls 格式"):
+        rows, name = _first_sheet(path, layers, sheet, lambda n: book.get_sheet_by_name(n).iter_rows(), limits)
+    return _sheet_frame(rows), name, layers
+
+
+def _read_xlsx(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
+    """The first sheet with data (or ``sheet``) of an ``.xlsx``, streamed row by row (openpyxl, read-only)."""
+    import openpyxl
+
+    def rows_of(name: str):
+        ws = book[name]
+        ws.reset_dimensions()  # the size a file states may be wrong: read every row it has
+        return ws.iter_rows(values_only=True)
+
+    with _refusing("Excel ", path), open(path, "rb") as fh:  # a file: openpyxl refuses an .xlsx named .xls
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        try:
+            layers = tuple(book.sheetnames)
+            rows, name = _first_sheet(path, layers, sheet, rows_of, limits)
+        finally:
+            book.close()
+    return _sheet_frame(rows), name, layers
+
+
+@contextlib.contextmanager
+def _refusing(what: str, path: Path, reason: str | None = None):
+    """A parser's failure inside as a :class:`SourceError` (无法读取 {what}文件…); its own message goes to the log."""
     try:
-        for name in order:
-            cells = book.get_sheet_by_name(name)
-            if cells.total_height > limits.features + 1:
-                raise SourceError(too_many(limits))
-            rows = cells.to_python(skip_empty_area=True, nrows=limits.features + 1)
-            if len(rows) > 1:
-                break
-        else:
-            raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
+        yield
     except SourceError:
         raise
     except Exception as exc:
-        log.warning("xls %s: %s", path.name, exc)
-        raise SourceError(f"无法读取 Excel 文件“{path.name}”：文件已损坏或不是 .xls 格式。") from exc
-    header = [str(h).strip() if h not in (None, "") else f"列{i + 1}" for i, h in enumerate(rows[0])]
-    body = [[None if v == "" else v for v in row] for row in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object), name, layers
+        log.warning("%s %s: %s", what, path.name, exc)
+        raise SourceError(f"无法读取 {what}文件“{path.name}”：{reason or _short(exc)}。") from exc
+
+
+def _first_sheet(path: Path, names, sheet: str | None, rows_of, limits: Limits) -> tuple[list[list], str]:
+    """The filled rows of ``sheet``, or of the first sheet with a row below its header; only those sheets are read."""
+    for name in [sheet] if sheet in names else list(names):
+        rows = filled_rows(rows_of(name), limits)
+        if len(rows) > 1:
+            return rows, name
+    raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
+
+
+def _sheet_frame(rows: list[list]) -> pd.DataFrame:
+    """Filled rows (the first the header) as a table of objects: blank cells None, whole-number floats int."""
+    width = max(len(r) for r in rows)
+    header, seen = [], set()
+    for i, h in enumerate([*rows[0], *[None] * (width - len(rows[0]))]):
+        text = str(h).strip() if _filled(h) else f"列{i + 1}"
+        text = text if text not in seen else f"{text}.{i + 1}"
+        seen.add(text)
+        header.append(text)
+    body = [[_cell(v) for v in [*row, *[None] * (width - len(row))]] for row in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and not value:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def filled_rows(rows: Iterable[Sequence], limits: Limits) -> list[list]:
+    """The rows of a sheet that are not blank (the first is the header), refusing more than ``limits.features`` records.
+
+    Rows are taken one at a time, so a sheet of a million rows costs no more memory than the cap; blank rows
+    (formatted but empty) are skipped and do not count; the refusal gives the whole sheet's count.
+    """
+    kept: list[list] = []
+    count = 0
+    for row in rows:
+        if not any(_filled(v) for v in row):
+            continue
+        count += 1
+        if count <= limits.features + 1:
+            kept.append(list(row))
+    if count - 1 > limits.features:
+        raise SourceError(too_many(limits, count - 1))
+    return kept
+
+
+def _filled(value: object) -> bool:
+    return not is_blank(value) if isinstance(value, str | float) or value is None else True
 
 
 def _text_encoding(raw: bytes) -> tuple[str, str]:
