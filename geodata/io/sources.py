@@ -603,7 +603,9 @@ def _expect_driver(path: Path, suffix: str, layer: str | None, fmt: str) -> None
     gdal.check_locked()
     want = gdal.driver_for(suffix)
     try:
-        got = gdal.opened_by(path, layer)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "more than one layer found": 3 000 folder names on stderr
+            got = gdal.opened_by(path, layer)
     except Exception as exc:
         log.info("%s not opened as %s: %s", path.name, want, exc)
         raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}。") from exc
