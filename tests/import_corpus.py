@@ -1016,6 +1016,8 @@ CASES: list[Case] = [
     Case("shp_truncated", "parcels", shp_truncated, False, ("不完整", "几何（.shp）有 2 条", "属性表（.dbf）有 3 条")),
     Case("jzd_some_swapped", "parcels", jzd_some_swapped, False, ("第 2 条", "坐标换算为经纬度后无效", "X/Y 颠倒"),
          FILL_RESERVE),
+    Case("convert_jzd_some_swapped", "parcels", jzd_some_swapped, False, ("第 2 条", "坐标换算为经纬度后无效"),
+         ("--repair",), command="convert"),
 ]  # fmt: skip
 
 

@@ -74,7 +74,7 @@ from geodata.io.crsdetect import (
     to_lonlat_coords,
 )
 from geodata.io.fieldmap import column_unit, convert_column, mapping_problems, read_choice, read_number, suggest_mapping
-from geodata.io.sources import RawSource, SourceError, read_source, unexpected
+from geodata.io.sources import RawSource, SourceError, read_source, unforeseen
 from geodata.io.validate import place, validate_layer
 from geodata.schema import CRS, LAND_USES, SCHEMAS, SHANXI_BBOX, split_list
 from geodata.store import ImportBatch, ImportRefused, Store, coerce
@@ -237,12 +237,8 @@ def plan_source(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """:func:`prepare` for a file already read (``raw``); an unforeseen failure is a Chinese :class:`SourceError`."""
-    try:
+    with unforeseen(name or raw.layer_name or "", "检查"):
         return _plan_source(raw, layer, existing, options, name, progress)
-    except SourceError:
-        raise
-    except Exception as exc:
-        raise unexpected(name or raw.layer_name or "", "检查") from exc
 
 
 def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
@@ -267,10 +263,8 @@ def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
         if note := crs_note(guess.code):
             findings.append(Finding(WARNING, note, stage=READ))
         geoms = reproject(geoms, guess.code, guess.swapped)
-        geoms, lost = _finite(geoms)
-        findings += [Finding(ERROR, "坐标换算为经纬度后无效（超出所识别坐标系的范围）：这条记录的坐标可能 X/Y 颠倒"
-                             "或与其他记录不是同一坐标系，请核对", row=i + 1, column="geometry", stage=READ)
-                     for i in lost]  # fmt: skip
+        geoms, lost = finite_shapes(geoms)
+        findings += lost
     geoms = np.array([None if g is None else shapely.force_2d(g) for g in geoms], dtype=object)
 
     step(0.45, "对应字段、转换取值")
@@ -325,13 +319,17 @@ def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
     return plan
 
 
-def _finite(geoms: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """``geoms`` with those holding a non-finite coordinate (a projection's inf) set to None, and their positions."""
+def finite_shapes(geoms: np.ndarray) -> tuple[np.ndarray, list[Finding]]:
+    """``geoms`` with those holding a non-finite coordinate (a projection's inf) set to None, and an error for each."""
     coords, where = shapely.get_coordinates(geoms, return_index=True)
     lost = sorted(set(where[~np.isfinite(coords).all(axis=1)].tolist()))
-    geoms = geoms.copy()
+    geoms = np.array(geoms, dtype=object, copy=True)
     geoms[lost] = None
-    return geoms, lost
+    return geoms, [
+        Finding(ERROR, "坐标换算为经纬度后无效（超出所识别坐标系的范围）：这条记录的坐标可能 X/Y 颠倒或与其他记录"
+                "不是同一坐标系，请核对", row=i + 1, column="geometry", stage=READ)
+        for i in lost
+    ]  # fmt: skip
 
 
 def _crs(geoms: np.ndarray, raw: RawSource, options: ImportOptions, existing) -> CrsGuess:

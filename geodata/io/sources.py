@@ -136,26 +136,27 @@ def read_source_here(
 
     Archives are unpacked into ``tmp`` (an empty folder the caller removes), else into a folder of its own.
     """
-    try:
-        own = tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[0]) if tmp is None else contextlib.nullcontext(tmp)
-        with own as folder:
-            src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name, Path(folder))
-    except (SourceError, MemoryError):
-        raise
-    except Exception as exc:
-        raise unexpected(name or Path(path).name, "读取") from exc
+    own = tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[0]) if tmp is None else contextlib.nullcontext(tmp)
+    with unforeseen(name or Path(path).name, "读取"), own as folder:
+        src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name, Path(folder))
     _clean_text(src)
     return src
 
 
-def unexpected(name: str, doing: str) -> SourceError:
-    """A failure no check foresaw, while ``doing`` (读取, 检查) the file ``name``: logged in full, said in Chinese.
+@contextlib.contextmanager
+def unforeseen(name: str, doing: str):
+    """A failure no check foresaw while ``doing`` (读取, 检查, 转换) the file ``name``: a Chinese :class:`SourceError`.
 
-    Call it in an ``except`` block (the traceback goes to the log under an error id the message gives).
+    The traceback goes to the log under an error id the message gives; SourceError and MemoryError pass as they are.
     """
-    ref = uuid.uuid4().hex[:8]
-    log.exception("%s %s failed (error id %s)", doing, name, ref)
-    return SourceError(f"无法{doing}文件“{_shown(name)}”：文件已损坏或内容与格式不符（错误编号 {ref}）。")
+    try:
+        yield
+    except (SourceError, MemoryError):
+        raise
+    except Exception as exc:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("%s %s failed (error id %s)", doing, name, ref)
+        raise SourceError(f"无法{doing}文件“{_shown(name)}”：文件已损坏或内容与格式不符（错误编号 {ref}）。") from exc
 
 
 def _read_source(
