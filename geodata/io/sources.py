@@ -689,11 +689,12 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
 def _read_csv(path: Path, codec: str, limits: Limits) -> pd.DataFrame:
     """A CSV's rows that are not blank, read in chunks: more than ``limits.features`` are refused, with their count."""
     parts, count = [], 0
-    for chunk in pd.read_csv(path, dtype=object, encoding=codec, chunksize=50_000):
-        chunk = chunk.dropna(how="all")
-        count += len(chunk)
-        if count <= limits.features or not parts:
-            parts.append(chunk)
+    with pd.read_csv(path, dtype=object, encoding=codec, chunksize=50_000) as chunks:
+        for chunk in chunks:
+            chunk = chunk.dropna(how="all")
+            count += len(chunk)
+            if count <= limits.features or not parts:
+                parts.append(chunk)
     if count > limits.features:
         raise SourceError(too_many(limits, count))
     return pd.concat(parts) if len(parts) > 1 else parts[0]
@@ -759,6 +760,8 @@ def _read_xlsx(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFr
 
     def rows_of(name: str):
         ws = book[name]
+        if not hasattr(ws, "reset_dimensions"):  # a chart sheet: no cells
+            return iter(())
         ws.reset_dimensions()  # the size a file states may be wrong: read every row it has
         return ws.iter_rows(values_only=True)
 
