@@ -360,10 +360,10 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, encoding: str | None, li
 
 def _read_kmz(path: Path, tmp: Path, layer: str | None, limits: Limits) -> RawSource:
     files = safe_extract(path, tmp, limits)
-    kml = [f for f in files if f.suffix.lower() == ".kml"]
-    if not kml:
+    docs = [f for f in files if f.suffix.lower() == ".kml"]
+    if not docs:
         raise SourceError("KMZ 中没有 .kml 文件。")
-    doc = next((f for f in kml if f.name.lower() == "doc.kml"), kml[0])
+    doc = next((f for f in docs if f.name.lower() == "doc.kml"), docs[0])
     src = _read_ogr(doc, "KML", layer, limits, ".kml", tmp)
     src.fmt = FORMATS[".kmz"]
     return src
@@ -736,8 +736,8 @@ def check_ole2(path: Path, name: str | None = None) -> str:
 def _read_xls(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     """The first sheet with data (or ``sheet``) of an Excel 97–2003 file, read with calamine (Rust, no macros).
 
-    The row count of a sheet is checked against ``limits.features`` before its
-    cells are turned into Python objects.
+    Rows are taken one at a time (:func:`filled_rows`): blank ones do not count, and no more than
+    ``limits.features`` records are kept (calamine's ``total_height`` is the last row's index, not a count).
     """
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
