@@ -694,7 +694,213 @@ def xls_too_many_rows(folder, data):
     return _xls(folder / "rows.xls", table)
 
 
+# --- caps, time and temp that a hostile file could beat (issue #27) --------------------------------------------------
+
+
+def jzd_huge_parcel(folder, data, n: int = 199_999):
+    """One 界址点 parcel of ``n`` points (within the record cap): a circle of radius 500 m in GK38, X = north."""
+    angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    table = pd.DataFrame({"宗地号": ["140702-0001"] + [None] * (n - 1), "点号": [f"J{i + 1}" for i in range(n)],
+                          "X": np.round(JZ_POINT[1] + 500 * np.sin(angle), 3),
+                          "Y": np.round(JZ_POINT[0] + 500 * np.cos(angle), 3)})  # fmt: skip
+    path = folder / "界址点_大宗地.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def kml_folders(folders: int, per: int, start: int = 0) -> str:
+    """A KML of ``folders`` folders of ``per`` point placemarks each (inside 晋中), numbered from ``start``."""
+    marks = []
+    for f in range(folders):
+        marks.append(f"<Folder><name>第{f + 1}批</name>")
+        for i in range(per):
+            k = start + f * per + i
+            marks.append(f'<Placemark><name>P{k}</name><ExtendedData><Data name="XMBH"><value>XM-{k}</value></Data>'
+                         f"</ExtendedData><Point><coordinates>{112.70 + (k % 500) * 1e-4:.4f},"
+                         f"{37.68 + (k // 500) * 1e-4:.4f}</coordinates></Point></Placemark>")  # fmt: skip
+        marks.append("</Folder>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"{''.join(marks)}</Document></kml>")  # fmt: skip
+
+
+def kml_schema_folders(folder, data):
+    """Nested folders, a <Schema> the placemarks' SchemaData refer to, escaped text, CDATA, a gx: element."""
+    path = folder / "schema_folders.kml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2" '
+        'xmlns:gx="http://www.google.com/kml/ext/2.2"><Document><name>d</name><Schema name="dk" id="dk">'
+        '<SimpleField name="DKBH" type="string"/><SimpleField name="MJ" type="double"/></Schema>'
+        '<Style id="s"><LineStyle><color>ff0000ff</color></LineStyle></Style><Folder><name>A</name><Placemark>'
+        "<name>一号 &amp; &lt;地&gt;</name><description><![CDATA[<b>粗</b> & 细]]></description><styleUrl>#s</styleUrl>"
+        '<ExtendedData><SchemaData schemaUrl="#dk"><SimpleData name="DKBH">A-1</SimpleData>'
+        '<SimpleData name="MJ">12.5</SimpleData></SchemaData></ExtendedData><Polygon><outerBoundaryIs><LinearRing>'
+        "<coordinates>112.7,37.6,0 112.71,37.6,0 112.71,37.61,0 112.7,37.6,0</coordinates></LinearRing>"
+        "</outerBoundaryIs></Polygon></Placemark></Folder><Folder><name>B</name><Folder><name>B1</name><Placemark>"
+        '<name>二</name><gx:balloonVisibility>1</gx:balloonVisibility><ExtendedData><SchemaData schemaUrl="#dk">'
+        '<SimpleData name="DKBH">B-1</SimpleData></SchemaData></ExtendedData><MultiGeometry><Point>'
+        "<coordinates>112.8,37.7</coordinates></Point><Point><coordinates>112.81,37.7</coordinates></Point>"
+        "</MultiGeometry></Placemark></Folder></Folder></Document></kml>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def kml_split_over_cap(folder, data):  # 5 folders × 80 at a cap of 100: each folder alone was under it
+    path = folder / "分批.kml"
+    path.write_text(kml_folders(5, 80), encoding="utf-8")
+    return path
+
+
+def kml_utf16_over_cap(folder, data):  # GDAL reads UTF-16 KML too: the count must see it
+    path = folder / "分批_utf16.kml"
+    path.write_bytes(kml_folders(5, 80).replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    return path
+
+
+def kmz_nested_over_cap(folder, data):  # folders in nested documents of a KMZ, 2 × 60 + 1 × 60 under another doc
+    inner = kml_folders(2, 60).split("<Document>", 1)[1].rsplit("</Document>", 1)[0]
+    other = kml_folders(1, 60, start=1000).split("<Document>", 1)[1].rsplit("</Document>", 1)[0]
+    body = ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<Document>{inner}</Document><Document><Folder>{other}</Folder></Document></Document></kml>")  # fmt: skip
+    return _zip(folder, "嵌套.kmz", {"doc.kml": body.encode()})
+
+
+def kml_many_folders(folder, data, folders: int = 3000):
+    """3 000 folders of one placemark (~600 KB): GDAL's per-folder reads parsed the file 3 000 times."""
+    path = folder / "三千文件夹.kml"
+    path.write_text(kml_folders(folders, 1), encoding="utf-8")
+    return path
+
+
+def kmz_300k(folder, data):
+    """3 folders × 100 000 placemarks (each folder under the default cap of 200 000, the file over it)."""
+    return _zip(folder, "三十万.kmz", {"doc.kml": kml_folders(3, 100_000).encode()})
+
+
+def projects_rows(data, n: int) -> pd.DataFrame:
+    """``n`` importable project rows (ids XM-0…), the sample's five repeated."""
+    base = _projects_table(data)
+    rows = base.iloc[[i % len(base) for i in range(n)]].reset_index(drop=True)
+    return rows.assign(项目编号=[f"XM-{i}" for i in range(n)], 项目名称=[f"示例项目{i}" for i in range(n)])
+
+
+def xls_101_records(folder, data):  # calamine's total_height is the last row's index: 101 read as 100
+    return _xls(folder / "101条.xls", projects_rows(data, 101))
+
+
+def xls_blank_rows(folder, data):
+    """90 records below 200 formatted blank rows (cells that exist, with nothing in them)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("项目")
+    table = projects_rows(data, 90)
+    for i in range(200):
+        ws.write(i, 0, None, xlwt.easyxf("font: bold on"))  # a styled BLANK cell
+    for j, col in enumerate(table.columns):
+        ws.write(200, j, col)
+    for i, row in enumerate(table.itertuples(index=False)):
+        for j, value in enumerate(row):
+            ws.write(201 + i, j, value)
+    path = folder / "空行.xls"
+    book.save(str(path))
+    return path
+
+
+def xlsx_blank_rows(folder, data):
+    """90 records with 200 formatted blank rows among them (pandas counted them against the cap)."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    table = projects_rows(data, 90)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(list(table.columns))
+    for i, row in enumerate(table.itertuples(index=False)):
+        if i == 10:
+            for _ in range(200):
+                ws.append([None] * len(table.columns))
+                ws.cell(ws.max_row, 1).font = Font(bold=True)
+        ws.append(list(row))
+    path = folder / "空行.xlsx"
+    book.save(path)
+    return path
+
+
+def xlsx_101_records(folder, data):
+    path = folder / "101条.xlsx"
+    projects_rows(data, 101).to_excel(path, index=False)
+    return path
+
+
+def csv_blank_rows(folder, data):  # 200 lines of empty fields ahead of 90 records
+    path = folder / "空行.csv"
+    table = projects_rows(data, 90)
+    blank = "," * (len(table.columns) - 1) + "\n"
+    path.write_text(",".join(table.columns) + "\n" + blank * 200 + table.to_csv(index=False, header=False))
+    return path
+
+
+def csv_101_records(folder, data):
+    path = folder / "101条.csv"
+    projects_rows(data, 101).to_csv(path, index=False)
+    return path
+
+
+def geojson_101_records(folder, data):
+    table = projects_rows(data, 101)
+    frame = gpd.GeoDataFrame(table.drop(columns=["经度", "纬度"]), geometry=gpd.points_from_xy(table["经度"],
+                             table["纬度"]), crs="EPSG:4490")  # fmt: skip
+    return _geojson(folder, "101条.geojson", frame)
+
+
+def gpkg_101_records(folder, data):
+    path = folder / "101条.gpkg"
+    pyogrio.write_dataframe(gpd.read_file(geojson_101_records(folder, data)), path, layer="项目", driver="GPKG")
+    return path
+
+
+def shp_101_records(folder, data):
+    frame = gpd.read_file(geojson_101_records(folder, data)).rename(columns=lambda c: c[:4] if c != "geometry" else c)
+    return _shp_zip(folder, "101条.zip", _shp_files(frame, "UTF-8"))
+
+
+def shp_dbf_short(folder, data):
+    """Three shapes but an attribute table of one record (GDAL read 1 of 3 with no word)."""
+    parts = _shp_files(_parcels(data, 3), "UTF-8", "EPSG:4547")
+    return _shp_zip(folder, "属性缺行.zip", parts | {".dbf": _shp_files(_parcels(data, 1), "UTF-8")[".dbf"]})
+
+
+def shp_shx_short(folder, data):
+    parts = _shp_files(_parcels(data, 3), "UTF-8", "EPSG:4547")
+    return _shp_zip(folder, "索引缺行.zip", parts | {".shx": _shp_files(_parcels(data, 2), "UTF-8")[".shx"]})
+
+
+def shp_truncated(folder, data):
+    """A .shp cut off in its last record (a copy that did not finish)."""
+    parts = _shp_files(_parcels(data, 3), "UTF-8", "EPSG:4547")
+    return _shp_zip(folder, "截断.zip", parts | {".shp": parts[".shp"][:-40]}, drop=(".shx",))
+
+
+def zip_endless_gpkg(folder, data):
+    """The endless GeoPackage in a zip: unpacked into the temp folder, then the worker is killed on the time limit."""
+    inner = gpkg_endless_view(folder, data)
+    noise = np.random.default_rng(27).bytes(2_000_000)  # does not compress: within the zip-bomb ratio
+    return _zip(folder, "endless.zip", {"endless.gpkg": inner.read_bytes(), "padding.bin": noise})
+
+
+def jzd_some_swapped(folder, data):
+    """A 界址点 table where three points of the second parcel have X and Y the other way round."""
+    table = boundary_points(ledger_gk())
+    rows = table.index[(table["宗地号"].ffill() == "140702-0002").to_numpy()][:3]
+    table.loc[rows, ["X", "Y"]] = table.loc[rows, ["Y", "X"]].to_numpy()
+    path = folder / "界址点_部分颠倒.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
 FILL_RESERVE = ("--fill", "供应状态=储备")  # 勘测定界 tables say nothing of supply
+CAP_100 = {"ZONEMAP_MAX_FEATURES": "100"}
 
 CASES: list[Case] = [
     Case("shp_gbk_gk_prefix", "parcels", shp_gbk_gk_prefix, True, ("GBK", "第38带", "缺少 .prj")),
@@ -745,7 +951,7 @@ CASES: list[Case] = [
     Case("csv_named_geojson", "parcels", csv_named_geojson, False, ("无法读取",)),
     Case("kml_network_link", "parcels", kml_network_link, False, ("KML",)),
     Case("xlsx_bomb", "projects", xlsx_bomb, False, ("压缩比",)),
-    Case("xlsx_too_many_rows", "projects", xlsx_too_many_rows, False, ("超过 100 条",),
+    Case("xlsx_too_many_rows", "projects", xlsx_too_many_rows, False, ("有 150 条记录，超过 100 条",),
          env={"ZONEMAP_MAX_FEATURES": "100"}),
     Case("gpkg_endless_view", "parcels", gpkg_endless_view, False, ("秒",), env={"ZONEMAP_IMPORT_TIMEOUT_S": "4"}),
     Case("zip_encrypted", "parcels", zip_encrypted, False, ("已加密",)),
@@ -789,8 +995,29 @@ CASES: list[Case] = [
     Case("xls_bad_header", "parcels", xls_bad_header, False, ("结构已损坏",)),
     Case("xls_html", "parcels", xls_html, False, ("网页",)),
     Case("xls_renamed_xlsx", "projects", xls_renamed_xlsx, True, ("Excel", "可以导入")),
-    Case("xls_too_many_rows", "projects", xls_too_many_rows, False, ("超过 100 条",),
+    Case("xls_too_many_rows", "projects", xls_too_many_rows, False, ("有 150 条记录，超过 100 条",),
          env={"ZONEMAP_MAX_FEATURES": "100"}),
+    # caps, time, temp and silent loss (issue #27)
+    Case("kml_split_over_cap", "projects", kml_split_over_cap, False, ("有 400 条记录，超过 100 条",), env=CAP_100),
+    Case("kml_utf16_over_cap", "projects", kml_utf16_over_cap, False, ("有 400 条记录，超过 100 条",), env=CAP_100),
+    Case("kmz_nested_over_cap", "projects", kmz_nested_over_cap, False, ("有 180 条记录，超过 100 条",),
+         env=CAP_100),
+    Case("xls_101_records", "projects", xls_101_records, False, ("有 101 条记录，超过 100 条",), env=CAP_100),
+    Case("xls_blank_rows", "projects", xls_blank_rows, True, ("90 条", "可以导入（新增 90，"), env=CAP_100),
+    Case("xlsx_blank_rows", "projects", xlsx_blank_rows, True, ("90 条", "可以导入（新增 90，"), env=CAP_100),
+    Case("xlsx_101_records", "projects", xlsx_101_records, False, ("有 101 条记录，超过 100 条",), env=CAP_100),
+    Case("csv_blank_rows", "projects", csv_blank_rows, True, ("90 条", "可以导入（新增 90，"), env=CAP_100),
+    Case("csv_101_records", "projects", csv_101_records, False, ("有 101 条记录，超过 100 条",), env=CAP_100),
+    Case("geojson_101_records", "projects", geojson_101_records, False, ("有 101 条记录，超过 100 条",), env=CAP_100),
+    Case("gpkg_101_records", "projects", gpkg_101_records, False, ("有 101 条记录，超过 100 条",), env=CAP_100),
+    Case("shp_101_records", "projects", shp_101_records, False, ("有 101 条记录，超过 100 条",), env=CAP_100),
+    Case("shp_dbf_short", "parcels", shp_dbf_short, False, ("不完整", "几何（.shp）有 3 条", "属性表（.dbf）有 1 条")),
+    Case("shp_shx_short", "parcels", shp_shx_short, False, ("不完整", "索引（.shx）有 2 条")),
+    Case("shp_truncated", "parcels", shp_truncated, False, ("不完整", "几何（.shp）有 2 条", "属性表（.dbf）有 3 条")),
+    Case("jzd_some_swapped", "parcels", jzd_some_swapped, False, ("第 2 条", "坐标换算为经纬度后无效", "X/Y 颠倒"),
+         FILL_RESERVE),
+    Case("convert_jzd_some_swapped", "parcels", jzd_some_swapped, False, ("第 2 条", "坐标换算为经纬度后无效"),
+         ("--repair",), command="convert"),
 ]  # fmt: skip
 
 

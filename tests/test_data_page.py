@@ -140,3 +140,24 @@ def test_export_tab_offers_every_layer_and_format(sample_copy):
         assert not at.exception and not at.error
         (download,) = at.get("download_button")
         assert "地块" in download.label
+
+
+def test_swapped_points_and_unforeseen_failures_are_chinese_sentences_on_the_page(sample, sample_copy, tmp_path,
+                                                                                  monkeypatch):  # fmt: skip
+    import shapely
+
+    from geodata.io import imports
+
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
+    at = open_page("pages/data.py")
+    login(at, "zhangsan", PASSWORD)
+    upload(at, import_corpus.jzd_some_swapped(tmp_path, sample))
+    assert "坐标换算为经纬度后无效" in table(at, "级别").to_string() and "文件无法读取" in texts(at)
+
+    def broken(*args, **kwargs):
+        raise shapely.errors.GEOSException("UnsupportedOperationException: getX called on empty Point")
+
+    monkeypatch.setattr(imports, "_derive", broken)
+    upload(at, import_corpus.kml_ovital(tmp_path, sample))
+    shown = texts(at)
+    assert "不能导入：无法检查文件" in shown and "错误编号" in shown and "GEOS" not in shown

@@ -149,3 +149,91 @@ def test_an_upload_is_named_as_the_user_named_it_but_cannot_climb_out():
     assert local_name("../../etc/accounts.geojson") == "accounts.geojson"
     assert local_name("C:\\\\用户\\\\x.kml") == "x.kml" and local_name("a\x00b.csv") == "a_b.csv"
     assert len(local_name("地" * 300 + ".gpkg").encode()) < 255
+
+
+# --- issue #27: caps that add up over the whole file, time linear in the input, temp owned by the server ------------
+
+
+def test_one_parcel_of_200_000_boundary_points_is_read_in_seconds(sample, tmp_path):
+    from geodata.io.sources import read_source_here
+
+    path = import_corpus.jzd_huge_parcel(tmp_path, sample)
+    started = time.monotonic()
+    src = read_source_here(path)
+    took = time.monotonic() - started
+    assert len(src.frame) == 1 and len(src.frame.geometry.iloc[0].exterior.coords) == 199_999 + 1
+    assert took < 20, took  # ~2 s; the quadratic duplicate-number check took minutes
+
+
+def test_a_worker_killed_on_the_time_limit_leaves_no_unpacked_archive(sample, tmp_path, monkeypatch):
+    import tempfile
+
+    path = import_corpus.zip_endless_gpkg(tmp_path, sample)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the worker, started afresh, unpacks there too
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    stop_worker()
+    try:
+        with pytest.raises(SourceError, match="超过 3 秒"):
+            read_source(path, sandbox=SandboxLimits(timeout_s=3))
+    finally:
+        stop_worker()
+    assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("build", "count", "cap"),
+    [(import_corpus.kml_split_over_cap, 400, 100), (import_corpus.kml_utf16_over_cap, 400, 100),
+     (import_corpus.kmz_nested_over_cap, 180, 100), (import_corpus.kmz_300k, 300_000, None)],
+)  # fmt: skip
+def test_placemarks_are_counted_over_the_whole_kml_before_any_parser_runs(build, count, cap, sample, tmp_path,
+                                                                          monkeypatch):  # fmt: skip
+    import pyogrio
+
+    from geodata.io import sources
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("GDAL opened the file before the count refused it")
+
+    monkeypatch.setattr(sources.gdal, "opened_by", parsed)
+    monkeypatch.setattr(pyogrio, "read_dataframe", parsed)
+    path = build(tmp_path, sample)
+    limits = sources.Limits(features=cap) if cap else sources.Limits()
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=f"有 {count:,} 条记录，超过 {limits.features:,} 条"):
+        sources.read_source_here(path, limits=limits)
+    assert time.monotonic() - started < 20
+
+
+def test_a_kml_of_3000_folders_is_read_in_one_pass(sample, tmp_path):
+    from geodata.io.sources import read_source_here
+
+    path = import_corpus.kml_many_folders(tmp_path, sample)
+    started = time.monotonic()
+    src = read_source_here(path)
+    took = time.monotonic() - started
+    assert len(src.frame) == 3000 and src.frame["XMBH"].tolist() == [f"XM-{k}" for k in range(3000)]
+    assert "KML 有 3000 个文件夹，已全部读取" in src.notes
+    assert took < 20, took  # < 1 s; reading folder by folder parsed the file 3 000 times (minutes)
+
+
+def test_folders_read_in_one_pass_give_what_reading_them_one_by_one_gave(sample, tmp_path):
+    import warnings
+
+    import pandas as pd
+    import pyogrio
+
+    from geodata.io.sources import read_source_here
+
+    path = import_corpus.kml_schema_folders(tmp_path, sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+        one_by_one = pd.concat([pyogrio.read_dataframe(path, layer=n) for n in layers], ignore_index=True)
+    src = read_source_here(path)
+    assert layers == ["A", "B", "B1"] and src.layers == ("A", "B", "B1")
+    columns = ["Name", "description", "DKBH", "MJ"]
+    assert src.frame[columns].astype(str).values.tolist() == one_by_one[columns].astype(str).values.tolist()
+    assert src.frame.loc[0, "Name"] == "一号 & <地>" and src.frame.loc[0, "MJ"] == 12.5
+    assert src.frame.geometry.to_wkt().tolist() == one_by_one.geometry.to_wkt().tolist()

@@ -71,3 +71,21 @@ def test_a_refused_file_leaves_the_store_unchanged(case, corpus, sample, tmp_pat
         with pytest.raises(ImportRefused):
             commit_import(GpkgStore(store), plan, "tester")
     assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+
+
+def test_a_failure_no_check_foresaw_is_a_chinese_sentence_with_an_error_id(corpus, capsys, monkeypatch, caplog):
+    """Planning the import (after reading) raises something unexpected: the CLI and the page get a sentence."""
+    import shapely
+
+    from geodata.io import imports
+
+    def broken(*args, **kwargs):
+        raise shapely.errors.GEOSException("UnsupportedOperationException: getX called on empty Point")
+
+    monkeypatch.setenv("ZONEMAP_DATA", str(SAMPLE_PATH))
+    monkeypatch.setattr(imports, "_derive", broken)
+    code = cli.main(["validate", str(corpus["kml_ovital"]), "--layer", "parcels"])
+    out = capsys.readouterr().out
+    assert code == 1 and "无法检查文件“奥维地块.kml”" in out and "错误编号" in out, out
+    assert "GEOS" not in out and "Traceback" not in out
+    assert "GEOSException" in caplog.text  # the details are in the log

@@ -23,6 +23,7 @@ Rules, each said in a note when it applies:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,7 +119,7 @@ def _ring(xy: np.ndarray, numbers: list[int | None], where: str, notes: list[str
     if len(distinct) < 3:
         notes.append(f"{where}只有 {len(distinct)} 个不同的界址点，无法构成地块")
         return None
-    dup = [v for v in set(numbers) if v is not None and numbers.count(v) > 1]
+    dup = [v for v, k in Counter(numbers).items() if v is not None and k > 1]  # one pass: a ring may have 200 000
     if dup:
         notes.append(f"{where}的点号 {'、'.join(map(str, sorted(dup)[:5]))} 重复出现，已按表中顺序连接")
     return xy
@@ -127,11 +128,12 @@ def _ring(xy: np.ndarray, numbers: list[int | None], where: str, notes: list[str
 def _polygon(rings: list[np.ndarray]):
     """Rings → Polygon (holes inside the largest ring) or MultiPolygon (separate parts)."""
     polys = sorted((shapely.Polygon(r) for r in rings), key=lambda p: -abs(p.area))
-    shell, rest = polys[0], polys[1:]
-    holes = [p for p in rest if shell.contains(p.representative_point())]
-    parts = [p for p in rest if p not in holes]
+    shell, rest = polys[0], np.array(polys[1:], dtype=object)
+    shapely.prepare(shell)
+    inside = shapely.contains(shell, shapely.point_on_surface(rest)) if len(rest) else np.zeros(0, dtype=bool)
+    holes, parts = rest[inside], rest[~inside]
     main = shapely.Polygon(shell.exterior.coords, [h.exterior.coords for h in holes])
-    return main if not parts else shapely.MultiPolygon([main, *parts])
+    return main if not len(parts) else shapely.MultiPolygon([main, *parts])
 
 
 def boundary_polygons(
@@ -158,19 +160,27 @@ def boundary_polygons(
         notes.append(f"界址点表第 {'、'.join(rows)} 行的坐标不是数字，已跳过")
     table = table.assign(_x=xs, _y=ys)[finite]
     rest = [c for c in table.columns if c not in (cols.parcel, cols.point, cols.x, cols.y, cols.ring, "_x", "_y")]
-    records, geoms, total = [], [], 0
-    for n, (pid, group) in enumerate(table.groupby(cols.parcel, sort=False)):
-        where = f"第 {n + 1} 宗（{pid}）"
-        ring_ids = group[cols.ring].ffill().fillna(1).astype(str) if cols.ring else pd.Series("1", index=group.index)
-        rings = []
-        for _, points in group.groupby(ring_ids, sort=False):
-            numbers = [point_number(v) for v in points[cols.point]]
-            ring = _ring(points[["_x", "_y"]].to_numpy(), numbers, where, notes)
-            if ring is not None:
-                rings.append(ring)
-        total += len(group)
-        geoms.append(_polygon(rings) if rings else None)
-        first = {c: next((v for v in group[c] if not is_blank(v)), None) for c in rest}
-        records.append({cols.parcel: pid, **first})
+    # Plain arrays in one pass (not a pandas group per parcel): 200 000 points read in seconds.
+    parcel_codes, pids = pd.factorize(table[cols.parcel], sort=False)
+    ring_keys = table[cols.ring].groupby(parcel_codes).ffill().fillna(1).astype(str) if cols.ring else "1"
+    ring_codes, _ = pd.factorize(pd.Series(parcel_codes, index=table.index).astype(str) + "\0" + ring_keys)
+    order = np.lexsort((ring_codes, parcel_codes))  # by parcel, then ring, each in order of first appearance
+    xy = np.column_stack([table["_x"].to_numpy(), table["_y"].to_numpy()])[order]
+    numbers = [point_number(v) for v in table[cols.point].to_numpy()[order]]
+    parcel_sorted, ring_sorted = parcel_codes[order], ring_codes[order]
+    starts = np.flatnonzero(np.r_[True, ring_sorted[1:] != ring_sorted[:-1]]) if len(order) else order
+    ends = np.r_[starts[1:], len(order)][: len(starts)]
+    rings_of: list[list[np.ndarray]] = [[] for _ in range(len(pids))]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        k = int(parcel_sorted[a])
+        ring = _ring(xy[a:b], numbers[a:b], f"第 {k + 1} 宗（{pids[k]}）", notes)
+        if ring is not None:
+            rings_of[k].append(ring)
+    geoms = [_polygon(rings) if rings else None for rings in rings_of]
+    values = table[rest].map(lambda v: None if is_blank(v) else v).astype(object)
+    first = values.groupby(parcel_codes, sort=True).first().reindex(range(len(pids))).astype(object)
+    first = first.where(first.notna(), None)
+    records = [{cols.parcel: pid, **row} for pid, row in zip(pids, first.to_dict("records"), strict=True)]
+    total = len(table)
     info.append(f"界址点表：{total} 个界址点按“{cols.parcel}”“{cols.point}”连成 {len(records)} 宗地块（首尾自动闭合）")
     return pd.DataFrame(records, columns=[cols.parcel, *rest], dtype=object), geoms

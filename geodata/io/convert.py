@@ -26,8 +26,18 @@ import shapely
 
 from domain.units import geodesic_area_mu
 from geodata.io.crsdetect import reproject
-from geodata.io.imports import ERROR, INFO, READ, WARNING, Finding, ImportOptions, ImportPlan, plan_source
-from geodata.io.sources import RawSource, read_source
+from geodata.io.imports import (
+    ERROR,
+    INFO,
+    READ,
+    WARNING,
+    Finding,
+    ImportOptions,
+    ImportPlan,
+    finite_shapes,
+    plan_source,
+)
+from geodata.io.sources import RawSource, read_source, unforeseen
 from geodata.schema import CRS, SHANXI_BBOX
 
 AREA_COLUMN = "area_mu"
@@ -71,7 +81,12 @@ def convert_file(
 
 
 def convert_source(raw: RawSource, layer: str, existing, options: ImportOptions, name: str) -> Conversion:
-    """:func:`convert_file` for a file already read."""
+    """:func:`convert_file` for a file already read; an unforeseen failure is a Chinese :class:`SourceError`."""
+    with unforeseen(name, "转换"):
+        return _convert_source(raw, layer, existing, options, name)
+
+
+def _convert_source(raw: RawSource, layer: str, existing, options: ImportOptions, name: str) -> Conversion:
     plan = plan_source(raw, layer, existing, options, name)
     findings = [f for f in plan.findings if f.stage == READ and f.column != "geometry"]
     geoms = np.asarray(raw.frame.geometry.values, dtype=object)
@@ -80,8 +95,8 @@ def convert_source(raw: RawSource, layer: str, existing, options: ImportOptions,
         out = np.array([None] * len(geoms), dtype=object)
     else:
         findings.insert(0, Finding(INFO, f"坐标系：{plan.crs.label}（{plan.crs.reason}）", stage=READ))
-        out = reproject(geoms, plan.crs.code, plan.crs.swapped)
-        findings += _check_shapes(out, options.repair)
+        out, lost = finite_shapes(reproject(geoms, plan.crs.code, plan.crs.swapped))
+        findings += lost + _check_shapes(out, options.repair, {f.row - 1 for f in lost})
     table = pd.DataFrame(raw.frame.drop(columns="geometry"))
     if AREA_COLUMN in table.columns:
         table = table.rename(columns={AREA_COLUMN: f"{AREA_COLUMN}_文件"})
@@ -97,12 +112,17 @@ def _area(geom) -> float | None:
     return round(geodesic_area_mu(geom), 4)
 
 
-def _check_shapes(geoms: np.ndarray, repair: bool) -> list[Finding]:
-    """Empty and invalid shapes are errors (invalid ones mended with ``repair``); outside Shanxi is a warning."""
+def _check_shapes(geoms: np.ndarray, repair: bool, said: set[int]) -> list[Finding]:
+    """Empty and invalid shapes are errors (invalid ones mended with ``repair``); outside Shanxi is a warning.
+
+    Positions in ``said`` already have their error.
+    """
     findings = []
     minx, miny, maxx, maxy = SHANXI_BBOX
     for i, g in enumerate(geoms):
         row = i + 1
+        if i in said:
+            continue
         if g is None or g.is_empty:
             findings.append(Finding(ERROR, "没有几何（图形为空）", row=row, column="geometry", stage=READ))
             continue

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -74,11 +75,12 @@ from geodata.io.crsdetect import (
     to_lonlat_coords,
 )
 from geodata.io.fieldmap import column_unit, convert_column, mapping_problems, read_choice, read_number, suggest_mapping
-from geodata.io.sources import RawSource, SourceError, read_source
+from geodata.io.sources import RawSource, SourceError, read_source, unforeseen
 from geodata.io.validate import place, validate_layer
 from geodata.schema import CRS, LAND_USES, SCHEMAS, SHANXI_BBOX, split_list
 from geodata.store import ImportBatch, ImportRefused, Store, coerce
 
+log = logging.getLogger(__name__)
 IMPORT_LAYERS = ("zones", "parcels", "projects")
 ERROR, WARNING, INFO = "error", "warning", "info"
 READ, FIT = "read", "fit"  # cannot read the file / the file does not fit the schema yet
@@ -235,7 +237,12 @@ def plan_source(
     name: str | None = None,
     progress: Progress | None = None,
 ) -> ImportPlan:
-    """:func:`prepare` for a file already read (``raw``)."""
+    """:func:`prepare` for a file already read (``raw``); an unforeseen failure is a Chinese :class:`SourceError`."""
+    with unforeseen(name or raw.layer_name or "", "检查"):
+        return _plan_source(raw, layer, existing, options, name, progress)
+
+
+def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
     options = options or ImportOptions()
     step = progress or (lambda share, text: None)
     name = name or raw.layer_name or ""
@@ -257,6 +264,8 @@ def plan_source(
         if note := crs_note(guess.code):
             findings.append(Finding(WARNING, note, stage=READ))
         geoms = reproject(geoms, guess.code, guess.swapped)
+        geoms, lost = finite_shapes(geoms)
+        findings += lost
     geoms = np.array([None if g is None else shapely.force_2d(g) for g in geoms], dtype=object)
 
     step(0.45, "对应字段、转换取值")
@@ -309,6 +318,19 @@ def plan_source(
         )  # fmt: skip
     step(1.0, "完成")
     return plan
+
+
+def finite_shapes(geoms: np.ndarray) -> tuple[np.ndarray, list[Finding]]:
+    """``geoms`` with those holding a non-finite coordinate (a projection's inf) set to None, and an error for each."""
+    coords, where = shapely.get_coordinates(geoms, return_index=True)
+    lost = sorted(set(where[~np.isfinite(coords).all(axis=1)].tolist()))
+    geoms = np.array(geoms, dtype=object, copy=True)
+    geoms[lost] = None
+    return geoms, [
+        Finding(ERROR, "坐标换算为经纬度后无效（超出所识别坐标系的范围）：这条记录的坐标可能 X/Y 颠倒或与其他记录"
+                "不是同一坐标系，请核对", row=i + 1, column="geometry", stage=READ)
+        for i in lost
+    ]  # fmt: skip
 
 
 def _crs(geoms: np.ndarray, raw: RawSource, options: ImportOptions, existing) -> CrsGuess:
@@ -520,8 +542,9 @@ def _zone_lookup(zones: pd.DataFrame) -> dict[str, str]:
 
 def _metric_crs(geoms) -> str:
     """The CGCS2000 3° Gauss-Krüger zone (no prefix) closest to ``geoms``: distances in metres for Shanxi."""
-    xs = [g.centroid.x for g in geoms if g is not None and not g.is_empty]
-    return "EPSG:4546" if xs and float(np.median(xs)) < 112.5 else "EPSG:4547"
+    xs = shapely.get_x(shapely.centroid(np.array([g for g in geoms if g is not None], dtype=object)))
+    xs = xs[np.isfinite(xs)]  # an empty shape's centroid has none
+    return "EPSG:4546" if len(xs) and float(np.median(xs)) < 112.5 else "EPSG:4547"
 
 
 def _to_metres(geoms, code: str) -> np.ndarray:

@@ -111,6 +111,7 @@ class _Worker:
         for proc in list(getattr(pool, "_processes", {}).values()):
             if proc.is_alive():
                 proc.kill()
+                proc.join(5)  # gone before the caller removes the folder it was writing to
         pool.shutdown(wait=False, cancel_futures=True)
 
     def run(self, fn: Callable[..., Any], args: tuple, limits: SandboxLimits, waiting: Callable[[], None]) -> Any:

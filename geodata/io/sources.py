@@ -11,13 +11,17 @@ with a Chinese message; nothing is written outside a private temp folder.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import mmap
 import os
 import re
+import shutil
 import tempfile
 import uuid
 import warnings
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -29,7 +33,7 @@ import python_calamine
 import shapely
 
 from domain.values import is_blank
-from geodata.io import boundary, gdal
+from geodata.io import boundary, gdal, kml
 from geodata.io.sandbox import SandboxError, SandboxLimits, run_limited
 from geodata.settings import env_number
 
@@ -111,10 +115,13 @@ def read_source(
     hostile file costs the server neither memory nor a core for long.
     """
     limits = limits or Limits.from_env()
+    tmp = tempfile.mkdtemp(prefix=TEMP_PREFIXES[0])  # this process owns it: a killed worker cannot leave it behind
     try:
-        return run_limited(read_source_here, str(path), layer, encoding, limits, name, limits=sandbox)
+        return run_limited(read_source_here, str(path), layer, encoding, limits, name, tmp, limits=sandbox)
     except SandboxError as exc:
         raise SourceError(str(exc)) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_source_here(
@@ -123,24 +130,38 @@ def read_source_here(
     encoding: str | None = None,
     limits: Limits | None = None,
     name: str | None = None,
+    tmp: str | None = None,
 ) -> RawSource:
-    """:func:`read_source` in this process (the worker calls this). Any failure is a :class:`SourceError`."""
-    try:
-        src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name)
-    except (SourceError, MemoryError):
-        raise
-    except Exception as exc:
-        ref = uuid.uuid4().hex[:8]
-        log.exception("reading %s failed (error id %s)", name or Path(path).name, ref)
-        raise SourceError(
-            f"无法读取文件“{name or Path(path).name}”：文件已损坏或内容与格式不符（错误编号 {ref}）。"
-        ) from exc
+    """:func:`read_source` in this process (the worker calls this). Any failure is a :class:`SourceError`.
+
+    Archives are unpacked into ``tmp`` (an empty folder the caller removes), else into a folder of its own.
+    """
+    own = tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[0]) if tmp is None else contextlib.nullcontext(tmp)
+    with unforeseen(name or Path(path).name, "读取"), own as folder:
+        src = _read_source(Path(path), layer, encoding, limits or Limits.from_env(), name, Path(folder))
     _clean_text(src)
     return src
 
 
-def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Limits, name: str | None) -> RawSource:
-    limits = limits or Limits.from_env()
+@contextlib.contextmanager
+def unforeseen(name: str, doing: str):
+    """A failure no check foresaw while ``doing`` (读取, 检查, 转换) the file ``name``: a Chinese :class:`SourceError`.
+
+    The traceback goes to the log under an error id the message gives; SourceError and MemoryError pass as they are.
+    """
+    try:
+        yield
+    except (SourceError, MemoryError):
+        raise
+    except Exception as exc:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("%s %s failed (error id %s)", doing, name, ref)
+        raise SourceError(f"无法{doing}文件“{_shown(name)}”：文件已损坏或内容与格式不符（错误编号 {ref}）。") from exc
+
+
+def _read_source(
+    path: Path, layer: str | None, encoding: str | None, limits: Limits, name: str | None, tmp: Path
+) -> RawSource:
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
@@ -155,20 +176,19 @@ def _read_source(path: Path, layer: str | None, encoding: str | None, limits: Li
         raise SourceError(f"文件“{name}”是空的（0 字节）。")
     if size > limits.upload_mb * MB:
         raise SourceError(f"文件“{name}”有 {size / MB:.1f} MB，超过允许的 {limits.upload_mb:g} MB。")
-    with tempfile.TemporaryDirectory(prefix="zonemap-import-") as tmp:
-        if suffix == ".zip":
-            return _read_zip(path, Path(tmp), layer, encoding, limits)
-        if suffix == ".kmz":
-            return _read_kmz(path, Path(tmp), layer, limits)
-        if suffix == ".shp":
-            return _read_shapefile(path, layer, encoding, limits)
-        if suffix == ".xls" and check_ole2(path, name) == "zip":  # an .xlsx renamed .xls: read as what it is
-            suffix = ".xlsx"
-        if suffix == ".xlsx":
-            check_archive(path, limits, "Excel 文件")
-        if suffix in (".xlsx", ".xls", ".csv"):
-            return _read_table(path, suffix, layer, encoding, limits)
-        return _read_ogr(path, FORMATS[suffix], layer, limits, suffix)
+    if suffix == ".zip":
+        return _read_zip(path, tmp, layer, encoding, limits)
+    if suffix == ".kmz":
+        return _read_kmz(path, tmp, layer, limits)
+    if suffix == ".shp":
+        return _read_shapefile(path, layer, encoding, limits)
+    if suffix == ".xls" and check_ole2(path, name) == "zip":  # an .xlsx renamed .xls: read as what it is
+        suffix = ".xlsx"
+    if suffix == ".xlsx":
+        check_archive(path, limits, "Excel 文件")
+    if suffix in (".xlsx", ".xls", ".csv"):
+        return _read_table(path, suffix, layer, encoding, limits)
+    return _read_ogr(path, FORMATS[suffix], layer, limits, suffix, tmp)
 
 
 EXPORT_TEMP_PREFIX = "zonemap-export-"  # exports being written (geodata.io.export, ui.exports)
@@ -194,7 +214,6 @@ def clean_stale_temp(max_age_s: float = 3600, folder: str | None = None) -> int:
     changes whenever a file is written to it or removed, so a folder untouched for
     ``max_age_s`` belongs to no running import or export.
     """
-    import shutil
     import time
 
     root = Path(folder or tempfile.gettempdir())
@@ -335,17 +354,17 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, encoding: str | None, li
         raise SourceError("压缩包中有 Shapefile 的附属文件但缺少 .shp（几何）文件。")
     for suffix in (".gpkg", ".geojson", ".json", ".kml"):
         if suffix in by_suffix:
-            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer, limits, suffix)
+            return _read_ogr(by_suffix[suffix][0], FORMATS[suffix], layer, limits, suffix, tmp)
     raise SourceError("压缩包中没有可导入的文件（.shp、.gpkg、.geojson、.kml）。")
 
 
 def _read_kmz(path: Path, tmp: Path, layer: str | None, limits: Limits) -> RawSource:
     files = safe_extract(path, tmp, limits)
-    kml = [f for f in files if f.suffix.lower() == ".kml"]
-    if not kml:
+    docs = [f for f in files if f.suffix.lower() == ".kml"]
+    if not docs:
         raise SourceError("KMZ 中没有 .kml 文件。")
-    doc = next((f for f in kml if f.name.lower() == "doc.kml"), kml[0])
-    src = _read_ogr(doc, "KML", layer, limits, ".kml")
+    doc = next((f for f in docs if f.name.lower() == "doc.kml"), docs[0])
+    src = _read_ogr(doc, "KML", layer, limits, ".kml", tmp)
     src.fmt = FORMATS[".kmz"]
     return src
 
@@ -367,6 +386,7 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None, limits: 
     if declared and not _known_codec(declared):
         notes.append(f".cpg 文件声明的编码“{_shown(declared)}”无法识别，已按内容判断")
         declared = None
+    _check_shape_counts(shp.stem, parts, limits)
     if encoding:
         chosen, reason = encoding, "用户指定"
     else:
@@ -388,6 +408,48 @@ def _read_shapefile(shp: Path, layer: str | None, encoding: str | None, limits: 
     return RawSource(
         frame, FORMATS[".shp"], declared_crs, chosen, reason, shp.stem, (shp.stem,), notes
     )  # fmt: skip
+
+
+def shape_counts(parts: dict[str, Path]) -> dict[str, int]:
+    """Records in each part of a Shapefile (by suffix), from their headers; a part cut short counts what it holds.
+
+    ``.shp``: the record headers walked from byte 100 (each gives its length) up to the length the file header
+    states; ``.shx``: (stated length − 100) / 8; ``.dbf``: the record count in its header, or fewer when the
+    file is shorter than header + records.
+    """
+    counts = {}
+    if ".shp" in parts:
+        with open(parts[".shp"], "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+            end = min(len(raw), int.from_bytes(raw[24:28], "big") * 2) if len(raw) >= 100 else 0
+            pos, n = 100, 0
+            while pos + 8 <= end:
+                pos += 8 + int.from_bytes(raw[pos + 4 : pos + 8], "big") * 2
+                n += pos <= end  # a record running past the end is not there
+            counts[".shp"] = n
+    if ".shx" in parts:
+        size = parts[".shx"].stat().st_size
+        with open(parts[".shx"], "rb") as fh:
+            stated = int.from_bytes(fh.read(28)[24:28], "big") * 2
+        counts[".shx"] = max(0, (min(size, stated) - 100) // 8)
+    with open(parts[".dbf"], "rb") as fh:
+        head = fh.read(12)
+    size = parts[".dbf"].stat().st_size
+    stated, header_len, record_len = (int.from_bytes(head[a:b], "little") for a, b in ((4, 8), (8, 10), (10, 12)))
+    counts[".dbf"] = min(stated, max(0, size - header_len) // record_len) if record_len else stated
+    return counts
+
+
+def _check_shape_counts(stem: str, parts: dict[str, Path], limits: Limits) -> None:
+    """Refuse a Shapefile whose parts disagree on the number of records (GDAL would read the fewest, silently)."""
+    counts = shape_counts(parts)
+    if len(set(counts.values())) > 1:
+        said = "，".join(f"{SHAPE_PARTS[s]}（{s}）有 {n:,} 条" for s, n in counts.items())
+        raise SourceError(
+            f"Shapefile“{_shown(stem)}”不完整：{said}，应当相同（文件被截断或来自不同的导出）："
+            "请重新导出完整的 Shapefile 后再导入。"
+        )
+    if counts[".dbf"] > limits.features:
+        raise SourceError(too_many(limits, counts[".dbf"]))
 
 
 def _codec(name: str) -> str:
@@ -467,7 +529,11 @@ def _decodes(raw: bytes, codec: str) -> bool:
 # --- GDAL formats ---------------------------------------------------------------------------------------------------
 
 
-def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: str) -> RawSource:
+def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: str, tmp: Path) -> RawSource:
+    if suffix == ".kml":  # every folder and nested document counts, before a parser runs
+        count = kml.count_placemarks(path)
+        if count > limits.features:
+            raise SourceError(too_many(limits, count))
     _expect_driver(path, suffix, None, fmt)
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
@@ -479,14 +545,9 @@ def _read_ogr(path: Path, fmt: str, layer: str | None, limits: Limits, suffix: s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if fmt == "KML" and layer is None and len(layers) > 1:  # folders: read them all
-                frames = [_read_capped(path, name, limits) for name in layers]
-                frame = (
-                    pd.concat([f for f in frames if len(f)], ignore_index=True)
-                    if any(len(f) for f in frames)
-                    else frames[0]
-                )
-                frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frames[0].crs)
+            if fmt == "KML" and layer not in layers and len(layers) > 1:  # folders: all of them, in one read
+                flat = kml.flatten(path, Path(tempfile.mkdtemp(dir=tmp)) / "all.kml")
+                frame = _read_capped(flat, None, limits)
                 notes.append(f"KML 有 {len(layers)} 个文件夹，已全部读取")
                 name = None
             else:
@@ -543,7 +604,9 @@ def _expect_driver(path: Path, suffix: str, layer: str | None, fmt: str) -> None
     gdal.check_locked()
     want = gdal.driver_for(suffix)
     try:
-        got = gdal.opened_by(path, layer)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "more than one layer found": 3 000 folder names on stderr
+            got = gdal.opened_by(path, layer)
     except Exception as exc:
         log.info("%s not opened as %s: %s", path.name, want, exc)
         raise SourceError(f"无法读取{fmt}文件“{path.name}”：{_short(exc)}。") from exc
@@ -556,14 +619,17 @@ def _read_capped(path: Path, layer: str | None, limits: Limits, **kwargs) -> pd.
     """One layer, refusing more than ``limits.features`` records before reading them all."""
     frame = pyogrio.read_dataframe(path, layer=layer, max_features=limits.features + 1, **kwargs)
     if len(frame) > limits.features:
-        raise SourceError(too_many(limits))
+        count = pyogrio.read_info(path, layer=layer, force_feature_count=True).get("features")
+        raise SourceError(too_many(limits, count if count and count > 0 else None))
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise SourceError(f"图层“{layer or path.stem}”没有几何（只是属性表），无法导入到地图。")
     return frame
 
 
-def too_many(limits: Limits) -> str:
-    return f"文件的记录超过 {limits.features:,} 条（ZONEMAP_MAX_FEATURES），已拒绝：请按开发区或市拆分后分批导入。"
+def too_many(limits: Limits, count: int | None = None) -> str:
+    """The refusal of a file with more records than ``limits.features`` (``count`` when it is known)."""
+    has = f"有 {count:,} 条记录，" if count is not None else "的记录"
+    return f"文件{has}超过 {limits.features:,} 条的上限（ZONEMAP_MAX_FEATURES），已拒绝：请按开发区或市拆分后分批导入。"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -597,32 +663,15 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
     notes: list[str] = []
     used, reason = None, ""
     if suffix == ".xlsx":
-        try:
-            with open(path, "rb") as fh:  # a file object: openpyxl would refuse an .xlsx named .xls by its name
-                book = pd.read_excel(fh, sheet_name=None, dtype=object, nrows=limits.features + 1, engine="openpyxl")
-        except Exception as exc:
-            log.warning("Excel %s: %s", path.name, exc)
-            raise SourceError(f"无法读取 Excel 文件“{path.name}”：{_short(exc)}。") from exc
-        sheets = [s for s, f in book.items() if len(f.dropna(how="all"))]
-        if not sheets:
-            raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
-        name = sheet if sheet in book else sheets[0]
-        table, layers = book[name], tuple(book)
+        table, name, layers = _read_xlsx(path, sheet, limits)
     elif suffix == ".xls":
         table, name, layers = _read_xls(path, sheet, limits)
     else:
         raw = path.read_bytes()
         used, reason = (encoding, "用户指定") if encoding else _text_encoding(raw)
-        try:
-            table = pd.read_csv(
-                path, dtype=object, encoding=_codec(used) if used != "UTF-8" else "utf-8-sig", nrows=limits.features + 1
-            )
-        except Exception as exc:
-            log.warning("CSV %s: %s", path.name, exc)
-            raise SourceError(f"无法读取 CSV 文件“{path.name}”：{_short(exc)}。") from exc
+        with _refusing("CSV ", path):
+            table = _read_csv(path, _codec(used) if used != "UTF-8" else "utf-8-sig", limits)
         name, layers = path.stem, (path.stem,)
-    if len(table) > limits.features:
-        raise SourceError(too_many(limits))
     table = table.dropna(how="all")
     table.columns = [str(c).strip() for c in table.columns]
     fmt = FORMATS[suffix]
@@ -635,6 +684,20 @@ def _read_table(path: Path, suffix: str, sheet: str | None, encoding: str | None
     geometry = table_geometry(table, notes)
     frame = gpd.GeoDataFrame(table.drop(columns=geometry.attrs.get("used", [])), geometry=geometry.values)
     return RawSource(frame, fmt, None, used, reason, name, layers, notes)
+
+
+def _read_csv(path: Path, codec: str, limits: Limits) -> pd.DataFrame:
+    """A CSV's rows that are not blank, read in chunks: more than ``limits.features`` are refused, with their count."""
+    parts, count = [], 0
+    with pd.read_csv(path, dtype=object, encoding=codec, chunksize=50_000) as chunks:
+        for chunk in chunks:
+            chunk = chunk.dropna(how="all")
+            count += len(chunk)
+            if count <= limits.features or not parts:
+                parts.append(chunk)
+    if count > limits.features:
+        raise SourceError(too_many(limits, count))
+    return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -673,8 +736,8 @@ def check_ole2(path: Path, name: str | None = None) -> str:
 def _read_xls(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     """The first sheet with data (or ``sheet``) of an Excel 97–2003 file, read with calamine (Rust, no macros).
 
-    The row count of a sheet is checked against ``limits.features`` before its
-    cells are turned into Python objects.
+    Rows are taken one at a time (:func:`filled_rows`): blank ones do not count, and no more than
+    ``limits.features`` records are kept (calamine's ``total_height`` is the last row's index, not a count).
     """
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -686,25 +749,95 @@ def _read_xls(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFra
     layers = tuple(str(n) for n in book.sheet_names)
     if not layers:
         raise SourceError(f"Excel 文件“{path.name}”中没有工作表。")
-    order = [sheet] if sheet in layers else list(layers)
+    with _refusing("Excel ", path, "文件已损坏或不是 .xls 格式"):
+        rows, name = _first_sheet(path, layers, sheet, lambda n: book.get_sheet_by_name(n).iter_rows(), limits)
+    return _sheet_frame(rows), name, layers
+
+
+def _read_xlsx(path: Path, sheet: str | None, limits: Limits) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
+    """The first sheet with data (or ``sheet``) of an ``.xlsx``, streamed row by row (openpyxl, read-only)."""
+    import openpyxl
+
+    def rows_of(name: str):
+        ws = book[name]
+        if not hasattr(ws, "reset_dimensions"):  # a chart sheet: no cells
+            return iter(())
+        ws.reset_dimensions()  # the size a file states may be wrong: read every row it has
+        return ws.iter_rows(values_only=True)
+
+    with _refusing("Excel ", path), open(path, "rb") as fh:  # a file: openpyxl refuses an .xlsx named .xls
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        try:
+            layers = tuple(book.sheetnames)
+            rows, name = _first_sheet(path, layers, sheet, rows_of, limits)
+        finally:
+            book.close()
+    return _sheet_frame(rows), name, layers
+
+
+@contextlib.contextmanager
+def _refusing(what: str, path: Path, reason: str | None = None):
+    """A parser's failure inside as a :class:`SourceError` (无法读取 {what}文件…); its own message goes to the log."""
     try:
-        for name in order:
-            cells = book.get_sheet_by_name(name)
-            if cells.total_height > limits.features + 1:
-                raise SourceError(too_many(limits))
-            rows = cells.to_python(skip_empty_area=True, nrows=limits.features + 1)
-            if len(rows) > 1:
-                break
-        else:
-            raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
+        yield
     except SourceError:
         raise
     except Exception as exc:
-        log.warning("xls %s: %s", path.name, exc)
-        raise SourceError(f"无法读取 Excel 文件“{path.name}”：文件已损坏或不是 .xls 格式。") from exc
-    header = [str(h).strip() if h not in (None, "") else f"列{i + 1}" for i, h in enumerate(rows[0])]
-    body = [[None if v == "" else v for v in row] for row in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object), name, layers
+        log.warning("%s %s: %s", what, path.name, exc)
+        raise SourceError(f"无法读取 {what}文件“{path.name}”：{reason or _short(exc)}。") from exc
+
+
+def _first_sheet(path: Path, names, sheet: str | None, rows_of, limits: Limits) -> tuple[list[list], str]:
+    """The filled rows of ``sheet``, or of the first sheet with a row below its header; only those sheets are read."""
+    for name in [sheet] if sheet in names else list(names):
+        rows = filled_rows(rows_of(name), limits)
+        if len(rows) > 1:
+            return rows, name
+    raise SourceError(f"Excel 文件“{path.name}”中没有数据。")
+
+
+def _sheet_frame(rows: list[list]) -> pd.DataFrame:
+    """Filled rows (the first the header) as a table of objects: blank cells None, whole-number floats int."""
+    width = max(len(r) for r in rows)
+    header, seen = [], set()
+    for i, h in enumerate([*rows[0], *[None] * (width - len(rows[0]))]):
+        text = str(h).strip() if _filled(h) else f"列{i + 1}"
+        text = text if text not in seen else f"{text}.{i + 1}"
+        seen.add(text)
+        header.append(text)
+    body = [[_cell(v) for v in [*row, *[None] * (width - len(row))]] for row in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and not value:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def filled_rows(rows: Iterable[Sequence], limits: Limits) -> list[list]:
+    """The rows of a sheet that are not blank (the first is the header), refusing more than ``limits.features`` records.
+
+    Rows are taken one at a time, so a sheet of a million rows costs no more memory than the cap; blank rows
+    (formatted but empty) are skipped and do not count; the refusal gives the whole sheet's count.
+    """
+    kept: list[list] = []
+    count = 0
+    for row in rows:
+        if not any(_filled(v) for v in row):
+            continue
+        count += 1
+        if count <= limits.features + 1:
+            kept.append(list(row))
+    if count - 1 > limits.features:
+        raise SourceError(too_many(limits, count - 1))
+    return kept
+
+
+def _filled(value: object) -> bool:
+    return not is_blank(value) if isinstance(value, str | float) or value is None else True
 
 
 def _text_encoding(raw: bytes) -> tuple[str, str]:
@@ -763,7 +896,8 @@ def table_geometry(table: pd.DataFrame, notes: list[str]) -> pd.Series:
     bad = np.flatnonzero(~np.isfinite(xs.to_numpy(dtype=float)) | ~np.isfinite(ys.to_numpy(dtype=float)))
     for i in bad[:20]:
         notes.append(f"第 {i + 1} 行的坐标“{table[x].iloc[i]}, {table[y].iloc[i]}”不是数字")
-    geoms = [None if i in set(bad) else shapely.Point(a, b) for i, (a, b) in enumerate(zip(xs, ys, strict=True))]
+    skip = set(bad.tolist())
+    geoms = [None if i in skip else shapely.Point(a, b) for i, (a, b) in enumerate(zip(xs, ys, strict=True))]
     out = pd.Series(geoms, index=table.index, dtype=object)
     out.attrs["used"] = [x, y]
     return out
