@@ -159,7 +159,7 @@ def test_a_hostile_display_name_is_text_and_the_audit_keeps_the_account_id(store
 def test_history_shows_the_stored_text_for_unknown_ids(with_account):
     GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.5}, 0, "李四（旧记录）"))
     GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.6}, 1, "zhangsan"))
-    at = supply_page("P3")
+    at = login(supply_page("P3"))  # who edited: editors only (see tests/test_visitor_exposure.py)
     frame = next(d.value for d in at.dataframe if "修改人" in d.value.columns)
     assert list(frame["修改人"]) == ["张三（自然资源局）", "李四（旧记录）"]
 
