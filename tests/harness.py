@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from layers.styles import HIGHLIGHT
+from reports.renderer import is_local
 
 REPO = Path(__file__).resolve().parent.parent
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -174,7 +174,7 @@ def block_external(page, external: list[str]) -> None:
 
     def route(r):
         url = r.request.url
-        if url.startswith(("data:", "blob:", "about:")) or (urlparse(url).hostname or "") in LOCAL_HOSTS:
+        if is_local(url):
             return r.continue_()
         external.append(url)
         return r.abort()
