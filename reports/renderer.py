@@ -25,6 +25,7 @@ import logging
 import shutil
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
@@ -89,7 +90,7 @@ class Renderer:
         self.pages, self.waiting, self.idle_seconds, self.timeout = pages, waiting, idle_seconds, timeout
         self.executable = executable
         self.launches = 0  # browsers started so far (a test counts them)
-        self.blocked: list[str] = []  # requests that tried to leave the loopback, aborted
+        self.blocked: deque[str] = deque(maxlen=100)  # the latest requests that tried to leave the loopback
         self._lock = threading.Lock()
         self._in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -78,6 +78,24 @@ def highlighted_points(page) -> list[tuple[float, float]]:
     return [tuple(p) for p in page.evaluate(HIGHLIGHT_JS)]
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started by ``pid``, at any depth."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium")
 

@@ -11,6 +11,7 @@ import pytest
 
 from reports.renderer import BUSY, LAUNCH_ARGS, Busy, Renderer
 from tests.conftest import _need_chromium
+from tests.harness import descendants
 
 pytestmark = pytest.mark.browser
 
@@ -32,26 +33,15 @@ HOSTILE = PAGE.replace(
 
 
 def chromium_processes() -> list[list[str]]:
-    """Command lines of the Chromium browser processes (not their renderers/helpers) started under this test."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [os.getpid()]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            todo.append(pid)
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-            except OSError:
-                continue
-            if Path(argv[0]).name in {"chromium", "chrome"} and not any(a.startswith("--type=") for a in argv):
-                found.append(argv)
+    """Command lines of the renderer's Chromium browser processes (not their helpers) started under this test."""
+    found = []
+    for pid in descendants(os.getpid()):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if Path(argv[0]).name in {"chromium", "chrome"} and not any(a.startswith("--type=") for a in argv):
+            found.append(argv)
     return [argv for argv in found if "--dns-prefetch-disable" in argv]  # the renderer's, not a test browser
 
 
