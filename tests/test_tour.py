@@ -139,6 +139,17 @@ def test_page_renders_a_stop_to_pdf(editor_env, own_renderer):
     assert own_renderer.launches == 1
 
 
+def test_a_busy_renderer_says_so_in_chinese(editor_env, monkeypatch):
+    from reports import renderer
+
+    full = renderer.Renderer(pages=0, waiting=0)  # every place taken: each render is refused at once
+    monkeypatch.setattr(renderer, "_shared", full)
+    at = login(open_page("pages/tour.py"), "guide", PASSWORD)
+    button(at, "生成 PNG").click().run()
+    assert not at.exception and [w.value for w in at.warning] == ["正在生成其他文件，请稍后再试。"]
+    assert "tour_rendered" not in at.session_state and full.launches == 0
+
+
 def test_the_tour_listens_to_the_app_page_only_when_asked_and_never_in_text_fields(sample):
     tour = sample_tour()
     standalone = tour_html(tour, sample)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
+from domain.tours import Stop, Tour
 from geodata.edits import Edit
 from geodata.store import ImportBatch, create_gpkg
 from tests.apptest import add_account, login, open_page, page_text
@@ -27,6 +28,7 @@ def store(tmp_path, monkeypatch):
                "encoding": "UTF-8"}  # fmt: skip
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4490")
     s.commit_import(ImportBatch("parcels", frame, ["NEW-1"], [], "新地块.zip", summary, USER))
+    s.save_tour(Tour("T-001", "王小明的路线", (Stop("zones", "Z1", "第一站"),)), USER, 0)
     return s
 
 
@@ -39,7 +41,13 @@ def test_visitors_see_neither_the_name_nor_the_account_of_an_editor(store):
     for at in pages():
         text = page_text(at)
         assert "容积率核实" in text or "新地块.zip" in text  # the audit views are on the page…
-        assert USER not in text and "王小明" not in text  # …without who made the change
+        assert USER not in text and "王小明（" not in text  # …without who made the change
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/tracker.py", "pages/idle.py", "pages/tour.py"])
+def test_no_other_page_names_an_editor_to_visitors(store, page):
+    text = page_text(open_page(page))
+    assert USER not in text and "王小明（" not in text
 
 
 def test_signed_in_editors_see_who_edited_and_imported(store):
