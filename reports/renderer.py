@@ -12,7 +12,10 @@ updates, pings and DNS prefetch are off (:data:`LAUNCH_ARGS`), every host name
 resolves to nothing except localhost, HTTP(S) goes to a proxy on a closed local
 port, and each page's requests are aborted unless they stay on the loopback
 (those that left would be listed in :attr:`Renderer.blocked`). The pages rendered
-are self-contained, so nothing is lost.
+are self-contained, so nothing is lost. Measured with strace (2026-12-06, Chromium
+156, three one-pagers then 8 s idle): no TCP connection, no DNS query; what is left
+is Chromium's IPv6 reachability check, a UDP ``connect()`` to 2001:4860:4860::8888
+that sends no packet (a route lookup) and that these switches do not turn off.
 
 :func:`shared_renderer` is the process-wide instance the app uses.
 """
