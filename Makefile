@@ -7,7 +7,7 @@ ADDRESS ?= 127.0.0.1
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports db db-stop clean
+.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports bench-visitors db db-stop clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure_system.sh venv
@@ -63,6 +63,10 @@ bench-scale: setup-dev
 bench-edits: setup-dev db
 	$(PY) -m bench.concurrent_edits
 	$(PY) -m bench.scoped_saves
+
+## 20 visitor sessions on every page for 60 s (see bench/README.md): server memory against its idle baseline
+bench-visitors: setup-dev
+	$(PY) -m bench.visitors
 
 ## Exports of 100 000 parcels (see bench/README.md): streamed writers against the old in-memory builders
 bench-exports: setup-dev

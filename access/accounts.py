@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.scope import ROLES, Scope
+from geodata.atomic import private_dir
 from geodata.store import REPO_ROOT
 
 DEFAULT_PATH = REPO_ROOT / "config" / "accounts.toml"
@@ -232,7 +233,7 @@ def write_private(path: Path, text: str) -> None:
     The text goes to a new file (``O_CREAT | O_EXCL``, mode 0600) in the same
     folder, is flushed to disk, then renamed over ``path``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # config/ is 0700 even under umask 000
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(tmp, flags, 0o600)

@@ -24,6 +24,7 @@ from access import admin
 from access.accounts import AccountsError, accounts_path, load_accounts
 from access.roles import resolve_scope
 from domain.scope import ROLE_LABELS, ROLES
+from geodata.atomic import private_umask
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,6 +131,7 @@ def _run(a: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
+    private_umask()  # the accounts file and its folder: 0600 / 0700 whatever the caller's umask
     try:
         text = _run(a)
     except (AccountsError, OSError) as exc:

@@ -9,7 +9,8 @@ message never says whether a username exists.
 
 The state is kept in memory, shared by every session of the server process
 (:func:`default_guard`); it does not survive a restart. Failed attempts are
-also written to the audit table (:func:`audit_failed_sign_in`).
+also written to the audit table (:func:`audit_failed_sign_in`), as keyed hashes
+of the username and the address, never the name or the address itself.
 
 Settings: ``ZONEMAP_LOGIN_MAX_FAILURES`` (default 5) and
 ``ZONEMAP_LOGIN_LOCK_MINUTES`` (default 15).
@@ -18,6 +19,8 @@ Settings: ``ZONEMAP_LOGIN_MAX_FAILURES`` (default 5) and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import math
 import os
@@ -28,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from access.accounts import Account, authenticate
+from access.sessions import SessionError, server_secret
 from geodata.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,8 @@ WRONG = "用户名或密码错误。"
 ADDRESS_FACTOR = 4  # an address may fail this many times more than one username
 _KEY_CHARS = 64
 _MAX_ENTRIES = 10_000
+PSEUDONYM_HEX = 16  # 64 bits of the HMAC: enough to tell attempts apart
+FAILED_USER_PREFIX = "尝试:"  # the audit's user of a login_failed row, before the hashed username
 
 
 @dataclass(frozen=True)
@@ -215,18 +221,46 @@ def sign_in(
 
 
 def plain(text: str, limit: int = _KEY_CHARS) -> str:
-    """``text`` without control or invisible characters, at most ``limit`` characters (for the audit)."""
+    """``text`` without control or invisible characters, at most ``limit`` characters."""
     kept = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
     return kept.strip()[:limit]
 
 
-def audit_failed_sign_in(store: Store, username: str, client: str, at: dt.datetime | None = None) -> None:
-    """A ``login_failed`` audit row: the username tried, the client address in the reason.
+def pseudonym(kind: str, text: str, secret: bytes) -> str:
+    """``text`` (a username or an address) as a keyed hash: the same input, the same 16 hex digits.
 
-    The one place that writes sign-in failures to storage; it never raises (a
-    read-only or full data file must not break signing in), problems go to the log.
+    HMAC-SHA256 under the server secret, so repeated attempts stay correlatable in
+    the audit while the name or address cannot be read back (nor guessed from a
+    list of names without the secret). ``kind`` keeps a username and an address
+    that happen to be equal apart. Usernames are compared as the guard counts them
+    (case-insensitive, trimmed).
+    """
+    value = plain(text).lower() if kind == "user" else plain(text or UNKNOWN_CLIENT)
+    digest = hmac.new(secret, f"zonemap-login-{kind}\0{value}".encode(), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_HEX]
+
+
+def audit_failed_sign_in(
+    store: Store, username: str, client: str, at: dt.datetime | None = None, secret: bytes | None = None
+) -> None:
+    """A ``login_failed`` audit row with keyed hashes (:func:`pseudonym`) of the username and the address.
+
+    The data file never holds the name tried nor the client's address (the
+    server log does); ``user`` is ``尝试:<hash>``, the reason ``客户端：<hash>``.
+    ``secret`` defaults to the session secret (:func:`access.sessions.server_secret`);
+    without a usable one the row is written with neither. The one place that writes
+    sign-in failures to storage; it never raises (a read-only or full data file
+    must not break signing in), problems go to the log.
     """
     try:
-        store.record_event("login_failed", plain(username), f"客户端地址：{plain(client or UNKNOWN_CLIENT)}", at=at)
+        secret = secret or server_secret()
+    except (SessionError, OSError):
+        log.exception("no server secret: the login_failed audit row names neither user nor address")
+        user, reason = f"{FAILED_USER_PREFIX}—", "客户端：—"
+    else:
+        user = FAILED_USER_PREFIX + pseudonym("user", username, secret)
+        reason = "客户端：" + pseudonym("addr", client, secret)
+    try:
+        store.record_event("login_failed", user, reason, at=at)
     except Exception:  # storage errors: logged, sign-in goes on
         log.exception("could not write the login_failed audit row to %s", store.location)

@@ -62,7 +62,8 @@ from geodata.dataset import load_dataset
 from geodata.store import GpkgStore
 from geodata.tables.idle import IDLE_VIEW, classify_parcels
 from geodata.tables.tracker import judge_projects
-from tests.harness import COUNT_JS, LOCAL_HOSTS, block_external, launch, leaflet_counts
+from reports.renderer import LOCAL_HOSTS
+from tests.harness import COUNT_JS, block_external, launch, leaflet_counts
 
 PAGES = {  # name: (title, path)
     "overview": ("总览地图", "/"),

@@ -9,11 +9,15 @@ imports the package above it).
 import runpy
 import sys
 
+from geodata.atomic import private_umask
+
+private_umask()  # outputs, working files and GDAL's side files: 0600, folders 0700
+
 if len(sys.argv) > 1 and sys.argv[1] == "import":
     sys.argv = ["python -m geodata import", *sys.argv[2:]]
     runpy.run_module("access.batch", run_name="__main__", alter_sys=True)
     sys.exit(0)  # access.batch exits with its own code
 
-from geodata.cli import main
+from geodata.cli import main  # noqa: E402
 
 sys.exit(main())

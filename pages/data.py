@@ -4,7 +4,7 @@ import streamlit as st
 
 from geodata.io.imports import import_history
 from ui.accounts_panel import accounts_panel
-from ui.auth import display_names, sidebar_login
+from ui.auth import display_names, people_hidden, sidebar_login
 from ui.data import get_dataset, get_store
 from ui.format import fmt_datetime
 from ui.import_panel import (
@@ -54,7 +54,7 @@ with tab_log:
     if history.empty:
         st.info("还没有导入记录。")
     else:
-        shown = history if editor else history.drop(columns=["导入人"], errors="ignore")
+        shown = people_hidden(history, editor)
         st.dataframe(shown.assign(时间=shown["时间"].map(fmt_datetime)), hide_index=True, width="stretch")
 with tab_acc:
     accounts_panel(editor, data.zones)

@@ -9,7 +9,7 @@ from geodata.settings import required_assessments
 from geodata.store import proposals as review
 from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
 from layers.overview import build_map, pending_group, record_bounds
-from ui.auth import display_names, sidebar_login
+from ui.auth import display_names, people_hidden, sidebar_login
 from ui.bigmap import show_view_map
 from ui.charts import funnel_chart
 from ui.data import get_dataset, get_store
@@ -152,4 +152,5 @@ with tab_log:
     if log.empty:
         st.caption("暂无修改记录。")
     else:
-        st.dataframe(page_of(history_frame(log, display_names()), "supply_log"), hide_index=True, width="stretch")
+        shown = people_hidden(history_frame(log, display_names()), editor)
+        st.dataframe(page_of(shown, "supply_log"), hide_index=True, width="stretch")

@@ -54,7 +54,7 @@ if tour.stops:
     components.html(per_version(data, f"tour_html:{tour!r}", lambda: tour_html(tour, data)), height=SIZES[size],
                     scrolling=False)  # fmt: skip
     with st.expander("导出：离线演示文件与一页纸", expanded=True):
-        exports(tour, data)
+        exports(tour, data, editor)
 if editor:
     with st.expander("编辑路线", expanded=not tour.stops):
         tour_editor(store, data, tour, editor, stored[tour_id].version if tour_id in stored else 0)

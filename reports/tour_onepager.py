@@ -1,13 +1,12 @@
 """A print-ready one-pager per tour stop (A4 landscape): map on the admin base, legend, scale bar, north arrow, figures.
 
 :func:`onepager_html` is a self-contained page (inline SVG map, CJK font stack,
-no script); :func:`render` turns it into a PNG with headless Chromium
-(Debian's ``chromium``, as in the tests) at 150 dpi, :func:`render` also to a PDF.
+no script); :func:`render` turns it into a PNG at 150 dpi, or a PDF, in the
+server's one shared headless Chromium (:mod:`reports.renderer`).
 """
 
 from __future__ import annotations
 
-import shutil
 from html import escape
 from pathlib import Path
 
@@ -22,9 +21,9 @@ from geodata.schema import SCHEMAS
 from geodata.tours import stop_figures
 from layers.styles import PIPELINE_COLORS, STAGE_COLORS
 from layers.svgmap import svg_map
+from reports.renderer import Renderer, shared_renderer
 
-_RECTS_JS = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"
-A4_PX = (1754, 1240)  # 297 × 210 mm at 150 dpi
+A4_PX = (1754, 1240)  # 297 × 210 mm at 150 dpi; A4 at CSS 96 dpi is 1123 × 794 px
 CSS = """
 @page { size: A4 landscape; margin: 0; }
 html, body { margin: 0; width: 297mm; height: 210mm; font-family: "WenQuanYi Zen Hei", "Noto Sans CJK SC",
@@ -106,47 +105,14 @@ def onepager_html(tour: Tour, index: int, data: Dataset) -> str:
     )
 
 
-def render(html: str, out: Path, browser=None, measure: str = "#title span") -> list[tuple]:
-    """Render ``html`` with headless Chromium (every request blocked) to ``out``.
+def render(html: str, out: Path, renderer: Renderer | None = None, measure: str = "#title span") -> list[tuple]:
+    """Render ``html`` to ``out`` in the shared headless Chromium (:mod:`reports.renderer`, network off).
 
     A ``.pdf`` gets a vector A4 landscape page; anything else a PNG of
     :data:`A4_PX` pixels (150 dpi). Returns the boxes (x, y, width, height in
     PNG pixels) of the elements matching ``measure`` — by default each
     character of the title — so callers can check what was drawn there.
-    ``browser`` is an open Playwright browser to reuse; without it Debian's
-    chromium is started for this one page.
+    ``renderer`` defaults to the server's one (:func:`reports.renderer.shared_renderer`);
+    raises :class:`reports.renderer.RenderError` (Chinese message) when busy or unable.
     """
-    if browser is not None:
-        return _render(browser, html, Path(out), measure)
-    chromium = shutil.which("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        chromium = None
-    if not chromium:
-        raise RuntimeError(
-            "本机无法生成 PNG/PDF：需要 Debian 的 chromium 包和 playwright（make run 会尝试安装）。"
-            "可改用“下载打印版 HTML”，在浏览器中打印为 PDF（A4 横向）。"
-        )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            return _render(browser, html, Path(out), measure)
-        finally:
-            browser.close()
-
-
-def _render(browser, html: str, out: Path, measure: str) -> list[tuple]:
-    scale = A4_PX[0] / 1123  # A4 at CSS 96 dpi is 1123 × 794 px
-    page = browser.new_page(viewport={"width": 1123, "height": 794}, device_scale_factor=scale)
-    try:
-        page.route("**/*", lambda r: r.abort())  # nothing to fetch: the page is self-contained
-        page.set_content(html, wait_until="load")
-        if out.suffix.lower() == ".pdf":
-            page.pdf(path=str(out), prefer_css_page_size=True, print_background=True)
-        else:
-            page.screenshot(path=str(out), full_page=False)
-        rects = page.eval_on_selector_all(measure, _RECTS_JS)
-    finally:
-        page.close()
-    return [tuple(round(v * scale) for v in r) for r in rects]
+    return (renderer or shared_renderer()).render(html, Path(out), measure, scale=A4_PX[0] / 1123)

@@ -11,6 +11,9 @@ Before the server starts (:func:`configure`):
   when it listens on every interface (to print an "External URL" and to widen
   its allowed origins). zonemap makes no request outside the local network, so
   that lookup always answers "unknown".
+- The process umask is 077: whatever the shell's, every file and folder the
+  server creates (var/, the secret key, the working copy, exports, GDAL's and
+  SQLite's side files) is private to the user running it.
 - The app's own loggers (``geodata``, ``ui``, …) write to the server's stderr:
   details of errors that users see as a Chinese sentence.
 - The start-up thread runs as soon as the runtime exists. It first imports
@@ -26,6 +29,7 @@ Before the server starts (:func:`configure`):
 import contextlib
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import threading
@@ -51,6 +55,7 @@ def _no_external_ip() -> None:
 
 def configure() -> None:
     """Process-wide settings for Streamlit and logging (see the module docstring)."""
+    os.umask(0o077)  # every file and folder the server creates is its user's only (geodata.atomic.PRIVATE_UMASK)
     PagesManager.uses_pages_directory = False
     net_util.get_external_ip = _no_external_ip
     handler = logging.StreamHandler(sys.stderr)

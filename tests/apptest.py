@@ -44,3 +44,25 @@ def login(at: AppTest, user: str, password: str) -> AppTest:
     button(at, "登录").click().run()
     assert not at.exception, at.exception
     return at
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page sent, as text: every element's message (UTF-8) and every table's cells.
+
+    For checks that something appears nowhere on a page, whatever kind of element would carry it.
+    """
+    from google.protobuf import text_format
+
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(text_format.MessageToString(proto, as_utf8=True))
+        if type(node).__name__ in {"Dataframe", "Table"}:
+            out.append(node.value.astype(str).to_csv())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)

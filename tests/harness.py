@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from layers.styles import HIGHLIGHT
+from reports.renderer import is_local
 
 REPO = Path(__file__).resolve().parent.parent
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -76,6 +76,24 @@ HIGHLIGHT_JS = """() => {
 def highlighted_points(page) -> list[tuple[float, float]]:
     """(lon, lat) centres of the selection outlines on the map."""
     return [tuple(p) for p in page.evaluate(HIGHLIGHT_JS)]
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started by ``pid``, at any depth."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def chromium_path() -> str | None:
@@ -174,7 +192,7 @@ def block_external(page, external: list[str]) -> None:
 
     def route(r):
         url = r.request.url
-        if url.startswith(("data:", "blob:", "about:")) or (urlparse(url).hostname or "") in LOCAL_HOSTS:
+        if is_local(url):
             return r.continue_()
         external.append(url)
         return r.abort()

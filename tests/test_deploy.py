@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import tomllib
@@ -51,7 +52,11 @@ def test_serve_never_asks_the_internet_for_the_external_address(monkeypatch):
     monkeypatch.setattr(net_util, "_make_blocking_http_get", no_network)
     monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)  # restored after the test
     monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory)
-    load_serve().configure()
+    umask = os.umask(0o022)
+    try:
+        load_serve().configure()
+    finally:
+        os.umask(umask)  # configure() makes the process umask 077 (tests/test_private_files.py): not this one's
     assert net_util.get_external_ip() is None
     assert PagesManager.uses_pages_directory is False
 

@@ -13,6 +13,7 @@ from access.signin_guard import (
     audit_failed_sign_in,
     default_guard,
     policy_from_env,
+    pseudonym,
     sign_in,
     wait_message,
 )
@@ -20,6 +21,7 @@ from geodata.store import create_gpkg
 from tests.factory import frames
 
 ZHANG = Account("zhangsan", "张三", "unused")
+SECRET = b"zonemap-audit-test-secret-0123456789"
 
 
 class Clock:
@@ -142,15 +144,40 @@ def test_wait_messages():
     assert wait_message(61) == "登录失败次数过多，请 2 分钟后再试。"
 
 
-def test_failed_attempts_are_audited(tmp_path):
+def test_failed_attempts_are_audited_without_the_name_or_address(tmp_path):
     store = create_gpkg(tmp_path / "data.gpkg", frames())
-    audit_failed_sign_in(store, "![e](http://x)\x00" + "x" * 100, "10.0.0.7")
+    name = "![e](http://x)\x00" + "王小明" + "x" * 100
+    audit_failed_sign_in(store, name, "10.0.0.7", secret=SECRET)
+    audit_failed_sign_in(store, " 王小明 ", "10.0.0.8", secret=SECRET)
+    audit_failed_sign_in(store, "王小明", "10.0.0.7", secret=SECRET)
     h = store.history()
-    assert len(h) == 1
-    row = h.iloc[0]
-    assert row["action"] == "login_failed" and row["layer"] == "accounts" and row["reason"] == "客户端地址：10.0.0.7"
-    assert row["user"] == ("![e](http://x)" + "x" * 100)[:64]
+    assert len(h) == 3 and set(h["action"]) == {"login_failed"} and set(h["layer"]) == {"accounts"}
     assert store.history("parcels").empty  # not mixed into record histories
+    newest, middle, oldest = h.to_dict("records")
+    assert newest["user"] == middle["user"] == "尝试:" + pseudonym("user", "王小明", SECRET)  # correlatable
+    assert oldest["user"] != newest["user"] and len(oldest["user"]) == len("尝试:") + 16
+    assert newest["reason"] == oldest["reason"] == "客户端：" + pseudonym("addr", "10.0.0.7", SECRET)
+    assert middle["reason"] != newest["reason"]
+    raw = (tmp_path / "data.gpkg").read_bytes()
+    for secret_text in ("王小明", "10.0.0.7", "10.0.0.8", "http://x"):  # nowhere in the data file
+        assert secret_text.encode() not in raw
+
+
+def test_pseudonyms_need_the_server_secret():
+    other = b"another-secret-0123456789abcdef0123"
+    assert pseudonym("user", "zhangsan", SECRET) != pseudonym("user", "zhangsan", other)
+    assert pseudonym("user", "ZhangSan ", SECRET) == pseudonym("user", "zhangsan", SECRET)
+    assert pseudonym("user", "zhangsan", SECRET) != pseudonym("addr", "zhangsan", SECRET)
+    assert pseudonym("addr", "", SECRET) == pseudonym("addr", "unknown", SECRET)
+
+
+def test_the_session_secret_keys_the_audit_by_default(tmp_path, monkeypatch):
+    store = create_gpkg(tmp_path / "data.gpkg", frames())
+    monkeypatch.setenv("ZONEMAP_SECRET", SECRET.decode())
+    audit_failed_sign_in(store, "zhangsan", "10.0.0.7")
+    monkeypatch.setenv("ZONEMAP_SECRET", "short")  # unusable: the row names neither
+    audit_failed_sign_in(store, "zhangsan", "10.0.0.7")
+    assert list(store.history()["user"]) == ["尝试:—", "尝试:" + pseudonym("user", "zhangsan", SECRET)]
 
 
 def test_an_unwritable_audit_does_not_break_signing_in(tmp_path, caplog):

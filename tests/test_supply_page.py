@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from access import signin_guard
+from access import sessions, signin_guard
 from access.signin_guard import Policy, SignInGuard
 from geodata.edits import Edit
 from geodata.store import GpkgStore, create_gpkg
@@ -159,7 +159,7 @@ def test_a_hostile_display_name_is_text_and_the_audit_keeps_the_account_id(store
 def test_history_shows_the_stored_text_for_unknown_ids(with_account):
     GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.5}, 0, "李四（旧记录）"))
     GpkgStore(with_account.path).apply_edit(Edit("parcels", "P3", {"plot_ratio": 1.6}, 1, "zhangsan"))
-    at = supply_page("P3")
+    at = login(supply_page("P3"))  # who edited: editors only (see tests/test_visitor_exposure.py)
     frame = next(d.value for d in at.dataframe if "修改人" in d.value.columns)
     assert list(frame["修改人"]) == ["张三（自然资源局）", "李四（旧记录）"]
 
@@ -183,8 +183,10 @@ def test_failed_sign_ins_are_throttled_and_audited_alike_for_unknown_users(with_
     assert errors_after("zhangsan", PASSWORD) == [] and at.session_state["editor"]["username"] == "zhangsan"
     failed = GpkgStore(with_account.path).history()
     failed = failed[failed["action"] == "login_failed"]
-    assert list(failed["user"]) == ["nobody", "nobody", "zhangsan", "zhangsan"]
-    assert set(failed["reason"]) == {"客户端地址：unknown"}
+    secret = sessions.server_secret()
+    hashed = [f"尝试:{signin_guard.pseudonym('user', u, secret)}" for u in ("nobody", "nobody", "zhangsan", "zhangsan")]
+    assert list(failed["user"]) == hashed  # correlatable, not readable (nor the address)
+    assert set(failed["reason"]) == {f"客户端：{signin_guard.pseudonym('addr', 'unknown', secret)}"}
 
 
 def ticked(at) -> list[str]:

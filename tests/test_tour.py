@@ -101,8 +101,31 @@ def test_read_only_visitors_see_no_editor(sample_copy):
     assert "__new__" not in at.selectbox(key="tour_pick").options
 
 
-def test_page_renders_a_stop_to_pdf(sample_copy):
+@pytest.fixture
+def own_renderer(monkeypatch):
+    """A renderer of this test's own as the server's shared one, closed afterwards."""
+    from reports import renderer
+
+    mine = renderer.Renderer()
+    monkeypatch.setattr(renderer, "_shared", mine)
+    yield mine
+    mine.close()
+
+
+def test_visitors_get_the_printable_html_but_no_rendering(sample_copy, own_renderer):
     at = open_page("pages/tour.py")
+    at.selectbox(key="tour_page_pick").set_value(1).run()
+    assert not [b for b in at.button if b.label.startswith("生成")] and not [
+        r for r in at.radio if r.key == "tour_page_format"
+    ]
+    assert any("生成 PNG/PDF 需要登录" in c.value for c in at.caption)
+    labels = [b.label for b in at.get("download_button")]
+    assert "下载打印版 HTML" in labels and "下载离线演示文件（单个 HTML，拷到 U 盘即可在任何电脑浏览器打开）" in labels
+    assert own_renderer.launches == 0
+
+
+def test_page_renders_a_stop_to_pdf(editor_env, own_renderer):
+    at = login(open_page("pages/tour.py"), "guide", PASSWORD)
     at.selectbox(key="tour_pick").set_value("T-SXZG").run()
     at.selectbox(key="tour_page_pick").set_value(1).run()
     at.radio(key="tour_page_format").set_value("PDF").run()
@@ -113,6 +136,18 @@ def test_page_renders_a_stop_to_pdf(sample_copy):
     assert [b for b in at.get("download_button") if b.label == "下载 PDF"]
     at.selectbox(key="tour_page_pick").set_value(2).run()  # another stop: the old file is not offered
     assert not [b for b in at.get("download_button") if b.label == "下载 PDF"]
+    assert own_renderer.launches == 1
+
+
+def test_a_busy_renderer_says_so_in_chinese(editor_env, monkeypatch):
+    from reports import renderer
+
+    full = renderer.Renderer(pages=0, waiting=0)  # every place taken: each render is refused at once
+    monkeypatch.setattr(renderer, "_shared", full)
+    at = login(open_page("pages/tour.py"), "guide", PASSWORD)
+    button(at, "生成 PNG").click().run()
+    assert not at.exception and [w.value for w in at.warning] == ["正在生成其他文件，请稍后再试。"]
+    assert "tour_rendered" not in at.session_state and full.launches == 0
 
 
 def test_the_tour_listens_to_the_app_page_only_when_asked_and_never_in_text_fields(sample):

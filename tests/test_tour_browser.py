@@ -10,9 +10,10 @@ from PIL import Image
 from geodata.dataset import load_dataset
 from geodata.sample.build import sample_tour
 from geodata.store import SAMPLE_PATH, GpkgStore
+from reports.renderer import Renderer
 from reports.tour_html import tour_html
 from reports.tour_onepager import A4_PX, onepager_html, render
-from tests.conftest import artifact
+from tests.conftest import _need_chromium, artifact
 
 pytestmark = pytest.mark.browser
 
@@ -74,10 +75,18 @@ def test_exported_tour_steps_through_every_stop_offline(playwright_browser, tour
     assert requests == [] and errors == []
 
 
-def test_onepager_png_draws_the_chinese_title(playwright_browser, sample):
+@pytest.fixture(scope="module")
+def renderer():
+    _need_chromium()
+    mine = Renderer()
+    yield mine
+    mine.close()
+
+
+def test_onepager_png_draws_the_chinese_title(renderer, sample):
     tour = sample_tour()
     out = artifact("tour-onepager-1.png")
-    boxes = render(onepager_html(tour, 0, sample), out, browser=playwright_browser)
+    boxes = render(onepager_html(tour, 0, sample), out, renderer)
     image = Image.open(out).convert("L")
     assert image.size == A4_PX
     title = tour.stops[0].title
@@ -93,9 +102,9 @@ def test_onepager_png_draws_the_chinese_title(playwright_browser, sample):
     assert len(set(han)) > len(han) // 2
 
 
-def test_onepager_pdf_is_one_a4_landscape_page_with_a_cjk_font(playwright_browser, sample):
+def test_onepager_pdf_is_one_a4_landscape_page_with_a_cjk_font(renderer, sample):
     out = artifact("tour-onepager-3.pdf")
-    render(onepager_html(sample_tour(), 2, sample), out, browser=playwright_browser)
+    render(onepager_html(sample_tour(), 2, sample), out, renderer)
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF") and re.findall(rb"/Count (\d+)", pdf) == [b"1"]  # one page
     boxes = {tuple(round(float(v)) for v in m.split()) for m in re.findall(rb"/MediaBox \[([^\]]+)\]", pdf)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
+import pandas as pd
 import streamlit as st
 
 from access import sessions
@@ -102,6 +103,18 @@ def _audit_failure(username: str, client: str) -> None:
         log.exception("no store for the login_failed audit row")
         return
     audit_failed_sign_in(store, username, client)
+
+
+PEOPLE_COLUMNS = ("修改人", "导入人")  # who edited or imported: editors only (README 编辑账户)
+
+
+def people_hidden(frame: pd.DataFrame, editor: dict | None) -> pd.DataFrame:
+    """``frame`` (audit rows as shown) without who edited or imported when nobody is signed in.
+
+    The one rule for every audit view (全部修改记录, a parcel's 修改记录, 导入记录): visitors never
+    see editors' names or account ids; the columns are dropped on the server, never sent.
+    """
+    return frame if editor else frame.drop(columns=list(PEOPLE_COLUMNS), errors="ignore")
 
 
 def display_names() -> dict[str, str]:

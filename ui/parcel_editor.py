@@ -23,7 +23,7 @@ from geodata.edits import ConflictError, Edit, EditError, editable_fields
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
 from geodata.store import Store
-from ui.auth import display_names
+from ui.auth import display_names, people_hidden
 from ui.format import display_value, fmt_datetime, md, text_table
 from ui.review_panel import needs_review, submit
 from ui.scope import editor_scope
@@ -123,7 +123,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
     if h.empty:
         st.caption("暂无修改记录。")
         return
-    shown = history_frame(h, display_names())
+    shown = people_hidden(history_frame(h, display_names()), editor)
     st.dataframe(shown.drop(columns="地块编号"), hide_index=True, width="stretch")
     if not editor:
         return

@@ -14,6 +14,7 @@ from geodata.io.export import export_filename
 from geodata.query import search
 from geodata.store import Store, StoreError
 from geodata.tours import EDIT_COLUMNS, LAYER_NAMES, stops_frame, tour_from_frame, tour_problems
+from reports.renderer import Busy, RenderError
 from reports.tour_html import tour_html
 from reports.tour_onepager import onepager_html, render
 from ui.format import md
@@ -93,8 +94,12 @@ def _saved(write, flash: str, key: str) -> None:
     st.rerun()
 
 
-def exports(tour: Tour, data: Dataset) -> None:
-    """The offline HTML tour and a one-pager per stop (HTML to print, or PNG)."""
+def exports(tour: Tour, data: Dataset, editor: dict | None) -> None:
+    """The offline HTML tour and a one-pager per stop: HTML to print for everyone, PNG/PDF for editors.
+
+    Rendering runs a headless Chromium on the server (one shared, a few pages at
+    a time, :mod:`reports.renderer`): costly work, so visitors get the HTML only.
+    """
     st.download_button(
         "下载离线演示文件（单个 HTML，拷到 U 盘即可在任何电脑浏览器打开）",
         lambda: tour_html(tour, data).encode(),
@@ -116,13 +121,18 @@ def exports(tour: Tour, data: Dataset) -> None:
         key="tour_dl_page",
         on_click="ignore",
     )
+    if not editor:
+        c2.caption("生成 PNG/PDF 需要登录（侧栏“编辑权限”）；打印版 HTML 可在浏览器中打印为 PDF（A4 横向）。")
+        return
     fmt = c2.radio("格式", ["PNG", "PDF"], horizontal=True, key="tour_page_format", label_visibility="collapsed")
     wanted = (tour, i, fmt)
     if c2.button(f"生成 {fmt}", key="tour_render"):
         with st.spinner(f"正在生成 {fmt}…"):
             try:
                 st.session_state["tour_rendered"] = (wanted, render_bytes(onepager_html(tour, i, data), fmt.lower()))
-            except RuntimeError as exc:
+            except Busy as exc:
+                st.warning(md(exc))
+            except RenderError as exc:
                 st.error(md(exc))
     done = st.session_state.get("tour_rendered")
     if done and done[0] == wanted:  # only the file of the stop and format now picked

@@ -24,6 +24,7 @@ import pyogrio
 import shapely
 
 from domain.tours import stops_json
+from geodata.atomic import FILE_MODE, private_dir
 from geodata.edits import encode_value
 from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
@@ -422,8 +423,9 @@ def write_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> N
 def create_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> GpkgStore:
     """A new GeoPackage store at ``path`` holding ``frames`` (overwrites)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     if path.exists():
         path.unlink()
     write_gpkg(path, frames)
+    os.chmod(path, FILE_MODE)  # the data file (audit included) is its user's only, whatever the umask
     return GpkgStore(path)
