@@ -22,6 +22,31 @@ def fresh_sign_in_state(monkeypatch):
     monkeypatch.setenv("ZONEMAP_SECRET", "zonemap-test-secret-0123456789abcdef")
 
 
+BROWSER_FIXTURES = {"playwright_browser", "sample_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts Chromium carries the ``browser`` marker, so ``-m "not browser"`` is the quick loop."""
+    unmarked = [
+        i.nodeid for i in items if BROWSER_FIXTURES & set(i.fixturenames) and not i.get_closest_marker("browser")
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"these tests start Chromium but are not marked browser: {unmarked}")
+
+
+@pytest.fixture(autouse=True)
+def chromium_only_in_browser_tests(request, monkeypatch):
+    """Chromium started inside a test (e.g. the tour page's PDF) also needs the marker."""
+    if request.node.get_closest_marker("browser"):
+        return
+    from playwright.sync_api._generated import BrowserType
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} starts Chromium: mark it @pytest.mark.browser")
+
+    monkeypatch.setattr(BrowserType, "launch", refuse)
+
+
 def _need_chromium() -> None:
     if harness.chromium_path():
         return

@@ -101,6 +101,7 @@ def test_read_only_visitors_see_no_editor(sample_copy):
     assert "__new__" not in at.selectbox(key="tour_pick").options
 
 
+@pytest.mark.browser  # the page starts Chromium for the PDF
 def test_page_renders_a_stop_to_pdf(sample_copy):
     at = open_page("pages/tour.py")
     at.selectbox(key="tour_pick").set_value("T-SXZG").run()
