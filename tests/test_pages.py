@@ -1,7 +1,5 @@
 """Pages run under Streamlit's AppTest (no browser)."""
 
-import sqlite3
-
 from streamlit.testing.v1 import AppTest
 
 from geodata.dataset import load_dataset
@@ -9,6 +7,7 @@ from geodata.query import search
 from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
 from tests.apptest import APP, open_page
 from tests.factory import frames
+from tests.sql import value
 
 HOSTILE = "<img src=x onerror=alert(1)>开发区"
 
@@ -18,11 +17,9 @@ def metric(at, title):
 
 
 def sql(path, query: str) -> str:
-    """One figure read straight from the GeoPackage's tables (not through the app's loading and filtering), as
-    the page shows it: counts as they are, 亿元 to two places with thousands separators."""
-    with sqlite3.connect(path) as db:
-        value = db.execute(query).fetchone()[0]
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+    """One figure counted in SQL, as the page shows it: counts as they are, 亿元 to two places, thousands separated."""
+    found = value(path, query)
+    return f"{found:,.2f}" if isinstance(found, float) else str(found)
 
 
 # The overview's figures counted in SQL, independently of geodata.query; the values are today's sample.

@@ -19,6 +19,7 @@ from geodata.tables.tracker import (
     zone_follow_up,
 )
 from tests.apptest import open_page
+from tests.sql import LEADING_ZONES, rows
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,13 @@ def run_tracker():
     return open_page("pages/tracker.py")
 
 
+def chain_tab(at):
+    """The 产业链 tab's 领跑开发区 headings, and its tables as rows."""
+    [tab] = [t for t in at.tabs if t.label == "产业链"]
+    tables = [[tuple(row) for row in d.value.itertuples(index=False)] for d in tab.dataframe]
+    return [m.value for m in tab.markdown if "领跑开发区" in m.value], tables, tab
+
+
 def test_tracker_page_with_a_chain_selected(sample_copy, sample):
     at = run_tracker()
     assert at.title[0].value == "三个一批"
@@ -81,7 +89,10 @@ def test_tracker_page_with_a_chain_selected(sample_copy, sample):
     judged = judge_projects(view.projects, dt.date.today(), Thresholds())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["签而未落（个）"] == str(int((judged["sanwei"] == "signed_not_landed").sum()))
-    assert any("光伏" in m.value and "领跑开发区" in m.value for m in at.markdown)
+    headings, tables, _ = chain_tab(at)
+    assert headings == ["**光伏：领跑开发区**"]
+    assert tables == [rows(sample_copy, LEADING_ZONES, "光伏")]
+    assert tables[0][0] == ("晋中新兴产业园区", "是", 2, 562.44, 0, 2342.17)  # today's sample: 562.44 of 715.54 亿元
 
 
 def test_thresholds_change_the_flags(sample_copy):
@@ -92,13 +103,22 @@ def test_thresholds_change_the_flags(sample_copy):
     assert int(after) < int(before)
 
 
-def test_a_chain_leader_selects_its_chains(sample_copy, sample):
-    from geodata.tables.tracker import chain_leaders, leader_chains
-
-    leader = chain_leaders(sample.projects)[0]
-    chains = leader_chains(sample.projects, leader)
-    assert chains
+def test_a_chain_leader_selects_its_chains(sample_copy):
+    """The leader's chains are those of its projects (SQL below), and only those drive the chain tab."""
+    leader = "太重集团"
+    chains = [
+        c for (c,) in rows(sample_copy, "SELECT DISTINCT chain FROM projects WHERE enterprise = ? ORDER BY 1", leader)
+    ]
+    assert chains == ["高端装备制造"]
     at = run_tracker()
     at.sidebar.selectbox(key="trk_leader").set_value(leader).run()
     assert not at.exception, at.exception
-    assert any(c in m.value for m in at.markdown for c in chains if "领跑开发区" in m.value)
+    headings, tables, tab = chain_tab(at)
+    assert [c.value for c in tab.caption] == [f"链主企业“{leader}”所在产业链：{'、'.join(chains)}"]
+    assert headings == [f"**{c}：领跑开发区**" for c in chains]
+    assert tables == [rows(sample_copy, LEADING_ZONES, c) for c in chains]
+    assert tables[0][:3] == [  # today's sample: the leader's own zone is third by investment
+        ("沁水开发区", "", 1, 38.86, 0, 351.83),
+        ("武乡示范区", "", 1, 32.2, 0, 153.79),
+        ("晋中新兴产业园区", "是", 5, 27.44, 1, 893.75),
+    ]
