@@ -91,6 +91,24 @@ def page(playwright_browser):
 
 
 @pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """The files handed to download buttons during AppTest runs: media URL (a button's ``proto.url``) -> file with
+    ``content`` and ``filename``. AppTest drops its media store after each run, so they are recorded as added."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files = {}
+    add = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, *args, **kwargs):
+        file_id = add(self, *args, **kwargs)
+        files[self.get_url(file_id)] = self._files_by_id[file_id]
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    return files
+
+
+@pytest.fixture
 def sample_copy(tmp_path, monkeypatch):
     """A writable copy of the sample store, used by the app through $ZONEMAP_DATA."""
     path = tmp_path / "data.gpkg"
