@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from domain.tracker import Thresholds
@@ -51,6 +52,21 @@ def test_judged_projects_and_follow_up(sample):
     assert flags == judged["sanwei"].notna().sum() > 0
     table = project_table(judged, sample.rounds)
     assert len(table) == len(judged) and table.index.name == "项目编号"
+
+
+def test_follow_up_takes_the_median_days_over_projects_with_both_dates():
+    judged = pd.DataFrame(
+        {
+            "zone_id": ["Z1", "Z1", "Z1", "Z1", "Z2"],
+            "zone_name": ["甲", "甲", "甲", "甲", "乙"],
+            "s2s_days": [30, 60, 360, None, None],  # the last two have no start date
+            "sanwei": [None, None, "started_not_producing", None, "signed_not_landed"],
+            "problem": [None] * 5,
+        }
+    )
+    follow = zone_follow_up(judged).set_index("开发区")
+    assert follow.loc["甲", ["项目（个）", "有签约与开工日期（个）", "签约到开工中位数（天）"]].tolist() == [4, 3, 60.0]
+    assert follow.loc["乙", "有签约与开工日期（个）"] == 0 and pd.isna(follow.loc["乙", "签约到开工中位数（天）"])
 
 
 def test_chain_view_tables(sample):
