@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -90,22 +91,52 @@ def page(playwright_browser):
     context.close()
 
 
+@dataclass
+class Download:
+    filename: str | None
+    content: bytes
+
+
+class Downloads:
+    """The files behind the download buttons of AppTest runs. AppTest drops its media store after each run, so
+    files are recorded as they are added; a deferred download (data given as a callable) is made when asked for,
+    as a click would."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Download] = {}  # media URL (proto.url) -> file
+        self.deferred: dict[str, tuple] = {}  # proto.deferred_file_id -> (callable, filename)
+
+    def of(self, button) -> Download:
+        proto = button.proto
+        if proto.deferred_file_id:
+            make, filename = self.deferred[proto.deferred_file_id]
+            body = make()
+            return Download(filename, body.encode() if isinstance(body, str) else bytes(body))
+        return self.files[proto.url]
+
+
 @pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """The files handed to download buttons during AppTest runs: media URL (a button's ``proto.url``) -> file with
-    ``content`` and ``filename``. AppTest drops its media store after each run, so they are recorded as added."""
+def downloads(monkeypatch) -> Downloads:
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-    files = {}
-    add = MemoryMediaFileStorage.load_and_get_id
+    seen = Downloads()
+    add, add_deferred = MemoryMediaFileStorage.load_and_get_id, MediaFileManager.add_deferred
 
     def recording(self, *args, **kwargs):
         file_id = add(self, *args, **kwargs)
-        files[self.get_url(file_id)] = self._files_by_id[file_id]
+        stored = self._files_by_id[file_id]
+        seen.files[self.get_url(file_id)] = Download(stored.filename, stored.content)
+        return file_id
+
+    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        seen.deferred[file_id] = (data_callable, file_name)
         return file_id
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
-    return files
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording_deferred)
+    return seen
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def test_export_tab_offers_every_layer_and_format(sample_copy, downloads, tmp_pa
         assert not at.exception and not at.error
         (download,) = at.get("download_button")
         assert download.label == "下载 地块（195 条）"
-        file = downloads[download.proto.url]
+        file = downloads.of(download)
         assert file.filename.startswith("地块_") and file.filename.endswith("." + EXTENSIONS[fmt])
         (tmp_path / fmt).mkdir()
         assert exported_parcels(fmt, file.content, tmp_path / fmt) == (ids, mu), fmt

@@ -230,7 +230,7 @@ def download(at, downloads, what: str):
     assert not at.exception and not at.error
     (offered,) = at.get("download_button")
     assert offered.proto.label == f"下载{what}"
-    return downloads[offered.proto.url]
+    return downloads.of(offered)
 
 
 def test_exports_are_made_on_request_with_progress_and_leave_no_file(store, downloads):

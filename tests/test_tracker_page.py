@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -109,6 +111,27 @@ def test_tracker_page_with_a_chain_selected(sample_copy, sample):
     assert headings == ["**光伏：领跑开发区**"]
     assert tables == [rows(sample_copy, LEADING_ZONES, "光伏")]
     assert tables[0][0] == ("晋中新兴产业园区", "是", 2, 562.44, 0, 2342.17)  # today's sample: 562.44 of 715.54 亿元
+
+
+def test_the_stage_chart_s_download_holds_its_numbers(sample_copy, downloads):
+    """下载数据（Excel）：项目阶段 under 光伏, against the projects counted in SQL."""
+    at = run_tracker()
+    at.sidebar.multiselect(key="trk_chain").select("光伏").run()
+    [offered] = [b for b in at.get("download_button") if b.proto.label == "下载数据（Excel）：项目阶段"]
+    file = downloads.of(offered)
+    assert file.filename.startswith("项目阶段_") and file.filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(file.content))
+    assert book.sheetnames == ["项目阶段"]
+    header, *table = book["项目阶段"].iter_rows(values_only=True)
+    assert header == ("阶段", "项目（个）", "总投资（亿元）", "未披露投资（个）")
+    counted = rows(
+        sample_copy,
+        "SELECT stage, count(*), round(coalesce(sum(investment_yi), 0), 2), sum(investment_yi IS NULL) FROM projects"
+        " WHERE chain = '光伏' GROUP BY stage",
+    )
+    names = {"signed": "签约", "started": "开工", "producing": "投产"}
+    assert sorted(table) == sorted((names[stage], *figures) for stage, *figures in counted)
+    assert table == [("签约", 7, 51.21, 1), ("开工", 8, 631.81, 2), ("投产", 2, 32.52, 0)]  # today's sample
 
 
 def test_thresholds_change_the_flags(sample_copy):
