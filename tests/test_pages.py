@@ -3,11 +3,10 @@
 from streamlit.testing.v1 import AppTest
 
 from geodata.dataset import load_dataset
-from geodata.query import search
 from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
 from tests.apptest import APP, open_page
 from tests.factory import frames
-from tests.sql import value
+from tests.sql import rows, value
 
 HOSTILE = "<img src=x onerror=alert(1)>开发区"
 
@@ -88,13 +87,23 @@ def test_chain_filter_changes_the_summary(sample_copy):
 def test_search_opens_the_detail_panel(sample_copy):
     at = open_page()
     at.sidebar.text_input[0].input("晶科").run()
-    results = [s for s in at.sidebar.selectbox if s.label == "搜索结果"]
-    assert results, "no search results select box"
-    layer, rid, name = search(load_dataset(GpkgStore(sample_copy)), "晶科")[0]
-    results[0].select(f"{layer}:{rid}").run()
-    assert not at.exception
-    assert name in [t.value for t in at.text]
-    assert at.subheader[0].value == "详情"
+    [results] = [s for s in at.sidebar.selectbox if s.label == "搜索结果"]
+    hits = rows(
+        sample_copy,
+        "SELECT 'zones', zone_id, name FROM zones WHERE name LIKE '%晶科%' OR short_name LIKE '%晶科%' UNION ALL"
+        " SELECT 'parcels', parcel_id, name FROM parcels WHERE name LIKE '%晶科%' UNION ALL"
+        " SELECT 'projects', project_id, name FROM projects WHERE name LIKE '%晶科%'",
+    )
+    assert hits == [
+        ("parcels", "JK-56GW", "晶科能源56GW垂直一体化大基地用地"),
+        ("projects", "S-JK", "晶科能源年产56GW垂直一体化大基地项目"),
+    ]
+    assert sorted(option.split("｜")[-1] for option in results.options) == sorted(name for *_, name in hits)
+    for layer, rid, name in hits:
+        results.select(f"{layer}:{rid}").run()
+        assert not at.exception
+        assert name in [t.value for t in at.text]
+        assert at.subheader[0].value == "详情"
 
 
 def test_hostile_names_are_text_not_markup(tmp_path, monkeypatch):
