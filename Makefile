@@ -61,6 +61,7 @@ lock: $(UV)
 		$(if $(UPGRADE),--upgrade) -c requirements.lock requirements-dev.txt -o requirements-dev.lock
 
 $(UV):
+	scripts/ensure_system.sh venv
 	$(PYTHON) -m venv $(LOCKTOOL)
 	$(LOCKTOOL)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
