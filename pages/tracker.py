@@ -46,8 +46,7 @@ leader = st.sidebar.selectbox(
     "链主企业", chain_leaders(data.projects), index=None, placeholder="（不选）", key="trk_leader"
 )
 if leader:  # the leader's chains drive every layer, like the chain filter
-    leader_chains = tuple(sorted(set(data.projects.loc[data.projects["enterprise"] == leader, "chain"].dropna())))
-    filters = dataclasses.replace(filters, chains=leader_chains)
+    filters = dataclasses.replace(filters, chains=leader_chains(data.projects, leader))
 with st.sidebar.expander("“三未”判定阈值", expanded=False):
     today = st.date_input("判定日期", value=beijing_today(), format="YYYY-MM-DD", key="trk_today")
     thresholds = Thresholds(

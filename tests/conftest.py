@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,31 @@ def fresh_sign_in_state(monkeypatch):
     """No failed sign-ins carried over between tests (the guard is per process); no var/secret.key written."""
     monkeypatch.setattr(signin_guard, "_default", None)
     monkeypatch.setenv("ZONEMAP_SECRET", "zonemap-test-secret-0123456789abcdef")
+
+
+BROWSER_FIXTURES = {"playwright_browser", "sample_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts Chromium carries the ``browser`` marker, so ``-m "not browser"`` is the quick loop."""
+    unmarked = [
+        i.nodeid for i in items if BROWSER_FIXTURES & set(i.fixturenames) and not i.get_closest_marker("browser")
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"these tests start Chromium but are not marked browser: {unmarked}")
+
+
+@pytest.fixture(autouse=True)
+def chromium_only_in_browser_tests(request, monkeypatch):
+    """Chromium started inside a test (e.g. the tour page's PDF) also needs the marker."""
+    if request.node.get_closest_marker("browser"):
+        return
+    from playwright.sync_api._generated import BrowserType
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} starts Chromium: mark it @pytest.mark.browser")
+
+    monkeypatch.setattr(BrowserType, "launch", refuse)
 
 
 def _need_chromium() -> None:
@@ -63,6 +89,54 @@ def page(playwright_browser):
     yield pg
     pg.unroute_all(behavior="ignoreErrors")  # a route still fetching must not fail the next test on this worker
     context.close()
+
+
+@dataclass
+class Download:
+    filename: str | None
+    content: bytes
+
+
+class Downloads:
+    """The files behind the download buttons of AppTest runs. AppTest drops its media store after each run, so
+    files are recorded as they are added; a deferred download (data given as a callable) is made when asked for,
+    as a click would."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Download] = {}  # media URL (proto.url) -> file
+        self.deferred: dict[str, tuple] = {}  # proto.deferred_file_id -> (callable, filename)
+
+    def of(self, button) -> Download:
+        proto = button.proto
+        if proto.deferred_file_id:
+            make, filename = self.deferred[proto.deferred_file_id]
+            body = make()
+            return Download(filename, body.encode() if isinstance(body, str) else bytes(body))
+        return self.files[proto.url]
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> Downloads:
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    seen = Downloads()
+    add, add_deferred = MemoryMediaFileStorage.load_and_get_id, MediaFileManager.add_deferred
+
+    def recording(self, *args, **kwargs):
+        file_id = add(self, *args, **kwargs)
+        stored = self._files_by_id[file_id]
+        seen.files[self.get_url(file_id)] = Download(stored.filename, stored.content)
+        return file_id
+
+    def recording_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        seen.deferred[file_id] = (data_callable, file_name)
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording_deferred)
+    return seen
 
 
 @pytest.fixture

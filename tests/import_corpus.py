@@ -535,10 +535,10 @@ def area_in_m2(folder, data):
 
 
 def our_own_export(folder, data):
-    from geodata.io.export import layer_shapefile
+    from tests.files import exported
 
     path = folder / "zonemap_export.zip"
-    path.write_bytes(layer_shapefile(data.parcels, "parcels", "GBK", "EPSG:4547"))
+    path.write_bytes(exported(data.parcels, "parcels", "shp", encoding="GBK", crs="EPSG:4547"))
     return path
 
 

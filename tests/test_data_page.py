@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
+import zipfile
 
+import openpyxl
+import pyogrio
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.io.export import EXPORT_FORMATS
+from geodata.io.export import EXPORT_FORMATS, EXTENSIONS
 from geodata.io.imports import import_history
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
 from tests.apptest import add_account, button, login, open_page
+from tests.sql import rows, value
 
 PASSWORD = "import-password-1"
 
@@ -130,7 +137,39 @@ def test_a_newer_ledger_shows_its_changes_before_the_commit(sample, sample_copy,
     assert sorted(rows.loc[rows["field"] != "*", "field"]) == ["land_holder", "supply_status"]  # one row per field
 
 
-def test_export_tab_offers_every_layer_and_format(sample_copy):
+def exported_parcels(fmt: str, content: bytes, folder) -> tuple[list[str], float]:
+    """The parcel ids (sorted) and Σ 亩 of an exported file, read with openpyxl, zipfile + pyogrio, sqlite3, json."""
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        ids = [row[0] for name in book.sheetnames[1:] for row in book[name].iter_rows(min_row=2, values_only=True)]
+        *_, total = book["汇总"].iter_rows(values_only=True)  # 合计: Σ 亩 in 面积（亩）
+        assert total[:3] == ("合计", None, len([i for i in ids if not i.startswith("合计")]))
+        return sorted(i for i in ids if not i.startswith("合计")), total[4]
+    if fmt == "shp":
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            assert {"parcels.shp", "parcels.dbf", "parcels.shx", "parcels.prj", "parcels.cpg"} <= set(z.namelist())
+            z.extractall(folder)
+        frame = pyogrio.read_dataframe(folder / "parcels.shp")
+        assert frame.crs.to_epsg() == 4490 and frame.geometry.notna().all()
+        with open(folder / "字段说明.csv", encoding="utf-8-sig", newline="") as f:
+            field = {row["zonemap 字段"]: row["字段"] for row in csv.DictReader(f)}  # short pinyin names (DKBH …)
+        return sorted(frame[field["parcel_id"]]), round(float(frame[field["area_mu"]].sum()), 2)
+    if fmt == "gpkg":
+        (folder / "parcels.gpkg").write_bytes(content)
+        ids = [i for (i,) in rows(folder / "parcels.gpkg", "SELECT parcel_id FROM parcels ORDER BY parcel_id")]
+        return ids, value(folder / "parcels.gpkg", "SELECT round(sum(area_mu), 2) FROM parcels")
+    features = json.loads(content)["features"]
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+    return sorted(f["properties"]["parcel_id"] for f in features), round(
+        sum(f["properties"]["area_mu"] for f in features), 2
+    )
+
+
+def test_export_tab_offers_every_layer_and_format(sample_copy, downloads, tmp_path):
+    """Every format holds the sample's parcels, counted in SQL: today 195 parcels, 36 996.4 亩."""
+    ids = [i for (i,) in rows(sample_copy, "SELECT parcel_id FROM parcels ORDER BY parcel_id")]
+    mu = value(sample_copy, "SELECT round(sum(area_mu), 2) FROM parcels")
+    assert (len(ids), mu) == (195, 36996.4)
     at = open_page("pages/data.py")
     at.selectbox(key="exp_layer").set_value("parcels").run()
     for fmt in ("xlsx", "shp", "gpkg", "geojson"):
@@ -139,7 +178,11 @@ def test_export_tab_offers_every_layer_and_format(sample_copy):
         button(at, f"生成地块 {EXPORT_FORMATS[fmt]}").click().run()
         assert not at.exception and not at.error
         (download,) = at.get("download_button")
-        assert "地块" in download.label
+        assert download.label == "下载 地块（195 条）"
+        file = downloads.of(download)
+        assert file.filename.startswith("地块_") and file.filename.endswith("." + EXTENSIONS[fmt])
+        (tmp_path / fmt).mkdir()
+        assert exported_parcels(fmt, file.content, tmp_path / fmt) == (ids, mu), fmt
 
 
 def test_swapped_points_and_unforeseen_failures_are_chinese_sentences_on_the_page(sample, sample_copy, tmp_path,

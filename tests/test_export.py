@@ -12,10 +12,11 @@ import pytest
 import shapely
 
 from geodata.dataset import load_dataset
-from geodata.io.export import export_filename, layer_geojson, layer_gpkg, ledger_xlsx
+from geodata.io.export import export_filename
 from geodata.io.ledger import sheet_names
 from geodata.store import create_gpkg
 from tests.factory import frames
+from tests.files import exported
 
 FORMULA = '=HYPERLINK("http://x","y")'
 HOSTILE = "<script>alert(1)</script>"
@@ -30,7 +31,8 @@ def data(tmp_path_factory):
 
 
 def workbook(data, parcels=None):
-    return openpyxl.load_workbook(io.BytesIO(ledger_xlsx(data.parcels if parcels is None else parcels, data.zones)))
+    parcels = data.parcels if parcels is None else parcels
+    return openpyxl.load_workbook(io.BytesIO(exported(parcels, "parcels", "xlsx", zones=data.zones)))
 
 
 def rows(ws):
@@ -113,23 +115,23 @@ def test_any_table_exports_without_formulas():
 
 
 def test_geojson_is_lon_lat_with_schema_properties(data):
-    fc = json.loads(layer_geojson(data.parcels))
+    fc = json.loads(exported(data.parcels, "parcels", "geojson"))
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 4
     props = fc["features"][0]["properties"]
     assert props["parcel_id"] == "P1" and props["area_mu"] == 100.0 and props["readiness"] == "seven_plus_one"
     lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][0]
     assert 110 < lon < 115 and 34 < lat < 41
-    assert json.loads(layer_geojson(data.parcels.iloc[0:0]))["features"] == []
+    assert json.loads(exported(data.parcels.iloc[0:0], "parcels", "geojson"))["features"] == []
 
 
 def test_gpkg_reads_back(data, tmp_path):
     path = tmp_path / "out.gpkg"
-    path.write_bytes(layer_gpkg(data.parcels))
+    path.write_bytes(exported(data.parcels, "parcels", "gpkg"))
     back = pyogrio.read_dataframe(path, layer="parcels")
     assert sorted(back["parcel_id"]) == ["P1", "P2", "P3", "P4"]
     assert back.set_index("parcel_id").loc["P3", "area_mu"] == 870.0 and back.crs.to_epsg() == 4490
     empty = tmp_path / "empty.gpkg"
-    empty.write_bytes(layer_gpkg(data.parcels.iloc[0:0]))
+    empty.write_bytes(exported(data.parcels.iloc[0:0], "parcels", "gpkg"))
     assert len(pyogrio.read_dataframe(empty)) == 0
 
 
@@ -205,7 +207,8 @@ def sheet_cells(path):
 def test_the_ledger_written_to_a_path_is_the_ledger(many, tmp_path):
     seen = export_to(many, "xlsx", tmp_path / "l.xlsx", chunk_rows=100)
     parcels = many.parcels
-    assert sheet_cells(tmp_path / "l.xlsx") == sheet_cells(io.BytesIO(ledger_xlsx(parcels, many.zones)))
+    whole = exported(parcels, "parcels", "xlsx", zones=many.zones)  # in one chunk
+    assert sheet_cells(tmp_path / "l.xlsx") == sheet_cells(io.BytesIO(whole))
     wb = openpyxl.load_workbook(tmp_path / "l.xlsx")
     assert len(wb.sheetnames) == 1 + parcels["zone_id"].nunique()
     total = rows(wb["汇总"])[-1]
@@ -265,7 +268,7 @@ def read_gis(path, folder):
 
 def test_a_filtered_frame_keeps_each_record_s_own_shape(many, tmp_path):
     part = many.parcels.iloc[[7, 3, 420]]  # an index that is neither 0, 1, 2 nor in order
-    fc = json.loads(layer_geojson(part))
+    fc = json.loads(exported(part, "parcels", "geojson"))
     shapes = [shapely.geometry.shape(f["geometry"]) for f in fc["features"]]
     assert [f["properties"]["parcel_id"] for f in fc["features"]] == list(part["parcel_id"])
     assert all(s.hausdorff_distance(g) < 1e-6 for s, g in zip(shapes, part.geometry, strict=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -102,7 +103,23 @@ def test_print_view_is_self_contained_and_escaped(classified):
     c.loc[c["is_idle"], "name"] = "<script>alert(1)</script>"
     html = report_html(c, data.zones, DAY, IdleRules(), {})
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "<svg" in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # the sample's six idle parcels on DAY (as the page's metrics: 1 + 2 not started, 1 each of the others)
+    listed = html[html.index("<h2>认定清单</h2>") : html.index("<h2>规则与参数</h2>")]
+    cells = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr><td>.*?</tr>", listed)]
+    assert [(row[0], row[1], row[2]) for row in cells] == [
+        ("P-SZJK-01", "中止开发满一年（协商处置）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("P-XRJK-01", "未动工满两年（无偿收回）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("P-GPJK-01", "未动工满两年（无偿收回）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("P-XZJK-01", "未动工满一年（征缴闲置费）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("P-WXJK-01", "政府原因（协商处置）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("P-XFJK-01", "不可抗力（协商处置）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    ]
+    svg = html[html.index("<svg") : html.index("</svg>")]  # each idle parcel drawn in its class's colour
+    fills = re.findall(r'fill="(#[0-9a-f]{6})"', svg)
+    assert sorted(f for f in fills if f != "#f4f6f8") == sorted(
+        ["#f06292", "#d32f2f", "#d32f2f", "#ff9800", "#7e57c2", "#26a69a"]
+    )
 
 
 def test_whole_flow(sample_copy):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -18,12 +19,13 @@ from pyproj import Transformer
 from geodata import cli
 from geodata.dataset import load_dataset
 from geodata.io.crsdetect import GCJ02, detect_crs
-from geodata.io.export import ExportError, layer_shapefile
+from geodata.io.export import ExportError
 from geodata.io.fieldmap import column_unit, mapping_problems, read_bool, read_date, read_number, suggest_mapping
 from geodata.io.imports import ImportOptions, commit_import, import_history, prepare
 from geodata.io.sources import detect_dbf_encoding
 from geodata.store import SAMPLE_PATH, GpkgStore, contract
 from tests import import_corpus
+from tests.files import exported
 
 TAIYUAN = np.array([[112.55, 37.87], [112.60, 37.80], [112.70, 37.75]])
 
@@ -157,7 +159,7 @@ def test_a_failing_commit_changes_nothing(sample, existing, tmp_path, monkeypatc
 
 @pytest.mark.parametrize("encoding", ["GBK", "UTF-8"])
 def test_shapefile_export_round_trips(sample, existing, tmp_path, encoding):
-    body = layer_shapefile(sample.parcels, "parcels", encoding, "EPSG:4547")
+    body = exported(sample.parcels, "parcels", "shp", encoding=encoding, crs="EPSG:4547")
     with zipfile.ZipFile(io.BytesIO(body)) as zf:
         names = set(zf.namelist())
         assert {"parcels.shp", "parcels.shx", "parcels.dbf", "parcels.prj", "parcels.cpg", "字段说明.csv"} <= names
@@ -173,12 +175,19 @@ def test_shapefile_export_round_trips(sample, existing, tmp_path, encoding):
     assert np.allclose(back["area_mu"], sample.parcels["area_mu"], rtol=1e-4)
 
 
-def test_gbk_export_refuses_what_gbk_cannot_hold(sample):
+def test_gbk_export_refuses_what_gbk_cannot_hold(sample, tmp_path):
     parcels = sample.parcels.head(2).copy()
     parcels.loc[parcels.index[1], "note"] = "开工大吉🎉"
     with pytest.raises(ExportError, match="🎉"):
-        layer_shapefile(parcels, "parcels", "GBK")
-    assert layer_shapefile(parcels, "parcels", "UTF-8")
+        exported(parcels, "parcels", "shp", encoding="GBK")
+    with zipfile.ZipFile(io.BytesIO(exported(parcels, "parcels", "shp", encoding="UTF-8"))) as zf:
+        zf.extractall(tmp_path)
+    assert (tmp_path / "parcels.cpg").read_text().upper().replace("-", "") == "UTF8"
+    back = pyogrio.read_dataframe(tmp_path / "parcels.shp")
+    with open(tmp_path / "字段说明.csv", encoding="utf-8-sig", newline="") as f:
+        field = {row["zonemap 字段"]: row["字段"] for row in csv.DictReader(f)}
+    assert back[field["parcel_id"]].tolist() == parcels["parcel_id"].tolist()
+    assert back[field["note"]].tolist()[1] == "开工大吉🎉"  # UTF-8 holds what GBK refused
 
 
 def test_cli_export_convert_and_usage_errors(tmp_path, sample, capsys, monkeypatch):

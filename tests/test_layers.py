@@ -7,6 +7,8 @@ import re
 
 import folium
 import pytest
+from folium.plugins import MarkerCluster
+from shapely.geometry import shape
 
 from geodata.dataset import dataset_from_frames
 from geodata.query import Filters, apply_filters
@@ -142,22 +144,96 @@ def test_svg_map_fits_any_extent_and_escapes(layers):
     assert svg_map(layers["zones"].iloc[0:0], parcels.iloc[0:0], IDLE_COLORS, "idle_class").startswith("<svg")
 
 
+def drawn(html: str, layer: folium.GeoJson) -> tuple[dict, dict, str]:
+    """What the rendered page hands Leaflet for ``layer``: the FeatureCollection it adds, each feature's style
+    (feature id -> style, "default" for the rest) from the styler function, and the script from the layer's
+    options to its addTo."""
+    name = layer.get_name()
+    start = html.index(f"{name}_add({{") + len(f"{name}_add(")
+    data, _ = json.JSONDecoder().raw_decode(html, start)
+    script = re.search(rf"var {name} = L\.geoJson\(null, {{(.*?)\n\s*}}\);.*?{name}\.addTo\(\w+\);", html, re.S)[0]
+    by_feature, ids = {}, []
+    body = re.search(rf"function {name}_styler\(feature\) {{\s*switch\(feature.id\) {{(.*?)\n\s*}}\n", html, re.S)
+    for line in body[1].splitlines() if body else []:
+        ids += re.findall(r'case "([^"]*)":', line)
+        ids += ["default"] if "default:" in line else []
+        if "return {" in line:
+            style = json.loads(line.strip().removeprefix("return ").removesuffix(";"))
+            by_feature |= dict.fromkeys(ids, style)
+            ids = []
+    return data, by_feature, script
+
+
+def features_of(data: dict) -> dict[str, dict]:
+    return {f["id"]: f for f in data["features"]}
+
+
 def test_a_layer_filtered_to_nothing_still_renders():
     from layers.features import geojson_layer
 
     fmap = folium.Map()
-    geojson_layer({"type": "FeatureCollection", "features": []}, "空", lambda f: {}).add_to(fmap)
-    assert "L.geoJson" in fmap.get_root().render()  # folium used to raise here
+    layer = geojson_layer({"type": "FeatureCollection", "features": []}, "空", lambda f: {"color": "#123456"})
+    layer.add_to(fmap)
+    html = fmap.get_root().render()  # folium used to raise here
+    data, style, script = drawn(html, layer)
+    assert data == {"type": "FeatureCollection", "features": []}
+    assert style == {}  # no feature to style
+    assert f"{layer.get_name()}.addTo({fmap.get_name()})" in script and "bindTooltip" not in html
+
+
+def test_parcels_zones_and_projects_are_drawn_in_their_colours_with_escaped_tips(layers):
+    """tests/factory.py by hand: P1 sold, P2 listed, P3 started, P4 reserve; every zone industrial; J1/J5 signed,
+    J2/J4 started, J3 producing; zone Z1 is named HOSTILE."""
+    from layers.overview import _project_layer, parcels_layer, zones_layer
+
+    fmap = folium.Map()
+    parcels, zones = parcels_layer(layers["parcels"], "supply_status"), zones_layer(layers["zones"])
+    for layer in (parcels, zones):
+        layer.add_to(fmap)
+    _project_layer(fmap, layers["projects"])
+    html = fmap.get_root().render()
+
+    data, style, _ = drawn(html, parcels)
+    assert sorted(features_of(data)) == ["parcels:P1", "parcels:P2", "parcels:P3", "parcels:P4"]
+    fills = {p: style.get(p, style.get("default"))["fillColor"] for p in features_of(data)}
+    assert fills == {"parcels:P1": "#e07b24", "parcels:P2": "#f2b134", "parcels:P3": "#c2372b", "parcels:P4": "#9e9e9e"}
+    p2 = features_of(data)["parcels:P2"]
+    assert p2["properties"]["tip"] == "<b>地块P2</b><br>标准地 · 50.50 亩<br>已挂牌 · 三通一平"
+    assert shape(p2["geometry"]).bounds == (112.505, 37.755, 112.51, 37.76)
+
+    data, style, _ = drawn(html, zones)
+    z1 = features_of(data)["zones:Z1"]
+    assert z1["properties"]["tip"].startswith("<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;开发区</b><br>")
+    assert '<script>alert("x")' not in html
+    assert {s["color"] for s in style.values()} == {"#3b6fb6"}  # industrial
+
+    [cluster] = [c for c in fmap._children.values() if isinstance(c, MarkerCluster)]
+    [projects] = [c for c in cluster._children.values() if isinstance(c, folium.GeoJson)]
+    data, style, _ = drawn(html, projects)
+    colours = {p: style.get(p, style.get("default"))["fillColor"] for p in features_of(data)}
+    assert colours == {"projects:J1": "#1e88e5", "projects:J2": "#fb8c00", "projects:J3": "#d81b60",
+                       "projects:J4": "#fb8c00", "projects:J5": "#1e88e5"}  # fmt: skip
+    assert features_of(data)["projects:J1"]["geometry"] == {"type": "Point", "coordinates": [112.55, 37.8]}
 
 
 def test_selection_outline_lets_clicks_through(layers):
     data = typed(frames())
-    for selection in (("zones", "Z1"), ("projects", "J1")):
+    outline = {"color": "#00e5ff", "weight": 5, "fill": False, "opacity": 1, "interactive": False}
+    for selection, geometry in (
+        (("zones", "Z1"), {"type": "Polygon", "coordinates": [[[112.6, 37.75], [112.6, 37.85], [112.5, 37.85],
+                                                               [112.5, 37.75], [112.6, 37.75]]]}),
+        (("projects", "J1"), {"type": "Point", "coordinates": [112.55, 37.8]}),
+    ):  # fmt: skip
         group = highlight_group(data, selection)
         fmap = folium.Map()
         group.add_to(fmap)
-        script = fmap.get_root().render()
-        assert re.search(r'"interactive":\s*false', script), selection
+        [layer] = group._children.values()
+        drawn_data, style, script = drawn(fmap.get_root().render(), layer)
+        assert [f["geometry"] for f in drawn_data["features"]] == [geometry], selection
+        assert style == {"default": outline}, selection
+        assert re.search(r'"interactive":\s*false', script), selection  # the layer's own option, not just its style
+    assert "new L.CircleMarker(latlng, opts)" in fmap.get_root().render()  # the point is a ring, not a pin
+    assert highlight_group(data, ("zones", "Z9")) is None and highlight_group(data, None) is None
 
 
 def test_scale_bar_is_metric_only(layers):

@@ -126,7 +126,8 @@ def test_other_land_may_be_offered_without_conditions_with_a_reason():
 
 
 def test_unknown_status_is_an_error():
-    assert check_transition(parcel(), "granted").errors
+    check = check_transition(parcel(), "granted")
+    assert check.errors == ("未知的供应状态：granted",) and not check.ok("任何理由")
 
 
 def test_land_use_indicators_hand_computed():

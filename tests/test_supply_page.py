@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+import sqlite3
+from contextlib import closing
+
+import openpyxl
+import pyogrio
 import pytest
+from shapely.geometry import shape
 from streamlit.testing.v1 import AppTest
 
 from access import sessions, signin_guard
@@ -218,17 +226,74 @@ def test_after_saving_under_a_filter_no_other_parcel_is_ticked(with_account):
     assert "不符合当前筛选条件" in texts(at) and "地块P2（P2）" in texts(at)
 
 
-def test_exports_are_made_on_request_with_progress_and_leave_no_file(store):
+def download(at, downloads, what: str):
+    """Click 生成{what}; the one download button offered, and its file."""
+    button(at, f"生成{what}").click().run()
+    assert not at.exception and not at.error
+    (offered,) = at.get("download_button")
+    assert offered.proto.label == f"下载{what}"
+    return downloads.of(offered)
+
+
+def test_exports_are_made_on_request_with_progress_and_leave_no_file(store, downloads):
     from ui.exports import private_dir
 
     at = supply_page()
     assert not at.get("download_button")  # nothing is built before it is asked for
     for what in ("台账 Excel", "GeoPackage", "GeoJSON"):
-        button(at, f"生成{what}").click().run()
-        assert not at.exception and not at.error
-        (download,) = at.get("download_button")
-        assert download.proto.label == f"下载{what}"
+        assert download(at, downloads, what).content
     assert not list(private_dir().iterdir())  # handed over and removed
+
+
+def test_the_ledger_workbook_holds_each_zone_and_the_totals_in_mu_and_hectares(store, downloads):
+    """tests/factory.py by hand: 甲 P1 100 亩 sold; 乙园区 P2 50.5 亩 listed; 介休 P3 870 亩 started (not standard) and
+    P4 36.25 亩 reserve. 1 亩 = 1/15 公顷."""
+    file = download(supply_page(), downloads, "台账 Excel")
+    assert file.filename.startswith("地块台账_") and file.filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(file.content), read_only=True)
+    assert book.sheetnames == ["汇总", "甲", "乙园区", "介休"]
+    summary = list(book["汇总"].iter_rows(values_only=True))
+    assert summary[0][:6] == ("开发区", "所在市", "地块（宗）", "其中标准地（宗）", "面积（亩）", "面积（公顷）")
+    assert summary[0][8:] == ("储备（亩）", "已挂牌（亩）", "已出让（亩）", "已动工（亩）", "已投产（亩）")
+    assert [row[:6] + row[8:] for row in summary[1:]] == [
+        ("甲开发区", "太原市", 1, 1, 100, 6.6667, 0, 0, 100, 0, 0),
+        ("甲开发区乙园区", "太原市", 1, 1, 50.5, 3.3667, 0, 50.5, 0, 0, 0),
+        ("介休经济技术开发区", "晋中市", 2, 1, 906.25, 60.4167, 36.25, 0, 0, 870, 0),
+        ("合计", None, 4, 3, 1056.75, 70.45, 36.25, 50.5, 100, 870, 0),
+    ]
+    jiexiu = list(book["介休"].iter_rows(values_only=True))
+    column = {name: i for i, name in enumerate(jiexiu[0])}
+    picked = ("地块编号", "面积（亩）", "面积（公顷）", "标准地", "供应状态", "通水（给水）", "通电", "通路")
+    assert [tuple(row[column[c]] for c in picked) for row in jiexiu[1:]] == [
+        ("P3", 870, 58, "否", "已动工", "否", "否", "否"),
+        ("P4", 36.25, 2.4167, "是", "储备", "是", "是", "否"),
+        ("合计（2 宗）", 906.25, 60.4167, None, None, None, None, None),
+    ]
+
+
+def test_the_geopackage_and_geojson_hold_the_filtered_parcels_with_their_outlines(store, downloads):
+    at = supply_page()
+    at.sidebar.multiselect(key="sup_pstage").set_value(["reserve", "listed"]).run()  # P2 listed, P4 reserve
+    gpkg = download(at, downloads, "GeoPackage")
+    path = store.path.parent / gpkg.filename
+    path.write_bytes(gpkg.content)
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT table_name, data_type, srs_id FROM gpkg_contents").fetchall() == [
+            ("parcels", "features", 4490)  # CGCS2000, as stored
+        ]
+        rows = db.execute("SELECT parcel_id, zone_id, area_mu, supply_status FROM parcels ORDER BY parcel_id")
+        assert rows.fetchall() == [("P2", "Z1a", 50.5, "listed"), ("P4", "Z2", 36.25, "reserve")]
+    outlines = pyogrio.read_dataframe(path).set_index("parcel_id").geometry.bounds.round(3)
+    assert outlines.loc["P2"].tolist() == [112.505, 37.755, 112.51, 37.76]
+    assert outlines.loc["P4"].tolist() == [111.95, 37.05, 111.96, 37.06]
+
+    collection = json.loads(download(at, downloads, "GeoJSON").content)
+    features = {f["properties"]["parcel_id"]: f for f in collection["features"]}
+    assert sorted(features) == ["P2", "P4"]
+    assert [features[p]["properties"]["area_mu"] for p in ("P2", "P4")] == [50.5, 36.25]
+    outline = shape(features["P4"]["geometry"])
+    assert outline.geom_type in ("Polygon", "MultiPolygon") and outline.area > 0
+    assert [round(v, 3) for v in outline.bounds] == [111.95, 37.05, 111.96, 37.06]
 
 
 def test_a_failed_export_shows_a_chinese_message_and_no_details(store, monkeypatch):

@@ -14,6 +14,7 @@ from geodata.store import SAMPLE_PATH, GpkgStore
 from geodata.tours import stop_figures, stops_frame, tour_from_frame, tour_problems
 from reports.tour_html import tour_html
 from tests.apptest import add_account, button, login, open_page
+from tests.sql import rows
 
 PASSWORD = "tour-editor-password"
 
@@ -101,6 +102,34 @@ def test_read_only_visitors_see_no_editor(sample_copy):
     assert "__new__" not in at.selectbox(key="tour_pick").options
 
 
+def offered(at, label: str):
+    [found] = [b for b in at.get("download_button") if b.label == label]
+    return found
+
+
+def test_the_tour_downloads_hold_the_stored_route(sample_copy, downloads):
+    """The offline tour and a stop's print page, against the route as stored (zonemap_tours, read with sqlite3)."""
+    [(title, stops)] = rows(sample_copy, "SELECT title, stops FROM zonemap_tours WHERE tour_id = 'T-SXZG'")
+    stops = json.loads(stops)
+    assert len(stops) == 8 and stops[0]["note"] == "推动项目签约到开工由238天压缩至58天"
+    at = open_page("pages/tour.py")
+    at.selectbox(key="tour_pick").set_value("T-SXZG").run()
+    at.selectbox(key="tour_page_pick").set_value(0).run()
+
+    tour = downloads.of(offered(at, "下载离线演示文件（单个 HTML，拷到 U 盘即可在任何电脑浏览器打开）"))
+    assert tour.filename.startswith(f"{title}_") and tour.filename.endswith(".html")
+    data = json.loads(re.search(r"id='tour-data'>(.*?)</script>", tour.content.decode(), re.S)[1])
+    assert data["title"] == title
+    assert [s["title"] for s in data["stops"]] == [s["title"] for s in stops]
+    assert [s["note"] for s in data["stops"]] == [s["note"] for s in stops]
+
+    page = downloads.of(offered(at, "下载打印版 HTML"))
+    assert page.filename.startswith(f"{title}_第1站_")
+    html = page.content.decode()
+    assert re.findall(r"<title>(.*?)</title>", html) == [stops[0]["title"]]
+    assert stops[0]["note"] in html and "@page { size: A4 landscape" in html
+
+
 @pytest.fixture
 def own_renderer(monkeypatch):
     """A renderer of this test's own as the server's shared one, closed afterwards."""
@@ -124,7 +153,8 @@ def test_visitors_get_the_printable_html_but_no_rendering(sample_copy, own_rende
     assert own_renderer.launches == 0
 
 
-def test_page_renders_a_stop_to_pdf(editor_env, own_renderer):
+@pytest.mark.browser  # the page starts Chromium for the PDF
+def test_page_renders_a_stop_to_pdf(editor_env, own_renderer, downloads):
     at = login(open_page("pages/tour.py"), "guide", PASSWORD)
     at.selectbox(key="tour_pick").set_value("T-SXZG").run()
     at.selectbox(key="tour_page_pick").set_value(1).run()
@@ -132,8 +162,12 @@ def test_page_renders_a_stop_to_pdf(editor_env, own_renderer):
     button(at, "生成 PDF").click().run()
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     (wanted, pdf) = at.session_state["tour_rendered"]
-    assert wanted[1:] == (1, "PDF") and pdf.startswith(b"%PDF")
-    assert [b for b in at.get("download_button") if b.label == "下载 PDF"]
+    assert wanted[1:] == (1, "PDF")
+    file = downloads.of(offered(at, "下载 PDF"))
+    assert file.content == pdf and file.filename.endswith("_第2站_" + file.filename.rsplit("_", 1)[-1])
+    assert file.content.startswith(b"%PDF") and re.findall(rb"/Count (\d+)", file.content) == [b"1"]  # one page
+    box = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", file.content)
+    assert box and float(box[1]) > float(box[2])  # landscape
     at.selectbox(key="tour_page_pick").set_value(2).run()  # another stop: the old file is not offered
     assert not [b for b in at.get("download_button") if b.label == "下载 PDF"]
     assert own_renderer.launches == 1

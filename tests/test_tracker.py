@@ -14,7 +14,6 @@ from domain.tracker import (
     days_between,
     format_rate,
     judge,
-    median_days,
     round_rates,
     signed_to_started_days,
 )
@@ -103,14 +102,3 @@ def test_missing_dates_future_dates_and_skipped_stages():
     assert skipped.flag is None and skipped.problem is None
     # a start date recorded while the stage still says signed counts as started
     assert judge(p("signed", "2020-01-01", "2020-02-01"), TODAY).flag == "started_not_producing"
-
-
-def test_median_days_over_projects_with_both_dates():
-    ps = [
-        p("started", "2021-01-01", "2021-01-31"),  # 30
-        p("started", "2021-01-01", "2021-03-02"),  # 60
-        p("started", "2021-01-01", "2021-12-27"),  # 360
-        p("signed", "2021-01-01"),  # no start: ignored
-    ]
-    assert median_days(ps) == 60
-    assert median_days([p(signed="2021-01-01")]) is None

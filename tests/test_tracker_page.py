@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
+import pandas as pd
 import pytest
 
 from domain.tracker import Thresholds
@@ -19,6 +22,7 @@ from geodata.tables.tracker import (
     zone_follow_up,
 )
 from tests.apptest import open_page
+from tests.sql import LEADING_ZONES, rows
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +56,21 @@ def test_judged_projects_and_follow_up(sample):
     assert len(table) == len(judged) and table.index.name == "项目编号"
 
 
+def test_follow_up_takes_the_median_days_over_projects_with_both_dates():
+    judged = pd.DataFrame(
+        {
+            "zone_id": ["Z1", "Z1", "Z1", "Z1", "Z2"],
+            "zone_name": ["甲", "甲", "甲", "甲", "乙"],
+            "s2s_days": [30, 60, 360, None, None],  # the last two have no start date
+            "sanwei": [None, None, "started_not_producing", None, "signed_not_landed"],
+            "problem": [None] * 5,
+        }
+    )
+    follow = zone_follow_up(judged).set_index("开发区")
+    assert follow.loc["甲", ["项目（个）", "有签约与开工日期（个）", "签约到开工中位数（天）"]].tolist() == [4, 3, 60.0]
+    assert follow.loc["乙", "有签约与开工日期（个）"] == 0 and pd.isna(follow.loc["乙", "签约到开工中位数（天）"])
+
+
 def test_chain_view_tables(sample):
     view = apply_filters(sample, Filters(chains=("光伏",)))
     stages = investment_by_stage(view.projects)
@@ -65,7 +84,37 @@ def run_tracker():
     return open_page("pages/tracker.py")
 
 
-def test_tracker_page_with_a_chain_selected(sample_copy, sample):
+DAY = dt.date(2026, 11, 22)
+# 三未 under the default thresholds (180, 180, 730 days) on ?1 for chain ?2, counted in SQL: signed and not started
+# for over 180 days without / with a parcel, started and not producing for over 730 days, and the records that
+# cannot be judged (a date after ?1, a start before signing, a start or signing date missing where needed).
+SANWEI_SQL = """
+WITH p AS (
+  SELECT *, julianday(?1) - julianday(signed_date) AS since_signed,
+    julianday(?1) - julianday(started_date) AS since_start,
+    coalesce(signed_date > ?1 OR started_date > ?1 OR producing_date > ?1 OR started_date < signed_date, 0) AS bad_date,
+    (stage = 'producing' OR producing_date IS NOT NULL) AS producing,
+    (stage = 'started' OR started_date IS NOT NULL) AS started
+  FROM projects WHERE chain = ?2
+)
+SELECT
+  sum(NOT bad_date AND NOT producing AND NOT started AND coalesce(parcel_id, '') = '' AND since_signed > 180),
+  sum(NOT bad_date AND NOT producing AND NOT started AND coalesce(parcel_id, '') <> '' AND since_signed > 180),
+  sum(NOT bad_date AND NOT producing AND started AND since_start > 730),
+  sum(bad_date OR (NOT producing AND started AND started_date IS NULL)
+      OR (NOT producing AND NOT started AND signed_date IS NULL))
+FROM p
+"""
+
+
+def chain_tab(at):
+    """The 产业链 tab's 领跑开发区 headings, and its tables as rows."""
+    [tab] = [t for t in at.tabs if t.label == "产业链"]
+    tables = [[tuple(row) for row in d.value.itertuples(index=False)] for d in tab.dataframe]
+    return [m.value for m in tab.markdown if "领跑开发区" in m.value], tables, tab
+
+
+def test_tracker_page_with_a_chain_selected(sample_copy):
     at = run_tracker()
     assert at.title[0].value == "三个一批"
     rounds = at.table[0].value
@@ -76,12 +125,37 @@ def test_tracker_page_with_a_chain_selected(sample_copy, sample):
     assert any("推动项目签约到开工由238天压缩至58天" in c.value for c in at.caption)
     assert not any("平均用时" in c.value for c in at.caption)
     at.sidebar.multiselect(key="trk_chain").select("光伏").run()
+    at.sidebar.date_input(key="trk_today").set_value(DAY).run()
     assert not at.exception, at.exception
-    view = apply_filters(sample, Filters(chains=("光伏",)))
-    judged = judge_projects(view.projects, dt.date.today(), Thresholds())
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["签而未落（个）"] == str(int((judged["sanwei"] == "signed_not_landed").sum()))
-    assert any("光伏" in m.value and "领跑开发区" in m.value for m in at.markdown)
+    flags = ("签而未落（个）", "落而未投（个）", "投未见效（个）", "日期缺失或有误（个）")
+    counted = rows(sample_copy, SANWEI_SQL, DAY.isoformat(), "光伏")[0]
+    assert tuple(metrics[f] for f in flags) == tuple(str(n) for n in counted) == ("7", "0", "5", "2")
+    headings, tables, _ = chain_tab(at)
+    assert headings == ["**光伏：领跑开发区**"]
+    assert tables == [rows(sample_copy, LEADING_ZONES, "光伏")]
+    assert tables[0][0] == ("晋中新兴产业园区", "是", 2, 562.44, 0, 2342.17)  # today's sample: 562.44 of 715.54 亿元
+
+
+def test_the_stage_chart_s_download_holds_its_numbers(sample_copy, downloads):
+    """下载数据（Excel）：项目阶段 under 光伏, against the projects counted in SQL."""
+    at = run_tracker()
+    at.sidebar.multiselect(key="trk_chain").select("光伏").run()
+    [offered] = [b for b in at.get("download_button") if b.proto.label == "下载数据（Excel）：项目阶段"]
+    file = downloads.of(offered)
+    assert file.filename.startswith("项目阶段_") and file.filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(file.content))
+    assert book.sheetnames == ["项目阶段"]
+    header, *table = book["项目阶段"].iter_rows(values_only=True)
+    assert header == ("阶段", "项目（个）", "总投资（亿元）", "未披露投资（个）")
+    counted = rows(
+        sample_copy,
+        "SELECT stage, count(*), round(coalesce(sum(investment_yi), 0), 2), sum(investment_yi IS NULL) FROM projects"
+        " WHERE chain = '光伏' GROUP BY stage",
+    )
+    names = {"signed": "签约", "started": "开工", "producing": "投产"}
+    assert sorted(table) == sorted((names[stage], *figures) for stage, *figures in counted)
+    assert table == [("签约", 7, 51.21, 1), ("开工", 8, 631.81, 2), ("投产", 2, 32.52, 0)]  # today's sample
 
 
 def test_thresholds_change_the_flags(sample_copy):
@@ -92,13 +166,22 @@ def test_thresholds_change_the_flags(sample_copy):
     assert int(after) < int(before)
 
 
-def test_a_chain_leader_selects_its_chains(sample_copy, sample):
-    from geodata.tables.tracker import chain_leaders, leader_chains
-
-    leader = chain_leaders(sample.projects)[0]
-    chains = leader_chains(sample.projects, leader)
-    assert chains
+def test_a_chain_leader_selects_its_chains(sample_copy):
+    """The leader's chains are those of its projects (SQL below), and only those drive the chain tab."""
+    leader = "太重集团"
+    chains = [
+        c for (c,) in rows(sample_copy, "SELECT DISTINCT chain FROM projects WHERE enterprise = ? ORDER BY 1", leader)
+    ]
+    assert chains == ["高端装备制造"]
     at = run_tracker()
     at.sidebar.selectbox(key="trk_leader").set_value(leader).run()
     assert not at.exception, at.exception
-    assert any(c in m.value for m in at.markdown for c in chains if "领跑开发区" in m.value)
+    headings, tables, tab = chain_tab(at)
+    assert [c.value for c in tab.caption] == [f"链主企业“{leader}”所在产业链：{'、'.join(chains)}"]
+    assert headings == [f"**{c}：领跑开发区**" for c in chains]
+    assert tables == [rows(sample_copy, LEADING_ZONES, c) for c in chains]
+    assert tables[0][:3] == [  # today's sample: the leader's own zone is third by investment
+        ("沁水开发区", "", 1, 38.86, 0, 351.83),
+        ("武乡示范区", "", 1, 32.2, 0, 153.79),
+        ("晋中新兴产业园区", "是", 5, 27.44, 1, 893.75),
+    ]

@@ -25,14 +25,7 @@ import pandas as pd
 from domain.clock import beijing_today
 from domain.labels import label
 from geodata.io import export_stream as stream
-from geodata.io.export_stream import (
-    frame_sheet,
-    ledger_sheets,
-    write_geojson,
-    write_gpkg,
-    write_shapefile,
-    write_xlsx,
-)
+from geodata.io.export_stream import frame_sheet, write_xlsx
 from geodata.io.ledger import ExportError, Progress, layer_table
 from geodata.io.sources import EXPORT_TEMP_PREFIX
 from geodata.schema import SCHEMAS
@@ -46,36 +39,12 @@ def tables_xlsx(tables: list[tuple[str, pd.DataFrame]]) -> bytes:
     return _written(lambda path: write_xlsx([frame_sheet(n, t) for n, t in tables], path), "xlsx")
 
 
-def ledger_xlsx(parcels: pd.DataFrame, zones: pd.DataFrame) -> bytes:
-    """The 台账 workbook: 汇总 first, then one sheet per zone (in ``zones`` order) with its parcels."""
-
-    return _written(lambda path: write_xlsx(ledger_sheets(parcels, zones), path), "xlsx")
-
-
 def _written(write: Callable[[Path], None], ext: str) -> bytes:
     """The bytes ``write(path)`` puts in a file of a private temporary folder (removed afterwards)."""
     with tempfile.TemporaryDirectory(prefix=EXPORT_TEMP_PREFIX) as tmp:
         path = Path(tmp) / f"export.{ext}"
         write(path)
         return path.read_bytes()
-
-
-def layer_geojson(frame: pd.DataFrame, layer: str = "parcels") -> bytes:
-    """RFC 7946 GeoJSON (EPSG:4490 lon/lat, 7 decimals) with the schema's columns as properties."""
-
-    return _written(lambda path: write_geojson(frame, path, layer), "geojson")
-
-
-def layer_gpkg(frame: pd.DataFrame, layer: str = "parcels", crs: str | None = None) -> bytes:
-    """A GeoPackage with one layer named ``layer`` (schema columns, EPSG:4490 unless ``crs``)."""
-
-    return _written(lambda path: write_gpkg(frame, path, layer, crs), "gpkg")
-
-
-def layer_shapefile(frame: pd.DataFrame, layer: str, encoding: str = "GBK", crs: str | None = None) -> bytes:
-    """A zip of ``layer``.shp/.shx/.dbf/.prj/.cpg plus 字段说明.csv (see module doc)."""
-
-    return _written(lambda path: write_shapefile(frame, path, layer, encoding, crs), "zip")
 
 
 def export_filename(stem: str, ext: str, today: dt.date | None = None) -> str:
@@ -121,11 +90,6 @@ def cut_warnings(frame: pd.DataFrame, layer: str, fmt: str, encoding: str = "GBK
             more = " 等" if len(long) > 5 else ""
             out.append(f"字段“{label(column)}”有 {len(long)} 条{what}（编号 {ids}{more}），导出后会被截断")
     return out
-
-
-def export_layer(data, layer: str, fmt: str, crs: str | None = None, encoding: str = "GBK") -> bytes:
-    """``layer`` of ``data`` (a Dataset) as ``fmt`` (a key of :data:`EXPORT_FORMATS`); see :func:`write_export`."""
-    return _written(lambda path: export_layer_to(data, layer, fmt, path, crs, encoding), EXTENSIONS.get(fmt, "bin"))
 
 
 def export_layer_to(
