@@ -43,7 +43,7 @@ def private(root: Path) -> dict[str, str]:
 def test_the_accounts_command_creates_config_0700_and_the_file_0600(tmp_path):
     accounts = tmp_path / "config" / "nested" / "accounts.toml"
     run("", env={"ZONEMAP_ACCOUNTS": str(accounts), "ZONEMAP_NEW_PASSWORD": "umask-password-1"},
-        args=["-m", "access.accounts", "add", "zhangsan", "--name", "张三"])  # fmt: skip
+        args=["-m", "access.accounts", "add", "zhangsan", "--name", "张三", "--role", "province"])  # fmt: skip
     other = tmp_path / "config" / "other" / "deeper" / "accounts.toml"
     run(f"""
         from pathlib import Path

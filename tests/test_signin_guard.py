@@ -20,7 +20,7 @@ from access.signin_guard import (
 from geodata.store import create_gpkg
 from tests.factory import frames
 
-ZHANG = Account("zhangsan", "张三", "unused")
+ZHANG = Account("zhangsan", "张三", "unused", role="province")
 SECRET = b"zonemap-audit-test-secret-0123456789"
 
 
