@@ -15,6 +15,12 @@ What a store keeps:
 * import records, and events such as failed sign-ins;
 * a data version for caches, which changes with every write.
 
+Text is cleaned here, once, before any backend sees it (:func:`clean`): NUL
+and the other control characters (newline and tab kept) and lone surrogates
+are dropped, so a value one backend would store and another refuse is stored
+the same way by both. A backend translates what its database reports into the
+same Chinese sentences (:data:`READ_ONLY`, :data:`DISK_FULL`).
+
 The rules of a change (check the values, compare versions, diff, audit) are
 written once, here, on top of a backend's :class:`Tx` primitives: a backend
 only says how to read, lock, write rows and geometries in its database.
@@ -22,8 +28,10 @@ only says how to read, lock, write rows and geometries in its database.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -46,6 +54,11 @@ EDITABLE_LAYERS = ("zones", "parcels", "projects")
 
 # Test hook: called inside every write transaction after the writes, before COMMIT.
 before_commit: Callable[[], None] = lambda: None  # noqa: E731
+
+
+# What every backend says when its database refuses a write (the data is unchanged in both cases).
+READ_ONLY = "数据为只读，修改未保存（数据未改动）：请联系管理员检查数据文件或数据库的写入权限。"
+DISK_FULL = "磁盘已满，修改未保存（数据未改动）：请联系管理员清理磁盘后再试。"
 
 
 class StoreError(Exception):
@@ -133,6 +146,10 @@ class Tx(ABC):
     @abstractmethod
     def audit(self, rows: Sequence[AuditRow]) -> None:
         """Append audit rows."""
+
+    @abstractmethod
+    def imports_so_far(self) -> int:
+        """How many imports are recorded, counted under the lock that serialises writers (see commit_import)."""
 
     @abstractmethod
     def tour(self, tour_id: str, lock: bool = True) -> tuple[str, str, int] | None:
@@ -233,6 +250,7 @@ class Store(ABC):
         :class:`ConflictError` when the record's version is not ``edit.base_version``.
         A save that changes nothing writes nothing and returns the current version.
         """
+        edit = clean(edit)
         problems = check_edit(edit)
         if problems:
             raise EditError("；".join(problems))
@@ -262,7 +280,10 @@ class Store(ABC):
             return version + 1
 
     def commit_import(self, batch: ImportBatch) -> str:
-        """Write an import in one transaction; return its id (``IMPORT-YYYYMMDD-HHMMSS``).
+        """Write an import in one transaction; return its id (``IMPORT-000042``: the store's count of imports + 1).
+
+        The number is taken inside the write transaction, where writers queue, so
+        two imports, even in the same second or from two app servers, never share it.
 
         New ids must still be free and updated ids still present (another
         editor may have imported since the check): otherwise nothing is written.
@@ -274,13 +295,15 @@ class Store(ABC):
         if not batch.user.strip():
             raise ImportRefused("未登录，不能导入数据")
         schema = SCHEMAS[batch.layer]
-        when = batch.at or dt.datetime.now(TZ)
-        stamp = when.isoformat(timespec="seconds")
-        import_id = f"IMPORT-{when:%Y%m%d-%H%M%S}"
-        reason = f"导入 {batch.filename}（{import_id}）"
-        frame = coerce(batch.frame, schema)
+        batch = dataclasses.replace(batch, **clean({"filename": batch.filename, "summary": batch.summary,
+                                                    "user": batch.user, "new_ids": list(batch.new_ids),
+                                                    "updated_ids": list(batch.updated_ids)}))  # fmt: skip
+        stamp = _stamp(batch.at)
+        frame = clean_frame(coerce(batch.frame, schema), schema)
         ids = frame[schema.key].astype(str)
         with self._write() as tx:
+            import_id = f"IMPORT-{tx.imports_so_far() + 1:06d}"
+            reason = f"导入 {batch.filename}（{import_id}）"
             present = tx.existing(batch.layer, list(ids))
             taken = sorted(set(batch.new_ids) & present)
             if taken:
@@ -319,6 +342,7 @@ class Store(ABC):
         Raises :class:`ConflictError` (``current`` holds the stored title and
         stops) when someone saved or deleted it since.
         """
+        tour, user = clean(tour), clean(user)
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
@@ -344,6 +368,7 @@ class Store(ABC):
 
     def delete_tour(self, tour_id: str, user: str, base_version: int) -> None:
         """Delete a tour the editor saw at ``base_version`` (ConflictError if it changed since)."""
+        user = clean(user)
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
@@ -363,6 +388,7 @@ class Store(ABC):
 
     def record_event(self, action: str, user: str, reason: str, at: dt.datetime | None = None) -> None:
         """An audit row that changes no data (e.g. ``login_failed`` with the client address as reason)."""
+        user, reason = clean(user), clean(reason)
         with self._write() as tx:
             tx.audit([AuditRow(_stamp(at), user, action, "accounts", user, None, None, None, None, reason)])
 
@@ -403,6 +429,43 @@ def _same_geometry(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return bool(shapely.equals_exact(shapely.set_precision(a, 1e-9), shapely.set_precision(b, 1e-9), 1e-9))
+
+
+_KEPT = frozenset("\n\t")
+_DROPPED = frozenset(("Cc", "Cs"))  # control characters, lone surrogates
+
+
+def clean(value):
+    """``value`` with its text cleaned for storage (see the module doc); mappings, sequences and dataclasses too.
+
+    Line ends become ``\n``; other values (numbers, dates, None) are returned as they are.
+    """
+    if isinstance(value, str):
+        if value.isprintable():
+            return value
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        return "".join(ch for ch in text if ch in _KEPT or unicodedata.category(ch) not in _DROPPED)
+    if isinstance(value, Mapping):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: clean(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})  # fmt: skip
+    return value
+
+
+def clean_frame(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
+    """A coerced frame with the text of its schema columns cleaned (:func:`clean`)."""
+    out = frame
+    for f in schema.fields:
+        if f.dtype in ("str", "date", "list") and f.name in out.columns:
+            values = out[f.name].tolist()
+            cleaned = [clean(v) for v in values]
+            if cleaned != values:
+                out = out.copy() if out is frame else out
+                out[f.name] = pd.Series(cleaned, index=out.index, dtype=object)
+    return out
 
 
 def _json(value: object) -> str:

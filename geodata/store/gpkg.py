@@ -29,7 +29,9 @@ from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    DISK_FULL,
     EDITABLE_LAYERS,
+    READ_ONLY,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -289,6 +291,10 @@ class GpkgTx(Tx):
             [r.values() for r in rows],
         )
 
+    def imports_so_far(self):  # BEGIN IMMEDIATE: no other writer until COMMIT
+        sql = f"SELECT COUNT(*) FROM {AUDIT_TABLE} WHERE action = 'import' AND field = 'import'"
+        return int(self.conn.execute(sql).fetchone()[0])
+
     def tour(self, tour_id, lock=True):
         row = self.conn.execute(
             f"SELECT title, stops, version FROM {TOURS_TABLE} WHERE tour_id = ?", (tour_id,)
@@ -351,9 +357,9 @@ def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc).lower()
     log.error("writing %s failed: %s", path, exc)
     if "full" in text:
-        return StoreError("磁盘已满，修改未保存（数据未改动）：请联系管理员清理磁盘。")
+        return StoreError(DISK_FULL)
     if "readonly" in text or "read-only" in text or "permission" in text:
-        return StoreError("数据文件是只读的，修改未保存（数据未改动）：请联系管理员检查文件权限。")
+        return StoreError(READ_ONLY)
     if "locked" in text or "busy" in text:
         return StoreError("其他人正在保存，请稍后再试（数据未改动）。")
     return StoreError("保存失败，数据未改动：数据文件无法写入（详情见服务器日志）。")

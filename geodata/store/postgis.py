@@ -34,7 +34,9 @@ from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    DISK_FULL,
     EDITABLE_LAYERS,
+    READ_ONLY,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -231,9 +233,10 @@ class PostgisStore(Store):
                 raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
             except psycopg.errors.DiskFull as exc:
                 log.error("disk full: %s", exc)
-                raise StoreError("数据库服务器磁盘已满，修改未保存（数据未改动）。") from exc
+                raise StoreError(DISK_FULL) from exc
             except psycopg.errors.ReadOnlySqlTransaction as exc:
-                raise StoreError("数据库当前只读，修改未保存（数据未改动）。") from exc
+                log.error("read-only database: %s", exc)
+                raise StoreError(READ_ONLY) from exc
             except psycopg.Error as exc:
                 log.error("write transaction failed: %s", exc)
                 raise StoreError("保存失败，数据未改动：数据库无法写入（详情见服务器日志）。") from exc
@@ -350,6 +353,13 @@ class PgTx(Tx):
                 ),
                 [(*r.values(), version) for r in rows],
             )
+
+    def imports_so_far(self):
+        self.changed("")  # the meta row's lock: a second import waits here for the first to commit, then counts it
+        query = sql.SQL("SELECT COUNT(*) FROM {} WHERE action = 'import' AND field = 'import'").format(
+            sql.Identifier(AUDIT_TABLE)
+        )
+        return int(self.conn.execute(query).fetchone()[0])
 
     def tour(self, tour_id, lock=True):
         query = sql.SQL("SELECT title, stops, version FROM {} WHERE tour_id = %s").format(sql.Identifier(TOURS_TABLE))
