@@ -60,6 +60,15 @@ def test_table_round_trip_reorders_and_validates(sample):
     assert any("缩放级别" in p for p in problems) and any("标题不能为空" in p for p in problems)
 
 
+def test_empty_cells_of_the_stops_table_stay_empty_not_nan():
+    """The editor holds an empty cell as None or NaN: a stop titled "nan" was saved before."""
+    frame = stops_frame(Tour("T", "路线", (Stop("zones", "SXZG", "一站"),)))
+    frame.loc[1] = [2, "地块", "JK-56GW", float("nan"), None, True, True, True, float("nan")]
+    frame.loc[2] = [3, "地块", float("nan"), "无编号的行", None, True, True, True, ""]
+    tour = tour_from_frame("T", "路线", frame)
+    assert [(s.ref, s.title, s.note) for s in tour.stops] == [("SXZG", "一站", ""), ("JK-56GW", "", "")]
+
+
 def test_exported_html_is_self_contained_and_escapes_data(sample):
     tour = Tour("T", "</script><script>alert(1)</script>", (Stop("zones", "SXZG", "<b>第一站</b>"),))
     html = tour_html(tour, sample)
