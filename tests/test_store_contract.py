@@ -226,6 +226,20 @@ def test_tours_are_versioned_and_a_stale_save_is_a_conflict(store):
     assert store.list_tours() == [] and store.history("tours", "T-001")["action"][0] == "tour_delete"
 
 
+def test_a_tour_stored_before_versions_counts_as_version_1_so_a_deletion_is_never_undone(store):
+    """Tours from before versions (the sample's) had version 0, which also means "new": one editor deleted such a
+    tour and another editor's save, against the 0 they saw, silently made it again."""
+    store.save_tour(Tour("T-OLD", "旧路线", (Stop("parcels", "P4", "一站"),)), "alice", 0)
+    with store._write() as tx:  # as a file from before versions holds it
+        tx.put_tour("T-OLD", "旧路线", "[]", 0, "2025-01-01T00:00:00+08:00", "alice", insert=False)
+    (old,) = store.list_tours()
+    assert old.version == 1
+    store.delete_tour("T-OLD", "bob", old.version)
+    with pytest.raises(ConflictError) as err:
+        store.save_tour(Tour("T-OLD", "乙改的标题", ()), "carol", old.version)
+    assert err.value.current == {} and err.value.version == 0 and store.list_tours() == []
+
+
 def test_events_are_audited_without_changing_data(store):
     store.record_event("login_failed", "zhangsan", "127.0.0.1")
     row = store.audit_rows(action="login_failed")[0]

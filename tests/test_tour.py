@@ -104,6 +104,45 @@ def test_page_builds_and_saves_a_tour(editor_env):
     assert any("已保存路线" in s.value for s in at.success)
 
 
+def _texts(at) -> str:
+    return "\n".join(str(e.value) for kind in ("error", "warning", "success") for e in getattr(at, kind))
+
+
+def test_a_second_editor_sees_the_tour_conflict_with_both_contents(editor_env):
+    """Two editors on one tour: the second one's save was dropped without a word (the page took the new version)."""
+    at = open_page("pages/tour.py")
+    login(at, "guide", PASSWORD)
+    (opened,) = GpkgStore(editor_env).list_tours()
+    other = Tour(opened.tour.tour_id, "他人改的标题", opened.tour.stops[:2])
+    GpkgStore(editor_env).save_tour(other, "lisi", opened.version)  # meanwhile, from another browser
+    at.text_input(key=f"tour_T-SXZG_{opened.version}_title").input("我改的标题").run()
+    assert "已被他人保存" in _texts(at)  # said before saving too
+    button(at, "保存路线").click().run()
+    assert not at.exception, at.exception
+    assert "已被他人修改" in _texts(at)
+    both = at.table[-1].value.to_string()
+    assert "他人改的标题" in both and "我改的标题" in both and "（已删除）" not in both
+    (now,) = GpkgStore(editor_env).list_tours()
+    assert (now.tour.title, now.version) == ("他人改的标题", opened.version + 1)  # nothing overwritten
+    button(at, "用我的修改覆盖").click().run()
+    (now,) = GpkgStore(editor_env).list_tours()
+    assert (now.tour.title, len(now.tour.stops), now.version) == ("我改的标题", 8, opened.version + 2)
+    assert any("已保存路线" in s.value for s in at.success)
+
+
+def test_a_tour_deleted_by_someone_else_stays_in_the_editor_until_saved_or_dropped(editor_env):
+    at = open_page("pages/tour.py")
+    login(at, "guide", PASSWORD)
+    (opened,) = GpkgStore(editor_env).list_tours()
+    GpkgStore(editor_env).delete_tour("T-SXZG", "lisi", opened.version)
+    at.text_input(key=f"tour_T-SXZG_{opened.version}_title").input("我改的标题").run()
+    assert "已被他人删除" in _texts(at) and at.selectbox(key="tour_pick").value == "T-SXZG"
+    button(at, "保存路线").click().run()
+    assert "（已删除）" in at.table[-1].value.to_string() and GpkgStore(editor_env).list_tours() == []
+    button(at, "用我的修改覆盖").click().run()
+    assert [t.tour.title for t in GpkgStore(editor_env).list_tours()] == ["我改的标题"]
+
+
 def test_read_only_visitors_see_no_editor(sample_copy):
     at = open_page("pages/tour.py")
     assert not [b for b in at.button if b.label == "保存路线"]

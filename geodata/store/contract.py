@@ -11,7 +11,9 @@ What a store keeps:
 * a version per record: the number of saved changes (0 when never changed);
 * the audit table: one row per changed field, with who, when, old and new
   values, written in the same transaction as the change;
-* tours (观摩会 routes), versioned and audited like records;
+* tours (观摩会 routes), versioned and audited like records; a stored tour's
+  version is at least 1 (tours stored before versions were kept count as 1),
+  so 0 always means a new tour and a tour deleted since it was opened is a conflict;
 * import records, and events such as failed sign-ins;
 * a data version for caches, which changes with every write.
 
@@ -349,7 +351,7 @@ class Store(ABC):
         title, stops = tour.title.strip(), stops_json(tour)
         with self._write() as tx:
             row = tx.tour(tour.tour_id)
-            version = row[2] if row else 0
+            version = _tour_version(row)
             if version != base_version or (row is None and base_version):
                 current = {"title": row[0], "stops": row[1]} if row else {}
                 raise ConflictError(current, version, base_version, what=f"观摩路线“{tour.tour_id}”")
@@ -376,12 +378,13 @@ class Store(ABC):
             row = tx.tour(tour_id)
             if row is None:
                 return
-            if row[2] != base_version:
+            version = _tour_version(row)
+            if version != base_version:
                 raise ConflictError(
-                    {"title": row[0], "stops": row[1]}, row[2], base_version, what=f"观摩路线“{tour_id}”"
+                    {"title": row[0], "stops": row[1]}, version, base_version, what=f"观摩路线“{tour_id}”"
                 )
             tx.drop_tour(tour_id)
-            tx.audit([AuditRow(at, user, "tour_delete", TOURS_LAYER, tour_id, row[2] + 1, "title",
+            tx.audit([AuditRow(at, user, "tour_delete", TOURS_LAYER, tour_id, version + 1, "title",
                                json.dumps(row[0], ensure_ascii=False), None, None)])  # fmt: skip
             tx.changed(TOURS_TABLE)
             before_commit()
@@ -476,9 +479,14 @@ def _stamp(at: dt.datetime | None) -> str:
     return (at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
 
 
+def _tour_version(row) -> int:
+    """The version of a stored tour row (title, stops, version): at least 1; 0 when there is no row."""
+    return 0 if row is None else max(int(row[2] or 0), 1)
+
+
 def tours_from_rows(rows) -> list[StoredTour]:
     """StoredTours from (tour_id, title, stops, version, updated_at, updated_by) rows, by title."""
-    out = [StoredTour(tour_from_json(r[0], r[1], r[2]), int(r[3] or 0), r[4], r[5]) for r in rows]
+    out = [StoredTour(tour_from_json(r[0], r[1], r[2]), _tour_version(r[1:4]), r[4], r[5]) for r in rows]
     return sorted(out, key=lambda t: (t.tour.title, t.tour.tour_id))
 
 
