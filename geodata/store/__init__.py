@@ -29,7 +29,7 @@ from geodata.store.contract import (
     StoreError,
     coerce,
 )
-from geodata.store.gpkg import GpkgStore, create_gpkg, write_gpkg
+from geodata.store.gpkg import GpkgStore, create_gpkg, is_zonemap_file, write_gpkg
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PATH = REPO_ROOT / "geodata" / "sample" / "zonemap_sample.gpkg"
@@ -39,6 +39,7 @@ URL_PREFIXES = ("postgresql://", "postgres://")
 __all__ = [
     "AUDIT_COLUMNS", "DEFAULT_DATA_PATH", "REPO_ROOT", "SAMPLE_PATH", "GpkgStore", "ImportBatch", "ImportRefused",
     "Store", "StoreError", "StoredTour", "coerce", "create_gpkg", "create_store", "data_location", "is_url",
+    "is_zonemap_file",
     "open_store", "write_gpkg",
 ]  # fmt: skip
 

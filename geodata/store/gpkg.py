@@ -422,6 +422,20 @@ def write_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> N
                 conn.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "zm_{name}_key" ON "{name}" ("{key}")')
 
 
+def is_zonemap_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a GeoPackage holding zonemap data (audit, tours, or zones and parcels): never an output."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return False
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except (OSError, sqlite3.Error):
+        return path.is_file() and path.suffix.lower() == ".gpkg"  # unreadable: assume the worst
+    return bool(names & {AUDIT_TABLE, TOURS_TABLE}) or {"zones", "parcels"} <= names
+
+
 def create_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> GpkgStore:
     """A new GeoPackage store at ``path`` holding ``frames`` (overwrites)."""
     path = Path(path)
