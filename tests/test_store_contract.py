@@ -26,7 +26,7 @@ from geodata.dataset import load_dataset
 from geodata.edits import TZ, ConflictError, Edit, EditError
 from geodata.store import ImportBatch, ImportRefused, StoreError, contract, create_gpkg, create_store, open_store
 from geodata.store.copy import copy_store
-from geodata.store.gpkg import GpkgTx
+from geodata.store.gpkg import GpkgStore, GpkgTx, write_gpkg
 from geodata.store.postgis import PgTx
 from tests import broken
 from tests.factory import frames
@@ -267,6 +267,23 @@ def test_control_characters_are_dropped_the_same_way_on_every_backend(store):
     assert record["name"] == CLEAN and record["note"] == ""
     store.record_event("login_failed", "x\x00y", "客户端\x1b")
     assert store.audit_rows(action="login_failed")[0]["user"] == "xy"
+
+
+def test_text_a_file_kept_from_before_copies_clean_to_either_backend(tmp_path):
+    """A NUL saved on GeoPackage before text was cleaned made `geodata copy` to PostGIS fail."""
+    dirty = frames()
+    dirty["parcels"].loc[0, "note"] = DIRTY.replace("\ud800", "")  # a file cannot hold a lone surrogate
+    write_gpkg(tmp_path / "old.gpkg", dirty)  # as an old file holds it, past the contract
+    source = GpkgStore(tmp_path / "old.gpkg")
+    with source._write() as tx:
+        tx.audit([contract.AuditRow("2025-01-01T00:00:00+08:00", "甲\x00", "edit", "parcels", "P1", 1, "note",
+                                    None, '"x"', "原因\x1b")])  # fmt: skip
+    with fresh_database() as url:
+        assert copy_store(str(source.path), url).ok
+        copied = open_store(url)
+        assert copied.read_record("parcels", "P1")[0]["note"] == "甲"  # GDAL reads a GeoPackage text up to a NUL
+        assert (copied.audit_rows()[0]["user"], copied.audit_rows()[0]["reason"]) == ("甲", "原因")
+        copied.close()
 
 
 def test_two_imports_in_the_same_second_get_different_ids(store):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from geodata.atomic import replace_file
+from geodata.schema import SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     ImportBatch,
@@ -27,6 +28,8 @@ from geodata.store.contract import (
     Store,
     StoredTour,
     StoreError,
+    clean,
+    clean_frame,
     coerce,
 )
 from geodata.store.gpkg import GpkgStore, create_gpkg, is_zonemap_file, write_gpkg
@@ -82,8 +85,15 @@ def create_store(
 ) -> Store:
     """A new store at ``location`` (file path or URL) holding ``frames``, and optionally audit rows and tours.
 
-    A GeoPackage file is overwritten; a PostGIS database must hold no zonemap tables yet.
+    A GeoPackage file is overwritten; a PostGIS database must hold no zonemap tables yet. Text is cleaned
+    first (:func:`~geodata.store.contract.clean`), so what one backend kept (a NUL …) copies to the other.
     """
+    frames = {name: clean_frame(f, SCHEMAS[name]) if name in SCHEMAS else f for name, f in frames.items()}
+    if audit is not None:
+        text = [c for c in AUDIT_COLUMNS if not pd.api.types.is_numeric_dtype(audit[c])]
+        audit = audit.assign(**{c: pd.Series([clean(v) for v in audit[c]], index=audit.index, dtype=object)
+                                for c in text})  # fmt: skip
+    tours = clean(tours)
     if is_url(location):
         from geodata.store.postgis import create_postgis
 

@@ -459,13 +459,13 @@ def clean(value):
 
 
 def clean_frame(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
-    """A coerced frame with the text of its schema columns cleaned (:func:`clean`)."""
+    """``frame`` with the text of its schema columns cleaned (:func:`clean`); the same frame when nothing changes."""
     out = frame
     for f in schema.fields:
         if f.dtype in ("str", "date", "list") and f.name in out.columns:
             values = out[f.name].tolist()
             cleaned = [clean(v) for v in values]
-            if cleaned != values:
+            if any(c is not v for c, v in zip(cleaned, values, strict=True)):
                 out = out.copy() if out is frame else out
                 out[f.name] = pd.Series(cleaned, index=out.index, dtype=object)
     return out
