@@ -331,6 +331,24 @@ def test_a_refused_write_is_the_stores_chinese_sentence_and_changes_nothing(stor
     assert str(err.value) == (contract.READ_ONLY if trouble == "read_only" else contract.DISK_FULL)
 
 
+def test_a_lost_server_connection_is_a_chinese_sentence_and_the_next_call_reconnects():
+    import psycopg
+
+    from geodata.store.postgis import LOST
+
+    with fresh_database() as url:
+        store = create_store(url, frames())
+        assert store.read_record("parcels", "P4")[1] == 0  # a pooled connection now waits idle
+        with psycopg.connect(url, autocommit=True) as conn:  # the server restarts, say
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+        with pytest.raises(StoreError) as err:
+            store.read_record("parcels", "P4")
+        assert str(err.value) == LOST
+        assert store.read_record("parcels", "P4")[1] == 0
+        store.close()
+
+
 # --- many app servers -----------------------------------------------------------------------------------------------
 
 

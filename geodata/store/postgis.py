@@ -51,6 +51,7 @@ from geodata.store.contract import (
 
 log = logging.getLogger(__name__)
 META_TABLE = "zonemap_meta"
+LOST = "与数据库服务器的连接中断，操作未完成（数据未改动）：请稍后重试；如仍出错，请联系管理员。"
 SRID = 4490
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint", "bool": "boolean", "date": "text",
               "list": "text"}  # fmt: skip
@@ -120,8 +121,13 @@ class PostgisStore(Store):
 
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:
-        with _POOL.connection(self.url) as conn:
-            yield conn
+        """A pooled connection; a connection lost midway (server restarted, network) is a Chinese StoreError."""
+        try:
+            with _POOL.connection(self.url) as conn:
+                yield conn
+        except psycopg.OperationalError as exc:  # the pool has dropped the connection: the next call reconnects
+            log.error("connection to %s lost: %s", self.location, exc)
+            raise StoreError(LOST) from exc
 
     # --- reading -------------------------------------------------------------------------------------------------
 
