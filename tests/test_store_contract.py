@@ -349,6 +349,21 @@ def test_a_lost_server_connection_is_a_chinese_sentence_and_the_next_call_reconn
         store.close()
 
 
+def test_a_full_server_disk_while_creating_a_store_is_the_disk_full_sentence(monkeypatch):
+    """`geodata copy` into PostGIS on a full server disk (simulated: psycopg's DiskFull, SQLSTATE 53100)."""
+    import psycopg
+
+    from geodata.store import postgis
+
+    def no_space(*_):
+        raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+
+    monkeypatch.setattr(postgis, "copy_rows", no_space)
+    with fresh_database() as url, pytest.raises(StoreError) as err:
+        create_store(url, frames())
+    assert str(err.value) == contract.DISK_FULL
+
+
 # --- many app servers -----------------------------------------------------------------------------------------------
 
 

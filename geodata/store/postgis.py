@@ -125,6 +125,9 @@ class PostgisStore(Store):
         try:
             with _POOL.connection(self.url) as conn:
                 yield conn
+        except psycopg.errors.DiskFull as exc:  # a read's sort files, or creating a store (geodata copy)
+            log.error("disk full on %s: %s", self.location, exc)
+            raise StoreError(DISK_FULL) from exc
         except psycopg.OperationalError as exc:  # the pool has dropped the connection: the next call reconnects
             log.error("connection to %s lost: %s", self.location, exc)
             raise StoreError(LOST) from exc
