@@ -331,6 +331,20 @@ def test_a_refused_write_is_the_stores_chinese_sentence_and_changes_nothing(stor
     assert str(err.value) == (contract.READ_ONLY if trouble == "read_only" else contract.DISK_FULL)
 
 
+def test_a_data_file_damaged_or_removed_under_a_running_app_is_a_chinese_sentence(tmp_path):
+    store = create_gpkg(tmp_path / "data.gpkg", frames())
+    store.apply_edit(edit({"note": "x"}))
+    with open(store.path, "r+b") as f:  # the header stays, the pages behind it are gone
+        f.truncate(4096)
+    for read in (store.history, store.list_tours, lambda: store.read_record("parcels", "P4")):
+        with pytest.raises(StoreError, match=r"无法读取数据文件“data\.gpkg”"):
+            read()
+    store.path.unlink()
+    with pytest.raises(StoreError, match="数据文件不存在"):
+        store.audit_rows()
+    assert not store.path.exists()  # not quietly made again, empty
+
+
 def test_a_lost_server_connection_is_a_chinese_sentence_and_the_next_call_reconnects():
     import psycopg
 

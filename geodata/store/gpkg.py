@@ -108,7 +108,7 @@ class GpkgStore(Store):
 
     def read_records(self, layer: str, ids) -> pd.DataFrame:
         schema = SCHEMAS[layer]
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             tx = GpkgTx(conn)
             rows = [(r, tx.geometry(layer, i) if schema.geometry else None) for i in ids if (r := tx.read(layer, i))]
         frame = pd.DataFrame([r for r, _ in rows], columns=list(schema.columns))
@@ -121,7 +121,7 @@ class GpkgStore(Store):
         return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
 
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             tx = GpkgTx(conn)
             # one read snapshot: a save committing in between would pair old values with its version
             conn.execute("BEGIN")
@@ -140,13 +140,13 @@ class GpkgStore(Store):
             where.append("change_id > ?")
             args.append(after)
         sql = f"SELECT * FROM {AUDIT_TABLE}" + (" WHERE " + " AND ".join(where) if where else "")
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             if not _has(conn, AUDIT_TABLE):
                 return []
             return [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)]
 
     def position(self) -> int:
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             if not _has(conn, AUDIT_TABLE):
                 return 0
             return int(conn.execute(f"SELECT COALESCE(MAX(change_id), 0) FROM {AUDIT_TABLE}").fetchone()[0])
@@ -158,7 +158,7 @@ class GpkgStore(Store):
                 if r["layer"] in EDITABLE_LAYERS and r["field"] != "import"]  # fmt: skip
 
     def list_tours(self) -> list[StoredTour]:
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             if not _has(conn, TOURS_TABLE):
                 return []
             cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
@@ -167,6 +167,20 @@ class GpkgStore(Store):
                 f"SELECT tour_id, title, stops, {version}, updated_at, updated_by FROM {TOURS_TABLE}"
             ).fetchall()
         return tours_from_rows(rows)
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading; what SQLite reports (a damaged or vanished file …) is a Chinese StoreError."""
+        if not self.path.exists():  # sqlite3 would quietly create an empty file in its place
+            raise StoreError(f"数据文件不存在：{self.path.name}（可能已被移走或删除），请联系管理员。")
+        try:
+            with closing(_connect(self.path)) as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            log.error("reading %s failed: %s", self.path, exc)
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreError("其他人正在保存，请稍后再试。") from exc
+            raise StoreError(f"无法读取数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。") from exc
 
     # --- writing -------------------------------------------------------------------------------------------------
 
