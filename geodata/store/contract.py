@@ -370,7 +370,7 @@ class Store(ABC):
 
     def delete_tour(self, tour_id: str, user: str, base_version: int) -> None:
         """Delete a tour the editor saw at ``base_version`` (ConflictError if it changed since)."""
-        user = clean(user)
+        tour_id, user = clean(tour_id), clean(user)
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
