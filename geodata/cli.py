@@ -16,11 +16,18 @@ coordinate system known and every shape valid, writing EPSG:4490 with
 exits 1 otherwise. Every command exits 2 on usage errors. Checks against existing zones, chains and
 boundaries use the store at ``--data`` (a .gpkg path or a postgresql:// URL; default
 ``$ZONEMAP_DATA`` or the app's).
+
+A command that writes a file (``convert``, ``export``, ``synth``) never writes onto a zonemap data file
+and writes onto another existing file only with ``--overwrite`` (exit 2 otherwise). Every failure is one
+Chinese sentence and exit 1 — a store's error, an output folder that is a file, a full disk — never a
+traceback (details go to the log, see :mod:`geodata.terminal`); text from users' files is printed with
+its control characters escaped (:func:`geodata.terminal.safe`).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -35,7 +42,8 @@ from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_
 from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
-from geodata.store import StoreError, open_store
+from geodata.store import StoreError, is_zonemap_file, open_store
+from geodata.terminal import safe
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +52,19 @@ class UsageError(Exception):
     pass
 
 
+class OutputError(Exception):
+    """An output path the command cannot write (a folder on the way is a file …); exit 1."""
+
+
+def _say(*parts: object, err: bool = False) -> None:
+    """One line for the terminal (stdout, or stderr with ``err``), control characters escaped."""
+    print(safe(" ".join(str(p) for p in parts)), file=sys.stderr if err else sys.stdout)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit code 2 with a Chinese hint, as argparse does
         self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
+        _say(f"用法错误：{message}", err=True)
         raise SystemExit(2)
 
 
@@ -59,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("path")
         if name == "convert":
             s.add_argument("out")
+            s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
         s.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
         s.add_argument("--crs", help="坐标系（默认自动识别），如 EPSG:4546、GCJ02")
         s.add_argument("--encoding", choices=("UTF-8", "GBK"), help="Shapefile/CSV 文字编码（默认自动识别）")
@@ -94,11 +112,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--crs", help="输出坐标系（gpkg、shp），如 EPSG:4546")
     e.add_argument("--encoding", default="GBK", choices=("GBK", "UTF-8"), help="Shapefile 编码（默认 GBK）")
     e.add_argument("--data", help="数据（.gpkg 文件或 postgresql:// 地址）")
+    e.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
     y = sub.add_parser("synth", help="生成合成数据（性能测试）")
     y.add_argument("--parcels", type=int, required=True)
     y.add_argument("--projects", type=int, required=True)
     y.add_argument("--out", required=True, help="输出 .gpkg")
     y.add_argument("--seed", type=int, default=1)
+    y.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
     c = sub.add_parser("copy", help="整库复制（GeoPackage ⇄ PostGIS）并核对")
     c.add_argument("source", help="源：.gpkg 文件或 postgresql:// 地址")
     c.add_argument("target", help="目标：新的 .gpkg 文件或没有 zonemap 数据的 postgresql:// 数据库")
@@ -107,22 +127,73 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except UsageError as exc:
+        _say(f"用法错误：{exc}", err=True)
+        return 2
+    except (StoreError, OutputError) as exc:
+        _say(f"错误：{exc}", err=True)
+        return 1
+    except OSError as exc:
+        log.error("%s failed: %s", args.command, exc, exc_info=True)
+        _say(f"错误：{os_sentence(exc, Path(args.out) if getattr(args, 'out', None) else None)}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        _say("已中断。", err=True)
+        return 130
+    except Exception:  # a bug: one sentence with an id here, the traceback in the log
+        ref = uuid.uuid4().hex[:8]
+        log.exception("%s failed (error id %s)", args.command, ref)
+        _say(f"错误：命令未完成（错误编号 {ref}），详情见日志；如仍出错，请把错误编号告诉管理员。", err=True)
+        return 1
+
+
+def _run(args) -> int:
+    if args.command in ("convert", "export", "synth"):
+        check_output(Path(args.out), args.overwrite)
     if args.command == "synth":
         return _synth(args)
     if args.command == "copy":
         return _copy(args)
-    try:
-        data = load_dataset(open_store(args.data))
-    except StoreError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    try:
-        if args.command == "export":
-            return _export(args, data)
-        return _check(args, data)
-    except UsageError as exc:
-        print(f"用法错误：{exc}", file=sys.stderr)
-        return 2
+    data = load_dataset(open_store(args.data))
+    if args.command == "export":
+        return _export(args, data)
+    return _check(args, data)
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    """Refuse an output the command must not write (see module doc), before any work is done."""
+    for folder in out.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(f"无法写出“{out.name}”：路径中的“{folder.name}”是文件，不是文件夹。")
+            break
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_dir():
+        raise UsageError(f"“{out.name}”是文件夹：请给出输出文件名")
+    if is_zonemap_file(out):
+        raise UsageError(
+            f"“{out.name}”是 zonemap 数据文件：不能作为输出（会丢失其中全部图层和修改记录），请换一个文件名"
+        )
+    if not overwrite:
+        raise UsageError(f"输出文件“{out.name}”已存在：换一个文件名，或加 --overwrite 覆盖它")
+
+
+def os_sentence(exc: OSError, path: Path | None = None) -> str:
+    """A Chinese sentence for an operating-system error while writing ``path`` (full disk, no permission …)."""
+    where = exc.filename or path
+    name = f"“{Path(where).name}”" if where else "文件"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"磁盘已满，无法写出{name}（已写出的部分不完整，请删除后清理磁盘再试）。"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有写入{name}的权限（或磁盘为只读）。"
+    if exc.errno == errno.ENOTDIR:
+        return f"无法写出{name}：路径中有一段是文件，不是文件夹。"
+    if exc.errno == errno.ENOENT:
+        return f"无法写出{name}：文件夹不存在。"
+    return f"无法读写{name}（详情见日志）。"
 
 
 def _options(args) -> ImportOptions:
@@ -169,14 +240,14 @@ def _check(args, data) -> int:
         plan = prepare(args.path, args.layer, existing, options)
     except SourceError as exc:
         if args.json:
-            print(json.dumps({"ok": False, "readable": False, "error": str(exc)}, ensure_ascii=False))
+            _say(json.dumps({"ok": False, "readable": False, "error": str(exc)}, ensure_ascii=False))
         else:
-            print(f"无法读取：{exc}")
+            _say(f"无法读取：{exc}")
         return 1
     if args.json:
         out = plan.summary() | {"ok": plan.ok, "readable": plan.readable, "mapping": plan.mapping,
                                 "findings": [_finding_json(f) for f in plan.findings]}  # fmt: skip
-        print(json.dumps(out, ensure_ascii=False, default=str))
+        _say(json.dumps(out, ensure_ascii=False, default=str))
     else:
         _print_plan(plan)
     return 0 if plan.ok else 1 if not plan.readable else 3
@@ -191,7 +262,7 @@ def _convert(args, existing, options: ImportOptions) -> int:
     conversion = convert_file(args.path, args.layer, existing, options)
     out = Path(args.out)
     if args.json:
-        print(
+        _say(
             json.dumps(
                 {
                     "ok": conversion.ok,
@@ -204,47 +275,50 @@ def _convert(args, existing, options: ImportOptions) -> int:
             )
         )
     else:
-        print(f"文件：{Path(args.path).name}（{conversion.plan.source.fmt}），{len(conversion.frame)} 条")
-        print(f"编码：{conversion.plan.source.encoding or '—'}  {conversion.plan.source.encoding_reason}")
+        _say(f"文件：{Path(args.path).name}（{conversion.plan.source.fmt}），{len(conversion.frame)} 条")
+        _say(f"编码：{conversion.plan.source.encoding or '—'}  {conversion.plan.source.encoding_reason}")
         for f in conversion.findings:
-            print(f"[{f.level_label}] {f}")
+            _say(f"[{f.level_label}] {f}")
         if conversion.notes:
-            print(f"导入为{label(args.layer)}时还需处理（不影响转换）：")
+            _say(f"导入为{label(args.layer)}时还需处理（不影响转换）：")
             for f in conversion.notes:
-                print(f"[说明] {f}")
+                _say(f"[说明] {f}")
     if not conversion.ok:
         if not args.json:
-            print(f"结论：不能转换：{len(conversion.errors)} 个错误")
+            _say(f"结论：不能转换：{len(conversion.errors)} 个错误")
         return 1
     try:
         write_conversion(conversion.frame, out)
-    except Exception:  # a full disk, a folder that is not there, a name GDAL will not take: said, logged
+    except Exception as exc:  # a full disk, a folder that is not there, a name GDAL will not take: said, logged
         ref = uuid.uuid4().hex[:8]
         log.exception("convert: writing %s failed (error id %s)", out.name, ref)
-        print(f"无法写出“{out.name}”：请检查输出文件夹是否存在、可写，磁盘是否已满（错误编号 {ref}）。")
+        if isinstance(exc, OSError) and exc.errno:
+            _say(f"{os_sentence(exc, out)[:-1]}（错误编号 {ref}）。")
+        else:
+            _say(f"无法写出“{out.name}”：请检查输出文件夹是否存在、可写，磁盘是否已满（错误编号 {ref}）。")
         return 1
     if not args.json:
         kept = "保留文件中的全部列，另加 area_mu 面积（亩）"
-        print(f"已写出 {out.name}（{len(conversion.frame)} 条，EPSG:4490，{kept}）")
+        _say(f"已写出 {out.name}（{len(conversion.frame)} 条，EPSG:4490，{kept}）")
     return 0
 
 
 def _print_plan(plan) -> None:
     s = plan.summary()
-    print(f"文件：{s['file']}（{s['format']}）→ {plan.layer}，{s['rows']} 条")
-    print(f"编码：{s['encoding'] or '—'}  {plan.source.encoding_reason}")
-    print(f"坐标系：{plan.crs.label}  {plan.crs.reason}")
+    _say(f"文件：{s['file']}（{s['format']}）→ {plan.layer}，{s['rows']} 条")
+    _say(f"编码：{s['encoding'] or '—'}  {plan.source.encoding_reason}")
+    _say(f"坐标系：{plan.crs.label}  {plan.crs.reason}")
     mapped = [f"{c}→{f}" for c, f in plan.mapping.items() if f]
     unused = [c for c, f in plan.mapping.items() if not f]
-    print("字段对应：" + ("，".join(mapped) or "无"))
+    _say("字段对应：" + ("，".join(mapped) or "无"))
     if unused:
-        print("未导入的列：" + "，".join(unused))
+        _say("未导入的列：" + "，".join(unused))
     for f in plan.findings:
-        print(f"[{f.level_label}] {f}")
+        _say(f"[{f.level_label}] {f}")
     for change in plan.changes.to_dict("records"):
         old, new = change["old"], change["new"]
         shown = "图形有改动" if change["field"] == "geometry" else f"{_shown(old)} → {_shown(new)}"
-        print(f"[改动] {change['record_id']} {label(change['field'])}：{shown}")
+        _say(f"[改动] {change['record_id']} {label(change['field'])}：{shown}")
     counts = f"新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}"
     if plan.ok:
         verdict = f"可以导入（{counts}）"
@@ -253,7 +327,7 @@ def _print_plan(plan) -> None:
     else:
         verdict = (f"文件可以读取，但还不能导入：{len(plan.fit_errors)} 处需处理（可用字段对应、--zone、--fill、"
                    "--land-use 补上）")  # fmt: skip
-    print(f"结论：{verdict}")
+    _say(f"结论：{verdict}")
 
 
 def _shown(value: object) -> str:
@@ -272,11 +346,11 @@ def _export(args, data) -> int:
         export_layer_to(data, args.layer, args.format, out, args.crs, args.encoding)  # refusals come before writing
     except ExportError as exc:
         usage = args.crs and ("坐标系" in str(exc))
-        print(f"{'用法错误' if usage else '导出失败'}：{exc}", file=sys.stderr)
+        _say(f"{'用法错误' if usage else '导出失败'}：{exc}", err=True)
         return 2 if usage else 1
     for warning in cut_warnings(data.layer(args.layer), args.layer, args.format, args.encoding):
-        print(f"提醒：{warning}", file=sys.stderr)
-    print(f"已导出 {len(data.layer(args.layer))} 条到 {out}")
+        _say(f"提醒：{warning}", err=True)
+    _say(f"已导出 {len(data.layer(args.layer))} 条到 {out}")
     return 0
 
 
@@ -284,10 +358,10 @@ def _synth(args) -> int:
     from geodata.sample.synth import write_synth
 
     if not args.out.lower().endswith(".gpkg") or args.parcels < 0 or args.projects < 0:
-        print("用法错误：--out 须为 .gpkg，数量不能为负", file=sys.stderr)
+        _say("用法错误：--out 须为 .gpkg，数量不能为负", err=True)
         return 2
     store = write_synth(Path(args.out), args.parcels, args.projects, args.seed)
-    print(f"已生成 {store.location}：地块 {args.parcels} 宗，项目 {args.projects} 个（合成数据，source 字段注明）")
+    _say(f"已生成 {store.location}：地块 {args.parcels} 宗，项目 {args.projects} 个（合成数据，source 字段注明）")
     return 0
 
 
@@ -297,9 +371,9 @@ def _copy(args) -> int:
     try:
         report = copy_store(args.source, args.target)
     except StoreError as exc:
-        print(f"复制失败：{exc}", file=sys.stderr)
+        _say(f"复制失败：{exc}", err=True)
         return 1
     for line in report.lines:
-        print(line)
-    print("复制完成，核对一致。" if report.ok else "复制完成，但核对发现不一致（见上）。")
+        _say(line)
+    _say("复制完成，核对一致。" if report.ok else "复制完成，但核对发现不一致（见上）。")
     return 0 if report.ok else 1

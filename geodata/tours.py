@@ -10,6 +10,7 @@ import pandas as pd
 
 from domain.labels import label, stage_label
 from domain.tours import STOP_LAYERS, Stop, Tour
+from domain.values import is_blank
 from geodata.dataset import Dataset
 from geodata.query import zone_family
 from geodata.schema import SCHEMAS
@@ -115,7 +116,7 @@ def stops_frame(tour: Tour) -> pd.DataFrame:
 def tour_from_frame(tour_id: str, title: str, frame: pd.DataFrame) -> Tour:
     """A Tour from the edited table, stops ordered by 顺序 (rows without 编号 are dropped)."""
     by_name = {v: k for k, v in LAYER_NAMES.items()}
-    rows = frame.dropna(subset=["编号"]).sort_values("顺序", kind="stable", na_position="last")
+    rows = frame[~frame["编号"].map(is_blank).astype(bool)].sort_values("顺序", kind="stable", na_position="last")
     stops = []
     for r in rows.to_dict("records"):
         show = tuple(
@@ -123,7 +124,10 @@ def tour_from_frame(tour_id: str, title: str, frame: pd.DataFrame) -> Tour:
         )
         zoom = None if pd.isna(r["缩放"]) else int(r["缩放"])
         layer = by_name.get(r["类型"], str(r["类型"]))
-        stops.append(
-            Stop(layer, str(r["编号"]).strip(), str(r["标题"] or "").strip(), zoom, show, str(r["说明"] or ""))
-        )
+        stops.append(Stop(layer, str(r["编号"]).strip(), _cell(r["标题"]).strip(), zoom, show, _cell(r["说明"])))
     return Tour(tour_id, title.strip(), tuple(stops))
+
+
+def _cell(value: object) -> str:
+    """A text cell of the edited table ("" for an empty one, which the editor may hold as None or NaN)."""
+    return "" if is_blank(value) else str(value)

@@ -9,7 +9,7 @@ from ui.auth import sidebar_login
 from ui.chrome import PRESENT_KEY, STAGE_KEY, presenting_css
 from ui.data import get_dataset, get_store
 from ui.derived import per_version
-from ui.tour_editor import NEW, exports, tour_editor
+from ui.tour_editor import NEW, exports, still_open, tour_editor
 
 SIZES = {"1920×1080 投影": 960, "1280×720 投影": 640}
 
@@ -18,6 +18,8 @@ store = get_store()
 editor = sidebar_login()
 stored = {t.tour.tour_id: t for t in store.list_tours()}
 tours = {k: t.tour for k, t in stored.items()}
+if editor:
+    tours |= still_open(tours)
 choices = list(tours) + ([NEW] if editor else [])
 names = {k: t.title for k, t in tours.items()} | {NEW: "＋ 新建路线"}
 present = bool(st.session_state.get(PRESENT_KEY))
@@ -57,6 +59,6 @@ if tour.stops:
         exports(tour, data, editor)
 if editor:
     with st.expander("编辑路线", expanded=not tour.stops):
-        tour_editor(store, data, tour, editor, stored[tour_id].version if tour_id in stored else 0)
+        tour_editor(store, data, tour, editor, stored[tour_id].version if tour_id in stored else 0, slot=tour_id)
 elif not tour.stops:
     st.info("该路线还没有站点。")

@@ -32,6 +32,22 @@ def test_a_failing_page_shows_a_chinese_message_with_an_id_and_no_details(caplog
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)  # the log carries id and traceback
 
 
+def _store_failing_page():
+    from geodata.store import StoreError
+    from ui.errors import guarded
+
+    def page():
+        raise StoreError("数据为只读，修改未保存（数据未改动）。")
+
+    guarded(page)
+
+
+def test_a_store_error_no_step_caught_is_the_stores_own_sentence():
+    at = AppTest.from_function(_store_failing_page).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["数据为只读，修改未保存（数据未改动）。"]
+
+
 def _stopping_page():
     import streamlit as st
 

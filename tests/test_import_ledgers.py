@@ -131,6 +131,14 @@ def test_generated_ids_depend_on_zone_and_shape_only():
     assert generated_id("SXZG-JZ", square) != generated_id("SXZG-XH", square)
 
 
+@pytest.mark.parametrize("zone", [None, float("nan"), np.nan, pd.NA, "", "  "])
+def test_a_record_without_a_zone_never_gets_nan_or_none_in_its_id(zone):
+    square = shapely.Polygon([(112.7, 37.6), (112.71, 37.6), (112.71, 37.61), (112.7, 37.61)])
+    made = generated_id(zone, square)
+    assert made == generated_id(None, square) and made.startswith("DK-")
+    assert "nan" not in made.lower() and "none" not in made.lower() and "<na>" not in made.lower()
+
+
 # --- whole files ----------------------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ servers watch, restart and kill -9 safety, and copying a whole store across.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -15,17 +16,19 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
 
 import geopandas as gpd
 import pytest
 
 from domain.tours import Stop, Tour
 from geodata.dataset import load_dataset
-from geodata.edits import ConflictError, Edit, EditError
+from geodata.edits import TZ, ConflictError, Edit, EditError
 from geodata.store import ImportBatch, ImportRefused, StoreError, contract, create_gpkg, create_store, open_store
 from geodata.store.copy import copy_store
-from geodata.store.gpkg import GpkgTx
+from geodata.store.gpkg import GpkgStore, GpkgTx, write_gpkg
 from geodata.store.postgis import PgTx
+from tests import broken
 from tests.factory import frames
 from tests.harness import REPO
 from tests.pg import fresh_database
@@ -223,10 +226,156 @@ def test_tours_are_versioned_and_a_stale_save_is_a_conflict(store):
     assert store.list_tours() == [] and store.history("tours", "T-001")["action"][0] == "tour_delete"
 
 
+def test_a_tour_stored_before_versions_counts_as_version_1_so_a_deletion_is_never_undone(store):
+    """Tours from before versions (the sample's) had version 0, which also means "new": one editor deleted such a
+    tour and another editor's save, against the 0 they saw, silently made it again."""
+    store.save_tour(Tour("T-OLD", "旧路线", (Stop("parcels", "P4", "一站"),)), "alice", 0)
+    with store._write() as tx:  # as a file from before versions holds it
+        tx.put_tour("T-OLD", "旧路线", "[]", 0, "2025-01-01T00:00:00+08:00", "alice", insert=False)
+    (old,) = store.list_tours()
+    assert old.version == 1
+    store.delete_tour("T-OLD", "bob", old.version)
+    with pytest.raises(ConflictError) as err:
+        store.save_tour(Tour("T-OLD", "乙改的标题", ()), "carol", old.version)
+    assert err.value.current == {} and err.value.version == 0 and store.list_tours() == []
+
+
 def test_events_are_audited_without_changing_data(store):
     store.record_event("login_failed", "zhangsan", "127.0.0.1")
     row = store.audit_rows(action="login_failed")[0]
     assert (row["user"], row["reason"], row["field"]) == ("zhangsan", "127.0.0.1", None)
+
+
+# --- text, import ids, refused writes ------------------------------------------------------------------------------
+
+DIRTY = "甲\x00乙\x1b[31m丙\r\n丁\x07\ud800"
+CLEAN = "甲乙[31m丙\n丁"  # NUL, ESC, BEL and the lone surrogate gone; the line end kept as \n
+
+
+def test_control_characters_are_dropped_the_same_way_on_every_backend(store):
+    """A NUL was stored on GeoPackage and refused on PostGIS (数据库无法写入): both now store the same clean text."""
+    store.apply_edit(edit({"note": DIRTY}, reason="原因\x00", user="张三\x00"))
+    record, _ = store.read_record("parcels", "P4")
+    row = store.history("parcels", "P4").iloc[0]
+    assert (record["note"], row["new"], row["reason"], row["user"]) == (CLEAN, CLEAN, "原因", "张三")
+    store.save_tour(Tour("T-\x001", "路线\x00", (Stop("parcels", "P4", "一站\x1b", note=DIRTY),)), "alice", 0)
+    (stored,) = store.list_tours()
+    assert stored.tour == Tour("T-1", "路线", (Stop("parcels", "P4", "一站", note=CLEAN),))
+    no_surrogate = DIRTY.replace("\ud800", "")  # an Arrow string column (as files are read) cannot even hold one
+    store.commit_import(_batch(store, ["N\x001"], ["N\x001"], [], name=no_surrogate, note="\x00"))
+    record, _ = store.read_record("parcels", "N1")
+    assert record["name"] == CLEAN and record["note"] == ""
+    store.record_event("login_failed", "x\x00y", "客户端\x1b")
+    assert store.audit_rows(action="login_failed")[0]["user"] == "xy"
+
+
+def test_text_a_file_kept_from_before_copies_clean_to_either_backend(tmp_path):
+    """A NUL saved on GeoPackage before text was cleaned made `geodata copy` to PostGIS fail."""
+    dirty = frames()
+    dirty["parcels"].loc[0, "note"] = DIRTY.replace("\ud800", "")  # a file cannot hold a lone surrogate
+    write_gpkg(tmp_path / "old.gpkg", dirty)  # as an old file holds it, past the contract
+    source = GpkgStore(tmp_path / "old.gpkg")
+    with source._write() as tx:
+        tx.audit([contract.AuditRow("2025-01-01T00:00:00+08:00", "甲\x00", "edit", "parcels", "P1", 1, "note",
+                                    None, '"x"', "原因\x1b")])  # fmt: skip
+    with fresh_database() as url:
+        assert copy_store(str(source.path), url).ok
+        copied = open_store(url)
+        assert copied.read_record("parcels", "P1")[0]["note"] == "甲"  # GDAL reads a GeoPackage text up to a NUL
+        assert (copied.audit_rows()[0]["user"], copied.audit_rows()[0]["reason"]) == ("甲", "原因")
+        copied.close()
+
+
+def test_two_imports_in_the_same_second_get_different_ids(store):
+    at = dt.datetime(2026, 3, 1, 9, 30, tzinfo=TZ)
+    first = store.commit_import(replace(_batch(store, ["S1"], ["S1"], []), at=at))
+    second = store.commit_import(replace(_batch(store, ["S2"], ["S2"], []), at=at))
+    assert first != second and [r["import_id"] for r in store.import_records()] == [second, first]
+    assert [r["at"] for r in store.import_records()] == [at.isoformat()] * 2
+
+
+def _write_each_way(store, way: str):
+    """One of the store's writes, each with more text than a page (see tests/broken.py)."""
+    if way == "edit":
+        store.apply_edit(edit({"note": broken.BIG}))
+    elif way == "restore":
+        store.apply_edit(Edit("parcels", "P1", {"note": None}, 1, "李四", "恢复", action="restore"))
+    elif way == "tour":
+        store.save_tour(Tour("T-002", broken.BIG, (Stop("parcels", "P4", "一站"),)), "alice", 0)
+    elif way == "tour_delete":
+        store.delete_tour("T-001", "alice", 1)
+    elif way == "import":
+        store.commit_import(_batch(store, ["F1"], ["F1"], [], note=broken.BIG))
+    else:
+        store.record_event("login_failed", "x", broken.BIG)
+
+
+WAYS = ["edit", "restore", "tour", "tour_delete", "import", "event"]
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("trouble", ["read_only", "disk_full"])
+def test_a_refused_write_is_the_stores_chinese_sentence_and_changes_nothing(store, way, trouble):
+    store.apply_edit(edit({"note": broken.BIG}, record="P1"))  # something to restore
+    store.save_tour(Tour("T-001", broken.BIG, (Stop("parcels", "P4", "一站"),)), "alice", 0)  # and to delete
+    location = _location(store)
+
+    def state():
+        return store.version(), len(store.history()), store.list_tours(), len(store.read("parcels"))
+
+    with getattr(broken, trouble)(location):
+        before = state()
+        with pytest.raises(StoreError) as err:
+            _write_each_way(open_store(location), way)
+        assert state() == before
+    assert str(err.value) == (contract.READ_ONLY if trouble == "read_only" else contract.DISK_FULL)
+
+
+def test_a_data_file_damaged_or_removed_under_a_running_app_is_a_chinese_sentence(tmp_path):
+    store = create_gpkg(tmp_path / "data.gpkg", frames())
+    store.apply_edit(edit({"note": "x"}))
+    with open(store.path, "r+b") as f:  # the header stays, the pages behind it are gone
+        f.truncate(4096)
+    for read in (store.history, store.list_tours, lambda: store.read_record("parcels", "P4")):
+        with pytest.raises(StoreError, match=r"无法读取数据文件“data\.gpkg”"):
+            read()
+    store.path.unlink()
+    with pytest.raises(StoreError, match="数据文件不存在"):
+        store.audit_rows()
+    assert not store.path.exists()  # not quietly made again, empty
+
+
+def test_a_lost_server_connection_is_a_chinese_sentence_and_the_next_call_reconnects():
+    import psycopg
+
+    from geodata.store.postgis import LOST
+
+    with fresh_database() as url:
+        store = create_store(url, frames())
+        assert store.read_record("parcels", "P4")[1] == 0  # a pooled connection now waits idle
+        with psycopg.connect(url, autocommit=True) as conn:  # the server restarts, say
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+        with pytest.raises(StoreError) as err:
+            store.read_record("parcels", "P4")
+        assert str(err.value) == LOST
+        assert store.read_record("parcels", "P4")[1] == 0
+        store.close()
+
+
+def test_a_full_server_disk_while_creating_a_store_is_the_disk_full_sentence(monkeypatch):
+    """`geodata copy` into PostGIS on a full server disk (simulated: psycopg's DiskFull, SQLSTATE 53100)."""
+    import psycopg
+
+    from geodata.store import postgis
+
+    def no_space(*_):
+        raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+
+    monkeypatch.setattr(postgis, "copy_rows", no_space)
+    with fresh_database() as url, pytest.raises(StoreError) as err:
+        create_store(url, frames())
+    assert str(err.value) == contract.DISK_FULL
 
 
 # --- many app servers -----------------------------------------------------------------------------------------------

@@ -61,6 +61,15 @@ def test_table_round_trip_reorders_and_validates(sample):
     assert any("缩放级别" in p for p in problems) and any("标题不能为空" in p for p in problems)
 
 
+def test_empty_cells_of_the_stops_table_stay_empty_not_nan():
+    """The editor holds an empty cell as None or NaN: a stop titled "nan" was saved before."""
+    frame = stops_frame(Tour("T", "路线", (Stop("zones", "SXZG", "一站"),)))
+    frame.loc[1] = [2, "地块", "JK-56GW", float("nan"), None, True, True, True, float("nan")]
+    frame.loc[2] = [3, "地块", float("nan"), "无编号的行", None, True, True, True, ""]
+    tour = tour_from_frame("T", "路线", frame)
+    assert [(s.ref, s.title, s.note) for s in tour.stops] == [("SXZG", "一站", ""), ("JK-56GW", "", "")]
+
+
 def test_exported_html_is_self_contained_and_escapes_data(sample):
     tour = Tour("T", "</script><script>alert(1)</script>", (Stop("zones", "SXZG", "<b>第一站</b>"),))
     html = tour_html(tour, sample)
@@ -94,6 +103,45 @@ def test_page_builds_and_saves_a_tour(editor_env):
     saved = {t.tour.tour_id: t.tour for t in GpkgStore(editor_env).list_tours()}
     assert saved["T-001"].title == "介休开发区观摩" and len(saved["T-001"].stops) == 1
     assert any("已保存路线" in s.value for s in at.success)
+
+
+def _texts(at) -> str:
+    return "\n".join(str(e.value) for kind in ("error", "warning", "success") for e in getattr(at, kind))
+
+
+def test_a_second_editor_sees_the_tour_conflict_with_both_contents(editor_env):
+    """Two editors on one tour: the second one's save was dropped without a word (the page took the new version)."""
+    at = open_page("pages/tour.py")
+    login(at, "guide", PASSWORD)
+    (opened,) = GpkgStore(editor_env).list_tours()
+    other = Tour(opened.tour.tour_id, "他人改的标题", opened.tour.stops[:2])
+    GpkgStore(editor_env).save_tour(other, "lisi", opened.version)  # meanwhile, from another browser
+    at.text_input(key=f"tour_T-SXZG_{opened.version}_title").input("我改的标题").run()
+    assert "已被他人保存" in _texts(at)  # said before saving too
+    button(at, "保存路线").click().run()
+    assert not at.exception, at.exception
+    assert "已被他人修改" in _texts(at)
+    both = at.table[-1].value.to_string()
+    assert "他人改的标题" in both and "我改的标题" in both and "（已删除）" not in both
+    (now,) = GpkgStore(editor_env).list_tours()
+    assert (now.tour.title, now.version) == ("他人改的标题", opened.version + 1)  # nothing overwritten
+    button(at, "用我的修改覆盖").click().run()
+    (now,) = GpkgStore(editor_env).list_tours()
+    assert (now.tour.title, len(now.tour.stops), now.version) == ("我改的标题", 8, opened.version + 2)
+    assert any("已保存路线" in s.value for s in at.success)
+
+
+def test_a_tour_deleted_by_someone_else_stays_in_the_editor_until_saved_or_dropped(editor_env):
+    at = open_page("pages/tour.py")
+    login(at, "guide", PASSWORD)
+    (opened,) = GpkgStore(editor_env).list_tours()
+    GpkgStore(editor_env).delete_tour("T-SXZG", "lisi", opened.version)
+    at.text_input(key=f"tour_T-SXZG_{opened.version}_title").input("我改的标题").run()
+    assert "已被他人删除" in _texts(at) and at.selectbox(key="tour_pick").value == "T-SXZG"
+    button(at, "保存路线").click().run()
+    assert "（已删除）" in at.table[-1].value.to_string() and GpkgStore(editor_env).list_tours() == []
+    button(at, "用我的修改覆盖").click().run()
+    assert [t.tour.title for t in GpkgStore(editor_env).list_tours()] == ["我改的标题"]
 
 
 def test_read_only_visitors_see_no_editor(sample_copy):

@@ -10,6 +10,7 @@ and the rest of the page stays.
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 from collections.abc import Callable
 
@@ -23,11 +24,30 @@ def error_id() -> str:
 
 
 def guarded(run: Callable[[], None]) -> None:
-    """Run a page; an unexpected exception becomes a Chinese message with an error id (Streamlit's stop/rerun pass)."""
+    """Run a page; an unexpected exception becomes a Chinese message with an error id (Streamlit's stop/rerun pass).
+
+    A store error (data unreadable, read-only, a full disk …) that no step caught is shown as the store's own
+    sentence, which says what happened and that nothing changed.
+    """
     try:
         run()
-    except Exception:
+    except Exception as exc:
+        if _is_store_error(exc):
+            log.error("store error reached the page: %s", exc, exc_info=True)
+            st.error(_escaped(exc))
+            return
         show_failure()
+
+
+def _is_store_error(exc: Exception) -> bool:
+    contract = sys.modules.get("geodata.store.contract")  # not imported here: this module loads before geodata
+    return contract is not None and isinstance(exc, contract.StoreError)
+
+
+def _escaped(exc: Exception) -> str:
+    from ui.format import md
+
+    return md(exc)
 
 
 def show_failure(what: str = "页面出错了，操作未完成", retry: str = "请刷新页面后重试", where=None) -> str:

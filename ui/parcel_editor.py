@@ -22,7 +22,7 @@ from domain.supply import (
 from geodata.edits import ConflictError, Edit, EditError, editable_fields
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
-from geodata.store import Store
+from geodata.store import Store, StoreError
 from ui.auth import display_names, people_hidden
 from ui.format import display_value, fmt_datetime, md, text_table
 from ui.review_panel import needs_review, submit
@@ -163,6 +163,9 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
         except EditError as exc:  # ConflictError included: someone saved since this history was shown
             st.error(f"{md(exc)} 请查看最新的修改记录后再恢复。")
             return
+        except StoreError as exc:  # read-only data, a full disk …: the store's own sentence
+            st.error(md(exc))
+            return
         st.session_state["flash"] = f"已恢复（第 {new_version} 版）。"
         st.rerun()
 
@@ -263,7 +266,7 @@ def _save(store: Store, edit: Edit, mine: dict | None) -> None:
             "reason": edit.reason,
         }
         return
-    except EditError as exc:
+    except (EditError, StoreError) as exc:  # StoreError: read-only data, a full disk …: the store's own sentence
         st.error(md(exc))
         return
     st.session_state.pop(_base_key(edit.record_id), None)

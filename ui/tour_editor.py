@@ -5,9 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from domain.tours import Stop, Tour
+from domain.tours import Stop, Tour, tour_from_json
 from geodata.dataset import Dataset
 from geodata.edits import ConflictError, EditError
 from geodata.io.export import export_filename
@@ -17,7 +18,7 @@ from geodata.tours import EDIT_COLUMNS, LAYER_NAMES, stops_frame, tour_from_fram
 from reports.renderer import Busy, RenderError
 from reports.tour_html import tour_html
 from reports.tour_onepager import onepager_html, render
-from ui.format import md
+from ui.format import md, text_table
 from ui.scope import editor_scope
 
 NEW = "__new__"
@@ -38,10 +39,21 @@ def add_stop_picker(data: Dataset, tour: Tour, key: str) -> Tour:
     return tour
 
 
-def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict, version: int) -> None:
-    """Edit title and stops (reorder with 顺序), validate, save into the store against ``version`` (0: new)."""
-    key = f"tour_{tour.tour_id}_{version}"
-    pending = st.session_state.get(f"{key}_pending", tour)
+def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict, version: int, slot: str | None = None) -> None:
+    """Edit title and stops (reorder with 顺序), validate, save into the store against the version first opened.
+
+    ``tour`` and ``version`` are what is stored now (0: a new tour); ``slot`` is the page's choice (the tour id,
+    or NEW). The editor keeps the tour and version it opened until it saves or reloads, like the parcel form: a
+    save by someone else in between is a conflict shown with both contents, never overwritten or dropped.
+    """
+    slot = slot or tour.tour_id
+    opened, base = st.session_state.setdefault(f"tour_base_{slot}", (tour, version))
+    if version != base:
+        now = "已被他人删除" if base and not version else f"已被他人保存（现为第 {version} 版）"
+        st.warning(f"您打开第 {base} 版之后，这条路线{now}：保存时会列出双方的内容，不会覆盖。")
+        _reload_button(slot, "stale")
+    key = f"tour_{opened.tour_id}_{base}"
+    pending = st.session_state.get(f"{key}_pending", opened)
     title = st.text_input("路线名称", value=pending.title, key=f"{key}_title")
     pending = add_stop_picker(data, Tour(pending.tour_id, title, pending.stops), key)
     st.session_state[f"{key}_pending"] = pending
@@ -66,32 +78,83 @@ def tour_editor(store: Store, data: Dataset, tour: Tour, editor: dict, version: 
             for p in problems:
                 st.error(md(p))
             return
-        _saved(
-            lambda: store.save_tour(new, editor["username"], version, scope=editor_scope(editor)),
-            f"已保存路线（{len(new.stops)} 站）。",
-            key,
-        )
-    if version and c2.button("删除路线", key=f"{key}_delete"):
-        _saved(
-            lambda: store.delete_tour(tour.tour_id, editor["username"], version, scope=editor_scope(editor)),
-            f"已删除路线“{tour.title}”。",
-            key,
-        )
+        _write(store, editor, slot, new, base)
+    if base and c2.button("删除路线", key=f"{key}_delete"):
+        _write(store, editor, slot, None, base)
+    conflict = st.session_state.get(f"tour_conflict_{slot}")
+    if conflict:
+        _conflict_panel(store, editor, slot, opened, conflict)
 
 
-def _saved(write, flash: str, key: str) -> None:
-    """Run a tour write; on a conflict say so and keep the editor's changes on screen."""
+def still_open(tours: dict[str, Tour]) -> dict[str, Tour]:
+    """Tours this session's editor opened that someone deleted since: kept on the page so no edit vanishes."""
+    opened = {
+        k.removeprefix("tour_base_"): v[0] for k, v in st.session_state.items() if str(k).startswith("tour_base_")
+    }
+    return {slot: t for slot, t in opened.items() if slot != NEW and slot not in tours}
+
+
+def _write(store: Store, editor: dict, slot: str, mine: Tour | None, base: int) -> None:
+    """Save ``mine`` (None: delete the opened tour) against ``base``; a conflict is kept for the panel below."""
+    opened = st.session_state[f"tour_base_{slot}"][0]
     try:
-        write()
+        if mine is None:
+            store.delete_tour(opened.tour_id, editor["username"], base, scope=editor_scope(editor))
+        else:
+            store.save_tour(mine, editor["username"], base, scope=editor_scope(editor))
     except ConflictError as exc:
-        st.error(f"{md(exc)} 请刷新页面查看最新内容后再修改。")
+        st.session_state[f"tour_conflict_{slot}"] = {"message": str(exc), "theirs": exc.current,
+                                                     "version": exc.version, "mine": mine}  # fmt: skip
         return
     except (EditError, StoreError) as exc:
         st.error(md(exc))
         return
-    st.session_state.pop(f"{key}_pending", None)
-    st.session_state["flash"] = flash
+    _forget(slot)
+    done = f"已删除路线“{opened.title}”。" if mine is None else f"已保存路线（{len(mine.stops)} 站）。"
+    st.session_state["flash"] = done
     st.rerun()
+
+
+def _forget(slot: str) -> None:
+    """Drop what the editor opened, its pending changes and any conflict: the next run opens what is stored."""
+    opened, base = st.session_state.pop(f"tour_base_{slot}", (None, 0))
+    if opened is not None:
+        st.session_state.pop(f"tour_{opened.tour_id}_{base}_pending", None)
+    st.session_state.pop(f"tour_conflict_{slot}", None)
+
+
+def _reload_button(slot: str, where: str) -> None:
+    if st.button("放弃我的修改，载入最新版本", key=f"tour_reload_{where}_{slot}"):
+        _forget(slot)
+        st.rerun()
+
+
+def _stops_text(tour: Tour | None) -> str:
+    if tour is None:
+        return "（已删除）"
+    return "；".join(
+        f"{i}. {s.title}（{LAYER_NAMES.get(s.layer, s.layer)} {s.ref}）" for i, s in enumerate(tour.stops, 1)
+    )
+
+
+def _conflict_panel(store: Store, editor: dict, slot: str, opened: Tour, conflict: dict) -> None:
+    """Both contents side by side; the editor reloads, or saves (or deletes) over the current version knowingly."""
+    st.error(f"{md(conflict['message'])} 下表列出双方的内容，请选择如何处理。")
+    theirs, mine = conflict["theirs"], conflict["mine"]
+    current = tour_from_json(opened.tour_id, theirs["title"], theirs["stops"]) if theirs else None
+    rows = [
+        ("路线名称", opened.title, current.title if current else "（已删除）", mine.title if mine else "（删除）"),
+        ("站点", _stops_text(opened), _stops_text(current), _stops_text(mine) if mine else "（删除）"),
+    ]
+    table = pd.DataFrame(rows, columns=["内容", "您打开时", "他人保存的（现值）", "您的修改"]).set_index("内容")
+    st.table(text_table(table))
+    c1, c2 = st.columns(2)
+    with c1:
+        _reload_button(slot, "conflict")
+    if current is None and mine is None:
+        return
+    if c2.button("仍然删除这条路线" if mine is None else "用我的修改覆盖", key=f"tour_overwrite_{slot}"):
+        _write(store, editor, slot, mine, conflict["version"])
 
 
 def exports(tour: Tour, data: Dataset, editor: dict | None) -> None:

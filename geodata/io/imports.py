@@ -578,7 +578,7 @@ def _zone_ids(frame, existing, options: ImportOptions) -> list[Finding]:
     out, located, picked = [], 0, 0
     for i, (value, g) in enumerate(zip(given, frame.geometry, strict=True)):
         row = i + 1
-        if value is not None:
+        if not is_blank(value):
             out.append(by_name.get(str(value), value))  # an unknown one is reported by _validate
             continue
         inside = [] if g is None else [ordered_ids[j] for j in sorted(tree.query(g.representative_point(),
@@ -726,8 +726,11 @@ def geometry_key(geom) -> str:
 
 
 def generated_id(zone_id: str | None, geom) -> str:
-    """A record id made up from its zone and its shape (``SXZG-JZ-3fa2c91b0e``): stable across re-imports."""
-    return f"{zone_id or 'DK'}-{geometry_key(geom)}"
+    """A record id made up from its zone and its shape (``SXZG-JZ-3fa2c91b0e``): stable across re-imports.
+
+    Without a zone (None, NaN, pandas' NA, blank) the id starts with ``DK``, never with "nan" or "None".
+    """
+    return f"{'DK' if is_blank(zone_id) else str(zone_id).strip()}-{geometry_key(geom)}"
 
 
 def _generate_ids(frame, layer: str, mapping, findings: list[Finding]) -> list[str]:

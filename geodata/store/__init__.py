@@ -20,15 +20,18 @@ from pathlib import Path
 import pandas as pd
 
 from geodata.atomic import replace_file
+from geodata.schema import SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     ImportBatch,
     Store,
     StoredTour,
+    clean,
+    clean_frame,
     coerce,
 )
 from geodata.store.errors import ImportRefused, ScopeError, StoreError
-from geodata.store.gpkg import GpkgStore, create_gpkg, write_gpkg
+from geodata.store.gpkg import GpkgStore, create_gpkg, is_zonemap_file, write_gpkg
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PATH = REPO_ROOT / "geodata" / "sample" / "zonemap_sample.gpkg"
@@ -38,7 +41,7 @@ URL_PREFIXES = ("postgresql://", "postgres://")
 __all__ = [
     "AUDIT_COLUMNS", "DEFAULT_DATA_PATH", "REPO_ROOT", "SAMPLE_PATH", "GpkgStore", "ImportBatch", "ImportRefused",
     "ScopeError", "Store", "StoreError", "StoredTour", "coerce", "create_gpkg", "create_store", "data_location",
-    "is_url", "open_store", "write_gpkg",
+    "is_url", "is_zonemap_file", "open_store", "write_gpkg",
 ]  # fmt: skip
 
 
@@ -80,8 +83,15 @@ def create_store(
 ) -> Store:
     """A new store at ``location`` (file path or URL) holding ``frames``, and optionally audit rows and tours.
 
-    A GeoPackage file is overwritten; a PostGIS database must hold no zonemap tables yet.
+    A GeoPackage file is overwritten; a PostGIS database must hold no zonemap tables yet. Text is cleaned
+    first (:func:`~geodata.store.contract.clean`), so what one backend kept (a NUL …) copies to the other.
     """
+    frames = {name: clean_frame(f, SCHEMAS[name]) if name in SCHEMAS else f for name, f in frames.items()}
+    if audit is not None:
+        text = [c for c in AUDIT_COLUMNS if not pd.api.types.is_numeric_dtype(audit[c])]
+        audit = audit.assign(**{c: pd.Series([clean(v) for v in audit[c]], index=audit.index, dtype=object)
+                                for c in text})  # fmt: skip
+    tours = clean(tours)
     if is_url(location):
         from geodata.store.postgis import create_postgis
 

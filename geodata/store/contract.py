@@ -11,9 +11,17 @@ What a store keeps:
 * a version per record: the number of saved changes (0 when never changed);
 * the audit table: one row per changed field, with who, when, old and new
   values, written in the same transaction as the change;
-* tours (观摩会 routes), versioned and audited like records;
+* tours (观摩会 routes), versioned and audited like records; a stored tour's
+  version is at least 1 (tours stored before versions were kept count as 1),
+  so 0 always means a new tour and a tour deleted since it was opened is a conflict;
 * import records, and events such as failed sign-ins;
 * a data version for caches, which changes with every write.
+
+Text is cleaned here, once, before any backend sees it (:func:`clean`): NUL
+and the other control characters (newline and tab kept) and lone surrogates
+are dropped, so a value one backend would store and another refuse is stored
+the same way by both. A backend translates what its database reports into the
+same Chinese sentences (:data:`READ_ONLY`, :data:`DISK_FULL`).
 
 The rules of a change (check the values, compare versions, diff, audit) are
 written once, here, on top of a backend's :class:`Tx` primitives: a backend
@@ -22,8 +30,10 @@ only says how to read, lock, write rows and geometries in its database.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -49,6 +59,11 @@ EDITABLE_LAYERS = ("zones", "parcels", "projects")
 
 # Test hook: called inside every write transaction after the writes, before COMMIT.
 before_commit: Callable[[], None] = lambda: None  # noqa: E731
+
+
+# What every backend says when its database refuses a write (the data is unchanged in both cases).
+READ_ONLY = "数据为只读，修改未保存（数据未改动）：请联系管理员检查数据文件或数据库的写入权限。"
+DISK_FULL = "磁盘已满，修改未保存（数据未改动）：请联系管理员清理磁盘后再试。"
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,10 @@ class Tx(ABC):
     @abstractmethod
     def audit(self, rows: Sequence[AuditRow]) -> None:
         """Append audit rows."""
+
+    @abstractmethod
+    def imports_so_far(self) -> int:
+        """How many imports are recorded, counted under the lock that serialises writers (see commit_import)."""
 
     @abstractmethod
     def tour(self, tour_id: str, lock: bool = True) -> tuple[str, str, int] | None:
@@ -234,6 +253,7 @@ class Store(ABC):
         :class:`ConflictError` when the record's version is not ``edit.base_version``.
         A save that changes nothing writes nothing and returns the current version.
         """
+        edit = clean(edit)
         problems = check_edit(edit)
         if problems:
             raise EditError("；".join(problems))
@@ -244,7 +264,10 @@ class Store(ABC):
             return version
 
     def commit_import(self, batch: ImportBatch) -> str:
-        """Write an import in one transaction; return its id (``IMPORT-YYYYMMDD-HHMMSS``).
+        """Write an import in one transaction; return its id (``IMPORT-000042``: the store's count of imports + 1).
+
+        The number is taken inside the write transaction, where writers queue, so
+        two imports, even in the same second or from two app servers, never share it.
 
         New ids must still be free and updated ids still present (another
         editor may have imported since the check): otherwise nothing is written.
@@ -256,13 +279,15 @@ class Store(ABC):
         if not batch.user.strip():
             raise ImportRefused("未登录，不能导入数据")
         schema = SCHEMAS[batch.layer]
-        when = batch.at or dt.datetime.now(TZ)
-        stamp = when.isoformat(timespec="seconds")
-        import_id = f"IMPORT-{when:%Y%m%d-%H%M%S}"
-        reason = f"导入 {batch.filename}（{import_id}）"
-        frame = coerce(batch.frame, schema)
+        batch = dataclasses.replace(batch, **clean({"filename": batch.filename, "summary": batch.summary,
+                                                    "user": batch.user, "new_ids": list(batch.new_ids),
+                                                    "updated_ids": list(batch.updated_ids)}))  # fmt: skip
+        stamp = _stamp(batch.at)
+        frame = clean_frame(coerce(batch.frame, schema), schema)
         ids = frame[schema.key].astype(str)
         with self._refusals_audited(), self._write(batch.scope) as tx:
+            import_id = f"IMPORT-{tx.imports_so_far() + 1:06d}"
+            reason = f"导入 {batch.filename}（{import_id}）"
             present = tx.existing(batch.layer, list(ids))
             _check_import_scope(tx, batch, frame, ids, present)
             taken = sorted(set(batch.new_ids) & present)
@@ -302,6 +327,7 @@ class Store(ABC):
         Raises :class:`ConflictError` (``current`` holds the stored title and
         stops) when someone saved or deleted it since.
         """
+        tour, user = clean(tour), clean(user)
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
@@ -309,7 +335,7 @@ class Store(ABC):
         with self._refusals_audited(), self._write(scope) as tx:
             row = tx.tour(tour.tour_id)
             _check_tour_scope(tx, scope, user, tour.tour_id, [tour, _stored_tour(tour.tour_id, row)])
-            version = row[2] if row else 0
+            version = _tour_version(row)
             if version != base_version or (row is None and base_version):
                 current = {"title": row[0], "stops": row[1]} if row else {}
                 raise ConflictError(current, version, base_version, what=f"观摩路线“{tour.tour_id}”")
@@ -328,6 +354,7 @@ class Store(ABC):
 
     def delete_tour(self, tour_id: str, user: str, base_version: int, scope: Scope | None = None) -> None:
         """Delete a tour the editor saw at ``base_version`` (ConflictError if it changed since)."""
+        tour_id, user = clean(tour_id), clean(user)
         if not user.strip():
             raise EditError("未登录，不能修改观摩路线")
         at = _stamp(None)
@@ -336,12 +363,13 @@ class Store(ABC):
             if row is None:
                 return
             _check_tour_scope(tx, scope, user, tour_id, [_stored_tour(tour_id, row)])
-            if row[2] != base_version:
+            version = _tour_version(row)
+            if version != base_version:
                 raise ConflictError(
-                    {"title": row[0], "stops": row[1]}, row[2], base_version, what=f"观摩路线“{tour_id}”"
+                    {"title": row[0], "stops": row[1]}, version, base_version, what=f"观摩路线“{tour_id}”"
                 )
             tx.drop_tour(tour_id)
-            tx.audit([AuditRow(at, user, "tour_delete", TOURS_LAYER, tour_id, row[2] + 1, "title",
+            tx.audit([AuditRow(at, user, "tour_delete", TOURS_LAYER, tour_id, version + 1, "title",
                                json.dumps(row[0], ensure_ascii=False), None, None)])  # fmt: skip
             tx.changed(TOURS_TABLE)
             before_commit()
@@ -358,6 +386,7 @@ class Store(ABC):
 
     def record_event(self, action: str, user: str, reason: str, at: dt.datetime | None = None) -> None:
         """An audit row that changes no data (e.g. ``login_failed`` with the client address as reason)."""
+        user, reason = clean(user), clean(reason)
         with self._write() as tx:
             tx.audit([AuditRow(_stamp(at), user, action, "accounts", user, None, None, None, None, reason)])
 
@@ -467,6 +496,43 @@ def _same_geometry(a, b) -> bool:
     return bool(shapely.equals_exact(shapely.set_precision(a, 1e-9), shapely.set_precision(b, 1e-9), 1e-9))
 
 
+_KEPT = frozenset("\n\t")
+_DROPPED = frozenset(("Cc", "Cs"))  # control characters, lone surrogates
+
+
+def clean(value):
+    """``value`` with its text cleaned for storage (see the module doc); mappings, sequences and dataclasses too.
+
+    Line ends become ``\n``; other values (numbers, dates, None) are returned as they are.
+    """
+    if isinstance(value, str):
+        if value.isprintable():
+            return value
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        return "".join(ch for ch in text if ch in _KEPT or unicodedata.category(ch) not in _DROPPED)
+    if isinstance(value, Mapping):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: clean(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})  # fmt: skip
+    return value
+
+
+def clean_frame(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
+    """``frame`` with the text of its schema columns cleaned (:func:`clean`); the same frame when nothing changes."""
+    out = frame
+    for f in schema.fields:
+        if f.dtype in ("str", "date", "list") and f.name in out.columns:
+            values = out[f.name].tolist()
+            cleaned = [clean(v) for v in values]
+            if any(c is not v for c, v in zip(cleaned, values, strict=True)):
+                out = out.copy() if out is frame else out
+                out[f.name] = pd.Series(cleaned, index=out.index, dtype=object)
+    return out
+
+
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -475,9 +541,14 @@ def _stamp(at: dt.datetime | None) -> str:
     return (at or dt.datetime.now(TZ)).isoformat(timespec="seconds")
 
 
+def _tour_version(row) -> int:
+    """The version of a stored tour row (title, stops, version): at least 1; 0 when there is no row."""
+    return 0 if row is None else max(int(row[2] or 0), 1)
+
+
 def tours_from_rows(rows) -> list[StoredTour]:
     """StoredTours from (tour_id, title, stops, version, updated_at, updated_by) rows, by title."""
-    out = [StoredTour(tour_from_json(r[0], r[1], r[2]), int(r[3] or 0), r[4], r[5]) for r in rows]
+    out = [StoredTour(tour_from_json(r[0], r[1], r[2]), _tour_version(r[1:4]), r[4], r[5]) for r in rows]
     return sorted(out, key=lambda t: (t.tour.title, t.tour.tour_id))
 
 

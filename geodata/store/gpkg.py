@@ -30,7 +30,9 @@ from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    DISK_FULL,
     EDITABLE_LAYERS,
+    READ_ONLY,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -107,7 +109,7 @@ class GpkgStore(Store):
 
     def read_records(self, layer: str, ids) -> pd.DataFrame:
         schema = SCHEMAS[layer]
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             tx = GpkgTx(conn)
             rows = [(r, tx.geometry(layer, i) if schema.geometry else None) for i in ids if (r := tx.read(layer, i))]
         frame = pd.DataFrame([r for r, _ in rows], columns=list(schema.columns))
@@ -120,7 +122,7 @@ class GpkgStore(Store):
         return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
 
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             tx = GpkgTx(conn)
             # one read snapshot: a save committing in between would pair old values with its version
             conn.execute("BEGIN")
@@ -139,13 +141,13 @@ class GpkgStore(Store):
             where.append("change_id > ?")
             args.append(after)
         sql = f"SELECT * FROM {AUDIT_TABLE}" + (" WHERE " + " AND ".join(where) if where else "")
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             if not _has(conn, AUDIT_TABLE):
                 return []
             return [dict(r) for r in conn.execute(sql + " ORDER BY change_id DESC", args)]
 
     def position(self) -> int:
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             if not _has(conn, AUDIT_TABLE):
                 return 0
             return int(conn.execute(f"SELECT COALESCE(MAX(change_id), 0) FROM {AUDIT_TABLE}").fetchone()[0])
@@ -157,7 +159,7 @@ class GpkgStore(Store):
                 if r["layer"] in EDITABLE_LAYERS and r["field"] != "import"]  # fmt: skip
 
     def list_tours(self) -> list[StoredTour]:
-        with closing(_connect(self.path)) as conn:
+        with self._reading() as conn:
             if not _has(conn, TOURS_TABLE):
                 return []
             cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
@@ -166,6 +168,20 @@ class GpkgStore(Store):
                 f"SELECT tour_id, title, stops, {version}, updated_at, updated_by FROM {TOURS_TABLE}"
             ).fetchall()
         return tours_from_rows(rows)
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading; what SQLite reports (a damaged or vanished file …) is a Chinese StoreError."""
+        if not self.path.exists():  # sqlite3 would quietly create an empty file in its place
+            raise StoreError(f"数据文件不存在：{self.path.name}（可能已被移走或删除），请联系管理员。")
+        try:
+            with closing(_connect(self.path)) as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            log.error("reading %s failed: %s", self.path, exc)
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreError("其他人正在保存，请稍后再试。") from exc
+            raise StoreError(f"无法读取数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。") from exc
 
     # --- writing -------------------------------------------------------------------------------------------------
 
@@ -293,6 +309,10 @@ class GpkgTx(Tx):
             [r.values() for r in rows],
         )
 
+    def imports_so_far(self):  # BEGIN IMMEDIATE: no other writer until COMMIT
+        sql = f"SELECT COUNT(*) FROM {AUDIT_TABLE} WHERE action = 'import' AND field = 'import'"
+        return int(self.conn.execute(sql).fetchone()[0])
+
     def tour(self, tour_id, lock=True):
         row = self.conn.execute(
             f"SELECT title, stops, version FROM {TOURS_TABLE} WHERE tour_id = ?", (tour_id,)
@@ -355,9 +375,9 @@ def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc).lower()
     log.error("writing %s failed: %s", path, exc)
     if "full" in text:
-        return StoreError("磁盘已满，修改未保存（数据未改动）：请联系管理员清理磁盘。")
+        return StoreError(DISK_FULL)
     if "readonly" in text or "read-only" in text or "permission" in text:
-        return StoreError("数据文件是只读的，修改未保存（数据未改动）：请联系管理员检查文件权限。")
+        return StoreError(READ_ONLY)
     if "locked" in text or "busy" in text:
         return StoreError("其他人正在保存，请稍后再试（数据未改动）。")
     return StoreError("保存失败，数据未改动：数据文件无法写入（详情见服务器日志）。")
@@ -418,6 +438,20 @@ def write_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> N
             if name in SCHEMAS:
                 key = SCHEMAS[name].key
                 conn.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "zm_{name}_key" ON "{name}" ("{key}")')
+
+
+def is_zonemap_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a GeoPackage holding zonemap data (audit, tours, or zones and parcels): never an output."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return False
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except (OSError, sqlite3.Error):
+        return path.is_file() and path.suffix.lower() == ".gpkg"  # unreadable: assume the worst
+    return bool(names & {AUDIT_TABLE, TOURS_TABLE}) or {"zones", "parcels"} <= names
 
 
 def create_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> GpkgStore:

@@ -35,7 +35,9 @@ from geodata.schema import CRS, LAYER_ORDER, SCHEMAS
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    DISK_FULL,
     EDITABLE_LAYERS,
+    READ_ONLY,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -51,6 +53,7 @@ from geodata.store.pg_rls import declare_scope, row_security
 
 log = logging.getLogger(__name__)
 META_TABLE = "zonemap_meta"
+LOST = "与数据库服务器的连接中断，操作未完成（数据未改动）：请稍后重试；如仍出错，请联系管理员。"
 SRID = 4490
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint", "bool": "boolean", "date": "text",
               "list": "text"}  # fmt: skip
@@ -120,8 +123,16 @@ class PostgisStore(Store):
 
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:
-        with _POOL.connection(self.url) as conn:
-            yield conn
+        """A pooled connection; a connection lost midway (server restarted, network) is a Chinese StoreError."""
+        try:
+            with _POOL.connection(self.url) as conn:
+                yield conn
+        except psycopg.errors.DiskFull as exc:  # a read's sort files, or creating a store (geodata copy)
+            log.error("disk full on %s: %s", self.location, exc)
+            raise StoreError(DISK_FULL) from exc
+        except psycopg.OperationalError as exc:  # the pool has dropped the connection: the next call reconnects
+            log.error("connection to %s lost: %s", self.location, exc)
+            raise StoreError(LOST) from exc
 
     # --- reading -------------------------------------------------------------------------------------------------
 
@@ -234,9 +245,10 @@ class PostgisStore(Store):
                 raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
             except psycopg.errors.DiskFull as exc:
                 log.error("disk full: %s", exc)
-                raise StoreError("数据库服务器磁盘已满，修改未保存（数据未改动）。") from exc
+                raise StoreError(DISK_FULL) from exc
             except psycopg.errors.ReadOnlySqlTransaction as exc:
-                raise StoreError("数据库当前只读，修改未保存（数据未改动）。") from exc
+                log.error("read-only database: %s", exc)
+                raise StoreError(READ_ONLY) from exc
             except psycopg.Error as exc:
                 log.error("write transaction failed: %s", exc)
                 raise StoreError("保存失败，数据未改动：数据库无法写入（详情见服务器日志）。") from exc
@@ -366,6 +378,13 @@ class PgTx(Tx):
                 ),
                 [(*r.values(), version) for r in rows],
             )
+
+    def imports_so_far(self):
+        self.changed("")  # the meta row's lock: a second import waits here for the first to commit, then counts it
+        query = sql.SQL("SELECT COUNT(*) FROM {} WHERE action = 'import' AND field = 'import'").format(
+            sql.Identifier(AUDIT_TABLE)
+        )
+        return int(self.conn.execute(query).fetchone()[0])
 
     def tour(self, tour_id, lock=True):
         query = sql.SQL("SELECT title, stops, version FROM {} WHERE tour_id = %s").format(sql.Identifier(TOURS_TABLE))
