@@ -30,6 +30,7 @@ from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
     EDITABLE_LAYERS,
+    SESSIONS_TABLE,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -61,7 +62,11 @@ CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
 CREATE INDEX IF NOT EXISTS {AUDIT_TABLE}_record ON {AUDIT_TABLE} (layer, record_id, version);
 CREATE TABLE IF NOT EXISTS {TOURS_TABLE} (
     tour_id TEXT PRIMARY KEY, title TEXT NOT NULL, stops TEXT NOT NULL, updated_at TEXT, updated_by TEXT,
-    version INTEGER NOT NULL DEFAULT 0)
+    version INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS {SESSIONS_TABLE} (
+    id TEXT PRIMARY KEY, username TEXT NOT NULL, created REAL NOT NULL, last_seen REAL NOT NULL,
+    expires REAL NOT NULL, ended REAL, why TEXT);
+CREATE INDEX IF NOT EXISTS {SESSIONS_TABLE}_user ON {SESSIONS_TABLE} (username, ended)
 """
 
 
@@ -115,8 +120,20 @@ class GpkgStore(Store):
         return coerce(frame, schema)
 
     def version(self) -> str:
-        stat = self.path.stat()
-        return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
+        """The file (inode), its last audit row and its layers' ``last_change``: not the file's mtime, which
+        every session write (sign-in, last seen) moves without changing data."""
+        inode = self.path.stat().st_ino
+        try:
+            with closing(_connect(self.path)) as conn:
+                stamp = conn.execute("SELECT MAX(last_change) FROM gpkg_contents").fetchone()[0]
+                change = 0
+                if _has(conn, AUDIT_TABLE):
+                    change = conn.execute(f"SELECT COALESCE(MAX(change_id), 0) FROM {AUDIT_TABLE}").fetchone()[0]
+        except sqlite3.Error as exc:  # not a GeoPackage after all: reading it will say so
+            log.warning("no data version for %s: %s", self.path, exc)
+            stat = self.path.stat()
+            return f"{self.path}:{inode}:{stat.st_mtime_ns}:{stat.st_size}"
+        return f"{self.path}:{inode}:{change}:{stamp}"
 
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
         with closing(_connect(self.path)) as conn:
@@ -165,6 +182,18 @@ class GpkgStore(Store):
                 f"SELECT tour_id, title, stops, {version}, updated_at, updated_by FROM {TOURS_TABLE}"
             ).fetchall()
         return tours_from_rows(rows)
+
+    @contextmanager
+    def _read(self) -> Iterator[GpkgTx]:
+        with closing(_connect(self.path)) as conn:
+            if not _has(conn, SESSIONS_TABLE):
+                with self._write():  # a file from before sessions: its tables are created once
+                    pass
+            conn.execute("BEGIN")
+            try:
+                yield GpkgTx(conn)
+            finally:
+                _rollback(conn)
 
     # --- writing -------------------------------------------------------------------------------------------------
 
@@ -222,6 +251,10 @@ class GpkgTx(Tx):
             ).fetchone()
             self._geom[layer] = (row[0], row[1]) if row else ("geom", 4490)
         return self._geom[layer]
+
+    def run(self, statement, args=()):
+        cur = self.conn.execute(statement.replace("%s", "?"), tuple(args))
+        return cur.fetchall(), cur.rowcount
 
     def read(self, layer, record_id, lock=True):
         schema = SCHEMAS[layer]

@@ -35,6 +35,7 @@ from geodata.store.contract import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
     EDITABLE_LAYERS,
+    SESSIONS_TABLE,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -50,6 +51,12 @@ from geodata.store.contract import (
 log = logging.getLogger(__name__)
 META_TABLE = "zonemap_meta"
 SRID = 4490
+_SESSIONS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SESSIONS_TABLE} (id text PRIMARY KEY, username text NOT NULL,"
+    " created double precision NOT NULL, last_seen double precision NOT NULL, expires double precision NOT NULL,"
+    " ended double precision, why text)",
+    f"CREATE INDEX IF NOT EXISTS {SESSIONS_TABLE}_user ON {SESSIONS_TABLE} (username, ended)",
+)
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint", "bool": "boolean", "date": "text",
               "list": "text"}  # fmt: skip
 
@@ -100,6 +107,7 @@ class _Pool:
 
 
 _POOL = _Pool()
+_SESSIONS_READY: set[str] = set()  # URLs whose sessions table this process has made sure of
 
 
 def _safe(url: str) -> str:
@@ -120,6 +128,26 @@ class PostgisStore(Store):
     def _conn(self) -> Iterator[psycopg.Connection]:
         with _POOL.connection(self.url) as conn:
             yield conn
+
+    def _ensure_sessions(self, conn: psycopg.Connection) -> None:
+        """A database created before sessions gets their table, once per process (racing creators tolerated)."""
+        if self.url in _SESSIONS_READY:
+            return
+        try:
+            with conn.transaction():
+                for statement in _SESSIONS_DDL:
+                    conn.execute(statement)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject):
+            pass  # another app server created it at the same moment
+        _SESSIONS_READY.add(self.url)
+
+    @contextmanager
+    def _read(self) -> Iterator[PgTx]:
+        with self._conn() as conn:
+            self._ensure_sessions(conn)
+            with conn.transaction():
+                conn.execute("SET TRANSACTION READ ONLY")
+                yield PgTx(conn)
 
     # --- reading -------------------------------------------------------------------------------------------------
 
@@ -225,6 +253,7 @@ class PostgisStore(Store):
     def _write(self) -> Iterator[PgTx]:
         with self._conn() as conn:
             try:
+                self._ensure_sessions(conn)
                 with conn.transaction():
                     yield PgTx(conn)
             except psycopg.errors.UniqueViolation as exc:
@@ -272,9 +301,15 @@ class PostgisStore(Store):
 class PgTx(Tx):
     """The Tx primitives on one connection inside a transaction."""
 
+    lock_shared = " FOR SHARE"
+
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self.data_version: int | None = None  # taken once per transaction, under the meta row's lock
+
+    def run(self, statement, args=()):
+        cur = self.conn.execute(statement, tuple(args))
+        return (cur.fetchall() if cur.description else []), cur.rowcount
 
     def _row(self, layer: str, record_id: str, columns: Sequence[str], lock: bool) -> tuple | None:
         schema = SCHEMAS[layer]
@@ -457,6 +492,8 @@ def _ddl(conn: psycopg.Connection) -> None:
             " updated_by text, version integer NOT NULL DEFAULT 0)"
         ).format(sql.Identifier(TOURS_TABLE))
     )
+    for statement in _SESSIONS_DDL:
+        conn.execute(statement)
     conn.execute(sql.SQL("CREATE TABLE {} (data_version bigint NOT NULL)").format(sql.Identifier(META_TABLE)))
     conn.execute(sql.SQL("INSERT INTO {} VALUES (1)").format(sql.Identifier(META_TABLE)))
 
