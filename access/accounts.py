@@ -7,9 +7,14 @@ Without the file (or with no accounts in it) the app is read-only. The file is
     name = "张三（自然资源局）"
     password = "pbkdf2_sha256$600000$<salt>$<hash>"
 
-Add or change an account (asks for the password twice)::
+Add or change an account (asks for the password twice), remove one::
 
     .venv/bin/python -m access.accounts add zhangsan --name "张三（自然资源局）"
+    .venv/bin/python -m access.accounts remove zhangsan
+
+Both end the account's sign-in sessions in the data store (``--data``, default
+``$ZONEMAP_DATA`` or the app's): every tab and device signed in as it is signed
+out at its next page run.
 
 The file is only ever written whole, as a new file created with mode 0600 next
 to it and then renamed over it, and only after the new text has been read back
@@ -228,19 +233,54 @@ def save_account(username: str, name: str, password: str, path: Path | None = No
     write_private(path, text)
 
 
+def remove_account(username: str, path: Path | None = None) -> bool:
+    """Remove one account from the file; False when there was none by that name."""
+    path = path or accounts_path()
+    accounts = load_accounts(path)
+    if accounts.pop(username, None) is None:
+        return False
+    write_private(path, accounts_toml(accounts))
+    return True
+
+
+def end_sessions(username: str, why: str, data: str | None = None) -> int:
+    """End ``username``'s sessions in the store at ``data``; 0 on success, 1 (a Chinese warning printed) if not."""
+    from access.sessions import end_all  # the store, only when an account changes
+    from geodata.store import StoreError, open_store
+
+    try:
+        ended = end_all(open_store(data), username, why)
+    except (StoreError, OSError) as exc:
+        print(f"警告：未能结束账户 {username} 已有的登录（{exc}）：请用 --data 指定应用使用的数据后再运行一次。",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    if ended:
+        print(f"已结束账户 {username} 的 {ended} 个登录会话")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m access.accounts", description="管理 zonemap 编辑账户")
+    ap.add_argument("--data", help="应用使用的数据（.gpkg 文件或 postgresql:// 地址），其中的登录会话随账户修改结束")
     sub = ap.add_subparsers(dest="cmd", required=True)
     add = sub.add_parser("add", help="添加或修改账户（交互输入密码）")
     add.add_argument("username")
     add.add_argument("--name", default="", help="显示名，如“张三（自然资源局）”")
     sub.add_parser("list", help="列出账户")
+    remove = sub.add_parser("remove", help="删除账户")
+    remove.add_argument("username")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "list":
             for acc in load_accounts().values():
                 print(f"{acc.username}\t{acc.name}")
             return 0
+        if a.cmd == "remove":
+            if not remove_account(a.username):
+                print(f"没有账户 {a.username}", file=sys.stderr)
+                return 1
+            print(f"已删除账户 {a.username}")
+            return end_sessions(a.username, "removed", a.data)
         problem = check_username(a.username) or check_display_name(a.name)
         if problem:
             print(problem, file=sys.stderr)
@@ -257,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"未保存：{exc}", file=sys.stderr)
         return 1
     print(f"已保存账户 {a.username} 到 {accounts_path()}")
-    return 0
+    return end_sessions(a.username, "password", a.data)
 
 
 if __name__ == "__main__":
