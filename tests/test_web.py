@@ -7,6 +7,7 @@ then the real server (scripts/serve.py → web/server.py) is asked over HTTP.
 from __future__ import annotations
 
 import http.client
+import re
 import secrets
 import shutil
 import time
@@ -221,3 +222,13 @@ def test_the_server_refuses_strange_hosts_and_visitors_uploads_and_sends_the_hea
         status, _, text = request(url, "PUT", "/_stcore/upload_file/s1/f1", {"Cookie": f"{sessions.COOKIE}={token}"},
                                   b"x" * 1000)  # fmt: skip
         assert "未登录" not in text  # past the guard: Streamlit's own checks (XSRF, its session) answer
+
+
+def test_the_readme_documents_the_headers_the_app_sends_and_its_settings():
+    readme = (harness.REPO / "README.md").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^([A-Z][\w-]+): (.+)$", readme, flags=re.MULTILINE))
+    assert documented["Content-Security-Policy"] == guard.CSP.format(sockets=" wss://访问地址")
+    sent = {k.decode().title(): v.decode() for k, v in guard.HEADERS.items()}
+    assert {k: documented[k] for k in sent} == sent
+    for setting in ("ZONEMAP_ALLOWED_HOSTS", "ZONEMAP_UPLOADS_HELD_MB", "ZONEMAP_MAX_UPLOAD_MB"):
+        assert f"`{setting}`" in readme
