@@ -71,6 +71,7 @@ CREATE INDEX IF NOT EXISTS {SESSIONS_TABLE}_user ON {SESSIONS_TABLE} (username, 
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+_VERSIONS: dict[str, tuple[tuple[int, int, int], str]] = {}  # file → (inode, mtime, size) → its data version
 
 
 class GpkgStore(Store):
@@ -121,19 +122,25 @@ class GpkgStore(Store):
 
     def version(self) -> str:
         """The file (inode), its last audit row and its layers' ``last_change``: not the file's mtime, which
-        every session write (sign-in, last seen) moves without changing data."""
-        inode = self.path.stat().st_ino
+        every session write (sign-in, last seen) moves without changing data. Asked again only when the
+        file's inode, mtime or size moved (a stat, then; the page runs ask on every run)."""
+        stat = self.path.stat()
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = _VERSIONS.get(self.location)
+        if cached and cached[0] == seen:
+            return cached[1]
         try:
-            with closing(_connect(self.path)) as conn:
+            with closing(sqlite3.connect(self.path, timeout=15)) as conn:
                 stamp = conn.execute("SELECT MAX(last_change) FROM gpkg_contents").fetchone()[0]
                 change = 0
                 if _has(conn, AUDIT_TABLE):
                     change = conn.execute(f"SELECT COALESCE(MAX(change_id), 0) FROM {AUDIT_TABLE}").fetchone()[0]
         except sqlite3.Error as exc:  # not a GeoPackage after all: reading it will say so
             log.warning("no data version for %s: %s", self.path, exc)
-            stat = self.path.stat()
-            return f"{self.path}:{inode}:{stat.st_mtime_ns}:{stat.st_size}"
-        return f"{self.path}:{inode}:{change}:{stamp}"
+            return f"{self.path}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+        version = f"{self.path}:{stat.st_ino}:{change}:{stamp}"
+        _VERSIONS[self.location] = (seen, version)
+        return version
 
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
         with closing(_connect(self.path)) as conn:
