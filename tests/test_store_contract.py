@@ -367,6 +367,25 @@ def test_sessions_are_shared_by_app_servers_and_do_not_move_the_data_version(sto
     assert (store.version(), store.position()) == before  # page caches are not thrown away by sign-ins
 
 
+def test_a_store_from_before_sessions_gets_the_table_on_first_use(store, monkeypatch):
+    if hasattr(store, "path"):
+        with sqlite3.connect(store.path) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {contract.SESSIONS_TABLE}")
+    else:
+        import psycopg
+
+        from geodata.store import postgis
+
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {contract.SESSIONS_TABLE}")
+        monkeypatch.setattr(postgis, "_SESSIONS_READY", set())  # a server process started after the upgrade
+    assert store.find_session("a" * 64, T0) is None
+    with store._write() as tx:
+        assert tx.session_active("a" * 64, T0) is False
+    store.create_session(_session())
+    assert store.find_session("a" * 64, T0).username == "zhangsan"
+
+
 def test_a_write_transaction_can_check_that_its_session_is_still_active(store):
     store.create_session(_session())
     with store._write() as tx:

@@ -173,14 +173,16 @@ def test_the_handoff_code_becomes_an_httponly_cookie_once(store):
 def test_the_cookie_is_secure_under_https_and_other_sites_are_refused(store):
     started = sessions.start(store, "zhangsan")
     app = route("/auth/session")
-    foreign = [("Host", "127.0.0.1"), ("Origin", "https://evil.example")]
-    assert call(app, "POST", "/auth/session", foreign, started.code.encode())[0] == 403
+    for origin in ("https://evil.example", "http://127.0.0.1.evil.example", "null"):
+        foreign = [("Host", "127.0.0.1:8501"), ("Origin", origin)]
+        assert call(app, "POST", "/auth/session", foreign, started.code.encode())[0] == 403
     scope_https = {"scheme": "https"}  # what uvicorn makes of X-Forwarded-Proto from a loopback proxy
 
     async def https(scope, receive, send):
         await app({**scope, **scope_https}, receive, send)
 
-    _, headers, _ = call(https, "POST", "/auth/session", [("Host", "127.0.0.1")], started.code.encode())
+    behind_proxy = [("Host", "zonemap.example.cn"), ("Origin", "https://zonemap.example.cn")]  # nginx: Host $host
+    _, headers, _ = call(https, "POST", "/auth/session", behind_proxy, started.code.encode())
     assert "Secure" in headers["set-cookie"]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 import anyio
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from starlette.routing import Route
 
 from access import sessions
 from geodata.store import StoreError, open_store
+from web import guard
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,15 @@ MAX_BODY = 256
 
 
 def same_origin(request: Request) -> bool:
-    """No ``Origin`` (not a browser's cross-site request) or this server's own scheme and host."""
+    """No ``Origin`` (not a browser's cross-site request) or one naming this server's host.
+
+    Host names only: behind a proxy the scheme and port the browser used may not reach the app.
+    """
     origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
+    if origin is None:
+        return True
+    name = guard.host_name(urlsplit(origin).netloc)
+    return bool(name) and name == guard.host_name(request.headers.get("host", ""))
 
 
 def _refuse(status: int, text: str) -> Response:
