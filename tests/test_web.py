@@ -218,6 +218,8 @@ def test_the_server_refuses_strange_hosts_and_visitors_uploads_and_sends_the_hea
         assert "frame-ancestors 'self'" in headers["content-security-policy"]
         assert headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"
         assert request(url, headers={"Host": "evil.example"})[0] == 400
+        _, headers, _ = request(url, path="/supply", headers={"X-Forwarded-Proto": "https"})  # a loopback proxy
+        assert f"wss://{urlparse(url).netloc};" in headers["content-security-policy"]  # https seen: cookies Secure
         status, _, text = request(url, "PUT", "/_stcore/upload_file/s1/f1", body=b"x" * 1000)
         assert status == 403 and "未登录" in text
         token = new_session(store)
