@@ -9,11 +9,12 @@ import pytest
 
 from access import accounts, sessions
 from access.sessions import CHECK_S, HANDOFF_S, active, end, end_all, redeem, session_hours, start, token_hash
-from geodata.store import SAMPLE_PATH, GpkgStore, open_store
+from geodata.store import SAMPLE_PATH, GpkgStore, StoreError, open_store
 from tests import apptest
 
 NOW = 1_800_000_000.0
 PASSWORD = "session-password-1"
+UNSURE = "暂时无法确认登录状态，本页暂为只读；稍后刷新页面即可。详情见服务器日志。"
 
 
 @pytest.fixture(autouse=True)
@@ -140,3 +141,21 @@ def test_sign_out_on_all_devices_ends_every_session_of_the_account(store, accoun
     apptest.button(at, "退出登录").click().run()
     assert "editor" not in at.session_state
     assert store.find_session(mine, time.time()) is None and store.find_session(other.token_hash, time.time()) is None
+
+
+def test_a_store_that_cannot_answer_makes_one_run_read_only_and_signs_no_one_out(store, accounts_file, monkeypatch):
+    apptest.add_account(monkeypatch, accounts_file, "zhangsan", "张三", PASSWORD)
+    monkeypatch.setattr(sessions, "CHECK_S", 0.0)
+    at = apptest.login(apptest.open_page("pages/supply.py"), "zhangsan", PASSWORD)
+    digest = at.session_state["editor"]["session"]
+
+    def unreachable(*args, **kwargs):
+        raise StoreError("无法连接数据库服务器")
+
+    with monkeypatch.context() as m:
+        m.setattr(GpkgStore, "find_session", unreachable)
+        at.run()
+    assert [w.value for w in at.sidebar.warning] == [UNSURE]
+    assert not [t for t in at.sidebar.text if t.value.startswith("已登录")]
+    at.run()
+    assert at.session_state["editor"]["session"] == digest and store.find_session(digest, time.time())

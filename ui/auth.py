@@ -30,48 +30,40 @@ _HANDOFF_KEY = "editor_handoff"  # a new session's one-time code, for the browse
 _SIGNED_OUT_KEY = "editor_signed_out"  # this tab signed out: do not restore from the (stale) cookie
 _CLEAR_KEY = "editor_clear_cookie"  # ask the server to delete the cookie in the next run
 _ENDED_KEY = "editor_session_ended"  # the session ended elsewhere: say so once
+_UNSURE_KEY = "editor_session_unsure"  # the store could not be asked: say so once
 
 
 def current_editor() -> dict | None:
     """``{"username", "name", "session"}`` of the signed-in editor whose session is still active, or None.
 
     A tab without an editor is restored from a valid session cookie; an editor
-    whose session has ended (elsewhere) is signed out here.
+    whose session has ended (elsewhere) is signed out here. When the store or
+    the accounts cannot be asked, this run is read-only and the next run asks again.
     """
     editor = st.session_state.get(USER_KEY)
-    if editor is None:
-        return None if st.session_state.get(_SIGNED_OUT_KEY) else _restore()
-    if _account_of(editor.get("session")) is None:
-        _forget_editor(ended_elsewhere=True)
+    if editor is None and st.session_state.get(_SIGNED_OUT_KEY):
         return None
-    return editor
-
-
-def _account_of(digest: str | None) -> Account | None:
-    """The account of an active session (None: ended, expired, account gone, or the store cannot say)."""
+    digest = editor["session"] if editor else sessions.token_hash(_cookie())
+    if editor is None and digest is None:
+        if _cookie():  # an old v1 token or garbage: delete it
+            _forget_editor()
+        return None
     try:
         row = sessions.active(open_store(), digest)
-        return None if row is None else load_accounts().get(row.username)
+        account = None if row is None else load_accounts().get(row.username)
     except (StoreError, AccountsError, OSError):
-        log.exception("could not check the session")
+        log.exception("could not check the session: read-only for this run")
+        st.session_state[_UNSURE_KEY] = True
         return None
+    if account is None:  # ended (here, elsewhere, by the CLI), expired, or the account is gone
+        _forget_editor(ended_elsewhere=editor is not None)
+        return None
+    return editor or _set_editor(account, digest)
 
 
 def _cookie() -> str | None:
     value = st.context.cookies.get(sessions.COOKIE)
     return value if isinstance(value, str) else None
-
-
-def _restore() -> dict | None:
-    token = _cookie()
-    if not token:
-        return None
-    digest = sessions.token_hash(token)
-    account = _account_of(digest)
-    if account is None:  # ended, expired, an old v1 token or garbage: delete it
-        _forget_editor()
-        return None
-    return _set_editor(account, digest)
 
 
 def _set_editor(account: Account, digest: str) -> dict:
@@ -169,6 +161,8 @@ def sidebar_login() -> dict | None:
         sb.html(_post_js(sessions.SIGNOUT_PATH), unsafe_allow_javascript=True)
     if st.session_state.pop(_ENDED_KEY, None):
         sb.warning("登录已结束（已在其他窗口或设备退出，或账户已变更），请重新登录。")
+    if st.session_state.pop(_UNSURE_KEY, None):
+        sb.warning("暂时无法确认登录状态，本页暂为只读；稍后刷新页面即可。详情见服务器日志。")
     try:
         has_accounts = bool(load_accounts())
     except AccountsError as exc:
