@@ -186,12 +186,29 @@ def test_the_cookie_is_secure_under_https_and_other_sites_are_refused(store):
     assert "Secure" in headers["set-cookie"]
 
 
-def test_signout_ends_the_session_and_deletes_the_cookie(store):
+def signout(token, ended):
+    headers = [("Host", "127.0.0.1")] + ([("Cookie", f"{sessions.COOKIE}={token}")] if token else [])
+    return call(route("/auth/signout"), "POST", "/auth/signout", headers, ended.encode())
+
+
+def test_signout_ends_the_tabs_session_and_deletes_its_cookie(store):
     token = new_session(store)
-    status, headers, _ = call(route("/auth/signout"), "POST", "/auth/signout",
-                              [("Host", "127.0.0.1"), ("Cookie", f"{sessions.COOKIE}={token}")])  # fmt: skip
+    status, headers, _ = signout(token, sessions.token_hash(token))
     assert status == 204 and store.find_session(sessions.token_hash(token), time.time()) is None
     assert headers["set-cookie"].startswith(f'{sessions.COOKIE}=""') and "Max-Age=0" in headers["set-cookie"]
+
+
+def test_signout_keeps_the_cookie_of_a_newer_session(store):
+    """Tab B learns its session ended after tab A signed in again: B's request must not end A's new session."""
+    ended, newer = new_session(store), new_session(store)
+    sessions.end(store, sessions.token_hash(ended), "signout")
+    status, headers, _ = signout(newer, sessions.token_hash(ended))
+    assert status == 204 and "set-cookie" not in headers
+    assert store.find_session(sessions.token_hash(newer), time.time())
+    assert "Max-Age=0" in signout(ended, "")[1]["set-cookie"]  # a dead cookie goes whatever the tab says
+    assert "Max-Age=0" in signout("v1.emhhbmdzYW4.1800028800.c2ln", "")[1]["set-cookie"]  # so does an old one
+    status, headers, _ = signout(newer, "é" * 64)  # a body that is no token hash: no error, the cookie stays
+    assert status == 204 and "set-cookie" not in headers
 
 
 # --- the running server ---------------------------------------------------------------------------------------------

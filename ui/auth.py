@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 USER_KEY = "editor"  # {"username", "name", "session": token hash}
 _HANDOFF_KEY = "editor_handoff"  # a new session's one-time code, for the browser to trade for its cookie
 _SIGNED_OUT_KEY = "editor_signed_out"  # this tab signed out: do not restore from the (stale) cookie
-_CLEAR_KEY = "editor_clear_cookie"  # ask the server to delete the cookie in the next run
+_CLEAR_KEY = "editor_clear_cookie"  # the ended session's token hash: the server deletes its cookie next run
 _ENDED_KEY = "editor_session_ended"  # the session ended elsewhere: say so once
 _UNSURE_KEY = "editor_session_unsure"  # the store could not be asked: say so once
 
@@ -46,7 +46,7 @@ def current_editor() -> dict | None:
     digest = editor["session"] if editor else sessions.token_hash(_cookie())
     if editor is None and digest is None:
         if _cookie():  # an old v1 token or garbage: delete it
-            _forget_editor()
+            _forget_editor("")
         return None
     try:
         row = sessions.active(open_store(), digest)
@@ -56,7 +56,7 @@ def current_editor() -> dict | None:
         st.session_state[_UNSURE_KEY] = True
         return None
     if account is None:  # ended (here, elsewhere, by the CLI), expired, or the account is gone
-        _forget_editor(ended_elsewhere=editor is not None)
+        _forget_editor(digest, ended_elsewhere=editor is not None)
         return None
     return editor or _set_editor(account, digest)
 
@@ -73,11 +73,11 @@ def _set_editor(account: Account, digest: str) -> dict:
     return editor
 
 
-def _forget_editor(ended_elsewhere: bool = False) -> None:
+def _forget_editor(digest: str, ended_elsewhere: bool = False) -> None:
     st.session_state.pop(USER_KEY, None)
     st.session_state.pop(_HANDOFF_KEY, None)
     st.session_state[_SIGNED_OUT_KEY] = True
-    st.session_state[_CLEAR_KEY] = True
+    st.session_state[_CLEAR_KEY] = digest
     if ended_elsewhere:
         st.session_state[_ENDED_KEY] = True
 
@@ -105,7 +105,7 @@ def sign_out(everywhere: bool = False) -> None:
             sessions.end(store, editor.get("session"), "signout")
     except (StoreError, OSError):  # the cookie is deleted all the same; the row expires on its own
         log.exception("could not end the session in the store")
-    _forget_editor()
+    _forget_editor(editor.get("session") or "")
 
 
 def _post_js(path: str, body: str = "") -> str:
@@ -157,8 +157,8 @@ def sidebar_login() -> dict | None:
             sign_out(everywhere)
             st.rerun()
         return editor
-    if st.session_state.pop(_CLEAR_KEY, None):
-        sb.html(_post_js(sessions.SIGNOUT_PATH), unsafe_allow_javascript=True)
+    if (ended := st.session_state.pop(_CLEAR_KEY, None)) is not None:
+        sb.html(_post_js(sessions.SIGNOUT_PATH, ended), unsafe_allow_javascript=True)
     if st.session_state.pop(_ENDED_KEY, None):
         sb.warning("登录已结束（已在其他窗口或设备退出，或账户已变更），请重新登录。")
     if st.session_state.pop(_UNSURE_KEY, None):

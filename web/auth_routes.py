@@ -5,8 +5,9 @@
   ``HttpOnly; SameSite=Strict; Path=/``, ``Secure`` under HTTPS (the scheme a
   loopback proxy reports in ``X-Forwarded-Proto``, which uvicorn trusts from
   127.0.0.1 only), expiring with the session.
-- ``POST /auth/signout``: ends the cookie's session in the store (everywhere)
-  and deletes the cookie.
+- ``POST /auth/signout``, body: the token hash of the tab's ended session. When
+  the cookie is that session, it is ended in the store (everywhere) and deleted;
+  a cookie of another session still active (signed in again in another tab) stays.
 
 Both refuse a request whose ``Origin`` is another site (403). Answers are 204
 without a body, or a short Chinese text.
@@ -14,6 +15,7 @@ without a body, or a short Chinese text.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from urllib.parse import urlsplit
@@ -68,19 +70,33 @@ async def session(request: Request) -> Response:
     return response
 
 
-def _end(token: str | None) -> None:
+def _end(token: str | None, ended: str) -> bool:
+    """End the cookie's session when it is the one the tab says ended; whether the cookie should go.
+
+    The tab names its session by token hash (``ended``). Another tab may have signed in
+    again meanwhile: a cookie of another, active session is kept.
+    """
+    digest = sessions.token_hash(token)
+    if digest is None:
+        return token is not None  # an old v1 token or garbage
     try:
-        sessions.end(open_store(), sessions.token_hash(token), "signout")
+        store = open_store()
+        if hmac.compare_digest(digest.encode(), ended.encode()):
+            sessions.end(store, digest, "signout")
+            return True
+        return sessions.active(store, digest) is None
     except (StoreError, OSError):
         log.exception("could not end the session in the store")
+        return True
 
 
 async def signout(request: Request) -> Response:
     if not same_origin(request):
         return _refuse(403, "不接受其他网站的请求。")
-    await anyio.to_thread.run_sync(_end, request.cookies.get(sessions.COOKIE))
+    ended = (await request.body())[:MAX_BODY].decode("ascii", "replace").strip()
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    _set(response, request, "", 0)
+    if await anyio.to_thread.run_sync(_end, request.cookies.get(sessions.COOKIE), ended):
+        _set(response, request, "", 0)
     return response
 
 
