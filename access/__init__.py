@@ -1,5 +1,5 @@
-"""Who may change the data: editor accounts, sign-in throttling and signed sessions (no Streamlit here).
+"""Who may change the data: editor accounts, sign-in throttling and sessions (no Streamlit here).
 
 Sits beside storage, not inside it: it uses :mod:`geodata.store` for the audit
-and never opens a database itself.
+and the sessions table and never opens a database itself.
 """

@@ -7,9 +7,14 @@ Without the file (or with no accounts in it) the app is read-only. The file is
     name = "张三（自然资源局）"
     password = "pbkdf2_sha256$600000$<salt>$<hash>"
 
-Add or change an account (asks for the password twice)::
+Add or change an account (asks for the password twice), remove one::
 
     .venv/bin/python -m access.accounts add zhangsan --name "张三（自然资源局）"
+    .venv/bin/python -m access.accounts remove zhangsan
+
+Both end the account's sign-in sessions in the data store (``--data``, default
+``$ZONEMAP_DATA`` or the app's): every tab and device signed in as it is signed
+out at its next page run.
 
 The file is only ever written whole, as a new file created with mode 0600 next
 to it and then renamed over it, and only after the new text has been read back

@@ -44,44 +44,44 @@ def add_account(username: str, name: str, password: str, scope: Scope) -> Accoun
     return accounts[username]
 
 
-def _change(username: str, why: str, change) -> Account:
+def _change(username: str, why: str, change, data: str | None = None) -> Account:
     accounts = load_accounts()
     if username not in accounts:
         raise AccountsError(f"没有账户“{username}”")
     accounts[username] = change(accounts[username])
     write_accounts(accounts)
-    end_sessions(username, why)
+    end_sessions(username, why, data)
     return accounts[username]
 
 
-def set_scope(username: str, scope: Scope) -> Account:
+def set_scope(username: str, scope: Scope, data: str | None = None) -> Account:
     """A new role and scope; the account's sessions end."""
-    return _change(username, "scope_changed", lambda a: with_scope(a, scope))
+    return _change(username, "scope", lambda a: with_scope(a, scope), data)
 
 
-def reset_password(username: str, password: str) -> Account:
+def reset_password(username: str, password: str, data: str | None = None) -> Account:
     """A new password; the account's sessions end."""
     problem = password_problem(password)
     if problem:
         raise AccountsError(problem)
-    return _change(
-        username, "password_changed", lambda a: dataclasses.replace(a, password_hash=hash_password(password))
-    )
+    new_hash = hash_password(password)
+    return _change(username, "password", lambda a: dataclasses.replace(a, password_hash=new_hash), data)
 
 
-def set_disabled(username: str, disabled: bool) -> Account:
+def set_disabled(username: str, disabled: bool, data: str | None = None) -> Account:
     """Disable (sessions end, sign-in refused) or enable an account; its name stays for the audit."""
-    return _change(username, "disabled" if disabled else "enabled", lambda a: dataclasses.replace(a, disabled=disabled))
+    why = "disabled" if disabled else "enabled"
+    return _change(username, why, lambda a: dataclasses.replace(a, disabled=disabled), data)
 
 
-def remove_account(username: str) -> None:
+def remove_account(username: str, data: str | None = None) -> None:
     """Remove an account; its sessions end (the audit keeps its username)."""
     accounts = load_accounts()
     if username not in accounts:
         raise AccountsError(f"没有账户“{username}”")
     del accounts[username]
     write_accounts(accounts)
-    end_sessions(username, "removed")
+    end_sessions(username, "removed", data)
 
 
 def migrate() -> list[str]:
@@ -95,10 +95,22 @@ def migrate() -> list[str]:
     return old
 
 
-def end_sessions(username: str, why: str) -> None:
-    """End every open session of ``username`` (sessions live in the data store: access.sessions)."""
-    from access import sessions
+class SessionsNotEnded(AccountsError):
+    """The accounts file was changed, but the account's sessions could not be ended (the message says what to do)."""
 
-    ender = getattr(sessions, "end_account_sessions", None)
-    if ender is not None:
-        ender(username, why)
+
+def end_sessions(username: str, why: str, data: str | None = None) -> int:
+    """End every open session of ``username`` in the store at ``data`` (default: the app's); how many ended.
+
+    Raises :class:`SessionsNotEnded` when the store cannot be reached: the
+    change to the accounts file stands, the caller says so and how to finish.
+    """
+    from access.sessions import end_all  # the store, only when an account changes
+    from geodata.store import StoreError, open_store
+
+    try:
+        return end_all(open_store(data), username, why)
+    except (StoreError, OSError) as exc:
+        raise SessionsNotEnded(
+            f"账户已修改，但未能结束账户 {username} 已有的登录（{exc}）：请用 --data 指定应用使用的数据后再运行一次。"
+        ) from exc

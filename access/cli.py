@@ -36,6 +36,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m access.accounts", description="管理 zonemap 编辑账户、角色与范围")
+    ap.add_argument(
+        "--data", default=None, help="应用使用的数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）"
+    )
     sub = ap.add_subparsers(dest="cmd", required=True, title="命令", parser_class=_Parser)
     add = sub.add_parser("add", help="添加账户（交互输入两次密码）")
     add.add_argument("username")
@@ -60,7 +63,7 @@ def _scope_args(parser: argparse.ArgumentParser) -> None:
     roles = "、".join(f"{r}={ROLE_LABELS[r]}" for r in ROLES)
     parser.add_argument("--role", choices=ROLES, required=True, help=f"角色：{roles}")
     parser.add_argument("--scope", action="append", default=[], help="市或开发区：代码或名称，可重复或以逗号分隔")
-    parser.add_argument("--data", default=None, help="数据位置（按开发区名称查找范围时使用；默认 $ZONEMAP_DATA）")
+    parser.add_argument("--data", default=argparse.SUPPRESS, help="同 --data，也可写在命令之后")
 
 
 def _stdin_arg(parser: argparse.ArgumentParser) -> None:
@@ -117,15 +120,15 @@ def _run(a: argparse.Namespace) -> str:
         return f"已添加账户 {account.username}（{scope.describe()}）到 {accounts_path()}"
     if a.cmd == "set-scope":
         scope = _scope(a)
-        admin.set_scope(a.username, scope)
+        admin.set_scope(a.username, scope, a.data)
         return f"已将 {a.username} 的范围改为 {scope.describe()}；该账户已登录的会话全部失效"
     if a.cmd == "reset-password":
-        admin.reset_password(a.username, _password(a.password_stdin))
+        admin.reset_password(a.username, _password(a.password_stdin), a.data)
         return f"已重设 {a.username} 的密码；该账户已登录的会话全部失效"
     if a.cmd in ("disable", "enable"):
-        admin.set_disabled(a.username, a.cmd == "disable")
+        admin.set_disabled(a.username, a.cmd == "disable", a.data)
         return f"已{'停用' if a.cmd == 'disable' else '启用'}账户 {a.username}"
-    admin.remove_account(a.username)
+    admin.remove_account(a.username, a.data)
     return f"已删除账户 {a.username}；该账户已登录的会话全部失效"
 
 
@@ -134,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     private_umask()  # the accounts file and its folder: 0600 / 0700 whatever the caller's umask
     try:
         text = _run(a)
+    except admin.SessionsNotEnded as exc:
+        print(f"警告：{exc}", file=sys.stderr)
+        return 1
     except (AccountsError, OSError) as exc:
         print(f"未保存：{exc}", file=sys.stderr)
         return 1

@@ -1,52 +1,56 @@
-"""Signed, expiring sign-in tokens, so reloading the page keeps an editor signed in.
+"""Editors' sign-in sessions, kept in the store so that every app server agrees and a restart forgets nothing.
 
-A token is ``v1.<username, base64url>.<expiry, unix seconds>.<HMAC-SHA256, base64url>``.
-The HMAC covers the username, the expiry and a fingerprint of the account's
-stored password hash, under a server secret: changing the password (or the
-secret) revokes every token issued before. The password itself is never in it.
+A session's token is ``v2.<43 random base64url characters>`` (256 bits): the
+cookie's value, set by the server with ``HttpOnly`` (web.auth_routes). The
+store keeps only its SHA-256 (``zonemap_sessions``, see geodata.store.contract),
+with the account, when it started, was last seen, expires and ended, and why.
+Tokens of the earlier signed format (``v1.…``) are refused: their holder signs
+in again.
 
-The secret is ``$ZONEMAP_SECRET`` (at least 32 characters) or the file
-``var/secret.key`` (git-ignored), created with mode 0600 on first use.
-The lifetime is ``$ZONEMAP_SESSION_HOURS`` (default 8). Signing out revokes
-the token in the server process (:func:`revoke`) and deletes the cookie.
+Signing in (:func:`start`) creates the row and a one-time handoff code, valid
+for :data:`HANDOFF_S` seconds, that the page gives its own JavaScript: the code
+is posted to ``/auth/session``, which answers with the cookie (:func:`redeem`).
+The code never becomes the token, so a script reading the page learns nothing
+that lasts. Codes live in this server process: the tab's request goes to the
+server that drew it (as Streamlit's WebSocket and uploads already do).
+
+Every page run asks whether its session is still active (:func:`active`): one
+primary-key lookup, remembered for at most :data:`CHECK_S` seconds; signing out
+here, on another app server or from the command line (password changed, account
+removed) ends the session there at its next run. ``last_seen`` is written at
+most once a minute. The lifetime is ``$ZONEMAP_SESSION_HOURS`` (default 8).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import hashlib
-import hmac
 import logging
 import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Mapping
-from email.utils import formatdate
-from pathlib import Path
+from dataclasses import dataclass
 
-from access.accounts import Account
-from geodata.store import REPO_ROOT
+from geodata.store import Store
+from geodata.store.contract import SessionRow
 
 log = logging.getLogger(__name__)
 
 COOKIE = "zonemap_session"
-SECRET_PATH = REPO_ROOT / "var" / "secret.key"
+SESSION_PATH = "/auth/session"  # the page's script posts the handoff code here (web.auth_routes)
+SIGNOUT_PATH = "/auth/signout"  # … and here to delete the cookie
 DEFAULT_HOURS = 8.0
-MIN_SECRET_CHARS = 32
-_VERSION = "v1"
-_MAX_TOKEN = 512
-TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[0-9]{1,12}\.[A-Za-z0-9_-]+")
-
-
-class SessionError(Exception):
-    """No usable server secret; the message is Chinese."""
+HANDOFF_S = 60.0  # a sign-in's handoff code is good for this long, once
+CHECK_S = 3.0  # a session found active is asked again after this long
+TOUCH_EVERY_S = 60.0  # last_seen is written at most this often
+TOKEN_RE = re.compile(r"v2\.[A-Za-z0-9_-]{43}")
+CODE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def session_hours(env: Mapping[str, str] | None = None) -> float:
-    """Token lifetime in hours from ``$ZONEMAP_SESSION_HOURS`` (bad or missing: 8)."""
+    """Session lifetime in hours from ``$ZONEMAP_SESSION_HOURS`` (bad or missing: 8)."""
     raw = (os.environ if env is None else env).get("ZONEMAP_SESSION_HOURS", "").strip()
     if not raw:
         return DEFAULT_HOURS
@@ -60,123 +64,97 @@ def session_hours(env: Mapping[str, str] | None = None) -> float:
     return hours
 
 
-def server_secret(path: Path | None = None, env: Mapping[str, str] | None = None) -> bytes:
-    """The HMAC key: ``$ZONEMAP_SECRET``, else ``path`` (created 0600 with 32 random bytes if missing)."""
-    configured = (os.environ if env is None else env).get("ZONEMAP_SECRET", "").strip()
-    if configured:
-        if len(configured) < MIN_SECRET_CHARS:
-            raise SessionError(f"ZONEMAP_SECRET 太短（至少 {MIN_SECRET_CHARS} 个字符），不能用于保持登录")
-        return configured.encode()
-    path = path or SECRET_PATH
-    with contextlib.suppress(FileNotFoundError):
-        return _read_secret(path)
-    _create_secret(path)
-    return _read_secret(path)
-
-
-def _read_secret(path: Path) -> bytes:
-    text = path.read_text(encoding="ascii").strip()
-    if len(text) < MIN_SECRET_CHARS:
-        raise SessionError(f"密钥文件 {path.name} 内容太短，请删除后重启应用以重新生成")
-    return text.encode()
-
-
-def _create_secret(path: Path) -> None:
-    """Write a new secret to ``path`` atomically, mode 0600; a concurrent creator's file wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_hex(32) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)  # atomic, never overwrites
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-    log.info("created the session secret %s", path)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(secret: bytes, username: str, expires: int, password_hash: str) -> bytes:
-    fingerprint = hashlib.sha256(b"zonemap-session\0" + password_hash.encode()).digest()
-    message = f"{_VERSION}\0{username}\0{expires}\0".encode() + fingerprint
-    return hmac.new(secret, message, hashlib.sha256).digest()
-
-
-def issue(account: Account, secret: bytes, now: float, hours: float) -> tuple[str, int]:
-    """A token for ``account`` valid until ``now + hours``; returns (token, expiry in unix seconds)."""
-    expires = int(now + hours * 3600)
-    mac = _mac(secret, account.username, expires, account.password_hash)
-    return f"{_VERSION}.{_b64(account.username.encode())}.{expires}.{_b64(mac)}", expires
-
-
-def verify(token: str | None, accounts: Mapping[str, Account], secret: bytes, now: float) -> Account | None:
-    """The account ``token`` was issued for, when it is well-formed, unexpired, signed and still current."""
-    if not isinstance(token, str) or len(token) > _MAX_TOKEN or not TOKEN_RE.fullmatch(token) or is_revoked(token):
+def token_hash(token: str | None) -> str | None:
+    """The stored id of a well-formed token (SHA-256, hex); None for anything else (old v1 tokens included)."""
+    if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
         return None
-    version, user_part, expires_part, mac_part = token.split(".")
-    if version != _VERSION:
-        return None
-    try:
-        username = _unb64(user_part).decode()
-        mac = _unb64(mac_part)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    expires = int(expires_part)
-    if expires <= now:
-        return None
-    account = accounts.get(username)
-    if account is None:
-        return None
-    if not hmac.compare_digest(mac, _mac(secret, username, expires, account.password_hash)):
-        return None
-    return account
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def cookie_js(token: str, expires: int) -> str:
-    """A ``<script>`` that stores ``token`` in the session cookie until ``expires`` (unix seconds).
+@dataclass(frozen=True)
+class Started:
+    """A new session: its token hash (the tab keeps it), expiry and the handoff code for the browser."""
 
-    ``SameSite=Strict; Path=/``, plus ``Secure`` on https. An empty ``token``
-    with ``expires=0`` deletes the cookie. Only a well-formed token is written
-    into the script (the text is JavaScript, not HTML-escaped data).
+    token_hash: str
+    expires: float
+    code: str
+
+
+_handoffs: dict[str, tuple[str, float, float]] = {}  # SHA-256 of a code → (token, expires, good until)
+_checked: dict[str, tuple[float, SessionRow]] = {}  # token hash → (when found active, row)
+_lock = threading.Lock()
+
+
+def start(store: Store, username: str, now: float | None = None, hours: float | None = None) -> Started:
+    """Create a session for ``username`` in ``store`` and a handoff code for its cookie (StoreError if unsaved)."""
+    now = time.time() if now is None else now
+    expires = now + (session_hours() if hours is None else hours) * 3600
+    token = "v2." + secrets.token_urlsafe(32)
+    digest = token_hash(token)
+    store.create_session(SessionRow(digest, username, now, now, expires))
+    code = secrets.token_urlsafe(32)
+    with _lock:
+        for key in [k for k, (_, _, until) in _handoffs.items() if until <= now]:
+            del _handoffs[key]
+        _handoffs[hashlib.sha256(code.encode()).hexdigest()] = (token, expires, now + HANDOFF_S)
+    return Started(digest, expires, code)
+
+
+def redeem(code: str | None, now: float | None = None) -> tuple[str, float] | None:
+    """(token, expiry) for a handoff code, once and within :data:`HANDOFF_S`; None otherwise."""
+    if not isinstance(code, str) or not CODE_RE.fullmatch(code):
+        return None
+    now = time.time() if now is None else now
+    with _lock:
+        entry = _handoffs.pop(hashlib.sha256(code.encode()).hexdigest(), None)
+    if entry is None or entry[2] <= now:
+        return None
+    return entry[0], entry[1]
+
+
+def active(store: Store, digest: str | None, now: float | None = None) -> SessionRow | None:
+    """The session with this token hash when it is still active (asked at most every :data:`CHECK_S` seconds).
+
+    A found session's ``last_seen`` is moved on at most once a minute. Raises
+    StoreError when the store cannot be asked (the caller treats it as signed out).
     """
-    if token and not TOKEN_RE.fullmatch(token):
-        raise ValueError("not a session token")
-    stamp = formatdate(max(0, int(expires)), usegmt=True)
-    return (
-        "<script>(function(){var s=location.protocol==='https:'?'; Secure':'';"
-        f"document.cookie='{COOKIE}={token}; Path=/; SameSite=Strict; Expires={stamp}'+s;}})();</script>"
-    )
+    if not digest:
+        return None
+    now = time.time() if now is None else now
+    with _lock:
+        cached = _checked.get(digest)
+    if cached and now - cached[0] < CHECK_S and cached[1].expires > now:
+        return cached[1]
+    row = store.find_session(digest, now)
+    with _lock:
+        if row is None:
+            _checked.pop(digest, None)
+        else:
+            _checked[digest] = (now, row)
+            for key in [k for k, (at, _) in _checked.items() if now - at >= CHECK_S]:
+                del _checked[key]
+    if row is not None and now - row.last_seen >= TOUCH_EVERY_S:
+        store.touch_session(digest, now, TOUCH_EVERY_S)
+    return row
 
 
-_revoked: dict[str, int] = {}
-_revoked_lock = threading.Lock()
+def end(store: Store, digest: str | None, why: str, now: float | None = None) -> bool:
+    """End one session (sign-out) everywhere; whether it was still active."""
+    if not digest:
+        return False
+    forget(digest)
+    return store.end_session(digest, why, time.time() if now is None else now)
 
 
-def revoke(token: str, now: float) -> None:
-    """Refuse ``token`` from now on in this server process (sign-out), until it would expire anyway."""
-    if not token or not TOKEN_RE.fullmatch(token):
-        return
-    expires = int(token.split(".")[2])
-    with _revoked_lock:
-        for t in [t for t, e in _revoked.items() if e <= now]:
-            del _revoked[t]
-        if expires > now:
-            _revoked[token] = expires
+def end_all(store: Store, username: str, why: str, now: float | None = None) -> int:
+    """End every session of ``username`` (sign-out on all devices, password changed, account removed)."""
+    with _lock:
+        for key in [k for k, (_, row) in _checked.items() if row.username == username]:
+            del _checked[key]
+    return store.end_user_sessions(username, why, time.time() if now is None else now)
 
 
-def is_revoked(token: str) -> bool:
-    """Whether ``token`` was signed out in this server process."""
-    with _revoked_lock:
-        return token in _revoked
+def forget(digest: str) -> None:
+    """Drop what this process remembers about a session (it is asked again next time)."""
+    with _lock:
+        _checked.pop(digest, None)

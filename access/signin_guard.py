@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from access.accounts import Account, authenticate
-from access.sessions import SessionError, server_secret
+from access.secret import SecretError, server_secret
 from geodata.store import Store
 
 log = logging.getLogger(__name__)
@@ -247,14 +247,14 @@ def audit_failed_sign_in(
 
     The data file never holds the name tried nor the client's address (the
     server log does); ``user`` is ``尝试:<hash>``, the reason ``客户端：<hash>``.
-    ``secret`` defaults to the session secret (:func:`access.sessions.server_secret`);
+    ``secret`` defaults to the server secret (:func:`access.secret.server_secret`);
     without a usable one the row is written with neither. The one place that writes
     sign-in failures to storage; it never raises (a read-only or full data file
     must not break signing in), problems go to the log.
     """
     try:
         secret = secret or server_secret()
-    except (SessionError, OSError):
+    except (SecretError, OSError):
         log.exception("no server secret: the login_failed audit row names neither user nor address")
         user, reason = f"{FAILED_USER_PREFIX}—", "客户端：—"
     else:

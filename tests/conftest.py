@@ -18,9 +18,8 @@ ARTIFACTS = harness.REPO / "test-artifacts"
 
 @pytest.fixture(autouse=True)
 def fresh_sign_in_state(monkeypatch):
-    """No failed sign-ins carried over between tests (the guard is per process); no var/secret.key written."""
+    """No failed sign-ins carried over between tests (the guard is per process)."""
     monkeypatch.setattr(signin_guard, "_default", None)
-    monkeypatch.setenv("ZONEMAP_SECRET", "zonemap-test-secret-0123456789abcdef")
 
 
 BROWSER_FIXTURES = {"playwright_browser", "sample_server"}

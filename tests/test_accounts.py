@@ -27,6 +27,17 @@ def fast(monkeypatch):
 
 
 @pytest.fixture
+def data(tmp_path, monkeypatch):
+    """The store whose sessions the CLI ends when it saves an account (a copy of the sample, not var/)."""
+    import shutil
+
+    from geodata.store import SAMPLE_PATH
+
+    shutil.copyfile(SAMPLE_PATH, tmp_path / "zonemap.gpkg")
+    monkeypatch.setenv("ZONEMAP_DATA", str(tmp_path / "zonemap.gpkg"))
+
+
+@pytest.fixture
 def pbkdf2_calls(monkeypatch):
     """Iteration counts of every PBKDF2 run; each runs 1 iteration so the test is fast."""
     calls: list[int] = []
@@ -148,7 +159,7 @@ def test_the_file_is_0600_from_its_creation(tmp_path, fast, monkeypatch):
     assert stat.S_IMODE((tmp_path / "a.toml").stat().st_mode) == 0o600
 
 
-def test_cli_add_and_list(tmp_path, fast, monkeypatch, capsys):
+def test_cli_add_and_list(tmp_path, fast, data, monkeypatch, capsys):
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))
     monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "short")
     assert cli.main(["add", "wangwu", "--role", "province"]) == 1
@@ -158,7 +169,7 @@ def test_cli_add_and_list(tmp_path, fast, monkeypatch, capsys):
     assert "wangwu\t王五\t省级（全省）" in capsys.readouterr().out
 
 
-def test_cli_refuses_a_control_character_in_the_name(tmp_path, fast, monkeypatch, capsys):
+def test_cli_refuses_a_control_character_in_the_name(tmp_path, fast, data, monkeypatch, capsys):
     path = tmp_path / "a.toml"
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
     monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", "long-enough")

@@ -65,9 +65,9 @@ def test_an_editor_checks_previews_and_imports_a_bureau_shapefile(sample, sample
 
 def test_a_broken_file_is_refused_and_nothing_is_written(sample, sample_copy, tmp_path, monkeypatch):
     add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
-    before = hashlib.sha256(sample_copy.read_bytes()).hexdigest()
     at = open_page("pages/data.py")
-    login(at, "zhangsan", PASSWORD)
+    login(at, "zhangsan", PASSWORD)  # writes the session's row: the file is compared from here on
+    before = hashlib.sha256(sample_copy.read_bytes()).hexdigest()
     upload(at, import_corpus.self_intersecting(tmp_path, sample))
     assert "文件无法读取：1 个错误" in texts(at) and button(at, "导入 3 条").disabled
     assert "几何无效" in table(at, "级别").to_string() and "无法读取" in set(table(at, "级别")["级别"])

@@ -84,6 +84,7 @@ def test_the_server_listens_on_loopback_only_and_prints_no_network_url(tmp_path)
     text = log.read_text(encoding="utf-8", errors="replace")
     assert f"URL: http://127.0.0.1:{port}" in text
     assert "Network URL" not in text and "External URL" not in text
+    assert "web.server: start-up:" in text  # st.App's lifespan imported the app (web/server.py)
     assert listening == {"0100007F"}  # 127.0.0.1, not 00000000 (every interface)
 
 

@@ -77,7 +77,7 @@ def test_the_server_and_the_data_command_line_run_with_a_private_umask(tmp_path)
         import serve
         serve.configure()
         from pathlib import Path
-        from access.sessions import server_secret
+        from access.secret import server_secret
         server_secret(Path({str(tmp_path / "var" / "secret.key")!r}), env={{}})
         Path({str(tmp_path / "var" / "log.txt")!r}).write_text("x")
         """)  # fmt: skip

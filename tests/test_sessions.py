@@ -1,85 +1,80 @@
-"""Signed, expiring session tokens and the server secret."""
+"""Sign-in sessions kept in the store: tokens, the one-time handoff, ending them here, elsewhere, from the CLI."""
 
 from __future__ import annotations
 
-import stat
+import shutil
+import time
 
 import pytest
 
-from access import sessions
-from access.accounts import Account, hash_password
-from access.sessions import SessionError, cookie_js, issue, revoke, server_secret, session_hours, verify
+from access import accounts, sessions
+from access.sessions import CHECK_S, HANDOFF_S, active, end, end_all, redeem, session_hours, start, token_hash
+from geodata.store import SAMPLE_PATH, GpkgStore, StoreError, open_store
+from tests import apptest
 
-SECRET = b"s" * 32
 NOW = 1_800_000_000.0
-ZHANG = Account("zhangsan", "张三", hash_password("password-1", iterations=1000))
-LI = Account("lisi", "李四", hash_password("password-2", iterations=1000))
-ACCOUNTS = {"zhangsan": ZHANG, "lisi": LI}
+PASSWORD = "session-password-1"
+UNSURE = "暂时无法确认登录状态，本页暂为只读；稍后刷新页面即可。详情见服务器日志。"
 
 
 @pytest.fixture(autouse=True)
-def no_revoked_tokens(monkeypatch):
-    monkeypatch.setattr(sessions, "_revoked", {})
+def fresh_memory(monkeypatch):
+    monkeypatch.setattr(sessions, "_handoffs", {})
+    monkeypatch.setattr(sessions, "_checked", {})
 
 
-def token(account=ZHANG, secret=SECRET, hours=8):
-    return issue(account, secret, NOW, hours)[0]
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    path = tmp_path / "zonemap.gpkg"
+    shutil.copyfile(SAMPLE_PATH, path)
+    monkeypatch.setenv("ZONEMAP_DATA", str(path))
+    return GpkgStore(path)
 
 
-def test_a_token_names_its_account_until_it_expires():
-    t, expires = issue(ZHANG, SECRET, NOW, 8)
-    assert expires == NOW + 8 * 3600
-    assert verify(t, ACCOUNTS, SECRET, NOW) == ZHANG
-    assert verify(t, ACCOUNTS, SECRET, expires - 1) == ZHANG
-    assert verify(t, ACCOUNTS, SECRET, expires) is None
-    assert "password" not in t and "$" not in t
+def test_only_well_formed_new_tokens_have_a_hash():
+    token = "v2." + "A" * 43
+    assert len(token_hash(token)) == 64 and token_hash(token) != token_hash("v2." + "B" * 43)
+    old = "v1.emhhbmdzYW4.1800028800.c2lnbmF0dXJlLW9mLXRoZS1vbGQtZm9ybWF0LTEyMzQ"  # the signed format before
+    for refused in [old, None, "", "v2.", "v2." + "A" * 42, "v2." + "A" * 44, "v3." + "A" * 43, "v2." + "%" * 43]:
+        assert token_hash(refused) is None
 
 
-def test_tampered_tokens_are_refused():
-    t = token()
-    version, user, expires, mac = t.split(".")
-    li_user = token(LI).split(".")[1]
-    assert verify(".".join([version, li_user, expires, mac]), ACCOUNTS, SECRET, NOW) is None  # other user
-    assert verify(".".join([version, user, str(int(expires) + 3600), mac]), ACCOUNTS, SECRET, NOW) is None
-    flipped = ("A" if mac[0] != "A" else "B") + mac[1:]
-    assert verify(".".join([version, user, expires, flipped]), ACCOUNTS, SECRET, NOW) is None
-    assert verify(".".join(["v2", user, expires, mac]), ACCOUNTS, SECRET, NOW) is None
-    assert verify(t, ACCOUNTS, b"t" * 32, NOW) is None  # another server secret
-    for garbage in ["", None, "x", "a.b.c", t + ".x", t.replace(".", ";"), "v1.%%%.1.x", "v1." + "A" * 600 + ".1.x"]:
-        assert verify(garbage, ACCOUNTS, SECRET, NOW) is None
+def test_the_handoff_code_gives_the_token_once_and_only_for_a_minute(store):
+    started = start(store, "zhangsan", NOW, hours=8)
+    assert store.find_session(started.token_hash, NOW).username == "zhangsan"
+    assert started.expires == NOW + 8 * 3600 and started.code not in started.token_hash
+    token, expires = redeem(started.code, NOW + 1)
+    assert token_hash(token) == started.token_hash and expires == started.expires
+    assert redeem(started.code, NOW + 2) is None  # once
+    late = start(store, "zhangsan", NOW, hours=8)
+    assert redeem(late.code, NOW + HANDOFF_S) is None
+    assert redeem("x" * 43, NOW) is None and redeem(None, NOW) is None and redeem("'; alert(1)", NOW) is None
 
 
-def test_changing_the_password_revokes_the_token():
-    t = token()
-    changed = Account("zhangsan", "张三", hash_password("new-password", iterations=1000))
-    assert verify(t, {"zhangsan": changed}, SECRET, NOW) is None
+def test_a_session_ended_on_another_server_is_seen_within_seconds(store):
+    started = start(store, "zhangsan", NOW)
+    assert active(store, started.token_hash, NOW).username == "zhangsan"
+    open_store(store.location).end_session(started.token_hash, "signout", NOW + 1)  # the other server
+    assert active(store, started.token_hash, NOW + 1) is not None  # remembered a moment
+    assert active(store, started.token_hash, NOW + CHECK_S) is None
 
 
-def test_a_removed_account_cannot_come_back_through_its_token():
-    assert verify(token(), {"lisi": LI}, SECRET, NOW) is None
+def test_last_seen_moves_at_most_once_a_minute(store):
+    started = start(store, "zhangsan", NOW)
+    active(store, started.token_hash, NOW + 30)
+    assert store.find_session(started.token_hash, NOW + 30).last_seen == NOW
+    active(store, started.token_hash, NOW + 75)
+    assert store.find_session(started.token_hash, NOW + 75).last_seen == NOW + 75
 
 
-def test_a_renamed_account_keeps_its_token_with_the_new_name():
-    renamed = Account("zhangsan", "张三（改名）", ZHANG.password_hash)
-    assert verify(token(), {"zhangsan": renamed}, SECRET, NOW).name == "张三（改名）"
-
-
-def test_the_secret_file_is_created_once_with_mode_0600(tmp_path):
-    path = tmp_path / "var" / "secret.key"
-    first = server_secret(path, env={})
-    assert len(first) >= 32 and stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert server_secret(path, env={}) == first
-    assert [p.name for p in path.parent.iterdir()] == ["secret.key"]
-
-
-def test_the_secret_from_the_environment(tmp_path):
-    assert server_secret(tmp_path / "unused", env={"ZONEMAP_SECRET": "k" * 40}) == b"k" * 40
-    assert not (tmp_path / "unused").exists()
-    with pytest.raises(SessionError, match="太短"):
-        server_secret(tmp_path / "unused", env={"ZONEMAP_SECRET": "short"})
-    (tmp_path / "bad.key").write_text("x\n")
-    with pytest.raises(SessionError, match="太短"):
-        server_secret(tmp_path / "bad.key", env={})
+def test_signing_out_here_or_everywhere(store):
+    a, b, other = start(store, "zhangsan", NOW), start(store, "zhangsan", NOW), start(store, "lisi", NOW)
+    for s in (a, b, other):
+        assert active(store, s.token_hash, NOW)
+    assert end(store, a.token_hash, "signout", NOW + 1) is True
+    assert active(store, a.token_hash, NOW + 1) is None and active(store, b.token_hash, NOW + 1)  # at once here
+    assert end_all(store, "zhangsan", "signout_all", NOW + 2) == 1
+    assert active(store, b.token_hash, NOW + 2) is None and active(store, other.token_hash, NOW + 2)
 
 
 def test_session_hours():
@@ -89,17 +84,78 @@ def test_session_hours():
     assert session_hours({"ZONEMAP_SESSION_HOURS": "-2"}) == 8
 
 
-def test_a_signed_out_token_is_refused():
-    t, other = token(), token(LI)
-    revoke(t, NOW)
-    assert verify(t, ACCOUNTS, SECRET, NOW) is None and verify(other, ACCOUNTS, SECRET, NOW) == LI
-    revoke("not a token", NOW)  # ignored
+# --- the accounts command line -----------------------------------------------------------------------------------
 
 
-def test_the_cookie_script_sets_and_clears_a_strict_cookie():
-    t, expires = issue(ZHANG, SECRET, NOW, 8)
-    js = cookie_js(t, expires)
-    assert f"zonemap_session={t}; Path=/; SameSite=Strict; Expires=" in js and "GMT" in js and "Secure" in js
-    assert "zonemap_session=; Path=/; SameSite=Strict; Expires=Thu, 01 Jan 1970 00:00:00 GMT" in cookie_js("", 0)
-    with pytest.raises(ValueError):
-        cookie_js("x';alert(1);'", expires)
+@pytest.fixture
+def accounts_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(accounts, "ITERATIONS", 1000)
+    monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))
+    monkeypatch.setenv("ZONEMAP_NEW_PASSWORD", PASSWORD)
+    return tmp_path / "a.toml"
+
+
+def test_a_password_change_or_removal_ends_the_accounts_sessions(store, accounts_file, capsys):
+    assert accounts.main(["add", "zhangsan"]) == 0
+    a, other = start(store, "zhangsan", NOW), start(store, "lisi", NOW)
+    assert accounts.main(["--data", str(store.path), "add", "zhangsan"]) == 0  # new password
+    assert "已结束账户 zhangsan 的 1 个登录会话" in capsys.readouterr().out
+    assert store.find_session(a.token_hash, NOW + 1) is None and store.find_session(other.token_hash, NOW + 1)
+    b = start(store, "zhangsan", NOW)
+    assert accounts.main(["remove", "zhangsan"]) == 0  # $ZONEMAP_DATA
+    assert store.find_session(b.token_hash, NOW + 1) is None and "zhangsan" not in accounts.load_accounts()
+    assert accounts.main(["remove", "zhangsan"]) == 1
+
+
+def test_the_cli_warns_in_chinese_when_it_cannot_end_the_sessions(store, accounts_file, tmp_path, capsys):
+    assert accounts.main(["--data", str(tmp_path / "missing.gpkg"), "add", "zhangsan"]) == 1
+    err = capsys.readouterr().err
+    assert "未能结束账户 zhangsan 已有的登录" in err and "Traceback" not in err
+    assert "zhangsan" in accounts.load_accounts()  # the password is saved all the same
+
+
+# --- the page ------------------------------------------------------------------------------------------------------
+
+
+def test_a_tab_is_signed_out_at_its_next_run_when_its_session_ends_elsewhere(store, accounts_file, monkeypatch):
+    apptest.add_account(monkeypatch, accounts_file, "zhangsan", "张三", PASSWORD)
+    monkeypatch.setattr(sessions, "CHECK_S", 0.0)
+    at = apptest.login(apptest.open_page("pages/supply.py"), "zhangsan", PASSWORD)
+    editor = at.session_state["editor"]
+    assert editor["username"] == "zhangsan" and store.find_session(editor["session"], time.time())
+    at.run()
+    assert at.session_state["editor"]["username"] == "zhangsan"
+    other = start(store, "zhangsan")  # the same account on another device
+    end(store, editor["session"], "signout")  # signed out in another tab (or another app server)
+    at.run()
+    assert "editor" not in at.session_state
+    assert [w.value for w in at.sidebar.warning] == ["登录已结束（已在其他窗口或设备退出，或账户已变更），请重新登录。"]
+    assert store.find_session(other.token_hash, time.time())  # the other device stays signed in
+
+
+def test_sign_out_on_all_devices_ends_every_session_of_the_account(store, accounts_file, monkeypatch):
+    apptest.add_account(monkeypatch, accounts_file, "zhangsan", "张三", PASSWORD)
+    at = apptest.login(apptest.open_page("pages/supply.py"), "zhangsan", PASSWORD)
+    mine, other = at.session_state["editor"]["session"], start(store, "zhangsan")
+    at.sidebar.checkbox(key="logout_all").check()
+    apptest.button(at, "退出登录").click().run()
+    assert "editor" not in at.session_state
+    assert store.find_session(mine, time.time()) is None and store.find_session(other.token_hash, time.time()) is None
+
+
+def test_a_store_that_cannot_answer_makes_one_run_read_only_and_signs_no_one_out(store, accounts_file, monkeypatch):
+    apptest.add_account(monkeypatch, accounts_file, "zhangsan", "张三", PASSWORD)
+    monkeypatch.setattr(sessions, "CHECK_S", 0.0)
+    at = apptest.login(apptest.open_page("pages/supply.py"), "zhangsan", PASSWORD)
+    digest = at.session_state["editor"]["session"]
+
+    def unreachable(*args, **kwargs):
+        raise StoreError("无法连接数据库服务器")
+
+    with monkeypatch.context() as m:
+        m.setattr(GpkgStore, "find_session", unreachable)
+        at.run()
+    assert [w.value for w in at.sidebar.warning] == [UNSURE]
+    assert not [t for t in at.sidebar.text if t.value.startswith("已登录")]
+    at.run()
+    assert at.session_state["editor"]["session"] == digest and store.find_session(digest, time.time())

@@ -464,6 +464,88 @@ def test_closing_one_store_does_not_break_a_save_in_progress_on_another(store, m
     assert saving.apply_edit(edit({"note": "之后照常保存"}, base=1)) == 2
 
 
+# --- sessions ---------------------------------------------------------------------------------------------------------
+
+T0 = 1_800_000_000.0
+
+
+def _session(token_hash="a" * 64, user="zhangsan", at=T0, hours=8):
+    return contract.SessionRow(token_hash, user, at, at, at + hours * 3600)
+
+
+def test_a_session_is_found_by_its_token_hash_until_it_ends_or_expires(store):
+    assert store.find_session("a" * 64, T0) is None  # a store from before sessions: none, no error
+    store.create_session(_session())
+    found = store.find_session("a" * 64, T0 + 60)
+    assert (found.username, found.created, found.expires, found.ended) == ("zhangsan", T0, T0 + 8 * 3600, None)
+    assert store.find_session("b" * 64, T0) is None
+    assert store.find_session("a" * 64, T0 + 8 * 3600) is None  # expired
+    assert store.end_session("a" * 64, "signout", T0 + 120) is True
+    assert store.find_session("a" * 64, T0 + 121) is None
+    assert store.end_session("a" * 64, "signout", T0 + 130) is False  # already ended: the first reason stays
+    assert store.end_session("c" * 64, "signout", T0 + 130) is False
+
+
+def test_ending_every_session_of_an_account_leaves_the_others(store):
+    for token_hash, user in (("a" * 64, "zhangsan"), ("b" * 64, "zhangsan"), ("c" * 64, "lisi")):
+        store.create_session(_session(token_hash, user))
+    assert store.end_user_sessions("zhangsan", "password", T0 + 10) == 2
+    assert store.find_session("a" * 64, T0 + 11) is None and store.find_session("b" * 64, T0 + 11) is None
+    assert store.find_session("c" * 64, T0 + 11).username == "lisi"
+    assert store.end_user_sessions("zhangsan", "removed", T0 + 20) == 0
+
+
+def test_last_seen_is_written_at_most_once_a_minute(store):
+    store.create_session(_session())
+    assert store.touch_session("a" * 64, T0 + 30) is False
+    assert store.touch_session("a" * 64, T0 + 61) is True
+    assert store.touch_session("a" * 64, T0 + 90) is False
+    assert store.find_session("a" * 64, T0 + 91).last_seen == T0 + 61
+    store.end_session("a" * 64, "signout", T0 + 100)
+    assert store.touch_session("a" * 64, T0 + 500) is False  # an ended session stays ended
+
+
+def test_sessions_are_shared_by_app_servers_and_do_not_move_the_data_version(store):
+    other = open_store(_location(store))
+    before = (store.version(), store.position())
+    store.create_session(_session())
+    store.touch_session("a" * 64, T0 + 120)
+    assert other.find_session("a" * 64, T0 + 121).last_seen == T0 + 120
+    other.end_session("a" * 64, "signout", T0 + 130)  # signed out on the other server
+    assert store.find_session("a" * 64, T0 + 131) is None
+    assert (store.version(), store.position()) == before  # page caches are not thrown away by sign-ins
+
+
+def test_a_store_from_before_sessions_gets_the_table_on_first_use(store, monkeypatch):
+    if hasattr(store, "path"):
+        with sqlite3.connect(store.path) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {contract.SESSIONS_TABLE}")
+    else:
+        import psycopg
+
+        from geodata.store import postgis
+
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {contract.SESSIONS_TABLE}")
+        monkeypatch.setattr(postgis, "_SESSIONS_READY", set())  # a server process started after the upgrade
+    assert store.find_session("a" * 64, T0) is None
+    with store._write() as tx:
+        assert tx.session_active("a" * 64, T0) is False
+    store.create_session(_session())
+    assert store.find_session("a" * 64, T0).username == "zhangsan"
+
+
+def test_a_write_transaction_can_check_that_its_session_is_still_active(store):
+    store.create_session(_session())
+    with store._write() as tx:
+        assert tx.session_active("a" * 64, T0 + 1) is True
+        assert tx.session_active("b" * 64, T0 + 1) is False
+        assert tx.session_active("a" * 64, T0 + 9 * 3600) is False  # expired
+    store.end_session("a" * 64, "removed", T0 + 2)
+    with store._write() as tx:
+        assert tx.session_active("a" * 64, T0 + 3) is False
+
+
 # --- whole stores ---------------------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import shape
 from streamlit.testing.v1 import AppTest
 
-from access import sessions, signin_guard
+from access import signin_guard
 from access.signin_guard import Policy, SignInGuard
 from geodata.edits import Edit
 from geodata.store import GpkgStore, create_gpkg
@@ -191,7 +191,7 @@ def test_failed_sign_ins_are_throttled_and_audited_alike_for_unknown_users(with_
     assert errors_after("zhangsan", PASSWORD) == [] and at.session_state["editor"]["username"] == "zhangsan"
     failed = GpkgStore(with_account.path).history()
     failed = failed[failed["action"] == "login_failed"]
-    secret = sessions.server_secret()
+    secret = server_secret()
     hashed = [f"尝试:{signin_guard.pseudonym('user', u, secret)}" for u in ("nobody", "nobody", "zhangsan", "zhangsan")]
     assert list(failed["user"]) == hashed  # correlatable, not readable (nor the address)
     assert set(failed["reason"]) == {f"客户端：{signin_guard.pseudonym('addr', 'unknown', secret)}"}

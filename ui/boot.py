@@ -3,9 +3,12 @@
 Two threads importing a library for the first time at once can deadlock on the
 library's own import cycle (branca, under folium, did: ``_DeadlockError`` in
 one thread, ``ImportError`` in the other, Streamlit's English error box for the
-first visitor). The server takes :data:`IMPORTING` before it starts, its
-start-up thread imports every module and releases it; a page run waits for
-that in :func:`wait_for_imports`. Without the server script (AppTest, a bare
+first visitor). Under ``st.App`` (web/server.py) the lifespan hook imports
+every module before the server answers anyone, so nothing needs to wait here.
+For any other script ``scripts/serve.py`` starts (the benchmarks' bare page)
+the server takes :data:`IMPORTING` before it starts, its start-up thread
+imports every module and releases it; a page run waits for that in
+:func:`wait_for_imports`. Without the server script (AppTest, a bare
 ``streamlit run``) nobody holds the lock and nothing waits.
 
 streamlit-folium is the exception: Streamlit registers a custom component only

@@ -15,7 +15,10 @@ What a store keeps:
   version is at least 1 (tours stored before versions were kept count as 1),
   so 0 always means a new tour and a tour deleted since it was opened is a conflict;
 * import records, and events such as failed sign-ins;
-* a data version for caches, which changes with every write.
+* a data version for caches, which changes with every write;
+* editors' sign-in sessions (``zonemap_sessions``), shared by every app server
+  and kept over restarts: only a SHA-256 of each session's token is stored.
+  Session writes are not data changes: the data version does not move.
 
 Text is cleaned here, once, before any backend sees it (:func:`clean`): NUL
 and the other control characters (newline and tab kept) and lone surrogates
@@ -33,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import time
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -56,6 +60,19 @@ AUDIT_COLUMNS = ("change_id", "at", "user", "action", "layer", "record_id", "ver
 TOURS_TABLE = "zonemap_tours"
 TOURS_LAYER = "tours"  # the audit's layer name for tours
 EDITABLE_LAYERS = ("zones", "parcels", "projects")
+SESSIONS_TABLE = "zonemap_sessions"
+SESSION_COLUMNS = ("id", "username", "created", "last_seen", "expires", "ended", "why")
+# The contract's own SQL on the sessions table, the same on both backends (placeholders %s; times unix seconds)
+SESSION_SQL = {
+    "create": f"INSERT INTO {SESSIONS_TABLE} (id, username, created, last_seen, expires) VALUES (%s, %s, %s, %s, %s)",
+    "purge": f"DELETE FROM {SESSIONS_TABLE} WHERE expires < %s",
+    "find": f"SELECT {', '.join(SESSION_COLUMNS)} FROM {SESSIONS_TABLE}"
+    " WHERE id = %s AND ended IS NULL AND expires > %s",
+    "touch": f"UPDATE {SESSIONS_TABLE} SET last_seen = %s WHERE id = %s AND ended IS NULL AND last_seen <= %s",
+    "end": f"UPDATE {SESSIONS_TABLE} SET ended = %s, why = %s WHERE id = %s AND ended IS NULL",
+    "end_user": f"UPDATE {SESSIONS_TABLE} SET ended = %s, why = %s WHERE username = %s AND ended IS NULL",
+}
+SESSION_KEEP_S = 30 * 86400  # rows of sessions expired longer ago than this are deleted when a new one starts
 
 # Test hook: called inside every write transaction after the writes, before COMMIT.
 before_commit: Callable[[], None] = lambda: None  # noqa: E731
@@ -110,8 +127,36 @@ class ImportBatch:
     scope: Scope | None = None  # the importer's scope (None: command-line tools without an account)
 
 
+@dataclass(frozen=True)
+class SessionRow:
+    """One editor's sign-in: ``id`` is the SHA-256 (hex) of the cookie's token; times are unix seconds."""
+
+    id: str
+    username: str
+    created: float
+    last_seen: float
+    expires: float
+    ended: float | None = None
+    why: str | None = None  # why it ended: signout | signout_all | password | removed | …
+
+
 class Tx(ABC):
-    """A backend's primitives inside one write transaction (see :meth:`Store._write`)."""
+    """A backend's primitives inside one transaction (see :meth:`Store._write`, :meth:`Store._read`)."""
+
+    lock_shared = ""  # appended to a SELECT that must hold its rows until commit (PostgreSQL: FOR SHARE)
+
+    @abstractmethod
+    def run(self, statement: str, args: Sequence = ()) -> tuple[list[tuple], int]:
+        """One statement of the contract's own SQL (placeholders ``%s``): its rows and row count."""
+
+    def session_active(self, token_hash: str, now: float | None = None) -> bool:
+        """Whether the session with this token hash is neither ended nor expired, inside this transaction.
+
+        A write can check it before saving: the session row stays locked (PostgreSQL ``FOR SHARE``;
+        SQLite serialises writers), so a sign-out elsewhere cannot end it between the check and the commit.
+        """
+        rows, _ = self.run(SESSION_SQL["find"] + self.lock_shared, (token_hash, time.time() if now is None else now))
+        return bool(rows)
 
     @abstractmethod
     def read(self, layer: str, record_id: str, lock: bool = True) -> dict | None:
@@ -234,6 +279,40 @@ class Store(ABC):
             for r in self.audit_rows(action="import")
             if r["field"] == "import"
         ]
+
+    # --- sessions ------------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[Tx]:
+        """One read-only snapshot (for the session table; it exists once this returns)."""
+
+    def create_session(self, session: SessionRow) -> None:
+        """Store a new session (rows expired more than :data:`SESSION_KEEP_S` ago are dropped meanwhile)."""
+        with self._write() as tx:
+            tx.run(SESSION_SQL["purge"], (session.created - SESSION_KEEP_S,))
+            tx.run(SESSION_SQL["create"], (session.id, session.username, session.created, session.last_seen,
+                                           session.expires))  # fmt: skip
+
+    def find_session(self, token_hash: str, now: float) -> SessionRow | None:
+        """The active (not ended, not expired at ``now``) session with this token hash: one primary-key lookup."""
+        with self._read() as tx:
+            rows, _ = tx.run(SESSION_SQL["find"], (token_hash, now))
+        return SessionRow(*rows[0]) if rows else None
+
+    def touch_session(self, token_hash: str, now: float, every: float = 60.0) -> bool:
+        """Set ``last_seen`` to ``now`` unless it was set less than ``every`` seconds ago; whether it was written."""
+        with self._write() as tx:
+            return tx.run(SESSION_SQL["touch"], (now, token_hash, now - every))[1] > 0
+
+    def end_session(self, token_hash: str, why: str, now: float) -> bool:
+        """End one session (sign-out); False when it had ended already or never existed."""
+        with self._write() as tx:
+            return tx.run(SESSION_SQL["end"], (now, why, token_hash))[1] > 0
+
+    def end_user_sessions(self, username: str, why: str, now: float) -> int:
+        """End every active session of ``username`` (sign-out everywhere, password change, removal); how many."""
+        with self._write() as tx:
+            return tx.run(SESSION_SQL["end_user"], (now, why, username))[1]
 
     # --- writing -------------------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from geodata.store.contract import (
     DISK_FULL,
     EDITABLE_LAYERS,
     READ_ONLY,
+    SESSIONS_TABLE,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -64,11 +65,16 @@ CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
 CREATE INDEX IF NOT EXISTS {AUDIT_TABLE}_record ON {AUDIT_TABLE} (layer, record_id, version);
 CREATE TABLE IF NOT EXISTS {TOURS_TABLE} (
     tour_id TEXT PRIMARY KEY, title TEXT NOT NULL, stops TEXT NOT NULL, updated_at TEXT, updated_by TEXT,
-    version INTEGER NOT NULL DEFAULT 0)
+    version INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS {SESSIONS_TABLE} (
+    id TEXT PRIMARY KEY, username TEXT NOT NULL, created REAL NOT NULL, last_seen REAL NOT NULL,
+    expires REAL NOT NULL, ended REAL, why TEXT);
+CREATE INDEX IF NOT EXISTS {SESSIONS_TABLE}_user ON {SESSIONS_TABLE} (username, ended)
 """
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+_VERSIONS: dict[str, tuple[tuple[int, int, int], str]] = {}  # file → (inode, mtime, size) → its data version
 
 
 class GpkgStore(Store):
@@ -118,8 +124,26 @@ class GpkgStore(Store):
         return coerce(frame, schema)
 
     def version(self) -> str:
+        """The file (inode), its last audit row and its layers' ``last_change``: not the file's mtime, which
+        every session write (sign-in, last seen) moves without changing data. Asked again only when the
+        file's inode, mtime or size moved (a stat, then; the page runs ask on every run)."""
         stat = self.path.stat()
-        return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = _VERSIONS.get(self.location)
+        if cached and cached[0] == seen:
+            return cached[1]
+        try:
+            with closing(sqlite3.connect(self.path, timeout=15)) as conn:
+                stamp = conn.execute("SELECT MAX(last_change) FROM gpkg_contents").fetchone()[0]
+                change = 0
+                if _has(conn, AUDIT_TABLE):
+                    change = conn.execute(f"SELECT COALESCE(MAX(change_id), 0) FROM {AUDIT_TABLE}").fetchone()[0]
+        except sqlite3.Error as exc:  # not a GeoPackage after all: reading it will say so
+            log.warning("no data version for %s: %s", self.path, exc)
+            return f"{self.path}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+        version = f"{self.path}:{stat.st_ino}:{change}:{stamp}"
+        _VERSIONS[self.location] = (seen, version)
+        return version
 
     def read_record(self, layer: str, record_id: str) -> tuple[dict | None, int]:
         with self._reading() as conn:
@@ -183,6 +207,17 @@ class GpkgStore(Store):
                 raise StoreError("其他人正在保存，请稍后再试。") from exc
             raise StoreError(f"无法读取数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。") from exc
 
+    def _read(self) -> Iterator[GpkgTx]:
+        with closing(_connect(self.path)) as conn:
+            if not _has(conn, SESSIONS_TABLE):
+                with self._write():  # a file from before sessions: its tables are created once
+                    pass
+            conn.execute("BEGIN")
+            try:
+                yield GpkgTx(conn)
+            finally:
+                _rollback(conn)
+
     # --- writing -------------------------------------------------------------------------------------------------
 
     @contextmanager
@@ -242,6 +277,10 @@ class GpkgTx(Tx):
             ).fetchone()
             self._geom[layer] = (row[0], row[1]) if row else ("geom", 4490)
         return self._geom[layer]
+
+    def run(self, statement, args=()):
+        cur = self.conn.execute(statement.replace("%s", "?"), tuple(args))
+        return cur.fetchall(), cur.rowcount
 
     def read(self, layer, record_id, lock=True):
         schema = SCHEMAS[layer]

@@ -38,6 +38,7 @@ from geodata.store.contract import (
     DISK_FULL,
     EDITABLE_LAYERS,
     READ_ONLY,
+    SESSIONS_TABLE,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
@@ -55,6 +56,12 @@ log = logging.getLogger(__name__)
 META_TABLE = "zonemap_meta"
 LOST = "与数据库服务器的连接中断，操作未完成（数据未改动）：请稍后重试；如仍出错，请联系管理员。"
 SRID = 4490
+_SESSIONS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SESSIONS_TABLE} (id text PRIMARY KEY, username text NOT NULL,"
+    " created double precision NOT NULL, last_seen double precision NOT NULL, expires double precision NOT NULL,"
+    " ended double precision, why text)",
+    f"CREATE INDEX IF NOT EXISTS {SESSIONS_TABLE}_user ON {SESSIONS_TABLE} (username, ended)",
+)
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint", "bool": "boolean", "date": "text",
               "list": "text"}  # fmt: skip
 
@@ -105,6 +112,7 @@ class _Pool:
 
 
 _POOL = _Pool()
+_SESSIONS_READY: set[str] = set()  # URLs whose sessions table this process has made sure of
 
 
 def _safe(url: str) -> str:
@@ -133,6 +141,26 @@ class PostgisStore(Store):
         except psycopg.OperationalError as exc:  # the pool has dropped the connection: the next call reconnects
             log.error("connection to %s lost: %s", self.location, exc)
             raise StoreError(LOST) from exc
+
+    def _ensure_sessions(self, conn: psycopg.Connection) -> None:
+        """A database created before sessions gets their table, once per process (racing creators tolerated)."""
+        if self.url in _SESSIONS_READY:
+            return
+        try:
+            with conn.transaction():
+                for statement in _SESSIONS_DDL:
+                    conn.execute(statement)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject):
+            pass  # another app server created it at the same moment
+        _SESSIONS_READY.add(self.url)
+
+    @contextmanager
+    def _read(self) -> Iterator[PgTx]:
+        with self._conn() as conn:
+            self._ensure_sessions(conn)
+            with conn.transaction():
+                conn.execute("SET TRANSACTION READ ONLY")
+                yield PgTx(conn)
 
     # --- reading -------------------------------------------------------------------------------------------------
 
@@ -238,6 +266,7 @@ class PostgisStore(Store):
     def _write(self, scope: Scope | None = None) -> Iterator[PgTx]:
         with self._conn() as conn:
             try:
+                self._ensure_sessions(conn)
                 with conn.transaction():
                     declare_scope(conn, scope)
                     yield PgTx(conn)
@@ -288,9 +317,15 @@ class PostgisStore(Store):
 class PgTx(Tx):
     """The Tx primitives on one connection inside a transaction."""
 
+    lock_shared = " FOR SHARE"
+
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self.data_version: int | None = None  # taken once per transaction, under the meta row's lock
+
+    def run(self, statement, args=()):
+        cur = self.conn.execute(statement, tuple(args))
+        return (cur.fetchall() if cur.description else []), cur.rowcount
 
     def _row(self, layer: str, record_id: str, columns: Sequence[str], lock: bool) -> tuple | None:
         schema = SCHEMAS[layer]
@@ -496,6 +531,8 @@ def _ddl(conn: psycopg.Connection) -> None:
             " updated_by text, version integer NOT NULL DEFAULT 0)"
         ).format(sql.Identifier(TOURS_TABLE))
     )
+    for statement in _SESSIONS_DDL:
+        conn.execute(statement)
     conn.execute(sql.SQL("CREATE TABLE {} (data_version bigint NOT NULL)").format(sql.Identifier(META_TABLE)))
     conn.execute(sql.SQL("INSERT INTO {} VALUES (1)").format(sql.Identifier(META_TABLE)))
 
