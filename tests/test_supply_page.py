@@ -14,6 +14,7 @@ from shapely.geometry import shape
 from streamlit.testing.v1 import AppTest
 
 from access import signin_guard
+from access.secret import server_secret
 from access.signin_guard import Policy, SignInGuard
 from geodata.edits import Edit
 from geodata.store import GpkgStore, create_gpkg
