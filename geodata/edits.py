@@ -52,6 +52,7 @@ class Edit:
     action: str = "edit"  # edit | restore
     at: dt.datetime | None = field(default=None, compare=False)
     scope: Scope | None = None  # the editor's scope, checked in the store (None: tools without an account)
+    session: str | None = None  # the editor's sign-in session (token hash): still active at commit, or nothing is saved
 
 
 def editable_fields(layer: str) -> list[str]:

@@ -192,3 +192,34 @@ def test_two_proposals_on_one_record_cannot_both_be_approved_blind(store):
         proposals.decide(store, third, "approve", "jz", JINZHONG)
     actions = list(store.history("parcels", "P4")["action"])
     assert actions.count("reject") == 1 and actions.count("withdraw") == 1 and actions.count("edit") == 1
+
+
+def test_a_write_from_a_tab_whose_session_ended_saves_nothing(store):
+    """Sign-out elsewhere, a removed or disabled account: the session is re-checked inside the write itself."""
+    import time
+
+    from access.sessions import end_all, start
+    from geodata.store import proposals
+    from geodata.store.authorize import SESSION_ENDED
+
+    live = start(store, "zhangsan", time.time()).token_hash
+    assert store.apply_edit(Edit("parcels", "P4", {"note": "在线"}, 0, "zhangsan", scope=JINZHONG, session=live)) == 1
+    end_all(store, "zhangsan", "removed")
+    writes = (
+        lambda: store.apply_edit(Edit("parcels", "P4", {"note": "已退出"}, 1, "zhangsan", session=live)),
+        lambda: store.save_tour(Tour("T-9", "路线", (Stop("parcels", "P4", "一"),)), "zhangsan", 0, session=live),
+        lambda: store.commit_import(_with_session(_batch(store, ["N9"], ["N9"], []), live)),
+        lambda: proposals.propose(store, Edit("parcels", "P4", {"note": "提议"}, 1, "zhangsan", session=live)),
+    )
+    before = (store.read_record("parcels", "P4"), len(store.read("parcels")), len(store.history()))
+    for write in writes:
+        with pytest.raises(StoreError, match="登录已结束"):
+            write()
+    assert (store.read_record("parcels", "P4"), len(store.read("parcels")), len(store.history())) == before
+    assert store.list_tours() == [] and SESSION_ENDED.startswith("您的登录已结束")
+
+
+def _with_session(batch, session):
+    import dataclasses
+
+    return dataclasses.replace(batch, session=session)

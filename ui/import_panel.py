@@ -37,7 +37,7 @@ from layers.overview import build_map
 from ui.exports import export_button
 from ui.format import display_value, md
 from ui.mapview import draw
-from ui.scope import editor_scope, zones_in_scope
+from ui.scope import editor_scope, editor_session, zones_in_scope
 
 AUTO = "自动识别"
 NOT_IMPORTED = "（不导入）"
@@ -326,7 +326,9 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
         return
     if st.button(f"导入 {len(plan.frame)} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
         try:
-            import_id = commit_import(store, plan, editor["username"], scope=editor_scope(editor))
+            import_id = commit_import(
+                store, plan, editor["username"], scope=editor_scope(editor), session=editor_session(editor)
+            )
         except (ImportRefused, StoreError, OSError) as exc:
             st.error(f"导入失败，数据未改动：{md(exc)}")
             return

@@ -26,7 +26,7 @@ from geodata.store import Store, StoreError
 from ui.auth import display_names, people_hidden
 from ui.format import display_value, fmt_datetime, md, text_table
 from ui.review_panel import needs_review, submit
-from ui.scope import editor_scope
+from ui.scope import editor_scope, editor_session
 
 INDICATORS = ("invest_intensity", "plot_ratio", "tax_per_mu", "energy_intensity", "land_price")
 PROGRESS = ("developed_share", "invested_share")
@@ -156,6 +156,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
             f"恢复第 {row.version} 版修改前的值",
             action="restore",
             scope=editor_scope(editor),
+            session=editor_session(editor),
         )
         st.session_state.pop(seen_key, None)  # after this attempt the editor sees the history anew
         try:
@@ -230,7 +231,16 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             return
         if not _transition_ok(record, changes, reason):
             return
-        edit = Edit("parcels", parcel_id, changes, version, editor["username"], reason, scope=editor_scope(editor))
+        edit = Edit(
+            "parcels",
+            parcel_id,
+            changes,
+            version,
+            editor["username"],
+            reason,
+            scope=editor_scope(editor),
+            session=editor_session(editor),
+        )
         if needs_review(editor):  # 待审核: the data changes only when a reviewer approves
             submit(store, edit)
         else:
@@ -305,6 +315,13 @@ def _conflict_panel(store: Store, parcel_id: str, editor: dict, conflict: dict) 
         if not _transition_ok(theirs, mine, reason):
             return
         edit = Edit(
-            "parcels", parcel_id, mine, conflict["version"], editor["username"], reason, scope=editor_scope(editor)
+            "parcels",
+            parcel_id,
+            mine,
+            conflict["version"],
+            editor["username"],
+            reason,
+            scope=editor_scope(editor),
+            session=editor_session(editor),
         )
         _save(store, edit, mine)

@@ -16,7 +16,7 @@ from geodata.settings import review_role_names
 from geodata.store import Store, StoreError
 from geodata.store import proposals as review
 from ui.format import display_value, md
-from ui.scope import editor_scope
+from ui.scope import editor_scope, editor_session
 
 
 def needs_review(editor: dict | None) -> bool:
@@ -82,7 +82,16 @@ def review_panel(store: Store, layer: str, record_id: str, editor: dict | None, 
 
 def _decide(store: Store, p: review.Proposal, decision: str, editor: dict, reason: str, roles) -> None:
     try:
-        review.decide(store, p.proposal_id, decision, editor["username"], editor_scope(editor), reason, roles)
+        review.decide(
+            store,
+            p.proposal_id,
+            decision,
+            editor["username"],
+            editor_scope(editor),
+            reason,
+            roles,
+            editor_session(editor),
+        )
     except ConflictError:
         st.error("该记录在提议之后已被修改（可能另一条提议已批准）：不能直接批准，请驳回并请提议人重新提交。")
         return

@@ -16,6 +16,11 @@ def editor_scope(editor: dict | None) -> Scope | None:
     return editor.get("scope") if editor else None
 
 
+def editor_session(editor: dict | None) -> str | None:
+    """The signed-in editor's session (token hash), re-checked by the store inside each write."""
+    return editor.get("session") if editor else None
+
+
 def zone_ref(zones: pd.DataFrame, zone_id: object) -> ZoneRef | None:
     """The zone ``zone_id`` from the zones layer (None when the id is empty)."""
     if zone_id is None or zone_id != zone_id or not str(zone_id).strip():

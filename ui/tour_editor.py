@@ -19,7 +19,7 @@ from reports.renderer import Busy, RenderError
 from reports.tour_html import tour_html
 from reports.tour_onepager import onepager_html, render
 from ui.format import md, text_table
-from ui.scope import editor_scope
+from ui.scope import editor_scope, editor_session
 
 NEW = "__new__"
 
@@ -99,9 +99,11 @@ def _write(store: Store, editor: dict, slot: str, mine: Tour | None, base: int) 
     opened = st.session_state[f"tour_base_{slot}"][0]
     try:
         if mine is None:
-            store.delete_tour(opened.tour_id, editor["username"], base, scope=editor_scope(editor))
+            store.delete_tour(
+                opened.tour_id, editor["username"], base, scope=editor_scope(editor), session=editor_session(editor)
+            )
         else:
-            store.save_tour(mine, editor["username"], base, scope=editor_scope(editor))
+            store.save_tour(mine, editor["username"], base, scope=editor_scope(editor), session=editor_session(editor))
     except ConflictError as exc:
         st.session_state[f"tour_conflict_{slot}"] = {"message": str(exc), "theirs": exc.current,
                                                      "version": exc.version, "mine": mine}  # fmt: skip

@@ -916,7 +916,12 @@ def _with_ids(findings: list[Finding], frame, key: str) -> list[Finding]:
 
 
 def commit_import(
-    store: Store, plan: ImportPlan, user: str, at: dt.datetime | None = None, scope: Scope | None = None
+    store: Store,
+    plan: ImportPlan,
+    user: str,
+    at: dt.datetime | None = None,
+    scope: Scope | None = None,
+    session: str | None = None,
 ) -> str:
     """Write ``plan`` into ``store`` in one transaction (see :meth:`Store.commit_import`); return the import's id.
 
@@ -937,6 +942,7 @@ def commit_import(
         user=user,
         at=at,
         scope=scope,
+        session=session,
     )
     return store.commit_import(batch)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from domain.labels import label
 from domain.scope import Scope, ZoneRef
-from geodata.store.errors import ScopeError
+from geodata.store.errors import ScopeError, StoreError
 
 _LIST = 10  # records named in a refusal
 
@@ -51,6 +51,15 @@ def check(scope: Scope | None, user: str, items: Iterable[tuple[str, str, list[Z
     refused = [(layer, rid) for layer, rid, zones in items if not all(scope.covers(z) for z in zones)]
     if refused:
         raise ScopeError(refusal(scope, refused), user=user, records=refused)
+
+
+SESSION_ENDED = "您的登录已结束（已在其他窗口或设备退出，或账户已停用、删除或改了权限），修改未保存：请重新登录。"
+
+
+def session_ok(tx, session: str | None) -> None:
+    """The writer's sign-in session is still active, held so until commit (None: tools without a session)."""
+    if session is not None and not tx.session_active(session):
+        raise StoreError(SESSION_ENDED)
 
 
 def refusal(scope: Scope, refused: list[tuple[str, str]]) -> str:

@@ -125,6 +125,7 @@ class ImportBatch:
     at: dt.datetime | None = None
     errors: int = 0
     scope: Scope | None = None  # the importer's scope (None: command-line tools without an account)
+    session: str | None = None  # the importer's sign-in session, re-checked inside the transaction
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,7 @@ class Store(ABC):
             reason = f"导入 {batch.filename}（{import_id}）"
             present = tx.existing(batch.layer, list(ids))
             _check_import_scope(tx, batch, frame, ids, present)
+            authorize.session_ok(tx, batch.session)
             taken = sorted(set(batch.new_ids) & present)
             if taken:
                 raise ImportRefused(
@@ -400,7 +402,9 @@ class Store(ABC):
             before_commit()
         return import_id
 
-    def save_tour(self, tour: Tour, user: str, base_version: int, scope: Scope | None = None) -> int:
+    def save_tour(
+        self, tour: Tour, user: str, base_version: int, scope: Scope | None = None, session: str | None = None
+    ) -> int:
         """Save a tour against the version the editor saw (0 for a new one); return the new version.
 
         Raises :class:`ConflictError` (``current`` holds the stored title and
@@ -414,6 +418,7 @@ class Store(ABC):
         with self._refusals_audited(), self._write(scope) as tx:
             row = tx.tour(tour.tour_id)
             _check_tour_scope(tx, scope, user, tour.tour_id, [tour, _stored_tour(tour.tour_id, row)])
+            authorize.session_ok(tx, session)
             version = _tour_version(row)
             if version != base_version or (row is None and base_version):
                 current = {"title": row[0], "stops": row[1]} if row else {}
@@ -431,7 +436,9 @@ class Store(ABC):
             before_commit()
             return version + 1
 
-    def delete_tour(self, tour_id: str, user: str, base_version: int, scope: Scope | None = None) -> None:
+    def delete_tour(
+        self, tour_id: str, user: str, base_version: int, scope: Scope | None = None, session: str | None = None
+    ) -> None:
         """Delete a tour the editor saw at ``base_version`` (ConflictError if it changed since)."""
         tour_id, user = clean(tour_id), clean(user)
         if not user.strip():
@@ -442,6 +449,7 @@ class Store(ABC):
             if row is None:
                 return
             _check_tour_scope(tx, scope, user, tour_id, [_stored_tour(tour_id, row)])
+            authorize.session_ok(tx, session)
             version = _tour_version(row)
             if version != base_version:
                 raise ConflictError(
@@ -488,6 +496,7 @@ def apply_edit_in(tx: Tx, edit: Edit, at: str) -> int:
     zones = authorize.record_zones(tx, edit.layer, seen, cache)
     zones += authorize.record_zones(tx, edit.layer, {**(seen or {}), **edit.changes}, cache) if seen else []
     authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
+    authorize.session_ok(tx, edit.session)
     current = tx.read(edit.layer, edit.record_id)
     if current is None:
         raise EditError(f"{label(edit.layer)}“{edit.record_id}”不存在（可能已被删除）")

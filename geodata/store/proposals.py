@@ -69,6 +69,7 @@ def propose(store: Store, edit: Edit) -> str:
         zones = authorize.record_zones(tx, edit.layer, current, cache)
         zones += authorize.record_zones(tx, edit.layer, {**current, **edit.changes}, cache)
         authorize.check(edit.scope, edit.user, [(edit.layer, edit.record_id, zones)])
+        authorize.session_ok(tx, edit.session)
         version = tx.version(edit.layer, edit.record_id)
         if version != edit.base_version:
             raise ConflictError(current, version, edit.base_version)
@@ -102,6 +103,7 @@ def decide(
     scope: Scope | None,
     reason: str = "",
     roles: frozenset[str] = frozenset(),
+    session: str | None = None,
 ) -> int:
     """Approve, reject or withdraw a pending proposal; return the record's version afterwards.
 
@@ -126,11 +128,14 @@ def decide(
         raise EditError("驳回须写明原因。")
     at = _stamp(None)
     note = f"{DECISIONS[decision]} {p.user} 的提议 {proposal_id}" + (f"：{reason.strip()}" if reason.strip() else "")
-    edit = Edit(p.layer, p.record_id, p.changes, p.base_version, user, note, action="edit", scope=scope)
+    edit = Edit(
+        p.layer, p.record_id, p.changes, p.base_version, user, note, action="edit", scope=scope, session=session
+    )
     with store._refusals_audited(), store._write(scope) as tx:
         if decision == "approve":
             version = apply_edit_in(tx, edit, at)
         else:
+            authorize.session_ok(tx, session)
             if decision == "reject":  # the reviewer's scope must cover the record, as for approving
                 seen = tx.read(p.layer, p.record_id, lock=False)
                 authorize.check(scope, user, [(p.layer, p.record_id, authorize.record_zones(tx, p.layer, seen, {}))])
