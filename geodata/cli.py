@@ -33,6 +33,7 @@ from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
 from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_layer_to
 from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
+from geodata.io.matching import DECISIONS
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import StoreError, open_store
@@ -245,7 +246,13 @@ def _print_plan(plan) -> None:
         old, new = change["old"], change["new"]
         shown = "图形有改动" if change["field"] == "geometry" else f"{_shown(old)} → {_shown(new)}"
         print(f"[改动] {change['record_id']} {label(change['field'])}：{shown}")
-    counts = f"新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}"
+    for m in plan.suspects:
+        print(f"[疑似重复] 第 {m.row} 条 → 已有地块 {m.stored_id}（{m.how_label}）：{DECISIONS[m.decision]}")
+    for r in plan.area_differences.to_dict("records"):
+        print(f"[面积核对] 第 {r['行']} 条 {r['地块编号']}：登记 {r['登记面积（亩）']:,.2f} 亩，"
+              f"按图形 {r['图形面积（亩）']:,.2f} 亩，相差 {r['相差']}")  # fmt: skip
+    print(plan.counts_line())
+    counts = f"新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}，疑似重复 {s['suspects']}"
     if plan.ok:
         verdict = f"可以导入（{counts}）"
     elif not plan.readable:
