@@ -169,3 +169,25 @@ def test_shape_matches_need_ninety_percent_of_both_areas(offset, outline, kind):
     assert [m.kind for m in match_records(frame, stored, "parcels")] == [kind or SUSPECT]
     frame["zone_id"] = "Y"
     assert match_records(frame, stored, "parcels") == []  # never across zones
+
+
+def test_the_area_note_is_said_over_one_percent_only():
+    from domain.units import area_difference_note
+
+    assert area_difference_note(127.38, 124.85) == "登记 127.38 亩，按图形 124.85 亩，相差 2.0%"  # 2.53 / 124.85
+    assert area_difference_note(127.38, 127.13) is None  # 0.2 %
+    assert area_difference_note(None, 127.13) is None and area_difference_note(float("nan"), 1.0) is None
+
+
+def test_the_parcel_details_show_registered_against_computed(sample_copy):
+    from geodata.edits import Edit
+    from tests.apptest import open_page
+
+    GpkgStore(sample_copy).apply_edit(Edit("parcels", "JX-2020-1", {"registered_area_mu": 130.0}, 0, "张三", "登记"))
+    at = open_page()
+    at.sidebar.text_input[0].input("127.38亩").run()
+    result = next(s for s in at.sidebar.selectbox if s.label == "搜索结果")
+    result.select("parcels:JX-2020-1").run()
+    assert not at.exception
+    shown = "\n".join(t.value.to_string() for t in at.table).replace("\\", "")  # st.table cells are md-escaped
+    assert "面积核对" in shown and "登记 130.00 亩，按图形 127.38 亩，相差 2.1%" in shown

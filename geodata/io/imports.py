@@ -59,7 +59,7 @@ from pyproj import Transformer
 from domain.labels import label
 from domain.landuse import UNFILLED, find_code
 from domain.scope import Scope
-from domain.units import MU_PER_HECTARE, MU_PER_KM2, geodesic_area_mu, m2_to_mu
+from domain.units import MU_PER_HECTARE, MU_PER_KM2, area_difference_note, geodesic_area_mu, m2_to_mu
 from domain.values import is_blank
 from geodata.edits import encode_value
 from geodata.io.crsdetect import (
@@ -367,12 +367,11 @@ def area_differences(frame) -> pd.DataFrame:
     for i, (rid, name, given, computed) in enumerate(
         zip(frame["parcel_id"], frame["name"], frame["registered_area_mu"], frame["area_mu"], strict=True)
     ):
-        if is_blank(given) or is_blank(computed) or computed <= 0:
+        if area_difference_note(None if is_blank(given) else given, computed) is None:
             continue
         share = abs(given - computed) / computed
-        if share > AREA_TOLERANCE:
-            rows.append({"行": i + 1, "地块编号": rid, "名称": name, "登记面积（亩）": round(float(given), 2),
-                         "图形面积（亩）": round(float(computed), 2), "相差": f"{share:.1%}"})  # fmt: skip
+        rows.append({"行": i + 1, "地块编号": rid, "名称": name, "登记面积（亩）": round(float(given), 2),
+                     "图形面积（亩）": round(float(computed), 2), "相差": f"{share:.1%}"})  # fmt: skip
     return pd.DataFrame(rows, columns=AREA_DIFF_COLUMNS)
 
 
