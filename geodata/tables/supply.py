@@ -126,6 +126,13 @@ def land_use_table(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def development_rate_note(table: pd.DataFrame) -> str:
+    """“N 个开发区缺少规划面积，未计算土地开发率” for the zones of :func:`land_use_table` ("" for none)."""
+    zones = table[table["开发区"] != NATIONAL_ROW]
+    unknown = int(zones["开发区土地总面积（亩）"].isna().sum()) if len(zones) else 0
+    return f"{unknown} 个开发区缺少规划面积（开发区土地总面积），未计算土地开发率（记为“—”）" if unknown else ""
+
+
 def bulletin_table() -> pd.DataFrame:
     """The bulletin's figures with units and what each may be compared with."""
     rates = "本表各开发区的同名比率"
