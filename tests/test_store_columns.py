@@ -54,3 +54,22 @@ def test_an_older_store_reads_new_columns_as_null_and_gains_them_on_the_first_wr
     assert {c: record[c] for c in NEW} == changes
     frame = old_store.read("parcels").set_index("parcel_id")
     assert frame.at["P4", "registered_area_mu"] == 36.3
+
+
+def test_an_import_into_an_older_store_writes_the_new_columns(old_store):
+    import geopandas as gpd
+
+    from geodata.store import ImportBatch
+
+    frame = old_store.read("parcels").set_index("parcel_id", drop=False)
+    rows = frame.loc[["P4", "P4"]].reset_index(drop=True)
+    rows["parcel_id"] = ["P4", "P9"]
+    rows["parcel_code"] = ["140781004002GB00004", "140781004002GB00009"]
+    rows["registered_area_mu"] = [36.3, 36.25]
+    summary = {"file": "地块.zip", "new": 1, "updated": 1, "layer": "parcels"}
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4490")
+    batch = ImportBatch("parcels", frame, ["P9"], ["P4"], "地块.zip", summary, "zhangsan")
+    old_store.commit_import(batch)
+    stored = old_store.read("parcels").set_index("parcel_id")
+    assert stored.loc[["P4", "P9"], "parcel_code"].tolist() == ["140781004002GB00004", "140781004002GB00009"]
+    assert stored.loc[["P4", "P9"], "registered_area_mu"].tolist() == [36.3, 36.25]
