@@ -340,3 +340,14 @@ def test_the_summary_sheet_and_the_supply_page_give_the_same_stage_figures(tmp_p
     assert total["当前处于·储备（亩）"] == pytest.approx(3314.36, abs=0.01)  # not 8,807.96 (with the 5,493.60 ready)
     at = [total[stage_header(s, "当前处于（亩）")] for s in PIPELINE]
     assert sum(at) == pytest.approx(total["面积（亩）"], abs=0.01)  # the 当前处于 columns add up; 累计达到 do not
+
+
+def test_every_sheet_is_filtered_and_prints_a4_landscape_one_page_wide(data):
+    wb = workbook(data)
+    summary, zone = wb["汇总"], wb["介休"]
+    assert summary.auto_filter.ref == f"A1:X{summary.max_row - 1}"  # the records, not the 合计 row
+    assert zone.auto_filter.ref == f"A1:{zone.cell(1, zone.max_column).column_letter}{zone.max_row - 1}"
+    for ws in wb.worksheets:
+        s = ws.page_setup
+        assert (s.orientation, str(s.paperSize), s.fitToWidth, s.fitToHeight) == ("landscape", "9", 1, 0)  # 9: A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
