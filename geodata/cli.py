@@ -33,7 +33,7 @@ from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
 from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_layer_to
 from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
-from geodata.io.matching import DECISIONS
+from geodata.io.matching import DECISIONS, read_decisions
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import StoreError, open_store
@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
             default=ZONE_NEAR_M,
             help=f"不在任何开发区内的记录，归入多少米内最近的开发区（默认 {ZONE_NEAR_M:g}）",
         )
+        s.add_argument("--decide", action="append", default=[], metavar="行号=合并|新增|跳过",
+                       help="疑似重复的处理（可重复）；只写 合并|新增|跳过 则用于所有未指定的行；默认跳过")  # fmt: skip
         s.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         s.add_argument("--data", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
     e = sub.add_parser("export", help="导出图层")
@@ -144,9 +146,13 @@ def _options(args) -> ImportOptions:
         if key is None:
             raise UsageError(f"--land-use：“{target}”不是用地性质；可选：{'、'.join(label(u) for u in LAND_USES)}")
         uses[land_use_key(value)] = key
+    try:
+        decisions = read_decisions(args.decide)
+    except ValueError as exc:
+        raise UsageError(f"--decide {exc}") from exc
     return ImportOptions(
         encoding=args.encoding, crs=args.crs, repair=args.repair, source_layer=args.source_layer,
-        zone=args.zone, fill=fill, land_use_map=uses, near_m=args.near_m,
+        zone=args.zone, fill=fill, land_use_map=uses, near_m=args.near_m, decisions=decisions,
     )  # fmt: skip
 
 

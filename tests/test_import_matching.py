@@ -68,6 +68,10 @@ def test_the_land_offices_file_matches_schematic_parcels_as_suspected_duplicates
     assert cli.main(["validate", str(path), "--layer", "parcels", "--data", str(store.path)]) == 0
     out = capsys.readouterr().out
     assert "新增 0 更新 0 疑似重复 5\n" in out and "[疑似重复] 第 1 条 → 已有地块 JX-2020-1" in out
+    args = ["validate", str(path), "--layer", "parcels", "--data", str(store.path), "--decide", "合并"]
+    assert cli.main([*args, "--decide", "5=新增"]) == 0
+    assert "新增 1 更新 4 疑似重复 5\n" in capsys.readouterr().out
+    assert cli.main([*args, "--decide", "x=合并"]) == 2 and "行号=合并|新增|跳过" in capsys.readouterr().err
 
 
 def test_merging_replaces_schematic_shapes_in_one_step_and_a_reimport_adds_nothing(store, sample, tmp_path):

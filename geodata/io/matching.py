@@ -112,7 +112,8 @@ def match_records(
     """Every incoming record of ``frame`` that corresponds to a record of ``stored`` (see module doc).
 
     ``registered``: the file's own area per row in 亩 (NaN/None where it has none).
-    ``decisions``: the user's choice per 疑似重复 row (1-based); missing → :data:`DEFAULT_DECISION`.
+    ``decisions``: the user's choice per 疑似重复 row (1-based; row 0: every row not named);
+    missing → :data:`DEFAULT_DECISION`.
     ``generated``: the ids made up for records the file gives none (None: every id is made up);
     only those records are matched by shape, area or name.
     """
@@ -206,13 +207,29 @@ def _by_zone(frame, stored, incoming, registered, done: set[int], taken: set[str
         if found is None:
             continue
         if found.kind == SUSPECT:
-            choice = decisions.get(row, DEFAULT_DECISION)
+            choice = decisions.get(row, decisions.get(0, DEFAULT_DECISION))
             found = Match(found.row, found.incoming_id, found.stored_id, found.how, SUSPECT,
                           found.overlap, choice if choice in DECISIONS else DEFAULT_DECISION)  # fmt: skip
         out.append(found)
         done.add(row)
         if found.kind == UPDATE or found.decision == MERGE:
             taken.add(found.stored_id)
+    return out
+
+
+def read_decisions(items: list[str]) -> dict[int, str]:
+    """Command-line decisions: ``3=合并`` (row 3), ``合并`` (every 疑似重复 not named); Chinese or merge/new/skip.
+
+    Raises ValueError with a Chinese message for anything else.
+    """
+    names = {v: k for k, v in DECISIONS.items()} | {k: k for k in DECISIONS}
+    out: dict[int, str] = {}
+    for item in items:
+        row, sep, word = item.strip().rpartition("=")
+        word = word.strip()
+        if word not in names or (sep and not row.strip().isdigit()):
+            raise ValueError(f"“{item}”的写法是 行号=合并|新增|跳过，或只写 合并|新增|跳过（所有疑似重复）")
+        out[int(row) if sep else 0] = names[word]
     return out
 
 
