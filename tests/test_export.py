@@ -351,3 +351,14 @@ def test_every_sheet_is_filtered_and_prints_a4_landscape_one_page_wide(data):
         s = ws.page_setup
         assert (s.orientation, str(s.paperSize), s.fitToWidth, s.fitToHeight) == ("landscape", "9", 1, 0)  # 9: A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+
+
+def test_the_ledger_carries_the_land_office_s_codes_and_registered_area(data):
+    parcels = data.parcels.copy()
+    at = parcels["parcel_id"] == "P4"
+    parcels.loc[at, ["parcel_code", "supervision_no", "registered_area_mu"]] = ["140781004002GB00004", "DZ-7", 36.5]
+    ws = workbook(data, parcels)["介休"]
+    record = next(r for r in rows(ws) if r["地块编号"] == "P4")
+    assert (record["宗地代码"], record["电子监管号"], record["登记面积（亩）"], record["面积（亩）"]) == (
+        "140781004002GB00004", "DZ-7", 36.5, 36.25,
+    )  # fmt: skip
