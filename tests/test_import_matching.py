@@ -16,7 +16,7 @@ import shapely
 
 from geodata import cli
 from geodata.dataset import load_dataset
-from geodata.io.imports import ImportOptions, commit_import, prepare
+from geodata.io.imports import ImportOptions, commit_import, import_history, prepare
 from geodata.io.matching import MERGE, NEW, SKIP, SUSPECT, UPDATE, match_records, overlap_share
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
@@ -60,6 +60,7 @@ def test_the_land_offices_file_matches_schematic_parcels_as_suspected_duplicates
     before = len(store.read("parcels"))
     commit_import(store, plan, "zhangsan", at=_at(1))  # the default (跳过) writes no parcel
     assert len(store.read("parcels")) == before
+    assert list(import_history(store)["跳过（疑似重复）"]) == [5]
     assert store.import_records()[0]["decisions"][0] == {
         "row": 1, "incoming_id": plan.frame["parcel_id"][0], "stored_id": "JX-2020-1", "how": "schematic",
         "decision": SKIP,
@@ -89,6 +90,8 @@ def test_merging_replaces_schematic_shapes_in_one_step_and_a_reimport_adds_nothi
     assert (jx["outline_source"], jx["registered_area_mu"], jx["parcel_code"]) == ("surveyed", 127.38, jiexiu_codes(0))
     assert jx["area_mu"] == pytest.approx(127.13, abs=0.01)  # the surveyed shape's own 亩, beside the registered
     assert [d["decision"] for d in store.import_records()[0]["decisions"]] == [MERGE] * 5
+    history = import_history(store)
+    assert list(history["跳过（疑似重复）"]) == [0] and list(history["更新"]) == [5]
     # The same file again (still no 地块编号): matched by 宗地代码, nothing new, nothing changed.
     again = prepare(path, "parcels", _existing(store))
     assert {m.how for m in again.matches} == {"parcel_code"} and not again.suspects

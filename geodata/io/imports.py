@@ -997,7 +997,8 @@ def import_history(store: Store, names: Mapping[str, str] | None = None) -> pd.D
     names = names or {}
     out = [
         {"时间": r["at"], "导入人": names.get(r["user"], r["user"]), "导入编号": r["import_id"], "文件": r["file"],
-         "图层": label(r["layer"]), "新增": r["new"], "更新": r["updated"], "坐标系": r["crs_label"],
+         "图层": label(r["layer"]), "新增": r["new"], "更新": r["updated"],
+         "跳过（疑似重复）": r.get("skipped", 0), "坐标系": r["crs_label"],
          "编码": r["encoding"]}
         for r in store.import_records()
     ]  # fmt: skip
