@@ -35,6 +35,7 @@ Only parcels are matched beyond their id; zones and projects keep matching by id
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -153,18 +154,27 @@ def match_records(
 
 
 def _by_zone(frame, stored, incoming, registered, done: set[int], taken: set[str], decisions) -> list[Match]:
-    """Steps 3–5 of the module doc: shape, schematic area, name — each within the record's zone."""
+    """Steps 3–5 of the module doc: shape, schematic area, name — each within the record's zone.
+
+    Indexed (an R-tree for shapes, sorted 亩 per zone for schematic outlines, (zone, name) for names),
+    so a file of many records against a large store is not a product of the two.
+    """
     stored = stored.reset_index(drop=True)
     ids = stored["parcel_id"].astype(str).tolist()
     zones = stored["zone_id"].astype(str).tolist()
     schematic = [v == "schematic" for v in stored.get("outline_source", pd.Series([None] * len(stored))).tolist()]
     areas = pd.to_numeric(stored["area_mu"], errors="coerce").tolist()
-    names = [_text_key(v) for v in stored["name"].tolist()]
     geoms = stored.geometry.values if "geometry" in stored else [None] * len(stored)
     tree = shapely.STRtree([g if g is not None else shapely.Point() for g in geoms])
-    in_zone: dict[str, list[int]] = {}
-    for j, z in enumerate(zones):
-        in_zone.setdefault(z, []).append(j)
+    by_area: dict[str, list[tuple[float, int]]] = {}
+    by_name: dict[tuple[str, str], list[int]] = {}
+    for j, (z, name) in enumerate(zip(zones, stored["name"].tolist(), strict=True)):
+        if schematic[j] and not is_blank(areas[j]):
+            by_area.setdefault(z, []).append((float(areas[j]), j))
+        if key := _text_key(name):
+            by_name.setdefault((z, key), []).append(j)
+    for values in by_area.values():
+        values.sort()
     frame_zones = frame["zone_id"].tolist() if "zone_id" in frame else [None] * len(frame)
     frame_names = frame["name"].tolist() if "name" in frame else [None] * len(frame)
     frame_areas = frame["area_mu"].tolist() if "area_mu" in frame else [None] * len(frame)
@@ -174,34 +184,36 @@ def _by_zone(frame, stored, incoming, registered, done: set[int], taken: set[str
         if c in frame and c in stored
     ]
 
-    def codes_differ(i: int, j: int) -> bool:
-        return any(mine[i] and theirs[j] and mine[i] != theirs[j] for mine, theirs in code_pairs)
+    def free(i: int, j: int, zone: str) -> bool:
+        """Stored parcel j may match incoming row i: same zone, not taken, no code that says otherwise."""
+        if zones[j] != zone or ids[j] in taken:
+            return False
+        return not any(mine[i] and theirs[j] and mine[i] != theirs[j] for mine, theirs in code_pairs)
 
     out = []
     for i, (zone, g) in enumerate(zip(frame_zones, frame.geometry, strict=True)):
         row = i + 1
         if row in done or is_blank(zone):
             continue
-        candidates = [j for j in in_zone.get(str(zone), []) if ids[j] not in taken and not codes_differ(i, j)]
-        if not candidates:
-            continue
+        zone = str(zone)
         found = None
         if g is not None and not g.is_empty:
-            near = set(tree.query(g, predicate="intersects").tolist())
-            shares = [(overlap_share(g, geoms[j]), j) for j in candidates if j in near and not schematic[j]]
-            best = max(shares, default=(0.0, None))
+            near = [j for j in tree.query(g, predicate="intersects").tolist() if not schematic[j] and free(i, j, zone)]
+            best = max(((overlap_share(g, geoms[j]), j) for j in near), default=(0.0, None))
             if best[1] is not None and best[0] >= OVERLAP_SHARE:
                 found = Match(row, incoming[i], ids[best[1]], "shape", UPDATE, overlap=round(best[0], 4))
-        if found is None:
-            target = registered[i] if registered is not None and not is_blank(registered[i]) else frame_areas[i]
-            if not is_blank(target) and float(target) > 0:
-                close = [(abs(areas[j] - float(target)) / float(target), j) for j in candidates
-                         if schematic[j] and not is_blank(areas[j])]  # fmt: skip
-                best = min(close, default=(1.0, None))
-                if best[1] is not None and best[0] <= SCHEMATIC_AREA_SHARE:
-                    found = Match(row, incoming[i], ids[best[1]], "schematic", SUSPECT)
-        if found is None and _text_key(frame_names[i]):
-            same = [j for j in candidates if names[j] == _text_key(frame_names[i])]
+        target = registered[i] if registered is not None and not is_blank(registered[i]) else frame_areas[i]
+        if found is None and not is_blank(target) and float(target) > 0:
+            t = float(target)
+            ranked = by_area.get(zone, [])
+            lo = bisect.bisect_left(ranked, (t * (1 - SCHEMATIC_AREA_SHARE), -1))
+            hi = bisect.bisect_right(ranked, (t * (1 + SCHEMATIC_AREA_SHARE), len(ids)))
+            close = [(abs(a - t) / t, j) for a, j in ranked[lo:hi] if free(i, j, zone)]
+            best = min(close, default=(1.0, None))
+            if best[1] is not None and best[0] <= SCHEMATIC_AREA_SHARE:
+                found = Match(row, incoming[i], ids[best[1]], "schematic", SUSPECT)
+        if found is None and (key := _text_key(frame_names[i])):
+            same = [j for j in by_name.get((zone, key), []) if free(i, j, zone)]
             if same:
                 found = Match(row, incoming[i], ids[same[0]], "name", SUSPECT)
         if found is None:
