@@ -734,6 +734,11 @@ CASES: list[Case] = [
     Case("unknown_zone", "parcels", unknown_zone, False, ("“不存在的开发区”不存在",), code=3),
     Case("area_in_m2", "parcels", area_in_m2, True, ("按数值大小判断为平方米",)),
     Case("our_own_export", "parcels", our_own_export, True, ("GBK", "中央经线114°")),
+    # a land office's own file of parcels zonemap already shows (issue #25)
+    Case("jiexiu_standard_land", "parcels", lambda f, d: jiexiu_standard_land(f, d), True,
+         ("第37带", "GBK", "[疑似重复] 第 1 条 → 已有地块 JX-2020-1", "新增 0 更新 0 疑似重复 5")),
+    Case("jiexiu_hostile_codes", "parcels", lambda f, d: jiexiu_standard_land(f, d, "恶意代码.zip", hostile=True), True,
+         ("网页标签或脚本", "新增 0 更新 0 疑似重复 5")),
     # hostile (issue #13)
     Case("vrt_as_geojson", "parcels", vrt_as_geojson, False, ("无法读取",)),
     Case("vrt_as_kml", "parcels", vrt_as_kml, False, ("无法读取",)),
@@ -831,6 +836,7 @@ def jiexiu_standard_land(
     registered: dict[str, float] | None = None,
     moved: dict[str, float] | None = None,
     extra: bool = False,
+    hostile: bool = False,
 ) -> Path:
     """介休's 标准地 as its land office keeps them: GBK, Gauss-Krüger zone 37 with prefix, no .prj, no .cpg.
 
@@ -838,7 +844,7 @@ def jiexiu_standard_land(
     their centroids; 登记面积 MJ_MU is the reported figure (127.38 …) unless
     ``registered`` says otherwise; ``moved`` shifts a parcel east by so many metres
     (a changed shape); ``extra`` adds one parcel not in zonemap. DKBH (our ids)
-    only with ``ids``; ZDDM (宗地代码) with ``codes``.
+    only with ``ids``; ZDDM (宗地代码) with ``codes``; markup and a formula as codes with ``hostile``.
     """
     p = data.parcels.set_index("parcel_id").loc[list(JIEXIU_STANDARD)]
     geoms = [shapely.affinity.scale(g, shrink, shrink, origin="centroid") for g in p.geometry.values]
@@ -852,6 +858,9 @@ def jiexiu_standard_land(
         frame.insert(0, "DKBH", list(JIEXIU_STANDARD))
     if codes:
         frame.insert(0, "ZDDM", [jiexiu_codes(i) for i in range(len(p))])
+    if hostile:  # codes as text: escaped on the page, never a formula in the 台账
+        frame["ZDDM"] = [HOSTILE[:40], '=HYPERLINK("http://x","y")', "", "140781004002GB00004", "0" * 19]
+        frame["DZJGH"] = "<b>1407812020B00123</b>"
     for pid, value in (registered or {}).items():
         frame.loc[JIEXIU_STANDARD.index(pid), "MJ_MU"] = value
     gk = frame.to_crs("EPSG:4525")  # zone 37 with its prefix (X ≈ 37 5xx xxx)
