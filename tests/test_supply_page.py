@@ -279,3 +279,13 @@ def test_an_account_from_before_roles_cannot_sign_in_until_migrated(tmp_path, mo
     assert cli.main(["migrate"]) == 0
     at = login(supply_page("P4"))
     assert "权限：省级（全省）" in texts(at)
+
+
+def test_the_parcel_detail_shows_the_land_office_s_codes_and_the_area_check(store):
+    from geodata.edits import Edit
+
+    changes = {"parcel_code": "140781004002GB00004", "supervision_no": "1407812020B00123", "registered_area_mu": 37.0}
+    store.apply_edit(Edit("parcels", "P4", changes, 0, "张三", "登记信息"))
+    shown = texts(supply_page("P4")).replace("\\", "")  # md-escaped
+    assert "宗地代码 140781004002GB00004 · 电子监管号 1407812020B00123" in shown
+    assert "面积核对：登记 37.00 亩，按图形 36.25 亩，相差 2.1%" in shown  # 0.75 / 36.25 = 2.07 %
