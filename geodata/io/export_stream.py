@@ -36,6 +36,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from domain.clock import beijing_now
 from geodata.io.ledger import (
     SUMMARY_SHEET,
     ExportError,
@@ -123,6 +124,7 @@ def write_xlsx(
     """A workbook with ``sheets`` in order: names made valid, headers frozen and filtered, widths set, A4 landscape,
     text never a formula."""
     wb = Workbook(write_only=True)
+    stamp = f"{beijing_now():%Y-%m-%d %H:%M}"  # the data's date on every printed page
     ticker = _Ticker(sum(s.size for s in sheets if s.counted), progress)
     for title, sheet in zip(sheet_names([s.name for s in sheets]), sheets, strict=True):
         ws = wb.create_sheet(title)
@@ -143,13 +145,15 @@ def write_xlsx(
             total = total_row(headers, sheet.size, mu)
             ws.append(_row(ws, headers, [total.get(h) for h in headers]))
         own_total = isinstance(first, str) and first.startswith("合计")  # 汇总 ends in its own 合计 row
-        _print_setup(ws, len(headers), sheet.size - own_total)
+        _print_setup(ws, len(headers), sheet.size - own_total, f"{title} · 导出于 {stamp}（北京时间）")
     wb.save(path)
 
 
-def _print_setup(ws, columns: int, rows: int) -> None:
+def _print_setup(ws, columns: int, rows: int, heading: str) -> None:
     """A filter on the header over the records (not the 合计 row); printed A4 landscape, one page wide,
-    the header repeated on every page."""
+    the header repeated on every page, ``heading`` (sheet and export time) above and the page number below."""
+    ws.oddHeader.center.text = heading.replace("&", "&&")  # & starts a header code in Excel
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
     ws.page_setup.orientation = "landscape"
