@@ -26,7 +26,14 @@ plan offers a way through rather than a dead end:
 * a required choice the file lacks (供应状态 …) → one value for the whole
   file (``ImportOptions.fill``);
 * an area in the file (亩, 平方米 or 公顷, from the column name or the
-  magnitude) is compared with the ellipsoidal area; over 1 % is said by row.
+  magnitude) is kept as 登记面积 and compared with the ellipsoidal area; over 1 % is said by row.
+
+Before ids are compared, :mod:`geodata.io.matching` matches each incoming parcel
+to a stored one (宗地代码, 电子监管号, then shape, schematic area or name within
+the zone): a confident match takes the stored id (an update); a 疑似重复 is
+merged, added or skipped as the user decides (``ImportOptions.decisions``,
+default skipped). The file's own area is kept as 登记面积 (``registered_area_mu``)
+beside the computed 亩; :attr:`ImportPlan.area_differences` lists those over 1 %.
 
 Records whose id is already stored are updates: only the fields the file
 carries (mapped columns, the shape and its area, and what the user chose for
