@@ -20,6 +20,7 @@ from pathlib import Path
 from access.accounts import AccountsError, load_accounts
 from geodata.dataset import load_dataset
 from geodata.io.imports import IMPORT_LAYERS, ImportOptions, commit_import, prepare
+from geodata.io.matching import read_decisions
 from geodata.io.sources import SourceError
 from geodata.store import StoreError, open_store
 
@@ -35,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="坐标系（默认自动识别），如 EPSG:4546")
     p.add_argument("--encoding", choices=("UTF-8", "GBK"), help="Shapefile/CSV 文字编码（默认自动识别）")
     p.add_argument("--data", help="数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）")
+    p.add_argument("--decide", action="append", default=[], metavar="行号=合并|新增|跳过",
+                   help="疑似重复的处理（可重复）；只写 合并|新增|跳过 则用于所有未指定的行；默认跳过")  # fmt: skip
     return p
 
 
@@ -56,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         store = open_store(args.data)
         data = load_dataset(store)
         existing = {n: data.layer(n) for n in ("admin", "zones", "parcels", "projects", "chains", "rounds")}
-        options = ImportOptions(encoding=args.encoding, crs=args.crs, zone=args.zone)
+        try:
+            decisions = read_decisions(args.decide)
+        except ValueError as exc:
+            print(f"用法错误：--decide {exc}", file=sys.stderr)
+            return 2
+        options = ImportOptions(encoding=args.encoding, crs=args.crs, zone=args.zone, decisions=decisions)
         plan = prepare(args.path, args.layer, existing, options)
         if not plan.ok:
             for finding in plan.errors[:20]:
@@ -68,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"未导入：{exc}", file=sys.stderr)
         return 1
     s = plan.summary()
-    print(f"已导入 {import_id}：新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}（账户 {account.username}）")
+    print(f"已导入 {import_id}：新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}，"
+          f"跳过疑似重复 {s['skipped']}（账户 {account.username}）")  # fmt: skip
     return 0
 
 

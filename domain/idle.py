@@ -209,6 +209,9 @@ def _years(n: int) -> str:
 def idle_fee(parcel: Mapping[str, object], verdict: IdleVerdict, rules: IdleRules = DEFAULT_RULES) -> float:
     """土地闲置费 in 万元: fee_rate × 出让或者划拨价款 for holder-caused 未动工满一年 land; 0 otherwise.
 
+    0 also when the price is missing: count those with :func:`fee_unpriced` and say
+    :func:`missing_note` beside any sum, never a silent zero.
+
     Never for 第八条 cases (government, force majeure) or 第二条第二款 (stalled)
     land; not computed again once the land reaches 满两年 (无偿收回 then).
     """
@@ -216,6 +219,16 @@ def idle_fee(parcel: Mapping[str, object], verdict: IdleVerdict, rules: IdleRule
         return 0.0
     price = as_number(parcel.get("land_price"))
     return 0.0 if price is None else round(price * rules.fee_rate, 2)
+
+
+def fee_unpriced(parcel: Mapping[str, object], verdict: IdleVerdict) -> bool:
+    """Owes the fee (第十四条（一）) but has no 出让或者划拨价款: its fee is unknown, not 0."""
+    return verdict.status == IDLE and as_number(parcel.get("land_price")) is None
+
+
+def missing_note(count: int, what: str = "出让价款") -> str:
+    """“N 宗缺少出让价款，未计入”: said beside every figure that leaves out records missing an input ("" for none)."""
+    return f"{count:,} 宗缺少{what}，未计入" if count else ""
 
 
 def is_idle(verdict: IdleVerdict) -> bool:

@@ -48,6 +48,9 @@ LABELS: dict[str, str] = {
     # parcels
     "parcel_id": "地块编号",
     "area_mu": "面积（亩）",
+    "registered_area_mu": "登记面积（亩）",
+    "parcel_code": "宗地代码",
+    "supervision_no": "电子监管号",
     "land_use": "用地性质",
     "industrial_land": "工业用地",
     "logistics_land": "仓储物流用地",

@@ -46,6 +46,7 @@ from domain.idle import (
     NEGOTIATE,
     IdleRules,
     IdleVerdict,
+    fee_unpriced,
     idle_fee,
 )
 from domain.labels import label
@@ -185,6 +186,7 @@ class Result:
     basis: str = ""
     conditions: tuple[str, ...] = ()
     formulas: dict[str, str] = field(default_factory=dict)
+    fee_unpriced: bool = False  # the fee is owed but the 出让价款 is missing: not in ``fee`` (said, never a zero)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -241,6 +243,7 @@ def evaluate(
         basis=option.basis,
         conditions=option.conditions,
         formulas=formulas,
+        fee_unpriced=option.collects_fee and fee_unpriced(item.parcel, item.verdict),
     )
 
 
@@ -270,8 +273,9 @@ def _fee_formula(item: Item, option: Option, fee: float, rules: IdleRules) -> st
 
 
 def totals(results: Iterable[Result]) -> dict[str, float]:
-    """Sums over a scenario's results (area, investment, output, tax, jobs, fee)."""
-    keys = ("area_mu", "investment", "output", "tax", "jobs", "fee")
+    """Sums over a scenario's results (area, investment, output, tax, jobs, fee) and ``fee_unpriced``:
+    how many owe the fee but have no price (left out of ``fee``, see :func:`domain.idle.missing_note`)."""
+    keys = ("area_mu", "investment", "output", "tax", "jobs", "fee", "fee_unpriced")
     out = dict.fromkeys(keys, 0.0)
     for r in results:
         for k in keys:

@@ -132,6 +132,27 @@ def stage_counts(parcels: Iterable[Mapping[str, object]]) -> dict[str, dict[str,
     return out
 
 
+AT, REACHED = "当前处于", "累计达到"  # the funnel's two figures, worded the same on the page and in the 台账
+STAGE_FIGURES = (f"{REACHED}（宗）", f"{REACHED}（亩）", f"{AT}（宗）", f"{AT}（亩）")
+
+
+def stage_figures(parcels: Iterable[Mapping[str, object]]) -> dict[str, dict[str, float]]:
+    """Per pipeline stage, the four figures every table shows (:data:`STAGE_FIGURES`, 亩 to 0.01).
+
+    The one definition of a stage's count and 亩 (the 标准地供给 page's funnel and
+    every sheet of the 台账 read it): 当前处于 a stage is disjoint (the stages add up
+    to all parcels); 累计达到 a stage counts it and every later one, so adjacent
+    stages must not be added. 储备 is a stage here, not a 供应状态: a parcel whose
+    status is 储备 but which meets the conditions is 具备供地条件, not 储备.
+    """
+    counts = stage_counts(parcels)
+    return {
+        s: dict(zip(STAGE_FIGURES, (c["reached"], round(c["reached_mu"], 2), c["at"], round(c["at_mu"], 2)),
+                    strict=True))
+        for s, c in counts.items()
+    }  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TransitionCheck:
     """Outcome of checking a status change: errors block; ``needs_reason`` asks for one."""

@@ -56,3 +56,16 @@ def geodesic_area_m2(geom: BaseGeometry | None) -> float:
 def geodesic_area_mu(geom: BaseGeometry | None) -> float:
     """Area in 亩 of a lon/lat polygon, computed on the ellipsoid."""
     return m2_to_mu(geodesic_area_m2(geom))
+
+
+REGISTERED_AREA_TOLERANCE = 0.01  # a registered area (登记面积) this far from the computed one is pointed out
+
+
+def area_difference_note(registered: float | None, computed: float | None) -> str | None:
+    """“登记 127.38 亩，按图形 124.85 亩，相差 2.0%” when they differ by more than 1 %; None otherwise or if unknown."""
+    if registered is None or computed is None or registered != registered or computed != computed or computed <= 0:
+        return None
+    share = abs(registered - computed) / computed
+    if share <= REGISTERED_AREA_TOLERANCE:
+        return None
+    return f"登记 {registered:,.2f} 亩，按图形 {computed:,.2f} 亩，相差 {share:.1%}"

@@ -40,6 +40,7 @@ from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
 from geodata.io.export import EXPORT_FORMATS, ExportError, cut_warnings, export_layer_to
 from geodata.io.imports import IMPORT_LAYERS, ZONE_NEAR_M, ImportOptions, land_use_key, prepare
+from geodata.io.matching import DECISIONS, read_decisions
 from geodata.io.sources import SourceError
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import StoreError, is_zonemap_file, open_store
@@ -103,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
             default=ZONE_NEAR_M,
             help=f"不在任何开发区内的记录，归入多少米内最近的开发区（默认 {ZONE_NEAR_M:g}）",
         )
+        s.add_argument("--decide", action="append", default=[], metavar="行号=合并|新增|跳过",
+                       help="疑似重复的处理（可重复）；只写 合并|新增|跳过 则用于所有未指定的行；默认跳过")  # fmt: skip
         s.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         s.add_argument("--data", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
     e = sub.add_parser("export", help="导出图层")
@@ -214,9 +217,13 @@ def _options(args) -> ImportOptions:
         if key is None:
             raise UsageError(f"--land-use：“{target}”不是用地性质；可选：{'、'.join(label(u) for u in LAND_USES)}")
         uses[land_use_key(value)] = key
+    try:
+        decisions = read_decisions(args.decide)
+    except ValueError as exc:
+        raise UsageError(f"--decide {exc}") from exc
     return ImportOptions(
         encoding=args.encoding, crs=args.crs, repair=args.repair, source_layer=args.source_layer,
-        zone=args.zone, fill=fill, land_use_map=uses, near_m=args.near_m,
+        zone=args.zone, fill=fill, land_use_map=uses, near_m=args.near_m, decisions=decisions,
     )  # fmt: skip
 
 
@@ -319,7 +326,13 @@ def _print_plan(plan) -> None:
         old, new = change["old"], change["new"]
         shown = "图形有改动" if change["field"] == "geometry" else f"{_shown(old)} → {_shown(new)}"
         _say(f"[改动] {change['record_id']} {label(change['field'])}：{shown}")
-    counts = f"新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}"
+    for m in plan.suspects:
+        _say(f"[疑似重复] 第 {m.row} 条 → 已有地块 {m.stored_id}（{m.how_label}）：{DECISIONS[m.decision]}")
+    for r in plan.area_differences.to_dict("records"):
+        _say(f"[面积核对] 第 {r['行']} 条 {r['地块编号']}：登记 {r['登记面积（亩）']:,.2f} 亩，"
+              f"按图形 {r['图形面积（亩）']:,.2f} 亩，相差 {r['相差']}")  # fmt: skip
+    _say(plan.counts_line())
+    counts = f"新增 {s['new']}，更新 {s['updated']}，不变 {s['unchanged']}，疑似重复 {s['suspects']}"
     if plan.ok:
         verdict = f"可以导入（{counts}）"
     elif not plan.readable:

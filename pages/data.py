@@ -13,6 +13,7 @@ from ui.import_panel import (
     diff_panel,
     export_panel,
     mapping_editor,
+    matching_panel,
     preview_map,
     preview_table,
     report_panel,
@@ -44,6 +45,7 @@ with tab_in:
         st.subheader("检查结果")
         report_panel(plan)
         preview_table(plan, data)
+        matching_panel(plan)
         diff_panel(plan)
         preview_map(plan, data)
         commit_panel(store, plan, editor)

@@ -3,13 +3,14 @@
 import folium
 import streamlit as st
 
-from domain.idle import IDLE_STATUSES, NOT_IDLE, UNKNOWN
+from domain.idle import IDLE_STATUSES, NOT_IDLE, UNKNOWN, missing_note
 from domain.labels import label
 from geodata.io.export import export_filename
 from geodata.query import apply_filters
 from geodata.tables.idle import (
     IDLE_VIEW,
     evaluate_plan,
+    fee_figure,
     idle_table,
     idle_totals,
     match_table,
@@ -67,7 +68,9 @@ for col, (title, mask) in zip(cols, counts, strict=False):
     area = fmt_number(float(classified.loc[mask, "area_mu"].sum()), 2, "亩")
     short = title.split("（")[0]  # the class; its disposal is in the help and the table
     col.metric(f"{short}（宗）", f"{int(mask.sum()):,}", area, delta_color="off", delta_arrow="off", help=title)
-cols[-1].metric("可征闲置费（万元）", fmt_number(float(classified["idle_fee"].sum()), 2), help="出让或者划拨价款的20%")
+fee, unpriced = fee_figure(classified)
+cols[-1].metric("可征闲置费（万元）", fmt_number(fee, 2), unpriced or None, delta_color="off", delta_arrow="off",
+                help="出让或者划拨价款的20%；缺少价款的地块未计入")  # fmt: skip
 
 tab_find, tab_calc, tab_match, tab_report = st.tabs(["闲置认定", "盘活测算", "项目匹配", "报告"])
 
@@ -151,7 +154,9 @@ with tab_calc:
             ("可收闲置费", "fee", "万元"),
         ]
         for col, (title, key, unit) in zip(st.columns(3) + st.columns(3), figures, strict=True):
-            col.metric(f"{title}（{unit}）", f"{people(sums[key]):,}" if key == "jobs" else fmt_number(sums[key], 2))
+            note = missing_note(int(sums["fee_unpriced"])) if key == "fee" else ""
+            shown = f"{people(sums[key]):,}" if key == "jobs" else fmt_number(sums[key], 2)
+            col.metric(f"{title}（{unit}）", shown, note or None, delta_color="off", delta_arrow="off")
         st.dataframe(table, hide_index=True, width="stretch")
         name = st.text_input("方案名称", value=f"方案{len(saved_scenarios()) + 1}", key="idl_scn_name")
         if st.button("保存方案", key="idl_save"):

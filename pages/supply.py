@@ -7,7 +7,14 @@ from domain.labels import label
 from geodata.query import apply_filters
 from geodata.settings import required_assessments
 from geodata.store import proposals as review
-from geodata.tables.supply import bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
+from geodata.tables.supply import (
+    bulletin_table,
+    development_rate_note,
+    funnel,
+    land_use_table,
+    parcel_table,
+    pipeline_by,
+)
 from layers.overview import build_map, pending_group, record_bounds
 from ui.auth import display_names, people_hidden, sidebar_login
 from ui.bigmap import show_view_map
@@ -137,6 +144,8 @@ with tab_rates:
     st.subheader("开发区土地集约利用指标（由地块计算）")
     rates = view_table(data, view, "land_use_table", lambda: land_use_table(parcels, view.zones))
     st.dataframe(land_use_frame(rates), hide_index=True, width="stretch")
+    if note := development_rate_note(rates):
+        st.warning(note)
     st.caption(
         "土地开发率须有开发区土地总面积（此处取规划面积），未知的记为“—”。容积率、投资强度、亩均税收为地块控制指标"
         "（出让时约定，含未建地块），不与通报的建成用地实际值比较。"

@@ -940,6 +940,11 @@ CASES: list[Case] = [
     Case("unknown_zone", "parcels", unknown_zone, False, ("“不存在的开发区”不存在",), code=3),
     Case("area_in_m2", "parcels", area_in_m2, True, ("按数值大小判断为平方米",)),
     Case("our_own_export", "parcels", our_own_export, True, ("GBK", "中央经线114°")),
+    # a land office's own file of parcels zonemap already shows (issue #25)
+    Case("jiexiu_standard_land", "parcels", lambda f, d: jiexiu_standard_land(f, d), True,
+         ("第37带", "GBK", "[疑似重复] 第 1 条 → 已有地块 JX-2020-1", "新增 0 更新 0 疑似重复 5")),
+    Case("jiexiu_hostile_codes", "parcels", lambda f, d: jiexiu_standard_land(f, d, "恶意代码.zip", hostile=True), True,
+         ("网页标签或脚本", "新增 0 更新 0 疑似重复 5")),
     # hostile (issue #13)
     Case("vrt_as_geojson", "parcels", vrt_as_geojson, False, ("无法读取",)),
     Case("vrt_as_kml", "parcels", vrt_as_kml, False, ("无法读取",)),
@@ -1036,3 +1041,67 @@ if __name__ == "__main__":  # python -m tests.import_corpus OUT_DIR
     out.mkdir(parents=True, exist_ok=True)
     for name, path in build_all(out, load_dataset(GpkgStore(SAMPLE_PATH))).items():
         print(name, path)
+
+
+# --- a land office's own file of parcels zonemap already holds (issue #25) ------------------------------------------
+
+JIEXIU_STANDARD = ("JX-2020-1", "JX-2020-2", "JX-2021-1", "JX-2021-2", "JX-2021-3")  # the sample's 介休 标准地
+
+
+def jiexiu_codes(i: int) -> str:
+    """A 19-character 宗地代码 for the ``i``-th 介休 parcel (介休市 140781)."""
+    return f"140781004002GB{i + 1:05d}"
+
+
+def jiexiu_standard_land(
+    folder: Path,
+    data: Dataset,
+    name: str = "介休标准地.zip",
+    ids: bool = False,
+    codes: bool = True,
+    shrink: float = 0.999,
+    registered: dict[str, float] | None = None,
+    moved: dict[str, float] | None = None,
+    extra: bool = False,
+    hostile: bool = False,
+) -> Path:
+    """介休's 标准地 as its land office keeps them: GBK, Gauss-Krüger zone 37 with prefix, no .prj, no .cpg.
+
+    Surveyed shapes: the sample's (schematic) outlines scaled by ``shrink`` about
+    their centroids; 登记面积 MJ_MU is the reported figure (127.38 …) unless
+    ``registered`` says otherwise; ``moved`` shifts a parcel east by so many metres
+    (a changed shape); ``extra`` adds one parcel not in zonemap. DKBH (our ids)
+    only with ``ids``; ZDDM (宗地代码) with ``codes``; markup and a formula as codes with ``hostile``.
+    """
+    p = data.parcels.set_index("parcel_id").loc[list(JIEXIU_STANDARD)]
+    geoms = [shapely.affinity.scale(g, shrink, shrink, origin="centroid") for g in p.geometry.values]
+    frame = gpd.GeoDataFrame(
+        {"DKMC": [f"介休标准地{i + 1}" for i in range(len(p))], "MJ_MU": p["area_mu"].round(2).tolist(),
+         "YT": "工业用地", "QLR": "介休某某焦化有限公司", "BZD": "是",
+         "ZT": ["已出让" if s == "sold" else "挂牌" for s in p["supply_status"]]},
+        geometry=geoms, crs="EPSG:4490",
+    )  # fmt: skip
+    if ids:
+        frame.insert(0, "DKBH", list(JIEXIU_STANDARD))
+    if codes:
+        frame.insert(0, "ZDDM", [jiexiu_codes(i) for i in range(len(p))])
+    if hostile:  # codes as text: escaped on the page, never a formula in the 台账
+        frame["ZDDM"] = [HOSTILE[:40], '=HYPERLINK("http://x","y")', "", "140781004002GB00004", "0" * 19]
+        frame["DZJGH"] = "<b>1407812020B00123</b>"
+    for pid, value in (registered or {}).items():
+        frame.loc[JIEXIU_STANDARD.index(pid), "MJ_MU"] = value
+    gk = frame.to_crs("EPSG:4525")  # zone 37 with its prefix (X ≈ 37 5xx xxx)
+    for pid, metres in (moved or {}).items():
+        i = JIEXIU_STANDARD.index(pid)
+        gk.geometry.values[i] = shapely.affinity.translate(gk.geometry.values[i], xoff=metres)
+    if extra:
+        far = shapely.affinity.translate(gk.geometry.values[0], yoff=-1500.0)
+        row = {c: gk[c].iloc[0] for c in gk.columns if c != "geometry"} | {"DKMC": "介休标准地新增", "MJ_MU": 88.8}
+        if codes:
+            row["ZDDM"] = jiexiu_codes(99)
+        if ids:
+            row["DKBH"] = "JX-2024-1"
+        gk = pd.concat([gk, gpd.GeoDataFrame([row], geometry=[far], crs=gk.crs)], ignore_index=True)
+        gk = gpd.GeoDataFrame(gk, geometry="geometry", crs="EPSG:4525")
+        gk.loc[len(gk) - 1, "MJ_MU"] = round(float(gpd.GeoSeries([far], crs="EPSG:4525").area.iloc[0]) * 0.0015, 2)
+    return _shp_zip(folder, name, _shp_files(gk, "GBK", stem="介休标准地"), drop=(".cpg", ".prj"))

@@ -88,7 +88,7 @@ def test_visitors_cannot_upload_or_see_who_imported(sample, sample_copy, tmp_pat
     button(at, "导入 5 条").click().run()
     visitor = open_page("pages/data.py")
     assert not visitor.get("file_uploader") and "需要编辑权限" in texts(visitor)
-    history = visitor.dataframe[-1].value
+    history = table(visitor, "导入编号")
     assert "三个一批项目.xlsx" in history.to_string() and "导入人" not in history.columns
     assert "导入人" in import_log(at).columns  # the editor sees who imported
 
@@ -211,3 +211,28 @@ def import_log(at):
     """The 导入记录 table (the tab's dataframe with 导入编号)."""
     [frame] = [d.value for d in at.dataframe if "导入编号" in d.value.columns]
     return frame
+
+
+def test_suspected_duplicates_are_decided_row_by_row_and_skipped_by_default(sample, sample_copy, tmp_path, monkeypatch):
+    """介休's own file of the 标准地 already shown (schematic): 5 疑似重复; 合并 one, the rest are skipped."""
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
+    at = open_page("pages/data.py")
+    login(at, "zhangsan", PASSWORD)
+    upload(at, import_corpus.jiexiu_standard_land(tmp_path, sample, shrink=0.99))
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["新增"], metrics["更新已有"], metrics["疑似重复"]) == ("0", "0", "5")
+    assert "5 条疑似重复" in texts(at)
+    assert list(table(at, "登记面积（亩）")["相差"]) == ["2.0%"] * 5  # 面积核对
+    assert button(at, "导入 0 条") is not None  # nothing is added twice by default
+    at.selectbox(key="imp_decide::介休标准地.zip::1").set_value("merge").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["新增"], metrics["更新已有"]) == ("0", "1")
+    button(at, "导入 1 条").click().run()
+    assert not at.exception and "跳过疑似重复 4 条" in texts(at)
+    parcels = GpkgStore(sample_copy).read("parcels").set_index("parcel_id")
+    assert len(parcels) == len(sample.parcels)
+    assert (parcels.at["JX-2020-1", "outline_source"], parcels.at["JX-2020-1", "registered_area_mu"]) == (
+        "surveyed", 127.38,
+    )  # fmt: skip
+    assert parcels.at["JX-2020-2", "outline_source"] == "schematic"

@@ -11,6 +11,8 @@ import pyogrio
 import pytest
 import shapely
 
+from domain.labels import label
+from domain.supply import PIPELINE
 from geodata.dataset import load_dataset
 from geodata.io.export import export_filename
 from geodata.io.ledger import sheet_names
@@ -48,7 +50,7 @@ def test_ledger_has_a_summary_and_one_sheet_per_zone(data):
     assert total["开发区"] == "合计" and total["地块（宗）"] == 4 and total["其中标准地（宗）"] == 3
     assert total["面积（亩）"] == pytest.approx(1056.75) and total["面积（公顷）"] == pytest.approx(70.45)
     jx = next(r for r in summary if r["开发区"] == "介休经济技术开发区")
-    assert jx["所在市"] == "晋中市" and jx["已动工（亩）"] == 870 and jx["储备（亩）"] == 36.25
+    assert jx["所在市"] == "晋中市" and jx["当前处于·已动工（亩）"] == 870 and jx["当前处于·储备（亩）"] == 36.25
 
 
 def test_zone_sheets_have_chinese_headers_units_and_labels(data):
@@ -76,10 +78,10 @@ def test_ledger_numbers_carry_number_formats_and_the_summary_counts_ready_parcel
     assert cell["面积（亩）"].number_format == "#,##0.00##" and cell["面积（公顷）"].number_format == "#,##0.0000"
     assert cell["地块（宗）"].number_format == "#,##0" and cell["开发区"].font.bold
     summary = rows(ws)
-    ready = {r["开发区"]: r["当前具备供地条件（宗）"] for r in summary}
+    ready = {r["开发区"]: r["当前处于·具备供地条件（宗）"] for r in summary}
     want = data.parcels["pipeline_stage"].eq("supply_ready")
     assert ready["合计"] == int(want.sum()) and sum(v for k, v in ready.items() if k != "合计") == ready["合计"]
-    assert summary[-1]["当前具备供地条件（亩）"] == pytest.approx(float(data.parcels.loc[want, "area_mu"].sum()))
+    assert summary[-1]["当前处于·具备供地条件（亩）"] == pytest.approx(float(data.parcels.loc[want, "area_mu"].sum()))
 
 
 def test_formulas_are_stored_as_text_and_html_unchanged(data):
@@ -322,3 +324,44 @@ def test_any_table_keeps_pandas_types_in_excel():
     assert first[4].is_date and first[4].value.date() == dt.date(2026, 11, 23)
     assert first[5].value == dt.datetime(2026, 11, 23, 8, 30)
     assert [c.value for c in second] == [None, 4, None, False, None, None]
+
+
+def test_the_summary_sheet_and_the_supply_page_give_the_same_stage_figures(tmp_path):
+    """One definition per figure (#25): every 当前处于/累计达到 of the workbook's 合计 is the page's funnel's."""
+    from geodata.io.ledger import stage_header
+    from geodata.store import SAMPLE_PATH, GpkgStore
+    from geodata.tables.supply import funnel
+
+    sample = load_dataset(GpkgStore(SAMPLE_PATH))
+    total = rows(workbook(sample)["汇总"])[-1]
+    page = funnel(sample.parcels).set_index("阶段")
+    for stage in PIPELINE:
+        shown = page.loc[label(stage)]
+        assert total[stage_header(stage, "当前处于（宗）")] == shown["当前处于（宗）"]
+        assert total[stage_header(stage, "当前处于（亩）")] == pytest.approx(shown["当前处于（亩）"], abs=0.01)
+        assert total[stage_header(stage, "累计达到（亩）")] == pytest.approx(shown["累计达到（亩）"], abs=0.01)
+    assert total["当前处于·储备（亩）"] == pytest.approx(3314.36, abs=0.01)  # not 8,807.96 (with the 5,493.60 ready)
+    at = [total[stage_header(s, "当前处于（亩）")] for s in PIPELINE]
+    assert sum(at) == pytest.approx(total["面积（亩）"], abs=0.01)  # the 当前处于 columns add up; 累计达到 do not
+
+
+def test_every_sheet_is_filtered_and_prints_a4_landscape_one_page_wide(data):
+    wb = workbook(data)
+    summary, zone = wb["汇总"], wb["介休"]
+    assert summary.auto_filter.ref == f"A1:X{summary.max_row - 1}"  # the records, not the 合计 row
+    assert zone.auto_filter.ref == f"A1:{zone.cell(1, zone.max_column).column_letter}{zone.max_row - 1}"
+    for ws in wb.worksheets:
+        s = ws.page_setup
+        assert (s.orientation, str(s.paperSize), s.fitToWidth, s.fitToHeight) == ("landscape", "9", 1, 0)  # 9: A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+
+
+def test_the_ledger_carries_the_land_office_s_codes_and_registered_area(data):
+    parcels = data.parcels.copy()
+    at = parcels["parcel_id"] == "P4"
+    parcels.loc[at, ["parcel_code", "supervision_no", "registered_area_mu"]] = ["140781004002GB00004", "DZ-7", 36.5]
+    ws = workbook(data, parcels)["介休"]
+    record = next(r for r in rows(ws) if r["地块编号"] == "P4")
+    assert (record["宗地代码"], record["电子监管号"], record["登记面积（亩）"], record["面积（亩）"]) == (
+        "140781004002GB00004", "DZ-7", 36.5, 36.25,
+    )  # fmt: skip

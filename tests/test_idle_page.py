@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
-from domain.idle import IdleRules
+from domain.idle import IdleRules, classify
 from domain.labels import label
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
@@ -182,3 +183,48 @@ def test_calculator_follows_the_cause(sample_copy):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["可收闲置费（万元）"] == f"{round(0.2 * price, 2):,.2f}"
     assert not at.error
+
+
+def _idle_three(prices):
+    """Three sold parcels of one zone, agreed start 2025-06-01, never started: idle (满一年) on DAY."""
+    return pd.DataFrame(
+        {"parcel_id": ["A", "B", "C"], "name": ["甲", "乙", "丙"], "zone_id": "Z", "zone_name": "某开发区",
+         "city_adcode": "140700", "supply_status": "sold", "agreed_start_date": "2025-06-01",
+         "actual_start_date": None, "work_stopped_date": None, "delay_cause": None, "developed_share": None,
+         "invested_share": None, "land_price": prices, "area_mu": [10.0, 20.0, 30.0]}
+    )  # fmt: skip
+
+
+def test_the_fee_says_how_many_parcels_it_leaves_out():
+    """Hand-worked: 3 parcels owe the fee, one priced 1 000 万元 → 200 万元; two unpriced are said, never 0."""
+    from domain.idle import missing_note
+    from domain.revitalize import Item, evaluate, totals
+    from geodata.tables.idle import FEE_COLUMN, UNPRICED_COLUMN, fee_figure
+
+    c = classify_parcels(_idle_three([1000.0, None, float("nan")]), DAY, IdleRules())
+    assert list(c["idle_class"]) == ["idle"] * 3 and list(c["idle_fee_unpriced"]) == [False, True, True]
+    assert fee_figure(c) == (200.0, "2 宗缺少出让价款，未计入")
+    row = idle_totals(c, "zone").set_index("开发区").loc["合计"]
+    assert (row[FEE_COLUMN], row[UNPRICED_COLUMN]) == (200.0, 2)  # the export's 按开发区汇总 carries both
+    assert idle_table(c)["土地闲置费（万元）"].isna().tolist() == [False, True, True]  # blank, not 0
+    assert fee_figure(classify_parcels(_idle_three([1000.0, 500.0, 10.0]), DAY, IdleRules()))[1] == ""
+    assert missing_note(0) == "" and missing_note(1234) == "1,234 宗缺少出让价款，未计入"
+    # 盘活测算: the scenario's fee leaves out the same two, and says so.
+    results = [
+        evaluate(Item(r, classify(r, DAY), "fee", None), DAY, {})
+        for r in _idle_three([1000.0, None, None]).to_dict("records")
+    ]
+    sums = totals(results)
+    assert (sums["fee"], sums["fee_unpriced"]) == (200.0, 2)
+
+
+def test_the_page_says_the_fee_leaves_out_an_unpriced_parcel(sample_copy):
+    from geodata.edits import Edit
+
+    at = open_page("pages/idle.py", idl_today=DAY)
+    fee = next(m for m in at.metric if m.label == "可征闲置费（万元）")
+    assert not fee.delta  # the sample's one 满一年 parcel is priced: nothing left out
+    GpkgStore(sample_copy).apply_edit(Edit("parcels", "P-XZJK-01", {"land_price": None}, 0, "张三", "价款待核"))
+    at = open_page("pages/idle.py", idl_today=DAY)
+    fee = next(m for m in at.metric if m.label == "可征闲置费（万元）")
+    assert (fee.value, fee.delta) == ("0.00", "1 宗缺少出让价款，未计入")

@@ -162,3 +162,18 @@ def test_benchmarks_are_the_bulletin_figures_per_mu():
     assert BENCHMARKS["development_rate"] == 0.8946
     assert BENCHMARKS["industrial_plot_ratio"] == 0.93 and BENCHMARKS["plot_ratio"] == 0.98
     assert "自然资源部" in BULLETIN and "541" in BULLETIN and "2019-12-31" in BULLETIN and "2020" in BULLETIN
+
+
+def test_zones_without_planned_area_are_said_beside_the_development_rate():
+    from geodata.dataset import load_dataset
+    from geodata.store import SAMPLE_PATH, GpkgStore
+    from geodata.tables.supply import development_rate_note, land_use_table
+
+    data = load_dataset(GpkgStore(SAMPLE_PATH))
+    with_parcels = data.zones[data.zones["zone_id"].isin(data.parcels["zone_id"])]
+    unknown = int(with_parcels["planned_area_km2"].isna().sum())
+    assert unknown == len(with_parcels) == 29  # the sample has no planned areas for zones with parcels
+    note = development_rate_note(land_use_table(data.parcels, data.zones))
+    assert note == f"{unknown} 个开发区缺少规划面积（开发区土地总面积），未计算土地开发率（记为“—”）"
+    zones = data.zones.assign(planned_area_km2=10.0)
+    assert development_rate_note(land_use_table(data.parcels, zones)) == ""

@@ -372,3 +372,13 @@ def test_a_zone_account_proposes_and_a_city_account_approves(tmp_path, monkeypat
     assert "待审核" not in texts(reviewer)
     visitor = supply_page("P4")
     assert "介休开发区管委会" not in texts(visitor)
+
+
+def test_the_parcel_detail_shows_the_land_office_s_codes_and_the_area_check(store):
+    from geodata.edits import Edit
+
+    changes = {"parcel_code": "140781004002GB00004", "supervision_no": "1407812020B00123", "registered_area_mu": 37.0}
+    store.apply_edit(Edit("parcels", "P4", changes, 0, "张三", "登记信息"))
+    shown = texts(supply_page("P4")).replace("\\", "")  # md-escaped
+    assert "宗地代码 140781004002GB00004 · 电子监管号 1407812020B00123" in shown
+    assert "面积核对：登记 37.00 亩，按图形 36.25 亩，相差 2.1%" in shown  # 0.75 / 36.25 = 2.07 %

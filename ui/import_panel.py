@@ -30,6 +30,7 @@ from geodata.io.imports import (
     land_use_key,
     prepare,
 )
+from geodata.io.matching import DECISIONS, SUSPECT, UPDATE, match_table
 from geodata.io.sources import ENCODINGS, FORMATS, TEMP_PREFIXES, Limits, SourceError, local_name
 from geodata.schema import LAND_USES, SCHEMAS
 from geodata.store import Store, StoreError
@@ -85,6 +86,7 @@ def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
         zone=state.get(ZONE_KEY) if layer != "zones" else None,
         fill={k[len(FILL_PREFIX) :]: v for k, v in state.items() if str(k).startswith(FILL_PREFIX) and v},
         land_use_map=state.get(_uses_key(upload.name)) or None,
+        decisions=state.get(_decisions_key(upload.name, layer)) or None,
     )
     plan = _checked(body, upload.name, layer, options, data)
     return layer, plan
@@ -92,6 +94,10 @@ def upload_panel(data: Dataset) -> tuple[str, ImportPlan | None]:
 
 def _mapping_key(name: str, layer: str) -> str:
     return f"imp_mapping::{name}::{layer}"
+
+
+def _decisions_key(name: str, layer: str) -> str:
+    return f"imp_decisions::{name}::{layer}"
 
 
 def _uses_key(name: str) -> str:
@@ -171,12 +177,13 @@ def _example(frame: pd.DataFrame, column: str) -> str:
 def report_panel(plan: ImportPlan) -> None:
     """Counts and the row-by-row report."""
     s = plan.summary()
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3, c4, c5, c6 = st.columns(6)
     c1.metric("新增", s["new"])
     c2.metric("更新已有", s["updated"])
     c3.metric("不变", s["unchanged"])
-    c4.metric("错误", s["errors"])
-    c5.metric("提醒", s["warnings"])
+    c4.metric("疑似重复", s["suspects"])
+    c5.metric("错误", s["errors"])
+    c6.metric("提醒", s["warnings"])
     if plan.ok:
         st.success(f"检查通过：可以导入 {len(plan.frame)} 条{label(plan.layer)}。")
     elif not plan.readable:
@@ -271,7 +278,10 @@ def preview_table(plan: ImportPlan, data: Dataset) -> None:
         {
             label(key): [("" if v is None else str(v)) for v in frame[key]],
             "编号来源": ["生成" if v in generated else "文件" for v in frame[key]],
-            "导入后": [status.get(str(v), "") for v in frame[key]],
+            "导入后": [
+                "跳过（疑似重复）" if row in plan.skipped_rows else status.get(str(v), "")
+                for row, v in enumerate(frame[key], start=1)
+            ],
             label("name"): frame["name"].astype(object).where(frame["name"].notna(), ""),
         }
     )
@@ -283,6 +293,47 @@ def preview_table(plan: ImportPlan, data: Dataset) -> None:
     st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)))
     if generated:
         st.caption("“编号来源”为“生成”的记录，编号由所属开发区和图形算出：同一文件再次导入时编号不变。")
+
+
+def matching_panel(plan: ImportPlan) -> None:
+    """Records matched to stored ones, one choice per 疑似重复 (合并, 新增, 跳过), registered vs computed 亩.
+
+    A change re-checks the file with the decisions (``ImportOptions.decisions``); undecided rows are skipped.
+    """
+    if not plan.matches and not len(plan.area_differences):
+        return
+    st.subheader("与已有数据对应")
+    st.caption(md(plan.counts_line()))
+    updates = match_table(plan.matches, None, plan.layer, UPDATE)
+    by_key = updates[updates["对应依据"] != "地块编号相同"] if len(updates) else updates
+    if len(by_key):
+        st.caption("以下记录文件中没有本系统的编号，按宗地代码、电子监管号或图形对应到已有记录，作为更新：")
+        st.dataframe(by_key, hide_index=True, width="stretch", height=min(300, 38 + 35 * len(by_key)))
+    if plan.suspects:
+        st.warning(
+            f"{len(plan.suspects)} 条疑似重复：可能已在本系统中（同一开发区内名称相同，"
+            "或已有地块为示意图形且登记面积相同）。"
+            "请逐条选择：合并（用文件中的记录更新已有地块，实测图形替换示意图形）、新增、跳过。未选择的按“跳过”处理。"
+        )
+        key = _decisions_key(plan.filename, plan.layer)
+        chosen = dict(st.session_state.get(key) or {})
+        table = match_table(plan.matches, None, plan.layer, SUSPECT)
+        for m, row in zip(plan.suspects[:60], table.head(60).to_dict("records"), strict=False):
+            title = f"第 {m.row} 条（{m.incoming_id or ''}）→ 已有地块 {m.stored_id} · {row['对应依据']}"
+            picked = st.selectbox(md(title), list(DECISIONS), index=list(DECISIONS).index(m.decision),
+                                  format_func=DECISIONS.get, key=f"imp_decide::{plan.filename}::{m.row}",
+                                  placeholder=PICK)  # fmt: skip
+            if picked != m.decision:
+                chosen[m.row] = picked
+        if len(plan.suspects) > 60:
+            st.caption(f"另有 {len(plan.suspects) - 60} 条疑似重复按“跳过”处理；可用命令行逐条处理。")
+        if chosen != (st.session_state.get(key) or {}):
+            st.session_state[key] = chosen
+            st.rerun()
+    if len(plan.area_differences):
+        st.markdown("**面积核对**：登记面积（文件中的面积）与按图形计算的面积相差超过 1% 的记录，两者都会保存")
+        st.dataframe(plan.area_differences, hide_index=True, width="stretch",
+                     height=min(300, 38 + 35 * len(plan.area_differences)))  # fmt: skip
 
 
 def diff_panel(plan: ImportPlan) -> None:
@@ -324,7 +375,8 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
     """The one button that writes, for editors, when the check passed."""
     if editor is None:
         return
-    if st.button(f"导入 {len(plan.frame)} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
+    written = len(plan.frame) - len(plan.skipped_rows)
+    if st.button(f"导入 {written} 条", type="primary", disabled=not plan.ok, key="imp_commit"):
         try:
             import_id = commit_import(
                 store, plan, editor["username"], scope=editor_scope(editor), session=editor_session(editor)
@@ -335,7 +387,7 @@ def commit_panel(store: Store, plan: ImportPlan, editor: dict | None) -> None:
         st.session_state.pop("imp_plan", None)
         st.session_state["imp_flash"] = (
             f"已导入 {md(plan.filename)}：新增 {len(plan.new_ids)} 条，更新 {len(plan.updated_ids)} 条，"
-            f"不变 {len(plan.unchanged_ids)} 条（{import_id}）。"
+            f"不变 {len(plan.unchanged_ids)} 条，跳过疑似重复 {len(plan.skipped_rows)} 条（{import_id}）。"
         )
         st.rerun()
 

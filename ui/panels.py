@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.labels import label
+from domain.units import area_difference_note
 from geodata.dataset import Dataset
 from geodata.schema import SAMPLE_SOURCE, SCHEMAS
 from ui.format import fmt_number, record_rows, text_table
@@ -74,4 +75,6 @@ def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
         }
     elif layer in ("parcels", "projects"):
         extra = {"所属开发区": record.get("zone_name") or label("unknown")}
+    if layer == "parcels" and (note := area_difference_note(record.get("registered_area_mu"), record.get("area_mu"))):
+        extra["面积核对"] = note  # the legal figure and the shape's disagree by more than 1 %
     st.table(text_table(record_rows(layer, record, extra).set_index("字段")))

@@ -19,6 +19,7 @@ from domain.supply import (
     optional_assessments,
     pipeline_stage,
 )
+from domain.units import area_difference_note
 from geodata.edits import ConflictError, Edit, EditError, editable_fields
 from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
@@ -40,6 +41,9 @@ def _tick(done: object) -> str:
     return ":green-background[已完成]" if done else ":red-background[未完成]"
 
 
+LAND_OFFICE = ("parcel_code", "supervision_no", "registered_area_mu")  # what a land office's file brings
+
+
 def checklists(record: dict) -> None:
     """Readiness and assessment checklists, indicators and dates of one parcel."""
     required = required_assessments()
@@ -49,6 +53,11 @@ def checklists(record: dict) -> None:
         f"**供地阶段：{label(pipeline_stage(record, required))}** · 基础设施配套：{label(readiness_label(record))} · "
         + ("具备供地条件" if ready else f"不具备供地条件（缺：{missing}）")
     )
+    codes = [f"{label(c)} {display_value('parcels', c, record.get(c))}" for c in LAND_OFFICE if record.get(c)]
+    if codes:
+        st.caption(md(" · ".join(codes)))
+    if note := area_difference_note(record.get("registered_area_mu"), record.get("area_mu")):
+        st.warning(md(f"面积核对：{note}（登记面积为法定数字，按图形计算的面积为核对值）"))
     c1, c2, c3 = st.columns(3)
     with c1:
         st.markdown("**基础设施（几通一平）**")

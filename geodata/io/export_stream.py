@@ -34,7 +34,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
+from domain.clock import beijing_now
 from geodata.io.ledger import (
     SUMMARY_SHEET,
     ExportError,
@@ -119,8 +121,10 @@ def _ledger_part(parcels: pd.DataFrame, where: np.ndarray) -> Callable[[int, int
 def write_xlsx(
     sheets: list[Sheet], path: Path | str, progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS
 ) -> None:
-    """A workbook with ``sheets`` in order: names made valid, headers frozen, widths set, text never a formula."""
+    """A workbook with ``sheets`` in order: names made valid, headers frozen and filtered, widths set, A4 landscape,
+    text never a formula."""
     wb = Workbook(write_only=True)
+    stamp = f"{beijing_now():%Y-%m-%d %H:%M}"  # the data's date on every printed page
     ticker = _Ticker(sum(s.size for s in sheets if s.counted), progress)
     for title, sheet in zip(sheet_names([s.name for s in sheets]), sheets, strict=True):
         ws = wb.create_sheet(title)
@@ -128,23 +132,41 @@ def write_xlsx(
         _layout(ws, with_total(head) if sheet.total and sheet.size < WIDTH_ROWS else head)
         headers = [str(c) for c in head.columns]
         ws.append([safe_text(h) for h in headers])
-        mu = 0.0
+        mu, first = 0.0, None
         for start, stop in spans(sheet.size, chunk_rows):
             chunk = sheet.rows(start, stop)
             for values in zip(*(chunk[c].tolist() for c in chunk.columns), strict=True):
                 ws.append(_row(ws, headers, values))
+                first = values[0] if values else None
             if sheet.total:
                 mu = area_sum(chunk, mu)  # one running sum, as over the whole sheet
             ticker.add(stop - start if sheet.counted else 0)
         if sheet.total and sheet.size:
             total = total_row(headers, sheet.size, mu)
             ws.append(_row(ws, headers, [total.get(h) for h in headers]))
+        own_total = isinstance(first, str) and first.startswith("合计")  # 汇总 ends in its own 合计 row
+        _print_setup(ws, len(headers), sheet.size - own_total, f"{title} · 导出于 {stamp}（北京时间）")
     wb.save(path)
+
+
+def _print_setup(ws, columns: int, rows: int, heading: str) -> None:
+    """A filter on the header over the records (not the 合计 row); printed A4 landscape, one page wide,
+    the header repeated on every page, ``heading`` (sheet and export time) above and the page number below."""
+    ws.oddHeader.center.text = heading.replace("&", "&&")  # & starts a header code in Excel
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
 
 
 def _layout(ws, head: pd.DataFrame) -> None:
     """Frozen header (and first column) and widths from the header and the first rows, before any row is written."""
     ws.freeze_panes = "B2" if len(head.columns) > 1 else "A2"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)  # written first: set before any row
     shown = head.map(lambda v: safe_text(v) if isinstance(v, str) else v)
     for i, column in enumerate(shown.columns, start=1):
         longest = max([len(str(column))] + [len(str(v)) for v in shown[column] if v is not None])

@@ -24,11 +24,14 @@ from geodata.schema import SCHEMAS, Field
 
 # Known column names per field (compared after normalising: lower case, no spaces, brackets or units).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "parcel_id": ("dkbh", "dkdm", "zdbh", "zddm", "宗地编号", "宗地代码", "地块代码", "bh", "编号", "宗地号", "zdh",
-                 "地块号", "dkh"),
+    "parcel_id": ("dkbh", "dkdm", "zdbh", "宗地编号", "地块代码", "bh", "编号", "宗地号", "zdh", "地块号", "dkh"),
+    "parcel_code": ("zddm", "宗地代码", "宗地统一代码", "不动产单元号"),
+    "supervision_no": ("dzjgh", "电子监管号", "合同电子监管号", "监管号", "jgh"),
     "zone_id": ("kfqbh", "kfqdm", "kfq", "开发区", "所属开发区", "园区", "所属园区", "yqmc"),
     "name": ("dkmc", "zdmc", "宗地名称", "地块名称", "名称", "mc", "xmmc", "项目名称", "kfqmc", "开发区名称"),
-    "area_mu": ("mj", "dkmj", "zdmj", "面积", "地块面积", "宗地面积", "用地面积", "tdmj", "area"),
+    "area_mu": ("mj", "dkmj", "zdmj", "面积", "地块面积", "宗地面积", "用地面积", "tdmj", "area", "mjmu", "mjm2",
+                "mjgq"),
+    "registered_area_mu": ("djmj", "登记面积", "dkdjmj", "zddjmj"),
     "land_use": ("yt", "tdyt", "用途", "土地用途", "用地性质", "规划用途", "dlmc", "地类", "地类名称", "ydxz", "dlbm",
                 "地类编码", "地类代码", "用地分类", "用地类型", "ydlx", "ydfl", "用途代码", "规划用地性质"),
     "supply_status": ("zt", "gyzt", "状态", "供应状态", "供地状态", "地块状态"),
@@ -74,7 +77,8 @@ SHP_EXTRA: dict[str, str] = {
     "assess_soil_water": "PG_SB", "assess_water_resources": "PG_SZY", "assess_minerals": "PG_KC",
     "assess_geohazard": "PG_DZ", "assess_seismic": "PG_DA", "assess_heritage": "PG_WW", "outline_source": "JHLY",
     "source": "LY", "work_stopped_date": "TGRQ", "delay_cause": "CYYY", "developed_share": "KFZB",
-    "invested_share": "TZZB", "leading_chains": "ZDCY", "is_standard_land": "BZD",
+    "invested_share": "TZZB", "leading_chains": "ZDCY", "is_standard_land": "BZD", "parcel_code": "ZDDM",
+    "supervision_no": "DZJGH", "registered_area_mu": "DJMJ",
 }  # fmt: skip
 # Spellings of allowed values besides the code and its Chinese label.
 VALUE_ALIASES: dict[str, dict[str, str]] = {

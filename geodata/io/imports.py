@@ -26,7 +26,14 @@ plan offers a way through rather than a dead end:
 * a required choice the file lacks (供应状态 …) → one value for the whole
   file (``ImportOptions.fill``);
 * an area in the file (亩, 平方米 or 公顷, from the column name or the
-  magnitude) is compared with the ellipsoidal area; over 1 % is said by row.
+  magnitude) is kept as 登记面积 and compared with the ellipsoidal area; over 1 % is said by row.
+
+Before ids are compared, :mod:`geodata.io.matching` matches each incoming parcel
+to a stored one (宗地代码, 电子监管号, then shape, schematic area or name within
+the zone): a confident match takes the stored id (an update); a 疑似重复 is
+merged, added or skipped as the user decides (``ImportOptions.decisions``,
+default skipped). The file's own area is kept as 登记面积 (``registered_area_mu``)
+beside the computed 亩; :attr:`ImportPlan.area_differences` lists those over 1 %.
 
 Records whose id is already stored are updates: only the fields the file
 carries (mapped columns, the shape and its area, and what the user chose for
@@ -60,7 +67,7 @@ from pyproj import Transformer
 from domain.labels import label
 from domain.landuse import UNFILLED, find_code
 from domain.scope import Scope
-from domain.units import MU_PER_HECTARE, MU_PER_KM2, geodesic_area_mu, m2_to_mu
+from domain.units import MU_PER_HECTARE, MU_PER_KM2, area_difference_note, geodesic_area_mu, m2_to_mu
 from domain.values import is_blank
 from geodata.edits import encode_value
 from geodata.io.crsdetect import (
@@ -75,6 +82,7 @@ from geodata.io.crsdetect import (
     to_lonlat_coords,
 )
 from geodata.io.fieldmap import column_unit, convert_column, mapping_problems, read_choice, read_number, suggest_mapping
+from geodata.io.matching import SUSPECT, Match, apply_matches, decisions_summary, match_records
 from geodata.io.sources import RawSource, SourceError, read_source, unforeseen
 from geodata.io.validate import place, validate_layer
 from geodata.schema import CRS, LAND_USES, SCHEMAS, SHANXI_BBOX, split_list
@@ -91,6 +99,7 @@ AREA_TOLERANCE = 0.01  # a file's own area may differ from the computed one by t
 ZONE_NEAR_M = 2000.0  # a shape outside every zone is given the nearest zone up to this far (metres)
 GENERATED_KEYS = {"parcels": "parcel_id", "projects": "project_id"}  # ids made up when the file has none
 LAND_USE_COLUMNS = ["值", "条数", "识别为", "导入为"]  # ImportPlan.land_uses; 导入为 holds LAND_USES keys
+AREA_DIFF_COLUMNS = ["行", "地块编号", "名称", "登记面积（亩）", "图形面积（亩）", "相差"]  # area_differences
 CHANGE_COLUMNS = ["record_id", "field", "old", "new"]  # ImportPlan.changes; field "geometry": the shape changed
 AREA_UNITS = {"亩": 1.0, "平方米": m2_to_mu(1), "公顷": MU_PER_HECTARE, "平方公里": MU_PER_KM2}  # → 亩
 
@@ -129,6 +138,7 @@ class ImportOptions:
     land_use_map: Mapping[str, str] | None = None  # a land-use value as written in the file → a LAND_USES key
     fill: Mapping[str, str] | None = None  # field → value for every record whose file value is blank
     near_m: float = ZONE_NEAR_M
+    decisions: Mapping[int, str] | None = None  # 疑似重复 row (1-based) → merge / new / skip (geodata.io.matching)
 
 
 @dataclass
@@ -150,6 +160,18 @@ class ImportPlan:
     fillable: list[str] = field(default_factory=list)  # required choice fields the file leaves blank somewhere
     carried: set[str] = field(default_factory=set)  # fields an update takes from the file
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
+    matches: list[Match] = field(default_factory=list)  # incoming rows that correspond to stored records
+    skipped_rows: set[int] = field(default_factory=set)  # 疑似重复 rows (1-based) left out of the write
+    area_differences: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AREA_DIFF_COLUMNS))
+
+    @property
+    def suspects(self) -> list[Match]:
+        """Records that may already be stored (the user decides: merge, add as new, or skip)."""
+        return [m for m in self.matches if m.kind == SUSPECT]
+
+    def counts_line(self) -> str:
+        """``新增 N 更新 N 疑似重复 N`` (the CLI's one line; 更新 counts records the file changes)."""
+        return f"新增 {len(self.new_ids)} 更新 {len(self.updated_ids)} 疑似重复 {len(self.suspects)}"
 
     @property
     def errors(self) -> list[Finding]:
@@ -193,6 +215,10 @@ class ImportPlan:
             "new": len(self.new_ids),
             "updated": len(self.updated_ids),
             "unchanged": len(self.unchanged_ids),
+            "suspects": len(self.suspects),
+            "skipped": len(self.skipped_rows),
+            "decisions": decisions_summary(self.matches),
+            "area_differences": len(self.area_differences),
             "generated_ids": len(self.generated_ids),
             "errors": len(self.errors),
             "read_errors": len(self.read_errors),
@@ -273,7 +299,7 @@ def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
     mapping = {c: mapping.get(c) for c in table.columns}
     findings += [Finding(ERROR, m) for m in mapping_problems(mapping, layer)]
     frame = pd.DataFrame(index=range(len(table)))
-    special = {"land_use", "area_mu"} if layer == "parcels" else set()
+    special = {"land_use", "area_mu", "registered_area_mu"} if layer == "parcels" else set()
     for col, target in mapping.items():
         if not target or target not in schema.columns or target in special:
             continue
@@ -296,15 +322,22 @@ def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
     generated = _generate_ids(frame, layer, mapping, findings)
     key = schema.key
     stored = existing.get(layer)
+    step(0.75, "与已有数据对应")
+    registered = frame["registered_area_mu"].tolist() if "registered_area_mu" in frame else None
+    matches = match_records(frame, stored, layer, registered, options.decisions, set(generated))
+    skipped = apply_matches(frame, matches, layer)
     known = set(stored[key].astype(str)) if stored is not None and len(stored) else set()
     carried = _carried(mapping, options, layer)
     _keep_stored(frame, layer, stored, carried, known)
     step(0.8, "逐行校验")
     frame = gpd.GeoDataFrame(coerce(frame, schema), geometry="geometry", crs=CRS)
     findings += _validate(frame, layer, existing, findings, set(fillable))
-    ids = [str(v) for v in frame[key] if v is not None]
+    ids = [str(v) for row, v in enumerate(frame[key], start=1) if v is not None and row not in skipped]
     plan = ImportPlan(layer, name, raw, guess, mapping, frame, _with_ids(findings, frame, key))
     plan.land_uses, plan.fillable, plan.carried, plan.generated_ids = land_uses, fillable, carried, generated
+    plan.matches, plan.skipped_rows = matches, skipped
+    if layer == "parcels":
+        plan.area_differences = area_differences(frame)
     plan.new_ids = [i for i in dict.fromkeys(ids) if i not in known]
     plan.changes = record_changes(frame, stored, layer, [i for i in dict.fromkeys(ids) if i in known])
     changed = set(plan.changes["record_id"])
@@ -316,6 +349,7 @@ def _plan_source(raw, layer, existing, options, name, progress) -> ImportPlan:
                     f"有改动（共 {len(plan.changes)} 个字段，逐字段更新，修改记录中可查），"
                     f"{len(plan.unchanged_ids)} 条与已有记录相同、不会改动；文件中没有的字段保留原值")
         )  # fmt: skip
+    plan.findings += _match_findings(plan)
     step(1.0, "完成")
     return plan
 
@@ -331,6 +365,43 @@ def finite_shapes(geoms: np.ndarray) -> tuple[np.ndarray, list[Finding]]:
                 "不是同一坐标系，请核对", row=i + 1, column="geometry", stage=READ)
         for i in lost
     ]  # fmt: skip
+
+
+def _match_findings(plan: ImportPlan) -> list[Finding]:
+    """What the matching stage found, said once each (see :mod:`geodata.io.matching`)."""
+    out = []
+    by_code = [m for m in plan.matches if m.kind != SUSPECT and m.how != "id"]
+    if by_code:
+        hows = "、".join(dict.fromkeys(m.how_label.split("（")[0] for m in by_code))
+        out.append(Finding(INFO, f"{len(by_code)} 条文件中没有已有的编号，按{hows}对应到已有地块，作为更新"))
+    if plan.suspects:
+        skipped = len(plan.skipped_rows)
+        out.append(
+            Finding(WARNING, f"{len(plan.suspects)} 条疑似重复（可能已在本系统中）：请逐条选择合并、新增或跳过；"
+                    f"未选择的按“跳过”处理（当前跳过 {skipped} 条），不会重复添加")
+        )  # fmt: skip
+    if len(plan.area_differences):
+        out.append(
+            Finding(WARNING, f"{len(plan.area_differences)} 条登记面积与按图形计算的面积相差超过 "
+                    f"{AREA_TOLERANCE:.0%}：两者都保存（登记面积、面积），见“面积核对”", column="registered_area_mu")
+        )  # fmt: skip
+    return out
+
+
+def area_differences(frame) -> pd.DataFrame:
+    """Rows whose registered area (登记面积) and computed 亩 differ by more than :data:`AREA_TOLERANCE`."""
+    if "registered_area_mu" not in frame:
+        return pd.DataFrame(columns=AREA_DIFF_COLUMNS)
+    rows = []
+    for i, (rid, name, given, computed) in enumerate(
+        zip(frame["parcel_id"], frame["name"], frame["registered_area_mu"], frame["area_mu"], strict=True)
+    ):
+        if area_difference_note(None if is_blank(given) else given, computed) is None:
+            continue
+        share = abs(given - computed) / computed
+        rows.append({"行": i + 1, "地块编号": rid, "名称": name, "登记面积（亩）": round(float(given), 2),
+                     "图形面积（亩）": round(float(computed), 2), "相差": f"{share:.1%}"})  # fmt: skip
+    return pd.DataFrame(rows, columns=AREA_DIFF_COLUMNS)
 
 
 def _crs(geoms: np.ndarray, raw: RawSource, options: ImportOptions, existing) -> CrsGuess:
@@ -478,7 +549,8 @@ def _areas(frame, table: pd.DataFrame, mapping) -> list[Finding]:
     """area_mu from the geometry on the ellipsoid; a file's own area only checks it (see :func:`area_unit`)."""
     computed = np.array([geodesic_area_mu(g) if g is not None else np.nan for g in frame.geometry])
     findings = []
-    col = next((c for c, f in mapping.items() if f == "area_mu"), None)
+    col = next((c for c, f in mapping.items() if f == "registered_area_mu"), None)
+    col = col or next((c for c, f in mapping.items() if f == "area_mu"), None)
     if col is not None:
         given = np.full(len(frame), np.nan)
         for i, value in enumerate(table[col].tolist()):
@@ -488,7 +560,9 @@ def _areas(frame, table: pd.DataFrame, mapping) -> list[Finding]:
                 given[i] = read_number(value)
             except (ValueError, OverflowError):
                 findings.append(Finding(WARNING, f"文件中的面积“{value}”不是数字，未比较", row=i + 1, column="area_mu"))
-        findings += _compare_areas(col, given, computed)
+        compared, registered = _compare_areas(col, given, computed)
+        findings += compared
+        frame["registered_area_mu"] = registered
     frame["area_mu"] = np.round(computed, 2)
     findings.append(Finding(INFO, "面积按图形在 CGCS2000 椭球面上计算（亩）", column="area_mu"))
     return findings
@@ -514,13 +588,14 @@ def area_unit(column: str, given: np.ndarray, computed: np.ndarray) -> tuple[str
     return None, f"文件中的数值约为图形面积（亩）的 {ratio:,.3g} 倍"
 
 
-def _compare_areas(column: str, given: np.ndarray, computed: np.ndarray) -> list[Finding]:
+def _compare_areas(column: str, given: np.ndarray, computed: np.ndarray) -> tuple[list[Finding], list]:
+    """Findings on the file's area against the computed one, and the file's area in 亩 per row (None: unknown)."""
     unit, how = area_unit(column, given, computed)
     if unit is None:
         if not how:
-            return []
+            return [], [None] * len(given)
         return [Finding(WARNING, f"面积字段“{column}”的单位无法判断（{how}，亩、平方米、公顷都对不上），未逐条比较",
-                        column="area_mu")]  # fmt: skip
+                        column="area_mu")], [None] * len(given)  # fmt: skip
     findings = []
     if unit != "亩" or how != "按列名":
         findings.append(Finding(INFO, f"面积字段“{column}”{how}为{unit}，已换算为亩后与图形面积比较", column="area_mu"))
@@ -530,9 +605,9 @@ def _compare_areas(column: str, given: np.ndarray, computed: np.ndarray) -> list
             shown = f"{a:,.2f} 亩" if unit == "亩" else f"{raw:,.2f} {unit}（{a:,.2f} 亩）"
             findings.append(
                 Finding(WARNING, f"文件中的面积 {shown}与按图形计算的 {b:,.2f} 亩相差 {abs(a - b) / b:.1%}，"
-                        "按图形面积导入", row=i + 1, column="area_mu")
+                        "两者都保存（登记面积与按图形计算的面积）", row=i + 1, column="area_mu")
             )  # fmt: skip
-    return findings
+    return findings, [round(float(a), 2) if np.isfinite(a) else None for a in mu]
 
 
 def _zone_lookup(zones: pd.DataFrame) -> dict[str, str]:
@@ -766,7 +841,9 @@ def _carried(mapping, options: ImportOptions, layer: str) -> set[str]:
     """Fields an update of a stored record takes from this file (the rest keep their stored values)."""
     carried = {f for f in mapping.values() if f}
     if layer == "parcels":
-        carried.add("area_mu")  # from the shape, which an update always takes
+        carried |= {"area_mu", "outline_source"}  # from the shape, which an update always takes
+        if {"area_mu", "registered_area_mu"} & carried:
+            carried.add("registered_area_mu")  # the file's own area, whichever column held it
     if options.zone:
         carried.add("zone_id")
     carried |= {f for f, v in (options.fill or {}).items() if not is_blank(v)}
@@ -932,9 +1009,13 @@ def commit_import(
     """
     if not plan.ok:
         raise ImportRefused(f"有 {len(plan.errors)} 个错误，未导入任何数据。")
+    frame = plan.frame
+    if plan.skipped_rows:  # 疑似重复 the user left out: not written, not checked against the scope
+        keep = [row not in plan.skipped_rows for row in range(1, len(frame) + 1)]
+        frame = frame[keep]
     batch = ImportBatch(
         layer=plan.layer,
-        frame=plan.frame,
+        frame=frame,
         new_ids=list(plan.new_ids),
         updated_ids=[*plan.updated_ids, *plan.unchanged_ids],  # the store writes only changed fields
         filename=plan.filename,
@@ -955,7 +1036,8 @@ def import_history(store: Store, names: Mapping[str, str] | None = None) -> pd.D
     names = names or {}
     out = [
         {"时间": r["at"], "导入人": names.get(r["user"], r["user"]), "导入编号": r["import_id"], "文件": r["file"],
-         "图层": label(r["layer"]), "新增": r["new"], "更新": r["updated"], "坐标系": r["crs_label"],
+         "图层": label(r["layer"]), "新增": r["new"], "更新": r["updated"],
+         "跳过（疑似重复）": r.get("skipped", 0), "坐标系": r["crs_label"],
          "编码": r["encoding"]}
         for r in store.import_records()
     ]  # fmt: skip

@@ -16,9 +16,9 @@ import geopandas as gpd
 import pandas as pd
 
 from domain.labels import label
-from domain.supply import pipeline_stage
+from domain.supply import AT, PIPELINE, REACHED, STAGE_FIGURES, stage_figures
 from domain.units import mu_to_hectare
-from geodata.schema import CRS, SCHEMAS, SHANXI_CITIES, SUPPLY_STATUSES, split_list
+from geodata.schema import CRS, SCHEMAS, SHANXI_CITIES, split_list
 
 Progress = Callable[[int, int], None]  # (records written, records in all)
 
@@ -27,9 +27,6 @@ SUMMARY_SHEET = "汇总"
 
 
 HECTARE = "面积（公顷）"
-
-
-READY = "具备供地条件"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -125,50 +122,64 @@ def total_row(columns: list[str], count: int, mu: float) -> dict[str, object]:
 
 
 def summary_rows(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
-    """Per zone with parcels: counts, 亩, 公顷 and 亩 by supply status; last row 合计."""
+    """Per zone with parcels: counts, 亩, 公顷, per stage 当前处于 (宗, 亩) and 累计达到 (亩); last row 合计.
+
+    The stage figures are :func:`domain.supply.stage_figures`, the page's funnel's own:
+    the 当前处于 columns add up to the zone's parcels, the 累计达到 ones do not.
+    """
     rows = []
+    columns = _summary_columns()
+    narrow = ["zone_id", "pipeline_stage", "supply_status", "area_mu"] if "pipeline_stage" in parcels else None
+    plain = parcels[narrow] if narrow else parcels.drop(columns="geometry", errors="ignore")  # 100 000 rows: narrow
+    records = plain.to_dict("records") if len(parcels) else []
+    by_zone: dict[object, list[dict]] = {}
+    for r in records:
+        by_zone.setdefault(r.get("zone_id"), []).append(r)
     for zone in zones.itertuples():
         part = parcels[parcels["zone_id"] == zone.zone_id]
         if part.empty:
             continue
-        area = float(part["area_mu"].sum())
-        ready = _ready(part)
-        row = {
-            "开发区": zone.name,
-            "所在市": SHANXI_CITIES.get(zone.city_adcode, ""),
-            "地块（宗）": len(part),
-            "其中标准地（宗）": int(part["is_standard_land"].sum()),
-            "面积（亩）": round(area, 2),
-            "面积（公顷）": round(mu_to_hectare(area), 4),
-            f"当前{READY}（宗）": int(ready.sum()),
-            f"当前{READY}（亩）": round(float(part.loc[ready, "area_mu"].sum()), 2),
-        }
-        for status in SUPPLY_STATUSES:
-            row[f"{label(status)}（亩）"] = round(float(part.loc[part["supply_status"] == status, "area_mu"].sum()), 2)
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=_summary_columns())
-    total = {"开发区": "合计", "所在市": ""}
-    for column in _summary_columns()[2:]:
-        total[column] = round(float(frame[column].sum()), 4 if "公顷" in column else 2) if len(frame) else 0
-    for column in ("地块（宗）", "其中标准地（宗）", f"当前{READY}（宗）"):
-        total[column] = int(total[column])
-    all_mu = float(parcels.loc[parcels["zone_id"].isin(zones["zone_id"]), "area_mu"].sum())
-    total["面积（亩）"], total["面积（公顷）"] = round(all_mu, 2), round(mu_to_hectare(all_mu), 4)  # not Σ of rounded
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+        rows.append(
+            _summary_row(zone.name, SHANXI_CITIES.get(zone.city_adcode, ""), by_zone.get(zone.zone_id, []), part)
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    inside = parcels[parcels["zone_id"].isin(zones["zone_id"])] if len(parcels) else parcels
+    chosen = [r for z in zones["zone_id"] for r in by_zone.get(z, [])]
+    total = _summary_row("合计", "", chosen, inside)  # from the records, not Σ of rounded rows
+    return pd.concat([frame, pd.DataFrame([total], columns=columns)], ignore_index=True)
 
 
-def _ready(parcels: pd.DataFrame) -> pd.Series:
-    """Parcels 具备供地条件 now (the pipeline stage, derived from the flags; computed if not yet derived)."""
-    if "pipeline_stage" in parcels:
-        return parcels["pipeline_stage"] == "supply_ready"
-    records = parcels.drop(columns="geometry", errors="ignore").to_dict("records")
-    return pd.Series([pipeline_stage(r) == "supply_ready" for r in records], index=parcels.index, dtype=bool)
+def _summary_row(name: str, city: str, records: list[dict], part: pd.DataFrame) -> dict[str, object]:
+    area = float(part["area_mu"].sum()) if len(part) else 0.0
+    row: dict[str, object] = {
+        "开发区": name,
+        "所在市": city,
+        "地块（宗）": len(part),
+        "其中标准地（宗）": int(part["is_standard_land"].sum()) if len(part) else 0,
+        "面积（亩）": round(area, 2),
+        "面积（公顷）": round(mu_to_hectare(area), 4),
+    }
+    figures = stage_figures(records)
+    for stage in PIPELINE:
+        for figure in STAGE_FIGURES:
+            if figure in _SUMMARY_FIGURES:
+                row[stage_header(stage, figure)] = figures[stage][figure]
+    return row
+
+
+_SUMMARY_FIGURES = (f"{AT}（宗）", f"{AT}（亩）", f"{REACHED}（亩）")
+
+
+def stage_header(stage: str, figure: str) -> str:
+    """The 汇总 column of one stage's figure: “当前处于·储备（亩）”, “累计达到·已出让（亩）” (the page's words)."""
+    words, unit = figure.split("（", 1)
+    return f"{words}·{label(stage)}（{unit}"
 
 
 def _summary_columns() -> list[str]:
     base = ["开发区", "所在市", "地块（宗）", "其中标准地（宗）", "面积（亩）", "面积（公顷）"]
-    base += [f"当前{READY}（宗）", f"当前{READY}（亩）"]
-    return base + [f"{label(s)}（亩）" for s in SUPPLY_STATUSES]
+    at = [stage_header(s, f) for s in PIPELINE for f in (f"{AT}（宗）", f"{AT}（亩）")]  # these add up
+    return base + at + [stage_header(s, f"{REACHED}（亩）") for s in PIPELINE]  # these are nested
 
 
 def sheet_names(names: list[str]) -> list[str]:

@@ -235,6 +235,7 @@ class GpkgStore(Store):
             for statement in filter(str.strip, _AUDIT_DDL.split(";")):
                 conn.execute(statement)
             _migrate_tours(conn)
+            add_missing_columns(conn)
             yield GpkgTx(conn)
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
@@ -284,11 +285,12 @@ class GpkgTx(Tx):
 
     def read(self, layer, record_id, lock=True):
         schema = SCHEMAS[layer]
-        cols = ", ".join(f'"{c}"' for c in schema.columns)
+        present = _table_columns(self.conn, layer)  # a file older than a schema column reads it as null
+        cols = ", ".join(f'"{c}"' for c in schema.columns if c in present)
         row = self.conn.execute(f'SELECT {cols} FROM "{layer}" WHERE "{schema.key}" = ?', (record_id,)).fetchone()
         if row is None:
             return None
-        return {c: decode_value(layer, c, row[c]) for c in schema.columns}
+        return {c: decode_value(layer, c, row[c] if c in present else None) for c in schema.columns}
 
     def geometry(self, layer, record_id):
         column, _ = self._geometry_column(layer)
@@ -402,6 +404,33 @@ def _migrate_tours(conn: sqlite3.Connection) -> None:
     cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
     if "version" not in cols:
         conn.execute(f"ALTER TABLE {TOURS_TABLE} ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+
+
+_SQLITE_TYPES = {"float": "REAL", "int": "INTEGER", "bool": "BOOLEAN"}  # anything else: TEXT
+
+
+def _table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+
+
+def add_missing_columns(conn: sqlite3.Connection) -> list[str]:
+    """Add the schema columns an older file lacks (nullable, so existing rows read as null); return them.
+
+    Runs at the start of every write transaction, like :func:`_migrate_tours`:
+    a column added to :mod:`geodata.schema` (宗地代码, 电子监管号, 登记面积 …)
+    reaches an existing GeoPackage the first time anyone saves into it.
+    Readers never need it: they select the columns present and fill the rest with null.
+    """
+    added = []
+    for layer, schema in SCHEMAS.items():
+        present = _table_columns(conn, layer)
+        if not present:
+            continue
+        for f in schema.fields:
+            if f.name not in present:
+                conn.execute(f'ALTER TABLE "{layer}" ADD COLUMN "{f.name}" {_SQLITE_TYPES.get(f.dtype, "TEXT")}')
+                added.append(f"{layer}.{f.name}")
+    return added
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -174,28 +174,21 @@ class PostgisStore(Store):
 
     def read(self, layer: str) -> pd.DataFrame:
         schema = SCHEMAS[layer]
-        cols = list(schema.columns)
-        select = _ident(*cols)
-        if schema.geometry:
-            select = sql.SQL("{}, ST_AsBinary(geom)").format(select)
-        query = sql.SQL("SELECT {} FROM {} ORDER BY fid").format(select, sql.Identifier(layer))
         try:
             with self._conn() as conn, conn.cursor(binary=True) as cur:
-                rows = cur.execute(query).fetchall()
+                select = _select(conn, layer)
+                rows = cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY fid").format(select, sql.Identifier(layer)))
+                rows = rows.fetchall()
         except psycopg.errors.UndefinedTable as exc:
             raise StoreError(f"数据库中缺少图层“{schema.label}”（{layer}）") from exc
         return self._frame(schema, rows)
 
     def read_records(self, layer: str, ids) -> pd.DataFrame:
         schema = SCHEMAS[layer]
-        cols = list(schema.columns)
-        select = _ident(*cols)
-        if schema.geometry:
-            select = sql.SQL("{}, ST_AsBinary(geom)").format(select)
-        query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s) ORDER BY fid").format(
-            select, sql.Identifier(layer), sql.Identifier(schema.key)
-        )
         with self._conn() as conn, conn.cursor(binary=True) as cur:
+            query = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s) ORDER BY fid").format(
+                _select(conn, layer), sql.Identifier(layer), sql.Identifier(schema.key)
+            )
             rows = cur.execute(query, (list(ids),)).fetchall()
         return self._frame(schema, rows)
 
@@ -269,6 +262,7 @@ class PostgisStore(Store):
                 self._ensure_sessions(conn)
                 with conn.transaction():
                     declare_scope(conn, scope)
+                    add_missing_columns(conn)
                     yield PgTx(conn)
             except psycopg.errors.UniqueViolation as exc:
                 raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
@@ -322,6 +316,7 @@ class PgTx(Tx):
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self.data_version: int | None = None  # taken once per transaction, under the meta row's lock
+        self._columns: dict[str, set[str]] = {}
 
     def run(self, statement, args=()):
         cur = self.conn.execute(statement, tuple(args))
@@ -338,8 +333,14 @@ class PgTx(Tx):
 
     def read(self, layer, record_id, lock=True):
         columns = SCHEMAS[layer].columns
-        row = self._row(layer, record_id, columns, lock)
-        return None if row is None else {c: decode_value(layer, c, v) for c, v in zip(columns, row, strict=True)}
+        if layer not in self._columns:
+            self._columns[layer] = table_columns(self.conn, layer)
+        present = [c for c in columns if c in self._columns[layer]]  # an older table: see add_missing_columns
+        row = self._row(layer, record_id, present, lock)
+        if row is None:
+            return None
+        values = dict(zip(present, row, strict=True))
+        return {c: decode_value(layer, c, values.get(c)) for c in columns}
 
     def geometry(self, layer, record_id):
         key = SCHEMAS[layer].key
@@ -457,6 +458,58 @@ class PgTx(Tx):
             ).fetchone()
             self.data_version = int(row[0])
         return self.data_version
+
+
+def table_columns(conn: psycopg.Connection, table: str) -> set[str]:
+    """The columns ``table`` has in the current schema (empty when there is no such table)."""
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
+        (table,),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _select(conn: psycopg.Connection, layer: str) -> sql.Composable:
+    """The schema's columns in order, ``NULL`` for one an older database lacks, then the geometry as WKB."""
+    present = table_columns(conn, layer)
+    parts = [
+        sql.Identifier(c) if c in present else sql.SQL("NULL AS {}").format(sql.Identifier(c))
+        for c in SCHEMAS[layer].columns
+    ]
+    if SCHEMAS[layer].geometry:
+        parts.append(sql.SQL("ST_AsBinary(geom)"))
+    return sql.SQL(", ").join(parts)
+
+
+def add_missing_columns(conn: psycopg.Connection) -> list[str]:
+    """Add the schema columns an older database lacks (nullable); return them as ``layer.column``.
+
+    Runs at the start of every write transaction (the GeoPackage store does the
+    same, :func:`geodata.store.gpkg.add_missing_columns`). Adding a column needs
+    the table's owner: an application role that does not own the tables logs the
+    refusal and goes on; the owner runs one write (e.g. ``geodata copy``) to migrate.
+    """
+    added: list[str] = []
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+        (list(SCHEMAS),),
+    ).fetchall()
+    for layer, schema in SCHEMAS.items():
+        present = {c for t, c in rows if t == layer}
+        missing = [f for f in schema.fields if present and f.name not in present]
+        for f in missing:
+            try:
+                with conn.transaction():  # a savepoint: a refusal must not abort the caller's transaction
+                    conn.execute(
+                        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
+                            sql.Identifier(layer), sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.dtype])
+                        )
+                    )
+                added.append(f"{layer}.{f.name}")
+            except psycopg.errors.InsufficientPrivilege as exc:
+                log.error("cannot add column %s.%s: %s", layer, f.name, exc)
+    return added
 
 
 def _geom_expr(kind: str) -> sql.Composable:

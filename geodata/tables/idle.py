@@ -10,7 +10,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from domain.idle import IDLE_STATUSES, IdleRules, classify, idle_fee, is_idle, unsold_stock
+from domain.idle import (
+    IDLE_STATUSES,
+    IdleRules,
+    classify,
+    fee_unpriced,
+    idle_fee,
+    is_idle,
+    missing_note,
+    unsold_stock,
+)
 from domain.labels import label
 from domain.matching import Candidate, Match, Need, candidate_kind, combine
 from domain.revitalize import (
@@ -31,7 +40,8 @@ from geodata.tables.supply import group_keys
 
 def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) -> pd.DataFrame:
     """``parcels`` plus idle_class, idle_reason, idle_basis, idle_reference, idle_since, idle_recover_since,
-    idle_fee, is_idle and idle_options (the allowed disposal option keys, the default first)."""
+    idle_fee (NaN where the fee is owed but the price is missing: idle_fee_unpriced), is_idle and idle_options
+    (the allowed disposal option keys, the default first)."""
     out = parcels.copy()
     rows = records(out)
     verdicts = [classify(r, today, rules) for r in rows]
@@ -41,7 +51,10 @@ def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) ->
     out["idle_reference"] = [_iso(v.reference_date) for v in verdicts]
     out["idle_since"] = [_iso(v.idle_since) for v in verdicts]
     out["idle_recover_since"] = [_iso(v.recover_since) for v in verdicts]
-    out["idle_fee"] = [idle_fee(r, v, rules) for r, v in zip(rows, verdicts, strict=True)]
+    unpriced = [fee_unpriced(r, v) for r, v in zip(rows, verdicts, strict=True)]
+    fees = [idle_fee(r, v, rules) for r, v in zip(rows, verdicts, strict=True)]
+    out["idle_fee"] = [np.nan if u else f for f, u in zip(fees, unpriced, strict=True)]  # unknown, not 0
+    out["idle_fee_unpriced"] = unpriced
     out["is_idle"] = [is_idle(v) for v in verdicts]
     out["idle_options"] = [allowed_options(v) for v in verdicts]
     return out
@@ -84,6 +97,16 @@ def idle_table(classified: pd.DataFrame, classes: Sequence[str] | None = None) -
     ).set_index(rows["parcel_id"].rename("地块编号"))
 
 
+FEE_COLUMN = "可征闲置费（万元）"
+UNPRICED_COLUMN = "缺少出让价款未计入闲置费（宗）"  # beside FEE_COLUMN in every table and export
+
+
+def fee_figure(classified: pd.DataFrame) -> tuple[float, str]:
+    """The fee to collect (万元, the priced parcels) and what it leaves out (:func:`domain.idle.missing_note`)."""
+    unpriced = int(classified["idle_fee_unpriced"].sum()) if "idle_fee_unpriced" in classified else 0
+    return round(float(classified["idle_fee"].sum()), 2), missing_note(unpriced)
+
+
 def _options_text(keys: Sequence[str]) -> str:
     return "；".join(OPTIONS[k].label for k in keys) or "—"
 
@@ -99,7 +122,8 @@ def idle_totals(classified: pd.DataFrame, by: str) -> pd.DataFrame:
             part = group[group["idle_class"] == cls]
             row[f"{label(cls)}（宗）"] = len(part)
             row[f"{label(cls)}（亩）"] = round(float(part["area_mu"].sum()), 2)
-        row["可征闲置费（万元）"] = round(float(group["idle_fee"].sum()), 2)
+        row[FEE_COLUMN] = round(float(group["idle_fee"].sum()), 2)
+        row[UNPRICED_COLUMN] = int(group["idle_fee_unpriced"].sum()) if "idle_fee_unpriced" in group else 0
         rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -281,7 +305,7 @@ def results_table(results: Sequence[Result], items_meta: Sequence[Mapping[str, s
                 "年产值（万元）": round(r.output, 2),
                 "年税收（万元）": round(r.tax, 2),
                 "就业（人）": people(r.jobs),
-                "可收闲置费（万元）": round(r.fee, 2),
+                "可收闲置费（万元）": None if r.fee_unpriced else round(r.fee, 2),
                 "预计可用日期": r.in_use.isoformat(),
                 "投资算式": r.formulas["investment"],
                 "产值算式": r.formulas["output"],
@@ -303,6 +327,7 @@ def compare_table(scenarios: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
         "tax": "年税收（万元）",
         "jobs": "就业（人）",
         "fee": "可收闲置费（万元）",
+        "fee_unpriced": UNPRICED_COLUMN,
     }
     return pd.DataFrame(
         {

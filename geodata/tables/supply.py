@@ -10,7 +10,7 @@ import pandas as pd
 
 from domain.indicators import BENCHMARKS, RATES, land_use
 from domain.labels import label
-from domain.supply import PIPELINE, SUPPLIED, stage_counts
+from domain.supply import PIPELINE, SUPPLIED, stage_counts, stage_figures
 from domain.units import km2_to_mu
 from geodata.frames import records
 from geodata.sample.facts import PROVINCE_FIGURES
@@ -59,20 +59,8 @@ def parcel_table(parcels: pd.DataFrame) -> pd.DataFrame:
 
 def funnel(parcels: pd.DataFrame) -> pd.DataFrame:
     """The supply funnel: per pipeline stage, parcels that reached it (宗, 亩) and are at it."""
-    counts = stage_counts(_records(parcels))
-    return pd.DataFrame(
-        [
-            {
-                "阶段": label(stage),
-                "序号": i,
-                "累计达到（宗）": counts[stage]["reached"],
-                "累计达到（亩）": round(counts[stage]["reached_mu"], 2),
-                "当前处于（宗）": counts[stage]["at"],
-                "当前处于（亩）": round(counts[stage]["at_mu"], 2),
-            }
-            for i, stage in enumerate(PIPELINE)
-        ]
-    )
+    figures = stage_figures(_records(parcels))
+    return pd.DataFrame([{"阶段": label(stage), "序号": i, **figures[stage]} for i, stage in enumerate(PIPELINE)])
 
 
 def group_keys(frame: pd.DataFrame, by: str) -> tuple[pd.Series, dict, str]:
@@ -136,6 +124,13 @@ def land_use_table(parcels: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         )
     rows.append({"开发区": NATIONAL_ROW} | {label(k): BENCHMARKS[k] for k in RATES})
     return pd.DataFrame(rows)
+
+
+def development_rate_note(table: pd.DataFrame) -> str:
+    """“N 个开发区缺少规划面积，未计算土地开发率” for the zones of :func:`land_use_table` ("" for none)."""
+    zones = table[table["开发区"] != NATIONAL_ROW]
+    unknown = int(zones["开发区土地总面积（亩）"].isna().sum()) if len(zones) else 0
+    return f"{unknown} 个开发区缺少规划面积（开发区土地总面积），未计算土地开发率（记为“—”）" if unknown else ""
 
 
 def bulletin_table() -> pd.DataFrame:
