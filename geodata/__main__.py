@@ -1,4 +1,4 @@
-"""``python -m geodata validate|convert|export|synth|copy|import`` (see :mod:`geodata.cli`, :mod:`access.batch`).
+"""``python -m geodata validate|convert|export|synth|copy|import|report`` (:mod:`geodata.cli`, :mod:`access.batch`).
 
 An entry script, not a module the app imports: ``import`` writes as an
 account (its scope, its audit name), which is the sign-in package's business,
@@ -9,6 +9,11 @@ import sys
 
 if len(sys.argv) > 1 and sys.argv[1] == "import":
     from access.batch import main
+
+    sys.exit(main(sys.argv[2:]))
+
+if len(sys.argv) > 1 and sys.argv[1] == "report":  # files for meetings are the reports package's business
+    from reports.cli import main
 
     sys.exit(main(sys.argv[2:]))
 

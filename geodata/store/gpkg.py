@@ -183,6 +183,7 @@ class GpkgStore(Store):
             for statement in filter(str.strip, _AUDIT_DDL.split(";")):
                 conn.execute(statement)
             _migrate_tours(conn)
+            _migrate_columns(conn)
             yield GpkgTx(conn)
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
@@ -228,7 +229,8 @@ class GpkgTx(Tx):
 
     def read(self, layer, record_id, lock=True):
         schema = SCHEMAS[layer]
-        cols = ", ".join(f'"{c}"' for c in schema.columns)
+        present = _columns(self.conn, layer)  # a file from before a new column: that column reads as empty
+        cols = ", ".join(f'"{c}"' if c in present else f'NULL AS "{c}"' for c in schema.columns)
         row = self.conn.execute(f'SELECT {cols} FROM "{layer}" WHERE "{schema.key}" = ?', (record_id,)).fetchone()
         if row is None:
             return None
@@ -342,6 +344,22 @@ def _migrate_tours(conn: sqlite3.Connection) -> None:
     cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
     if "version" not in cols:
         conn.execute(f"ALTER TABLE {TOURS_TABLE} ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+
+
+_GPKG_TYPES = {"str": "TEXT", "float": "REAL", "int": "INTEGER", "bool": "BOOLEAN", "date": "TEXT", "list": "TEXT"}
+
+
+def _columns(conn: sqlite3.Connection, layer: str) -> set[str]:
+    return {r[1] for r in conn.execute(f'PRAGMA table_info("{layer}")')}
+
+
+def _migrate_columns(conn: sqlite3.Connection) -> None:
+    """Files written before a schema column existed (e.g. 挂牌日期) get it, empty, on their first write."""
+    for layer in EDITABLE_LAYERS:
+        present = _columns(conn, layer) if _has(conn, layer) else None
+        for f in SCHEMAS[layer].fields if present else ():
+            if f.name not in present:
+                conn.execute(f'ALTER TABLE "{layer}" ADD COLUMN "{f.name}" {_GPKG_TYPES[f.dtype]}')
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -28,6 +28,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from domain.labels import label
 from domain.scope import Scope
 from domain.tours import stops_json
 from geodata.edits import encode_value
@@ -102,6 +103,32 @@ class _Pool:
 
 
 _POOL = _Pool()
+_MIGRATED: set[str] = set()  # URLs whose tables this process has checked for new schema columns
+
+
+def _migrate_columns(conn: psycopg.Connection, url: str) -> None:
+    """Databases created before a schema column existed (e.g. 挂牌日期) get it, empty, on first use."""
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+        (list(EDITABLE_LAYERS),),
+    ).fetchall()
+    present: dict[str, set[str]] = {}
+    for table, column in rows:
+        present.setdefault(table, set()).add(column)
+    missing = [(layer, f) for layer in present for f in SCHEMAS[layer].fields if f.name not in present[layer]]
+    if missing:
+        try:
+            with conn.transaction():
+                for layer, f in missing:
+                    conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
+                        sql.Identifier(layer), sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.dtype])))  # fmt: skip
+        except psycopg.Error as exc:
+            log.error("cannot add columns %s: %s", [f"{layer}.{f.name}" for layer, f in missing], exc)
+            names = "、".join(sorted({label(f.name) for _, f in missing}))
+            raise StoreError(f"数据库缺少新字段（{names}），本账户无权添加：请由表的所有者连接一次。") from exc
+    if present:
+        _MIGRATED.add(url)
 
 
 def _safe(url: str) -> str:
@@ -121,6 +148,8 @@ class PostgisStore(Store):
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:
         with _POOL.connection(self.url) as conn:
+            if self.url not in _MIGRATED:
+                _migrate_columns(conn, self.url)
             yield conn
 
     # --- reading -------------------------------------------------------------------------------------------------
