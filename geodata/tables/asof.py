@@ -91,3 +91,20 @@ def stages_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day
         out[f"{stage}_known"] = known[i]
         out[f"{stage}_on"] = [stage_status(dates, r, i, day) for dates, r in zip(per_record, reached, strict=True)]
     return pd.DataFrame(out, index=frame.index)
+
+
+def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
+    """The projects of a page as they stood at the end of ``day``: those signed (or further) by then, at the
+    stage they had reached, dates after ``day`` blanked; a stage reached on an unknown day is kept (日期不详)."""
+    rows = records_on(projects, history, "projects", day)
+    stages = stages_on(rows, history, "projects", day)
+    order = [stage for stage, _ in PROJECT_STAGES]
+    reached = pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    for stage in order:  # the furthest stage reached wins
+        reached = reached.where(~stages[f"{stage}_on"].isin(("yes", "unknown")), stage)
+    out = rows[reached.notna()].copy()
+    out["stage"] = reached[reached.notna()]
+    for _, column in PROJECT_STAGES:
+        later = [d is not None and d > day for d in (as_date(v) for v in out[column])]
+        out.loc[later, column] = None
+    return out
