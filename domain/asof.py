@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
+
 from domain.clock import BEIJING
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -57,22 +59,21 @@ def cutoff(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=BEIJING)
 
 
-def stage_status(dates: Sequence[dt.date | None], reached: int, index: int, day: dt.date) -> str:
-    """Whether stage ``index`` was reached on ``day`` (see module doc).
+def stage_statuses(dates: np.ndarray, reached: np.ndarray, index: int, day: dt.date) -> np.ndarray:
+    """Whether stage ``index`` was reached on ``day``, for many records at once (see module doc).
 
-    ``dates``: the known date of each stage in order (its own date, else the day
-    the audit history shows it set), None when neither; ``reached``: the index of
-    the furthest stage the record holds (-1 for none, e.g. a parcel in reserve).
+    ``dates``: an (n records × k stages) ``datetime64[D]`` array of each stage's
+    known date (its own date, else the day the audit history shows it set), NaT
+    when neither; ``reached``: per record, the index of the furthest stage it
+    holds (-1 for none, e.g. a parcel in reserve). Returns ``yes``/``no``/``unknown``.
     """
-    if any(d is not None and d <= day for d in dates[index:]):
-        return YES
-    if any(d is not None and d > day for d in dates[: index + 1]):  # it, or a stage before it, came later
-        return NO
-    if reached >= index:
-        return UNKNOWN
-    return NO
+    d = np.datetime64(day, "D")
+    later_yes = (dates[:, index:] <= d).any(axis=1)  # NaT compares False
+    came_later = (dates[:, : index + 1] > d).any(axis=1)  # it, or a stage before it, came after the day
+    return np.where(later_yes, YES, np.where(came_later, NO, np.where(reached >= index, UNKNOWN, NO)))
 
 
-def in_period(date: dt.date | None, start: dt.date, end: dt.date) -> bool:
-    """``start`` ≤ ``date`` ≤ ``end`` (both ends counted); a missing date is in no period."""
-    return date is not None and start <= date <= end
+def stage_status(dates: Sequence[dt.date | None], reached: int, index: int, day: dt.date) -> str:
+    """:func:`stage_statuses` for one record: ``dates`` per stage (None when unknown)."""
+    row = np.array([[np.datetime64(x, "D") if x is not None else np.datetime64("NaT") for x in dates]])
+    return str(stage_statuses(row.astype("datetime64[D]"), np.array([reached]), index, day)[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from domain.asof import (
@@ -22,7 +23,7 @@ from domain.asof import (
     PROJECT_STAGES,
     PROJECT_STATUS_ORDER,
     cutoff,
-    stage_status,
+    stage_statuses,
 )
 from domain.values import as_date
 from geodata.schema import SCHEMAS
@@ -76,21 +77,27 @@ def stages_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day
     audit = audit[(audit["field"] == stage_field) & (audit["when"] < pd.Timestamp(cutoff(day)))]
     set_days = audit.assign(
         rank=audit["new"].map(lambda v: order.get(v, -1) if isinstance(v, str) else -1),
-        day=(audit["when"].dt.tz_localize(None) + BEIJING_OFFSET).dt.date,
+        day=(audit["when"].dt.tz_localize(None) + BEIJING_OFFSET).dt.normalize(),
     )
-    ids = frame[key].tolist()
-    reached = [order.get(v, -1) for v in frame[stage_field]]
-    known: list[list[dt.date | None]] = []
+    reached = frame[stage_field].map(order).fillna(-1).to_numpy(dtype=int)
+    columns = []
     for i, (_, column) in enumerate(stages):
-        own = [as_date(v) for v in frame[column]] if column else [None] * len(ids)
-        first_set = set_days[set_days["rank"] >= i].groupby("record_id")["day"].min().to_dict()
-        known.append([d if d is not None else first_set.get(rid) for d, rid in zip(own, ids, strict=True)])
-    per_record = list(zip(*known, strict=True)) if known else []
+        own = _dates(frame[column]) if column else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        first_set = set_days[set_days["rank"] >= i].groupby("record_id")["day"].min()
+        audit_day = pd.Series(first_set.reindex(frame[key].to_numpy()).to_numpy(), index=frame.index)
+        columns.append(own.fillna(audit_day).astype("datetime64[ns]"))
+    dates = np.stack([c.to_numpy().astype("datetime64[D]") for c in columns], axis=1)
     out = {}
     for i, (stage, _) in enumerate(stages):
-        out[f"{stage}_known"] = known[i]
-        out[f"{stage}_on"] = [stage_status(dates, r, i, day) for dates, r in zip(per_record, reached, strict=True)]
+        out[f"{stage}_known"] = columns[i]
+        out[f"{stage}_on"] = stage_statuses(dates, reached, i, day)
     return pd.DataFrame(out, index=frame.index)
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    """ISO date text as datetime64 (missing or malformed: NaT)."""
+    return pd.to_datetime(column.astype(object).where(column.notna()).map(lambda v: str(v)[:10], na_action="ignore"),
+                          format="%Y-%m-%d", errors="coerce")  # fmt: skip
 
 
 def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from domain.asof import UNKNOWN, YES, in_period
+from domain.asof import UNKNOWN, YES
 from domain.labels import label
 from domain.periods import Period, growth, growth_text
 from domain.tracker import SANWEI, Thresholds, format_rate, judge, ratio
@@ -88,7 +88,7 @@ def _in_scope(zone_table: pd.DataFrame, scope: BulletinScope) -> set[str]:
 
 
 def state_on(frames: dict[str, pd.DataFrame], history: pd.DataFrame | None, day: dt.date, scope: BulletinScope):
-    """(projects, parcels) in scope as they stood at the end of ``day``, with stage columns, city and zone names."""
+    """(projects, 标准地 parcels) in scope as they stood at the end of ``day``, with stages, city and zone names."""
     zones = _zone_table(records_on(frames["zones"], history, "zones", day))
     keep = _in_scope(zones, scope)
     names = zones.set_index("zone_id")
@@ -96,6 +96,8 @@ def state_on(frames: dict[str, pd.DataFrame], history: pd.DataFrame | None, day:
     for layer in ("projects", "parcels"):
         rows = records_on(frames[layer], history, layer, day)
         rows = rows[rows["zone_id"].isin(keep)]
+        if layer == "parcels":  # the bulletin reports 标准地 only
+            rows = rows[rows["is_standard_land"].astype(bool)]
         stages = stages_on(rows, history, layer, day)
         out.append(
             pd.concat([pd.DataFrame(rows.drop(columns="geometry", errors="ignore")), stages], axis=1).assign(
@@ -111,7 +113,7 @@ def _flows(projects: pd.DataFrame, period: Period, by: str | None) -> pd.DataFra
     key = by or "_all"
     cols = {}
     for stage in STAGE_WORDS:
-        new = pd.Series([in_period(d, period.start, period.end) for d in frame[f"{stage}_known"]], index=frame.index)
+        new = in_period(frame[f"{stage}_known"], period)
         cols[f"{stage}_n"] = new
         cols[f"{stage}_yi"] = frame["investment_yi"].where(new, 0.0).fillna(0.0)
         cols[f"{stage}_unknown"] = frame[f"{stage}_on"] == UNKNOWN
@@ -120,6 +122,11 @@ def _flows(projects: pd.DataFrame, period: Period, by: str | None) -> pd.DataFra
     cols["started_then_producing"] = cols["started_total"] & cols["producing_total"]
     parts = pd.DataFrame(cols).assign(_key=frame[key])
     return parts.groupby("_key").sum()
+
+
+def in_period(dates: pd.Series, period: Period) -> pd.Series:
+    """Which dates (datetime64, NaT for none) fall in ``period``, both ends counted."""
+    return (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
 
 
 def _rates(row) -> tuple[float | None, float | None]:
@@ -172,7 +179,8 @@ def _sanwei(projects: pd.DataFrame, day: dt.date, t: Thresholds) -> dict[str, pd
         if not reached:
             continue
         record = {
-            f"{s}_date": (d.isoformat() if (d := p[f"{s}_known"]) is not None and d <= day else None) for s in order
+            f"{s}_date": (d.date().isoformat() if pd.notna(d := p[f"{s}_known"]) and d.date() <= day else None)
+            for s in order
         } | {"stage": reached[-1], "parcel_id": p.get("parcel_id")}
         verdict = judge(record, day, t)
         if verdict.flag:
@@ -205,8 +213,8 @@ def _land(parcels: pd.DataFrame, period: Period, names: list[str]) -> pd.DataFra
         part = std if name == "合计" else std[std["city"] == name]
         row = {"市": name}
         for stage, word in (("listed", "挂牌"), ("sold", "出让")):
-            new = [in_period(d, period.start, period.end) for d in part[f"{stage}_known"]]
-            row[f"{word}（宗）"] = int(sum(new))
+            new = in_period(part[f"{stage}_known"], period)
+            row[f"{word}（宗）"] = int(new.sum())
             row[f"{word}（亩）"] = round(float(part.loc[new, "area_mu"].sum()) if len(part) else 0.0, 2)
             row[f"{word}日期不详（宗）"] = int((part[f"{stage}_on"] == UNKNOWN).sum())
         rows.append(row)
