@@ -7,7 +7,7 @@ ADDRESS ?= 127.0.0.1
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports db db-stop clean
+.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports bench-reports db db-stop clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure_system.sh venv
@@ -67,6 +67,10 @@ bench-edits: setup-dev db
 ## Exports of 100 000 parcels (see bench/README.md): streamed writers against the old in-memory builders
 bench-exports: setup-dev
 	$(PY) -m bench.export_scale
+
+## The 通报 of one quarter on 100 000 parcels / 10 000 projects (see bench/README.md): wall time and peak memory
+bench-reports: setup-dev
+	$(PY) -m bench.bulletin_scale
 
 clean: db-stop
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache
