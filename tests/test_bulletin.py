@@ -27,12 +27,13 @@ from domain.clock import BEIJING
 from domain.periods import growth, growth_text, parse_period
 from geodata.edits import Edit
 from geodata.io.fieldmap import suggest_mapping
-from geodata.store import create_gpkg
+from geodata.store import ImportBatch, create_gpkg, create_store
 from geodata.tables.asof import records_on, stages_on
 from geodata.tables.bulletin import BulletinScope, bulletin_figures, resolve_scope
 from reports import cli
 from reports.bulletin import write_docx, write_xlsx
 from tests.factory import frames
+from tests.pg import fresh_database
 
 D = dt.date
 SEPT = parse_period("2021-09")
@@ -125,13 +126,27 @@ def test_a_stage_without_date_takes_the_day_the_audit_shows(store):
     assert (b.totals["started_n"], b.totals["started_yi"]) == (2, 45.0)  # J2 20 + J5 25
 
 
-def test_figures_for_a_past_month_do_not_move_with_later_edits(store):
+@pytest.fixture(params=["gpkg", "postgis"])
+def either_store(request, tmp_path):
+    if request.param == "gpkg":
+        yield create_gpkg(tmp_path / "bulletin.gpkg", dated_frames())
+        return
+    with fresh_database() as url:
+        store = create_store(url, dated_frames())
+        yield store
+        store.close()
+
+
+def test_figures_for_a_past_month_do_not_move_with_later_edits(either_store):
+    store = either_store
     before = figures(store)
     # October: J1's signing corrected into October, J5 started (no date), J2's investment revised
     store.apply_edit(Edit("projects", "J1", {"signed_date": "2021-10-02"}, 0, "张三", at=at("2021-10-15")))
     store.apply_edit(Edit("projects", "J5", {"stage": "started"}, 0, "张三", at=at("2021-10-16")))
     store.apply_edit(Edit("projects", "J2", {"investment_yi": 99.0}, 0, "张三", at=at("2021-10-17")))
     store.apply_edit(Edit("parcels", "P2", {"contract_date": "2021-09-20"}, 0, "张三", at=at("2021-10-18")))
+    late = dated_frames()["projects"].iloc[[0]].assign(project_id="J9", signed_date="2021-09-12")  # entered late
+    store.commit_import(ImportBatch("projects", late, ["J9"], [], "补录.xlsx", {}, "张三", at=at("2021-10-20")))
     after = figures(store)
     assert after.paragraphs == before.paragraphs and after.notes == before.notes
     assert after.totals == before.totals
@@ -141,6 +156,7 @@ def test_figures_for_a_past_month_do_not_move_with_later_edits(store):
     # the edits did land: October sees them
     october = figures(store, parse_period("2021-10"))
     assert october.totals["signed_n"] == 1 and october.totals["started_n"] == 1
+    assert october.totals["signed_total"] == 5  # J1 J2 J3 J5 and the late J9 (J4 undated)
 
 
 # --- the figures and the text --------------------------------------------------------------------------------------

@@ -86,3 +86,17 @@ def test_the_bulletin_download_serves_the_chosen_month(dated_store):
     )
     at.selectbox(key="trk_bul_period").set_value("2021-08").run()  # another month: the old file is not offered
     assert all("通报" not in b.label for b in at.get("download_button"))
+
+
+def test_a_failed_bulletin_is_a_sentence_not_a_traceback(dated_store, monkeypatch):
+    from ui import bulletin_panel
+
+    def broken(*_):
+        raise OSError("/tmp/x: No space left on device")
+
+    monkeypatch.setattr(bulletin_panel, "write_bulletin", broken)
+    at = open_tracker(trk_asof="2021-10-15")
+    at.button(key="trk_bul_make").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["生成通报失败（详情见服务器日志），请稍后重试或联系管理员。"]
+    assert all("通报" not in b.label for b in at.get("download_button"))

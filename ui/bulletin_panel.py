@@ -90,7 +90,11 @@ def bulletin_panel(data: Dataset, day: dt.date) -> None:
     if st.button("生成通报", key="trk_bul_make"):
         scope = BulletinScope(scopes[city], city=city) if city else BulletinScope()
         with st.spinner("正在生成通报…"):
-            st.session_state[_FILE] = (wanted, *_build(data, periods[code], scope, fmt))
+            try:
+                st.session_state[_FILE] = (wanted, *_build(data, periods[code], scope, fmt))
+            except Exception:  # the user gets a sentence, the log the details
+                log.exception("bulletin %s %s %s failed", code, city or "province", fmt)
+                st.error("生成通报失败（详情见服务器日志），请稍后重试或联系管理员。")
     made = st.session_state.get(_FILE)
     if made and made[0] == wanted:
         _, name, payload = made
