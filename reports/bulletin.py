@@ -9,6 +9,7 @@ most :data:`DOC_ROWS` rows per 附件 (a meeting paper); the Excel file has all.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from html import escape
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 from domain.clock import beijing_today
 from domain.labels import label
 from geodata.tables.bulletin import Bulletin
+from reports.bulletin_map import MAP_CSS, bulletin_png, bulletin_svg
 
 FORMATS = ("docx", "xlsx", "pdf")
 DOC_ROWS = 200
@@ -43,12 +45,12 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def write_docx(b: Bulletin, out: Path, issued: dt.date | None = None) -> Path:
-    """The bulletin as a Word document."""
+def write_docx(b: Bulletin, out: Path, issued: dt.date | None = None, map_png: Path | None = None) -> Path:
+    """The bulletin as a Word document (with the map picture when ``map_png`` is given)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     doc = Document()
     style = doc.styles["Normal"]
@@ -63,6 +65,11 @@ def write_docx(b: Bulletin, out: Path, issued: dt.date | None = None) -> Path:
         doc.add_paragraph(text)
     for note in b.notes:
         doc.add_paragraph(note).runs[0].italic = True
+    if map_png:
+        doc.add_picture(str(map_png), width=Cm(16))
+        doc.add_paragraph(
+            "图1 各市本期新签约投资（颜色越深投资越多；灰色为本期无签约）"
+        ).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading("二、分市、分开发区情况", level=1)
     for name, table in _sections(b):
         doc.add_heading(name, level=2)
@@ -105,12 +112,13 @@ th, td { border: 0.2mm solid #666; padding: 1mm 1.5mm; } th { background: #eef; 
 """
 
 
-def bulletin_html(b: Bulletin, issued: dt.date | None = None) -> str:
-    """A self-contained printable page (no script, no external request); every text escaped."""
+def bulletin_html(b: Bulletin, issued: dt.date | None = None, admin: pd.DataFrame | None = None) -> str:
+    """A self-contained printable page (no script, no external request); every text escaped; the map with ``admin``."""
     parts = [f"<h1 id='title'>{escape(title(b))}</h1>",
              f"<p class='meta'>通报期间：{b.period.start} 至 {b.period.end}　印发日期：{issued or beijing_today()}</p>",
              "<h2>一、总体情况</h2>", *(f"<p>{escape(t)}</p>" for t in b.paragraphs),
-             *(f"<p class='note'>{escape(t)}</p>" for t in b.notes), "<h2>二、分市、分开发区情况</h2>"]  # fmt: skip
+             *(f"<p class='note'>{escape(t)}</p>" for t in b.notes),
+             bulletin_svg(b, admin) if admin is not None else "", "<h2>二、分市、分开发区情况</h2>"]  # fmt: skip
     for name, table in _sections(b):
         shown = table.head(DOC_ROWS)
         head = "".join(f"<th>{escape(str(c))}</th>" for c in shown.columns)
@@ -121,21 +129,28 @@ def bulletin_html(b: Bulletin, issued: dt.date | None = None) -> str:
         parts.append(
             f"<h3>{escape(name)}</h3>" + (f"<table><tr>{head}</tr>{body}</table>" if len(shown) else "<p>无。</p>")
         )
-    head = f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><style>{_CSS}</style>"
+    head = f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><style>{_CSS}{MAP_CSS}</style>"
     return f"{head}<body>{''.join(parts)}</body></html>"
 
 
-def write_pdf(b: Bulletin, out: Path) -> Path:
+def write_pdf(b: Bulletin, out: Path, admin: pd.DataFrame | None = None) -> Path:
     """The printable page through headless chromium (the one place that renders: switch it here)."""
     from reports.tour_onepager import render
 
-    render(bulletin_html(b), Path(out), measure="#title")
+    render(bulletin_html(b, admin=admin), Path(out), measure="#title")
     return Path(out)
 
 
-def write_bulletin(b: Bulletin, fmt: str, out: Path) -> Path:
-    """Write ``b`` as ``fmt`` (docx, xlsx or pdf) to ``out``."""
-    writers = {"docx": write_docx, "xlsx": write_xlsx, "pdf": write_pdf}
-    if fmt not in writers:
-        raise ValueError(f"不支持的格式“{fmt}”：可选 {'、'.join(FORMATS)}")
-    return writers[fmt](b, Path(out))
+def write_bulletin(b: Bulletin, fmt: str, out: Path, admin: pd.DataFrame | None = None) -> Path:
+    """Write ``b`` as ``fmt`` (docx, xlsx or pdf) to ``out``; with ``admin`` outlines the Word and PDF get the map."""
+    out = Path(out)
+    if fmt == "docx":
+        if admin is None:
+            return write_docx(b, out)
+        with tempfile.TemporaryDirectory() as tmp:
+            return write_docx(b, out, map_png=bulletin_png(b, admin, Path(tmp) / "map.png"))
+    if fmt == "xlsx":
+        return write_xlsx(b, out)
+    if fmt == "pdf":
+        return write_pdf(b, out, admin)
+    raise ValueError(f"不支持的格式“{fmt}”：可选 {'、'.join(FORMATS)}")

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return _usage(exc)
     bulletin = bulletin_figures(frames, history, period, scope)
     try:
-        out = write_bulletin(bulletin, args.format, Path(args.out))
+        out = write_bulletin(bulletin, args.format, Path(args.out), admin=frames.get("admin"))
     except (OSError, RuntimeError) as exc:
         log.error("bulletin not written: %s", exc)
         print(f"未能写出文件 {Path(args.out).name}：{exc if isinstance(exc, RuntimeError) else '目录不存在或无权写入'}",

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from PIL import Image
 
 from domain.asof import NO, UNKNOWN, YES, cutoff, stage_status
 from domain.clock import BEIJING
@@ -254,3 +255,19 @@ def test_importer_maps_the_land_office_dates():
     mapping = suggest_mapping(["挂牌日期", "出让合同签订日期", "交地日期"], "parcels")  # one file names them so
     assert [mapping[c] for c in ("挂牌日期", "出让合同签订日期", "交地日期")] == [
         "listed_date", "contract_date", "delivered_date"]  # fmt: skip
+
+
+def test_the_map_shades_cities_by_signed_investment(store, tmp_path):
+    from reports.bulletin import bulletin_html
+    from reports.bulletin_map import SHADES, city_shades
+
+    b = figures(store)
+    assert city_shades(b) == {"太原市": "high", "晋中市": "none"}  # 50 亿 against none
+    html = bulletin_html(b, issued=ISSUED, admin=store.read("admin"))
+    assert html.count(f'fill="{SHADES["high"]}"') == 1 and html.count(f'fill="{SHADES["none"]}"') == 1
+    assert "<script" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    png = tmp_path / "map.png"  # any picture: the Word file places what it is given
+    Image.new("RGB", (20, 30), "white").save(png)
+    doc = Document(write_docx(b, tmp_path / "m.docx", issued=ISSUED, map_png=png))
+    assert len(doc.inline_shapes) == 1
+    assert any(p.text.startswith("图1 各市本期新签约投资") for p in doc.paragraphs)
