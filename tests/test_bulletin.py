@@ -180,6 +180,7 @@ def test_september_2021_figures_worked_by_hand(store):
     )
     assert "累计签约项目4个，其中已开工2个，开工率50%；累计开工项目2个，其中已投产1个，投产率50%" in b.paragraphs[3]
     assert "1个项目已签约但签约日期不详，1个项目已开工但开工日期不详" in b.notes[0]
+    assert "按签约投资排名，居前的市为：太原市（50亿元）。" in b.paragraphs  # 晋中市 signed nothing: not listed
     cities = b.cities.set_index("市")
     columns = ["排名", "新签约（个）", "签约投资（亿元）", "签约投资环比", "签约投资同比"]
     assert cities.loc["太原市", columns].tolist() == [1, 2, 50.0, "+25.0%", "—"]
@@ -271,3 +272,21 @@ def test_the_map_shades_cities_by_signed_investment(store, tmp_path):
     doc = Document(write_docx(b, tmp_path / "m.docx", issued=ISSUED, map_png=png))
     assert len(doc.inline_shapes) == 1
     assert any(p.text.startswith("图1 各市本期新签约投资") for p in doc.paragraphs)
+
+
+def test_the_day_ends_at_midnight_in_beijing():
+    projects = dated_frames()["projects"]
+
+    def invest_on_sept_30(stamp: str) -> float:
+        history = pd.DataFrame([{"change_id": 1, "at": stamp, "user": "张三", "action": "edit", "layer": "projects",
+                                 "record_id": "J1", "version": 1, "field": "investment_yi", "old": 30.0, "new": 99.0,
+                                 "reason": None}])  # fmt: skip
+        current = projects.assign(investment_yi=projects["investment_yi"].where(projects["project_id"] != "J1", 99.0))
+        rows = records_on(current, history, "projects", D(2021, 9, 30))
+        return float(rows.set_index("project_id").loc["J1", "investment_yi"])
+
+    assert invest_on_sept_30("2021-09-30T23:59:59+08:00") == 99.0  # saved that day: part of it
+    assert invest_on_sept_30("2021-10-01T00:00:00+08:00") == 30.0  # saved the next day: rolled back
+    assert invest_on_sept_30("2021-09-30T16:00:00+00:00") == 30.0  # the same instant in UTC
+    assert invest_on_sept_30("2021-09-30T23:30:00") == 99.0  # no offset: Beijing time
+    assert invest_on_sept_30("2021-10-01T00:30:00") == 30.0

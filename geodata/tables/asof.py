@@ -30,6 +30,7 @@ from geodata.schema import SCHEMAS
 from geodata.store import coerce
 
 BEIJING_OFFSET = pd.Timedelta(hours=8)
+_OFFSET = r"(?:[+-]\d\d:?\d\d|Z)$"
 SPECS = {
     "projects": (PROJECT_STAGES, PROJECT_STAGE_FIELD, PROJECT_STATUS_ORDER),
     "parcels": (PARCEL_STAGES, PARCEL_STAGE_FIELD, PARCEL_STATUS_ORDER),
@@ -42,7 +43,9 @@ def _audit(history: pd.DataFrame | None, layer: str) -> pd.DataFrame:
         empty = pd.DataFrame(columns=["change_id", "at", "record_id", "field", "old", "new"])
         return empty.assign(when=pd.Series(dtype="datetime64[ns, UTC]"))
     rows = history[history["layer"] == layer]
-    return rows.assign(when=pd.to_datetime(rows["at"], utc=True, format="ISO8601", errors="coerce"))
+    at = rows["at"].astype(str)
+    at = at.where(at.str.contains(_OFFSET), at + "+08:00")  # a stamp without offset is Beijing time (domain.clock)
+    return rows.assign(when=pd.to_datetime(at, utc=True, format="ISO8601", errors="coerce"))
 
 
 def records_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day: dt.date) -> pd.DataFrame:

@@ -295,8 +295,8 @@ def _text(b: Bulletin) -> tuple[list[str], list[str]]:
         f"其中已投产{int(t['started_then_producing'])}个，投产率{format_rate(t['production_rate'])}。"
         f"本数据无项目达效记录，达效率不作统计。{SOURCE_2021}。"
     )
-    if len(b.cities) > 1:
-        top = b.cities.head(3)
+    top = b.cities[b.cities["签约投资（亿元）"] > 0].head(3) if len(b.cities) > 1 else b.cities.iloc[0:0]
+    if len(top):
         ranked = "、".join(f"{r['市']}（{_yi(r['签约投资（亿元）'])}亿元）" for r in top.to_dict("records"))
         paragraphs.append(f"按签约投资排名，居前的市为：{ranked}。")
     sanwei = "，".join(
