@@ -129,7 +129,8 @@ def bulletin_html(b: Bulletin, issued: dt.date | None = None, admin: pd.DataFram
         parts.append(
             f"<h3>{escape(name)}</h3>" + (f"<table><tr>{head}</tr>{body}</table>" if len(shown) else "<p>无。</p>")
         )
-    head = f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><style>{_CSS}{MAP_CSS}</style>"
+    head = (f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{escape(title(b))}</title>"
+            f"<style>{_CSS}{MAP_CSS}</style>")  # fmt: skip
     return f"{head}<body>{''.join(parts)}</body></html>"
 
 

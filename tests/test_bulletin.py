@@ -290,3 +290,16 @@ def test_the_day_ends_at_midnight_in_beijing():
     assert invest_on_sept_30("2021-09-30T16:00:00+00:00") == 30.0  # the same instant in UTC
     assert invest_on_sept_30("2021-09-30T23:30:00") == 99.0  # no offset: Beijing time
     assert invest_on_sept_30("2021-10-01T00:30:00") == 30.0
+
+
+def test_pdf_and_word_with_the_map_from_the_command_line(store, tmp_path):
+    from tests.conftest import _need_chromium
+
+    _need_chromium()
+    pdf, docx_file = tmp_path / "通报.pdf", tmp_path / "通报.docx"
+    for fmt, out in (("pdf", pdf), ("docx", docx_file)):
+        assert cli.main(["bulletin", "--period", "2021-09", "--format", fmt, "--out", str(out),
+                         "--data", store.location]) == 0  # fmt: skip
+    head = pdf.read_bytes()
+    assert head.startswith(b"%PDF") and b"/MediaBox [0 0 594.9" in head  # A4 portrait (595 × 842 pt)
+    assert len(Document(docx_file).inline_shapes) == 1  # the map, drawn by chromium
