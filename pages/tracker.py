@@ -63,7 +63,7 @@ st.caption("签约一批、开工一批、投产一批。活动汇总数字为�
 view = apply_filters(data, filters)
 if today < beijing_today():  # the page as the records stood at the end of that day
     view = dataclasses.replace(view, projects=projects_as_of(data, view.projects, today))
-    st.info(f"截至 {today.isoformat()}：按当日结束时的数据显示（此后的修改与新增不计入）。")
+    st.info(f"截至 {today.isoformat()}：项目按当日结束时的数据显示（此后的修改与新增不计入）。")
 judged = judge_projects(view.projects, today, thresholds)
 
 tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin = st.tabs(
