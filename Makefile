@@ -10,7 +10,7 @@ UV     := $(LOCKTOOL)/bin/uv
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint lock sample bench bench-scale bench-edits bench-exports bench-visitors db db-stop clean
+.PHONY: run test setup setup-dev lint lock sample bench bench-scale bench-edits bench-exports bench-visitors bench-reports bench-tiles db db-stop clean
 
 # Installs come from the lock files (every package pinned, with hashes), not from requirements*.txt:
 # a fresh machine gets the versions CI tested. A changed lock re-runs the install (the stamps depend on it).
@@ -91,6 +91,10 @@ bench-visitors: setup-dev
 ## Exports of 100 000 parcels (see bench/README.md): streamed writers against the old in-memory builders
 bench-exports: setup-dev
 	$(PY) -m bench.export_scale
+
+## The 通报 of one quarter on 100 000 parcels / 10 000 projects (see bench/README.md): wall time and peak memory
+bench-reports: setup-dev
+	$(PY) -m bench.bulletin_scale
 
 clean: db-stop
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache

@@ -23,6 +23,7 @@ from geodata.tables.tracker import (
 )
 from layers.tracker import sanwei_layer
 from ui.bigmap import page_map
+from ui.bulletin_panel import asof_date, bulletin_panel, projects_as_of
 from ui.charts import chain_chart, rounds_chart, stage_chart
 from ui.data import get_dataset
 from ui.filters import sidebar_filters
@@ -47,8 +48,8 @@ leader = st.sidebar.selectbox(
 )
 if leader:  # the leader's chains drive every layer, like the chain filter
     filters = dataclasses.replace(filters, chains=leader_chains(data.projects, leader))
+today = asof_date()
 with st.sidebar.expander("“三未”判定阈值", expanded=False):
-    today = st.date_input("判定日期", value=beijing_today(), format="YYYY-MM-DD", key="trk_today")
     thresholds = Thresholds(
         signed_days=st.number_input("签而未落：签约后未落地块超过（天）", 1, 3650, Thresholds.signed_days),
         landed_days=st.number_input("落而未投：已落地块未开工超过（天）", 1, 3650, Thresholds.landed_days),
@@ -59,9 +60,14 @@ st.title("三个一批")
 st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为公开报道点名的项目及标注“示例”的演示记录。")
 
 view = apply_filters(data, filters)
+if today < beijing_today():  # the page as the records stood at the end of that day
+    view = dataclasses.replace(view, projects=projects_as_of(data, view.projects, today))
+    st.info(f"截至 {today.isoformat()}：项目按当日结束时的数据显示（此后的修改与新增不计入）。")
 judged = judge_projects(view.projects, today, thresholds)
 
-tab_rounds, tab_projects, tab_sanwei, tab_chain = st.tabs(["活动与三率", "项目", "三未", "产业链"])
+tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin = st.tabs(
+    ["活动与三率", "项目", "三未", "产业链", "通报"]
+)
 
 with tab_rounds:
     rounds = rounds_table(data.rounds)
@@ -132,3 +138,6 @@ with tab_chain:
     for chain in filters.chains:
         st.markdown(f"**{md(chain)}：领跑开发区**")
         st.dataframe(formatted(leading_zones(view.zones, view.projects, view.parcels, chain)), hide_index=True)
+
+with tab_bulletin:
+    bulletin_panel(data, today)
