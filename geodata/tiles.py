@@ -37,6 +37,7 @@ from geodata.schema import LAND_USES, SCHEMAS, SHANXI_CITIES, STAGES, SUPPLY_STA
 
 EXTENT = 4096  # tile units per side
 BUFFER = 64  # tile units drawn beyond each edge (strokes across tile borders)
+MIN_SIZE = EXTENT // 256  # tile units of one screen pixel (a 256-pixel tile): smaller polygons are left out
 MAX_ZOOM = 22
 MERCATOR_HALF = 20037508.342789244  # half the width of the Web Mercator world, metres
 MAX_LAT = 85.0511287798066
@@ -117,6 +118,17 @@ class Tile:
         minx = -MERCATOR_HALF + self.x * size
         maxy = MERCATOR_HALF - self.y * size
         return minx - pad, maxy - size - pad, minx + size + pad, maxy + pad
+
+    def pixel_degrees(self) -> tuple[float, float]:
+        """One screen pixel (:data:`MIN_SIZE` tile units) in degrees of longitude and of latitude at the tile's middle.
+
+        A polygon whose bounding box is smaller than this both ways is left out
+        of the tile (invisible at this zoom; at zoom 8 this keeps a province of
+        parcels from filling a tile with specks, as tippecanoe's tiny-polygon drop).
+        """
+        minx, miny, maxx, maxy = self.bounds()
+        lon = (maxx - minx) * MIN_SIZE / EXTENT / MERCATOR_HALF * 180.0
+        return lon, lon * math.cos(math.radians(_lat((miny + maxy) / 2)))
 
     def lonlat_bounds(self, margin: float = 0.0) -> tuple[float, float, float, float]:
         """The same box in longitude/latitude (EPSG:4490 ≈ WGS84 at tile precision)."""
@@ -240,7 +252,8 @@ def to_tile_pixels(geoms: np.ndarray, tile: Tile) -> np.ndarray:
 
     pixels = shapely.transform(geoms, project)
     clipped = shapely.clip_by_rect(pixels, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-    return shapely.set_precision(clipped, 1.0)
+    # MVT rings: exterior clockwise on screen, i.e. counter-clockwise in these y-down numbers
+    return shapely.orient_polygons(shapely.set_precision(clipped, 1.0), exterior_cw=False)
 
 
 def encode_tile(layer: str, fids: Sequence[int], properties: Sequence[dict], geoms: np.ndarray, tile: Tile) -> bytes:
@@ -255,5 +268,10 @@ def encode_tile(layer: str, fids: Sequence[int], properties: Sequence[dict], geo
         return b""
     return mapbox_vector_tile.encode(
         {"name": layer, "features": features},
-        default_options={"y_coord_down": True, "extents": EXTENT, "quantize_bounds": None},
+        default_options={
+            "y_coord_down": True,
+            "extents": EXTENT,
+            "quantize_bounds": None,
+            "check_winding_order": False,
+        },  # oriented above, for all shapes at once
     )

@@ -8,6 +8,8 @@ edit shows on the next tile.
 
 from __future__ import annotations
 
+import itertools
+
 import mapbox_vector_tile
 import pytest
 from pyproj import Transformer
@@ -42,7 +44,7 @@ def test_a_tile_holds_the_features_there_with_their_attributes(shared_store):
 
 
 def test_shapes_are_drawn_where_web_mercator_puts_them(shared_store):
-    """P1 is the box 112.51–112.52 E, 37.78–37.79 N: its corners in tile pixels, computed with pyproj.
+    """P1 is the box 112.51–112.52 E, 37.78–37.79 N: its corners in tile pixels, computed with pyproj, its ring's order.
 
     Its north edge lies beyond the tile's: drawn at the buffer's edge (64 units above the tile), like ST_AsMVTGeom.
     """
@@ -60,6 +62,9 @@ def test_shapes_are_drawn_where_web_mercator_puts_them(shared_store):
     assert y0 == -BUFFER < y1 < EXTENT and 0 < x0 < x1 < EXTENT
     assert min(xs) == pytest.approx(x0, abs=1) and max(xs) == pytest.approx(x1, abs=1)
     assert min(ys) == pytest.approx(y0, abs=1) and max(ys) == pytest.approx(y1, abs=1)
+    # the MVT spec: an exterior ring is clockwise on screen, a positive surveyor's area with y down
+    shoelace = sum(ax * by - bx * ay for (ax, ay), (bx, by) in itertools.pairwise(ring))
+    assert shoelace > 0
 
 
 def test_private_fields_never_reach_a_tile(shared_store):
@@ -94,14 +99,19 @@ def test_an_edit_shows_on_the_next_tile(map_store):
     assert decode(map_store.tile("parcels", P1_TILE, {}), "parcels")["P1"]["properties"]["supply_status"] == "started"
 
 
-def test_small_shapes_vanish_at_low_zoom_like_st_asmvtgeom(shared_store):
-    """At zoom 1 a tile pixel is ~3.9 km on the ground here: 1–2 km parcels collapse, the 10 km zone 甲 stays.
+def test_polygons_smaller_than_a_screen_pixel_are_left_out(shared_store):
+    """At zoom 5 a screen pixel (16 tile units) is 0.044° of longitude: the 0.005–0.02° parcels are left out,
+    the 0.1° zones 甲 and 介休 stay; at zoom 7 (0.011° by 0.0087° here) the 0.01–0.02° parcels come back, the
+    0.005° P2 stays out. Points always stay."""
+    z5 = tile_of(111.95, 37.05, 5)  # 101.25–112.5° E, with 甲 (from 112.5° E) in its buffer
+    assert decode(shared_store.tile("parcels", z5, {}), "parcels") == {}
+    assert sorted(decode(shared_store.tile("zones", z5, {}), "zones")) == ["Z1", "Z2"]  # not the 0.02° park Z1a
+    assert sorted(decode(shared_store.tile("parcels", tile_of(111.92, 37.02, 7), {}), "parcels")) == ["P1", "P3", "P4"]
 
-    (Tile 1/1/0 touches the antimeridian: its buffered envelope must not wrap around to −180°.)
-    """
-    z1 = tile_of(112.515, 37.785, 1)
-    assert decode(shared_store.tile("parcels", z1, {}), "parcels") == {}
-    assert "Z1" in decode(shared_store.tile("zones", z1, {}), "zones")
+
+def test_a_tile_at_the_antimeridian_looks_up_the_right_half(shared_store):
+    """Tile 1/1/0 (0–180° E, north): its buffered envelope must not wrap around to −180°."""
+    assert len(decode(shared_store.tile("projects", Tile(1, 1, 0), {}), "projects")) == 5
 
 
 def test_feature_pages_by_box_filters_dates_and_offset(shared_store):

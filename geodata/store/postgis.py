@@ -180,6 +180,9 @@ class PostgisStore(Store):
         """
         schema = SCHEMAS[layer]
         where, args = where_sql(layer, filters, "%s")
+        if schema.geometry != "Point":  # specks smaller than a screen pixel left out (as the GeoPackage does)
+            where.append("(ST_XMax(geom) - ST_XMin(geom) >= %s OR ST_YMax(geom) - ST_YMin(geom) >= %s)")
+            args += list(tile.pixel_degrees())
         query = sql.SQL(
             "WITH mvt AS (SELECT fid, {key} AS id, {cols}, ST_AsMVTGeom(ST_Transform(geom, 3857),"
             " ST_TileEnvelope(%s, %s, %s), {extent}, {buffer}, true) AS geom FROM {table}"
