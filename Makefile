@@ -7,7 +7,7 @@ ADDRESS ?= 127.0.0.1
 export ZONEMAP_DATA
 export TIANDITU_TOKEN
 
-.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports db db-stop clean
+.PHONY: run test setup setup-dev lint sample bench bench-scale bench-edits bench-exports bench-tiles db db-stop clean
 
 $(VENV)/.runtime: requirements.txt
 	scripts/ensure_system.sh venv
@@ -67,6 +67,10 @@ bench-edits: setup-dev db
 ## Exports of 100 000 parcels (see bench/README.md): streamed writers against the old in-memory builders
 bench-exports: setup-dev
 	$(PY) -m bench.export_scale
+
+## Vector tiles and OGC API pages on 100 000 parcels, GeoPackage and PostGIS (see bench/README.md)
+bench-tiles: setup-dev db
+	$(PY) -m bench.tiles
 
 clean: db-stop
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache
