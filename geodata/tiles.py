@@ -211,8 +211,8 @@ def where_sql(layer: str, filters: Mapping[str, str], placeholder: str) -> tuple
             parts.append(f'("zone_id" = {placeholder} OR "parent_id" = {placeholder})')
             args += [value, value]
         else:  # list
-            parts.append(f"(';' || \"{_LIST_COLUMNS[name]}\" || ';') LIKE {placeholder}")
-            args.append(f"%;{value};%")
+            parts.append(f"(';' || \"{_LIST_COLUMNS[name]}\" || ';') LIKE {placeholder} ESCAPE '!'")
+            args.append("%;" + value.replace("!", "!!").replace("%", "!%").replace("_", "!_") + ";%")
     return parts, args
 
 

@@ -9,13 +9,14 @@ edit shows on the next tile.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 
 import mapbox_vector_tile
 import pytest
 from pyproj import Transformer
 
 from geodata.edits import Edit
-from geodata.tiles import BUFFER, EXTENT, FeatureQuery, QueryError, Tile, check_filters, public_columns
+from geodata.tiles import BUFFER, EXTENT, FeatureQuery, QueryError, Tile, check_filters, public_columns, where_sql
 from tests.mapdata import tile_of
 
 P1_TILE = tile_of(112.515, 37.785, 12)  # holds P1 and P2 (甲开发区), not P3/P4 (介休)
@@ -156,3 +157,14 @@ def test_malformed_or_outside_tiles_are_refused(z, x, y, status):
     with pytest.raises(QueryError) as err:
         Tile.parse(z, x, y)
     assert err.value.status == status
+
+
+def test_a_chain_name_with_like_wildcards_matches_only_itself():
+    """Zones' chain filter is a LIKE over the ``;``-list: ``_`` and ``%`` in a name are literal characters."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute('CREATE TABLE zones ("zone_id" TEXT, "leading_chains" TEXT)')
+    conn.executemany("INSERT INTO zones VALUES (?, ?)", [("Z1", "光伏;氢能"), ("Z2", "光_;新%材料")])
+    for chain, expected in (("光_", ["Z2"]), ("新%材料", ["Z2"]), ("光伏", ["Z1"]), ("氢能", ["Z1"])):
+        where, args = where_sql("zones", {"chain": chain}, "?")
+        rows = conn.execute(f"SELECT zone_id FROM zones WHERE {' AND '.join(where)}", args).fetchall()
+        assert [r[0] for r in rows] == expected, chain
