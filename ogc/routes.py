@@ -10,6 +10,8 @@ details (those go to the log). ``ZONEMAP_OGC_API=off`` makes every path 404.
 Tiles and feature pages carry an ETag made from the store's data version
 (:meth:`Store.version`) and the request, with ``Cache-Control: no-cache``: a
 browser asks again each time and gets ``304`` until someone saves an edit.
+Encoded tiles are also kept in the process by that ETag (:class:`TileCache`),
+for the next office that asks for the same tile.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import logging
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -67,16 +70,19 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 _FORMATS = {"json", "geojson"}
+TILE_CACHE_BYTES = 64 * 1024 * 1024  # encoded tiles kept per process (a zoom-11 tile over a dense zone is ~0.7 MB)
 
 
 def routes(
     open_store: Callable[[], Store],
     visitor: Callable[[Request], bool] = lambda request: True,
     prefix: str = "/ogc",
+    tile_cache_bytes: int = TILE_CACHE_BYTES,
 ) -> list[BaseRoute]:
     """The OGC API under ``prefix``: ``open_store()`` gives the store for a request (called per request);
-    ``visitor(request)`` False shows private fields (land holders, prices) in feature pages, never in tiles."""
-    api = _Api(open_store, visitor, prefix.rstrip("/"))
+    ``visitor(request)`` False shows private fields (land holders, prices) in feature pages, never in tiles;
+    ``tile_cache_bytes``: encoded tiles kept in this process (0: none)."""
+    api = _Api(open_store, visitor, prefix.rstrip("/"), tile_cache_bytes)
     p = api.prefix
     table = [
         (p, api.landing),
@@ -127,12 +133,13 @@ def _json(body: dict, media_type: str = "application/json", headers: dict | None
 
 
 class _Api:
-    def __init__(self, open_store: Callable[[], Store], visitor: Callable[[Request], bool], prefix: str):
+    def __init__(self, open_store: Callable[[], Store], visitor: Callable[[Request], bool], prefix: str, cache: int):
         self.open_store = open_store
         self.visitor = visitor
         self.prefix = prefix
         self._values: tuple[str, dict] | None = None  # (data version, allowed filter values)
         self._lock = threading.Lock()
+        self.tiles = TileCache(cache)
 
     # --- helpers ---------------------------------------------------------------------------------------------------
 
@@ -314,11 +321,46 @@ class _Api:
         etag = _etag(version, layer, (tile.z, tile.x, tile.y), sorted(filters.items()))
         if _fresh(request, etag):
             return _not_modified(etag)
-        body = store.tile(layer, tile, filters)
+        body = self.tiles.get(etag)
+        if body is None:
+            body = store.tile(layer, tile, filters)
+            self.tiles.put(etag, body)
         return Response(body, media_type=MVT, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
     def not_found(self, request: Request) -> Response:
         raise QueryError(f"没有这个地址：{request.url.path[:80]}", 404)
+
+
+class TileCache:
+    """Encoded tiles by ETag (data version, layer, z/x/y, filters), least recently used out first, up to a byte budget.
+
+    Many offices looking at the same province view ask for the same tiles; an
+    edit moves the data version, so a cached tile is never served after one.
+    """
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
+        self._tiles: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._tiles.get(key)
+            if body is not None:
+                self._tiles.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.budget:
+            return
+        with self._lock:
+            if key in self._tiles:
+                return
+            self._tiles[key] = body
+            self.used += len(body)
+            while self.used > self.budget:
+                self.used -= len(self._tiles.popitem(last=False)[1])
 
 
 def _format(given: dict) -> None:

@@ -10,9 +10,10 @@ from tests.asgi import Client
 
 
 def test_the_tile_bench_measures_every_zoom_and_page(shared_store):
-    client = Client(Starlette(routes=ogc.routes(lambda: shared_store)))
+    client = Client(Starlette(routes=ogc.routes(lambda: shared_store, tile_cache_bytes=0)))
+    cached = Client(Starlette(routes=ogc.routes(lambda: shared_store)))
     paths = tile_paths(shared_store, 2)
-    rows = bench_tiles(client, paths)
+    rows = bench_tiles(client, cached, paths)
     assert [r["zoom"] for r in rows] == list(ZOOMS)
     assert all(r["tiles"] >= 1 and r["cold_p50"] > 0 and r["kb_max"] > 0 for r in rows)  # a parcel under each
     pages = {r["page"]: r for r in bench_items(client)}

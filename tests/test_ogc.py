@@ -24,6 +24,7 @@ import ogc
 from geodata.edits import Edit
 from geodata.store import StoreError
 from ogc import params
+from ogc.routes import TileCache
 from tests.asgi import Client
 from tests.harness import REPO, free_port
 from tests.mapdata import SIGNED, tile_of
@@ -135,6 +136,29 @@ def test_tiles_with_filters_etag_and_an_edit(map_store):
     tilesets = api.get("/ogc/collections/parcels/tiles").json()["tilesets"]
     template = next(link["href"] for link in tilesets[0]["links"] if link["rel"] == "item")
     assert template.endswith("/ogc/collections/parcels/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}?f=mvt")
+
+
+def test_a_tile_is_encoded_once_per_data_version(map_store, monkeypatch):
+    calls = []
+    encode = map_store.tile
+    monkeypatch.setattr(map_store, "tile", lambda *args: calls.append(args) or encode(*args))
+    api = client(map_store)
+    first, second = api.get(P1_PATH).content, api.get(P1_PATH).content
+    assert first == second and len(calls) == 1
+    map_store.apply_edit(Edit("parcels", "P2", {"supply_status": "sold"}, 0, "张三", ""))
+    after = mapbox_vector_tile.decode(api.get(P1_PATH).content)["parcels"]["features"]
+    assert len(calls) == 2 and {f["properties"]["id"]: f["properties"]["supply_status"] for f in after}["P2"] == "sold"
+
+
+def test_the_tile_cache_keeps_to_its_byte_budget():
+    cache = TileCache(10)
+    cache.put("a", b"123456")
+    cache.put("b", b"abc")
+    assert cache.get("a") == b"123456"  # a is now the most recently used
+    cache.put("c", b"xyz")  # 12 bytes: b, the least recently used, goes
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), cache.used) == (b"123456", None, b"xyz", 9)
+    cache.put("big", b"x" * 11)
+    assert cache.get("big") is None and cache.used == 9
 
 
 def test_a_feature_page_revalidates_with_its_etag(map_store):
