@@ -96,5 +96,9 @@ bench-exports: setup-dev
 bench-reports: setup-dev
 	$(PY) -m bench.bulletin_scale
 
+## Vector tiles and OGC API pages on 100 000 parcels, GeoPackage and PostGIS (see bench/README.md)
+bench-tiles: setup-dev db
+	$(PY) -m bench.tiles
+
 clean: db-stop
 	rm -rf $(VENV) var static/vendor test-artifacts .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 """Settings the app reads from the environment, with the rules' defaults (each ``ZONEMAP_*`` is in the README).
 
 - Limits of reading users' files (``ZONEMAP_MAX_*``, ``ZONEMAP_IMPORT_*``) through :func:`env_number`.
+- ``ZONEMAP_OGC_API``: ``off`` switches the OGC API (tiles and features, :mod:`ogc`) off.
 - ``ZONEMAP_REQUIRED_ASSESSMENTS``: the 区域评估 a parcel needs before it is
   具备供地条件, as keys or Chinese labels separated by ``,`` ``;`` or ``、``.
   Empty or unset: the six that 国办发〔2019〕11号 names (domain.supply).
@@ -51,3 +52,8 @@ def review_role_names() -> frozenset[str]:
     from geodata.store.proposals import review_roles
 
     return review_roles(os.environ.get("ZONEMAP_REVIEW_ROLES", ""))
+
+
+def ogc_api_enabled() -> bool:
+    """``ZONEMAP_OGC_API``: ``off`` (or ``0``, ``false``, ``no``) switches the OGC API and its tiles off (404)."""
+    return os.environ.get("ZONEMAP_OGC_API", "").strip().lower() not in ("off", "0", "false", "no")

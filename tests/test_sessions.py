@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from access import accounts, sessions
+from access import accounts, cli, sessions
 from access.sessions import CHECK_S, HANDOFF_S, active, end, end_all, redeem, session_hours, start, token_hash
 from geodata.store import SAMPLE_PATH, GpkgStore, StoreError, open_store
 from tests import apptest
@@ -96,19 +96,20 @@ def accounts_file(tmp_path, monkeypatch):
 
 
 def test_a_password_change_or_removal_ends_the_accounts_sessions(store, accounts_file, capsys):
-    assert accounts.main(["add", "zhangsan"]) == 0
+    assert cli.main(["add", "zhangsan", "--role", "province"]) == 0
     a, other = start(store, "zhangsan", NOW), start(store, "lisi", NOW)
-    assert accounts.main(["--data", str(store.path), "add", "zhangsan"]) == 0  # new password
-    assert "已结束账户 zhangsan 的 1 个登录会话" in capsys.readouterr().out
+    assert cli.main(["--data", str(store.path), "reset-password", "zhangsan"]) == 0  # new password
+    assert "该账户已登录的会话全部失效" in capsys.readouterr().out
     assert store.find_session(a.token_hash, NOW + 1) is None and store.find_session(other.token_hash, NOW + 1)
     b = start(store, "zhangsan", NOW)
-    assert accounts.main(["remove", "zhangsan"]) == 0  # $ZONEMAP_DATA
+    assert cli.main(["remove", "zhangsan"]) == 0  # $ZONEMAP_DATA
     assert store.find_session(b.token_hash, NOW + 1) is None and "zhangsan" not in accounts.load_accounts()
-    assert accounts.main(["remove", "zhangsan"]) == 1
+    assert cli.main(["remove", "zhangsan"]) == 1
 
 
 def test_the_cli_warns_in_chinese_when_it_cannot_end_the_sessions(store, accounts_file, tmp_path, capsys):
-    assert accounts.main(["--data", str(tmp_path / "missing.gpkg"), "add", "zhangsan"]) == 1
+    assert cli.main(["add", "zhangsan", "--role", "province"]) == 0
+    assert cli.main(["--data", str(tmp_path / "missing.gpkg"), "reset-password", "zhangsan"]) == 1
     err = capsys.readouterr().err
     assert "未能结束账户 zhangsan 已有的登录" in err and "Traceback" not in err
     assert "zhangsan" in accounts.load_accounts()  # the password is saved all the same

@@ -7,6 +7,7 @@ then the real server (scripts/serve.py → web/server.py) is asked over HTTP.
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import secrets
 import shutil
@@ -243,6 +244,17 @@ def test_the_server_refuses_strange_hosts_and_visitors_uploads_and_sends_the_hea
         status, _, text = request(url, "PUT", "/_stcore/upload_file/s1/f1", {"Cookie": f"{sessions.COOKIE}={token}"},
                                   b"x" * 1000)  # fmt: skip
         assert "未登录" not in text  # past the guard: Streamlit's own checks (XSRF, its session) answer
+        # The OGC API is mounted in the same server: visitors read the layers without private fields
+        status, headers, text = request(url, path="/ogc/collections")
+        ids = sorted(c["id"] for c in json.loads(text)["collections"])
+        assert status == 200 and ids == ["parcels", "projects", "zones"] and headers["x-frame-options"] == "SAMEORIGIN"
+        status, _, text = request(url, path="/ogc/collections/parcels/items?limit=5")
+        props = json.loads(text)["features"][0]["properties"]
+        assert status == 200 and "land_holder" not in props and "land_price" not in props
+        status, _, text = request(url, path="/ogc/collections/parcels/items?limit=5",
+                                  headers={"Cookie": f"{sessions.COOKIE}={token}"})  # fmt: skip
+        assert status == 200 and "land_holder" in json.loads(text)["features"][0]["properties"]
+        assert request(url, path="/ogc/collections/parcels/tiles/WebMercatorQuad/99/0/0")[0] in (400, 404)
 
 
 def test_the_readme_documents_the_headers_the_app_sends_and_its_settings():

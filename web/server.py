@@ -9,7 +9,9 @@ import a library for the first time at once), then starts the warm start
 
 Middleware, outermost first: security headers on every response, the Host
 check, uploads only for signed-in editors (web.guard). Routes: the session
-cookie's ``/auth/session`` and ``/auth/signout`` (web.auth_routes).
+cookie's ``/auth/session`` and ``/auth/signout`` (web.auth_routes), and the
+read-only OGC API with vector tiles under ``/ogc/`` (ogc; visitors see what the
+pages show visitors: no land holders or prices; ``ZONEMAP_OGC_API=off`` turns it off).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `streamlit run web/server.py` puts web/ first, not the repository
     sys.path.insert(1, str(REPO))
 
+import ogc  # noqa: E402
+from geodata.store import open_store  # noqa: E402
 from web import auth_routes, guard, startup  # noqa: E402
 
 APP_SCRIPT = REPO / "app.py"
@@ -48,7 +52,7 @@ async def lifespan(_app):
 startup.configure()
 app = st.App(
     APP_SCRIPT,
-    routes=auth_routes.ROUTES,
+    routes=[*auth_routes.ROUTES, *ogc.routes(open_store, visitor=lambda request: not guard.signed_in(request.scope))],
     middleware=[Middleware(guard.SecurityHeaders), Middleware(guard.HostCheck), Middleware(guard.UploadGuard)],
     lifespan=lifespan,
 )

@@ -51,9 +51,10 @@ from domain.labels import label
 from domain.scope import Scope
 from domain.tours import Tour, stops_json, tour_from_json
 from geodata.edits import TZ, ConflictError, Edit, EditError, audit_json, check_edit, encode_value
-from geodata.schema import LAYER_ORDER, SCHEMAS, LayerSchema
+from geodata.schema import CRS, LAYER_ORDER, SCHEMAS, LayerSchema
 from geodata.store import authorize
 from geodata.store.errors import ImportRefused, ScopeError, StoreError  # noqa: F401  (re-exported for the backends)
+from geodata.tiles import STORED_VALUES, FeaturePage, FeatureQuery, Tile
 
 AUDIT_TABLE = "zonemap_audit"
 AUDIT_COLUMNS = ("change_id", "at", "user", "action", "layer", "record_id", "version", "field", "old", "new", "reason")
@@ -265,6 +266,30 @@ class Store(ABC):
         A cache can patch just these records instead of reading everything again
         (``field`` "geometry": the shape changed; "*": an imported new record).
         """
+
+    # --- the web map: vector tiles and pages of features (geodata/tiles.py has the shared rules) --------------------
+
+    @abstractmethod
+    def tile(self, layer: str, tile: Tile, filters: Mapping[str, str]) -> bytes:
+        """A Mapbox Vector Tile of ``layer`` (one MVT layer of that name; ``b""`` when nothing is there).
+
+        Each feature: the record's ``fid`` as feature id, ``id`` (its key) and
+        :data:`geodata.tiles.TILE_ATTRIBUTES`; ``filters`` already checked
+        (:func:`geodata.tiles.check_filters`). Found through the spatial index.
+        """
+
+    @abstractmethod
+    def features(self, query: FeatureQuery) -> FeaturePage:
+        """One page of ``query.layer``'s features (``query.columns`` + geometry), in stored order, and the count of all
+        that match: the box (lon/lat) intersects the shape, filters and dates as in :mod:`geodata.tiles`."""
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """The stored values a filter may take (:data:`geodata.tiles.STORED_VALUES`: chains, zones, rounds)."""
+        present = set(self.layer_names())
+        out: dict[str, list[str]] = {}
+        for name, (layer, column) in STORED_VALUES.items():
+            out[name] = [str(v) for v in self.read(layer)[column].dropna()] if layer in present else []
+        return out
 
     def history(self, layer: str | None = None, record_id: str | None = None) -> pd.DataFrame:
         """Audit rows, newest first; ``old``/``new`` decoded from JSON."""
@@ -682,6 +707,18 @@ def _text(value: object) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
     return str(value)
+
+
+def feature_page(layer: str, columns: Sequence[str], rows: Sequence[Sequence], geoms, matched: int) -> FeaturePage:
+    """A :class:`FeaturePage` from raw rows of ``columns`` (decoded by the schema) and their shapes."""
+    records = [{c: decode_value(layer, c, v) for c, v in zip(columns, row, strict=True)} for row in rows]
+    frame = gpd.GeoDataFrame(pd.DataFrame(records, columns=list(columns)), geometry=list(geoms), crs=CRS)
+    return FeaturePage(frame, int(matched))
+
+
+def tile_properties(layer: str, columns: Sequence[str], row: Sequence) -> dict:
+    """A tile feature's properties from a raw row of (key, *columns): ``id`` then the decoded columns."""
+    return {"id": str(row[0]), **{c: decode_value(layer, c, v) for c, v in zip(columns, row[1:], strict=True)}}
 
 
 def decode_value(layer: str, column: str, raw: object) -> object:

@@ -43,8 +43,11 @@ from geodata.store.contract import (
     Tx,
     coerce,
     decode_value,
+    feature_page,
+    tile_properties,
     tours_from_rows,
 )
+from geodata.tiles import BUFFER, TILE_ATTRIBUTES, FeaturePage, FeatureQuery, Tile, date_sql, encode_tile, where_sql
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,38 @@ class GpkgStore(Store):
         if schema.geometry:
             frame = gpd.GeoDataFrame(frame, geometry=[g for _, g in rows], crs=CRS)
         return coerce(frame, schema)
+
+    def tile(self, layer: str, tile: Tile, filters) -> bytes:
+        schema, columns = SCHEMAS[layer], TILE_ATTRIBUTES[layer]
+        with closing(_connect(self.path)) as conn:
+            source, args = _matching(conn, layer, tile.lonlat_bounds(BUFFER), filters, None, exact=False)
+            if schema.geometry != "Point" and " r ON " in source:  # specks smaller than a screen pixel left out
+                source += " AND (r.maxx - r.minx >= ? OR r.maxy - r.miny >= ?)"
+                args += list(tile.pixel_degrees())
+            gcol = GpkgTx(conn)._geometry_column(layer)[0]
+            select = ", ".join(f't."{c}"' for c in (schema.key, *columns))
+            rows = conn.execute(f'SELECT t.rowid, {select}, t."{gcol}" {source}', args).fetchall()
+        geoms = [gpkg_geometry(r[-1]) for r in rows]
+        props = [tile_properties(layer, columns, r[1:-1]) for r in rows]
+        return encode_tile(layer, [r[0] for r in rows], props, geoms, tile)
+
+    def features(self, query: FeatureQuery) -> FeaturePage:
+        layer = query.layer
+        with closing(_connect(self.path)) as conn:
+            conn.execute("BEGIN")  # the count and the page from one snapshot
+            try:
+                source, args = _matching(conn, layer, query.bbox, query.filters, query.dates, exact=True)
+                gcol = GpkgTx(conn)._geometry_column(layer)[0]
+                matched = conn.execute(f"SELECT COUNT(*) {source}", args).fetchone()[0]
+                present = _table_columns(conn, layer)  # a file older than a schema column: that column is null
+                select = ", ".join(f't."{c}"' if c in present else f'NULL AS "{c}"' for c in query.columns)
+                rows = conn.execute(
+                    f'SELECT {select}, t."{gcol}" {source} ORDER BY t.rowid LIMIT ? OFFSET ?',
+                    [*args, query.limit, query.offset],
+                ).fetchall()
+            finally:
+                _rollback(conn)
+        return feature_page(layer, query.columns, [r[:-1] for r in rows], [gpkg_geometry(r[-1]) for r in rows], matched)
 
     def version(self) -> str:
         """The file (inode), its last audit row and its layers' ``last_change``: not the file's mtime, which
@@ -207,6 +242,7 @@ class GpkgStore(Store):
                 raise StoreError("其他人正在保存，请稍后再试。") from exc
             raise StoreError(f"无法读取数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。") from exc
 
+    @contextmanager
     def _read(self) -> Iterator[GpkgTx]:
         with closing(_connect(self.path)) as conn:
             if not _has(conn, SESSIONS_TABLE):
@@ -395,6 +431,38 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _matching(conn: sqlite3.Connection, layer: str, bbox, filters, dates, exact: bool) -> tuple[str, list]:
+    """``FROM … WHERE …`` (table alias ``t``) and its parameters: the box through the layer's R-tree, then filters.
+
+    ``exact``: a shape must intersect the box, not only its bounding box (tested
+    in Python only for shapes whose bounding box crosses the box's edge).
+    """
+    gcol = GpkgTx(conn)._geometry_column(layer)[0]
+    source, where, args = f'FROM "{layer}" t', [], []
+    if bbox is not None:
+        rtree = f"rtree_{layer}_{gcol}"
+        if _has(conn, rtree):
+            source += f' JOIN "{rtree}" r ON t.rowid = r.id'
+            where.append("r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
+            args += [bbox[2], bbox[0], bbox[3], bbox[1]]
+            if exact:
+                inside = "r.minx >= ? AND r.maxx <= ? AND r.miny >= ? AND r.maxy <= ?"
+                where.append(f'(({inside}) OR zm_intersects(t."{gcol}", ?, ?, ?, ?))')
+                args += [bbox[0], bbox[2], bbox[1], bbox[3], *bbox]
+        else:  # a file without a spatial index: every shape is tested
+            where.append(f'zm_intersects(t."{gcol}", ?, ?, ?, ?)')
+            args += list(bbox)
+    for parts, values in (where_sql(layer, filters, "?"), date_sql(layer, dates, "?")):
+        where += parts
+        args += values
+    return source + (" WHERE " + " AND ".join(where) if where else ""), args
+
+
+def _intersects(blob, minx, miny, maxx, maxy) -> int:
+    geom = gpkg_geometry(blob)
+    return int(geom is not None and shapely.intersects(geom, shapely.box(minx, miny, maxx, maxy)))
+
+
 def _has(conn: sqlite3.Connection, table: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
 
@@ -479,6 +547,7 @@ def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
     def bound(i):
         return lambda blob: None if (g := gpkg_geometry(blob)) is None or g.is_empty else g.bounds[i]
 
+    conn.create_function("zm_intersects", 5, _intersects, deterministic=True)
     conn.create_function("ST_IsEmpty", 1, lambda b: None if b is None else int(gpkg_geometry(b).is_empty))
     for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
         conn.create_function(name, 1, bound(i))

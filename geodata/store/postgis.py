@@ -48,9 +48,11 @@ from geodata.store.contract import (
     Tx,
     coerce,
     decode_value,
+    feature_page,
     tours_from_rows,
 )
 from geodata.store.pg_rls import declare_scope, row_security
+from geodata.tiles import BUFFER, EXTENT, TILE_ATTRIBUTES, FeaturePage, FeatureQuery, Tile, date_sql, where_sql
 
 log = logging.getLogger(__name__)
 META_TABLE = "zonemap_meta"
@@ -201,6 +203,58 @@ class PostgisStore(Store):
         else:
             frame = pd.DataFrame(rows, columns=cols)
         return coerce(frame, schema)
+
+    def tile(self, layer: str, tile: Tile, filters) -> bytes:
+        """``ST_AsMVT`` over the GiST index: ``geom && ST_Transform(ST_TileEnvelope(z, x, y, margin), 4490)``.
+
+        The buffered envelope is clipped to the world first: beyond 180° PROJ
+        would wrap it to −180° and an edge tile would look up the wrong half.
+        """
+        schema = SCHEMAS[layer]
+        where, args = where_sql(layer, filters, "%s")
+        if schema.geometry != "Point":  # specks smaller than a screen pixel left out (as the GeoPackage does)
+            where.append("(ST_XMax(geom) - ST_XMin(geom) >= %s OR ST_YMax(geom) - ST_YMin(geom) >= %s)")
+            args += list(tile.pixel_degrees())
+        query = sql.SQL(
+            "WITH mvt AS (SELECT fid, {key} AS id, {cols}, ST_AsMVTGeom(ST_Transform(geom, 3857),"
+            " ST_TileEnvelope(%s, %s, %s), {extent}, {buffer}, true) AS geom FROM {table}"
+            " WHERE geom && ST_Transform(ST_ClipByBox2D(ST_TileEnvelope(%s, %s, %s, margin => %s),"
+            " ST_TileEnvelope(0, 0, 0)), {srid}){where})"
+            " SELECT ST_AsMVT(mvt.*, %s, {extent}, 'geom', 'fid') FROM mvt WHERE geom IS NOT NULL"
+        ).format(
+            key=sql.Identifier(schema.key), cols=_ident(*TILE_ATTRIBUTES[layer]), table=sql.Identifier(layer),
+            extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), srid=sql.Literal(SRID),
+            where=sql.SQL("".join(f" AND {w}" for w in where)),
+        )  # fmt: skip
+        z, x, y = tile.z, tile.x, tile.y
+        with self._conn() as conn, conn.cursor(binary=True) as cur:
+            row = cur.execute(query, (z, x, y, z, x, y, BUFFER / EXTENT, *args, layer)).fetchone()
+        return bytes(row[0]) if row and row[0] is not None else b""
+
+    def features(self, query: FeatureQuery) -> FeaturePage:
+        where, args = [], []
+        if query.bbox is not None:
+            where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4490) AND ST_Intersects(geom,"
+                         " ST_MakeEnvelope(%s, %s, %s, %s, 4490))")  # fmt: skip
+            args += [*query.bbox, *query.bbox]
+        for parts, values in (where_sql(query.layer, query.filters, "%s"), date_sql(query.layer, query.dates, "%s")):
+            where += parts
+            args += values
+        source = sql.SQL("FROM {}{}").format(
+            sql.Identifier(query.layer), sql.SQL(" WHERE " + " AND ".join(where) if where else "")
+        )
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            present = table_columns(conn, query.layer)  # a table older than a schema column: that column is null
+            picked = sql.SQL(", ").join(
+                sql.Identifier(c) if c in present else sql.SQL("NULL AS {}").format(sql.Identifier(c))
+                for c in query.columns
+            )
+            page = sql.SQL("SELECT {}, ST_AsBinary(geom) {} ORDER BY fid LIMIT %s OFFSET %s").format(picked, source)
+            matched = conn.execute(sql.SQL("SELECT count(*) ") + source, args).fetchone()[0]
+            rows = conn.execute(page, [*args, query.limit, query.offset]).fetchall()
+        geoms = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
+        return feature_page(query.layer, query.columns, [r[:-1] for r in rows], geoms, matched)
 
     def version(self) -> str:
         with self._conn() as conn:
