@@ -6,6 +6,7 @@ that answer with a single body (no streaming, websockets or lifespan).
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -54,5 +55,15 @@ class Client:
             elif message["type"] == "http.response.body":
                 out["body"] += message.get("body", b"")
 
-        anyio.run(self.app, scope, receive, send)
+        run_asgi(self.app, scope, receive, send)
         return Reply(out["status"], out["headers"], out["body"])
+
+
+def run_asgi(app, scope, receive, send) -> None:
+    """Run one ASGI call to completion on a thread of its own.
+
+    The browser tests' session-wide Playwright keeps an asyncio loop marked as
+    running on the worker's main thread, where ``anyio.run`` would refuse to start.
+    """
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, app, scope, receive, send).result()

@@ -255,13 +255,19 @@ def test_the_ledger_workbook_holds_each_zone_and_the_totals_in_mu_and_hectares(s
     assert book.sheetnames == ["汇总", "甲", "乙园区", "介休"]
     summary = list(book["汇总"].iter_rows(values_only=True))
     assert summary[0][:6] == ("开发区", "所在市", "地块（宗）", "其中标准地（宗）", "面积（亩）", "面积（公顷）")
-    assert summary[0][8:] == ("储备（亩）", "已挂牌（亩）", "已出让（亩）", "已动工（亩）", "已投产（亩）")
-    assert [row[:6] + row[8:] for row in summary[1:]] == [
-        ("甲开发区", "太原市", 1, 1, 100, 6.6667, 0, 0, 100, 0, 0),
-        ("甲开发区乙园区", "太原市", 1, 1, 50.5, 3.3667, 0, 50.5, 0, 0, 0),
-        ("介休经济技术开发区", "晋中市", 2, 1, 906.25, 60.4167, 36.25, 0, 0, 870, 0),
-        ("合计", None, 4, 3, 1056.75, 70.45, 36.25, 50.5, 100, 870, 0),
-    ]
+    stages = ("储备", "具备供地条件", "已挂牌", "已出让", "已动工", "已投产")
+    now = [summary[0].index(f"当前处于·{s}（亩）") for s in stages]
+    reached = [summary[0].index(f"累计达到·{s}（亩）") for s in stages]
+    assert [[row[:6], [row[i] for i in now], [row[i] for i in reached]] for row in summary[1:]] == [
+        [("甲开发区", "太原市", 1, 1, 100, 6.6667), [0, 0, 0, 100, 0, 0], [100, 100, 100, 100, 0, 0]],
+        [("甲开发区乙园区", "太原市", 1, 1, 50.5, 3.3667), [0, 0, 50.5, 0, 0, 0], [50.5, 50.5, 50.5, 0, 0, 0]],
+        [
+            ("介休经济技术开发区", "晋中市", 2, 1, 906.25, 60.4167),
+            [36.25, 0, 0, 0, 870, 0],
+            [906.25, 870, 870, 870, 870, 0],
+        ],
+        [("合计", None, 4, 3, 1056.75, 70.45), [36.25, 0, 50.5, 100, 870, 0], [1056.75, 1020.5, 1020.5, 970, 870, 0]],
+    ]  # 当前处于 columns add up to the area; 累计达到 columns are nested (P3 started went through every stage before)
     jiexiu = list(book["介休"].iter_rows(values_only=True))
     column = {name: i for i, name in enumerate(jiexiu[0])}
     picked = ("地块编号", "面积（亩）", "面积（公顷）", "标准地", "供应状态", "通水（给水）", "通电", "通路")

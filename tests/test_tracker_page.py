@@ -125,7 +125,7 @@ def test_tracker_page_with_a_chain_selected(sample_copy):
     assert any("推动项目签约到开工由238天压缩至58天" in c.value for c in at.caption)
     assert not any("平均用时" in c.value for c in at.caption)
     at.sidebar.multiselect(key="trk_chain").select("光伏").run()
-    at.sidebar.date_input(key="trk_today").set_value(DAY).run()
+    at.sidebar.date_input(key="trk_asof").set_value(DAY).run()  # 截至: 三未 judged on that day
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     flags = ("签而未落（个）", "落而未投（个）", "投未见效（个）", "日期缺失或有误（个）")

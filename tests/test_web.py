@@ -14,13 +14,13 @@ import shutil
 import time
 from urllib.parse import urlparse
 
-import anyio
 import pytest
 
 from access import sessions
 from geodata.store import SAMPLE_PATH, GpkgStore
 from geodata.store.contract import SessionRow
 from tests import harness
+from tests.asgi import run_asgi
 from web import guard
 from web.auth_routes import ROUTES
 
@@ -47,7 +47,7 @@ def call(app, method="GET", path="/", headers=(), body=b"") -> tuple[int, dict[s
     async def send(message):
         sent.append(message)
 
-    anyio.run(app, scope, receive, send)
+    run_asgi(app, scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     out = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start.get("headers", [])}, out

@@ -194,6 +194,7 @@ def sidebar_login() -> dict | None:
         sb.warning("登录已结束（已在其他窗口或设备退出，或账户已变更），请重新登录。")
     if st.session_state.pop(_UNSURE_KEY, None):
         sb.warning("暂时无法确认登录状态，本页暂为只读；稍后刷新页面即可。详情见服务器日志。")
+    sso_controls(sb)
     try:
         has_accounts = bool(load_accounts())
     except AccountsError as exc:
