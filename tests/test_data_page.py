@@ -236,3 +236,17 @@ def test_suspected_duplicates_are_decided_row_by_row_and_skipped_by_default(samp
         "surveyed", 127.38,
     )  # fmt: skip
     assert parcels.at["JX-2020-2", "outline_source"] == "schematic"
+
+
+def test_hostile_codes_in_a_land_office_file_stay_text(sample, sample_copy, tmp_path, monkeypatch):
+    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三", PASSWORD)
+    at = open_page("pages/data.py")
+    login(at, "zhangsan", PASSWORD)
+    upload(at, import_corpus.jiexiu_standard_land(tmp_path, sample, "恶意代码.zip", hostile=True))
+    assert "5 条疑似重复" in texts(at) and "网页标签或脚本" in table(at, "说明").to_string()
+    assert "<img" not in texts(at) and "<b>" not in texts(at)  # markup only ever inside table cells
+    at.selectbox(key="imp_decide::恶意代码.zip::1").set_value("merge").run()
+    button(at, "导入 1 条").click().run()
+    assert not at.exception
+    stored = GpkgStore(sample_copy).read_record("parcels", "JX-2020-1")[0]
+    assert stored["supervision_no"] == "<b>1407812020B00123</b>"  # kept as written, escaped wherever shown

@@ -341,6 +341,9 @@ def test_the_summary_sheet_and_the_supply_page_give_the_same_stage_figures(tmp_p
         assert total[stage_header(stage, "当前处于（亩）")] == pytest.approx(shown["当前处于（亩）"], abs=0.01)
         assert total[stage_header(stage, "累计达到（亩）")] == pytest.approx(shown["累计达到（亩）"], abs=0.01)
     assert total["当前处于·储备（亩）"] == pytest.approx(3314.36, abs=0.01)  # not 8,807.96 (with the 5,493.60 ready)
+    notes = {c.value: c.comment.text for c in workbook(sample)["汇总"][1] if c.comment}
+    assert notes["当前处于·储备（亩）"].startswith("当前处于：各阶段互不重叠")
+    assert notes["累计达到·已出让（亩）"].startswith("累计达到：含该阶段及以后各阶段，相邻列不能相加")
     at = [total[stage_header(s, "当前处于（亩）")] for s in PIPELINE]
     assert sum(at) == pytest.approx(total["面积（亩）"], abs=0.01)  # the 当前处于 columns add up; 累计达到 do not
 

@@ -32,11 +32,13 @@ import pyogrio
 import shapely
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from domain.clock import beijing_now
+from domain.supply import AT, REACHED
 from geodata.io.ledger import (
     SUMMARY_SHEET,
     ExportError,
@@ -131,7 +133,7 @@ def write_xlsx(
         head = sheet.rows(0, min(sheet.size, WIDTH_ROWS))
         _layout(ws, with_total(head) if sheet.total and sheet.size < WIDTH_ROWS else head)
         headers = [str(c) for c in head.columns]
-        ws.append([safe_text(h) for h in headers])
+        ws.append([_header(ws, h) for h in headers])
         mu, first = 0.0, None
         for start, stop in spans(sheet.size, chunk_rows):
             chunk = sheet.rows(start, stop)
@@ -147,6 +149,22 @@ def write_xlsx(
         own_total = isinstance(first, str) and first.startswith("合计")  # 汇总 ends in its own 合计 row
         _print_setup(ws, len(headers), sheet.size - own_total, f"{title} · 导出于 {stamp}（北京时间）")
     wb.save(path)
+
+
+HEADER_NOTES = {
+    f"{AT}·": "当前处于：各阶段互不重叠，相加等于全部地块（与“标准地供给”页面的漏斗同一口径）",
+    f"{REACHED}·": "累计达到：含该阶段及以后各阶段，相邻列不能相加（与“标准地供给”页面的漏斗同一口径）",
+}
+
+
+def _header(ws, header: str) -> object:
+    """A header cell; the 汇总's stage columns carry a note on how they add up."""
+    note = next((text for start, text in HEADER_NOTES.items() if header.startswith(start)), None)
+    if note is None:
+        return safe_text(header)
+    cell = WriteOnlyCell(ws, safe_text(header))
+    cell.comment = Comment(note, "zonemap")
+    return cell
 
 
 def _print_setup(ws, columns: int, rows: int, heading: str) -> None:
