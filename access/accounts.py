@@ -40,6 +40,7 @@ from pathlib import Path
 
 from domain.scope import ROLES, Scope
 from geodata.atomic import private_dir
+from geodata.settings import raw
 from geodata.store import REPO_ROOT
 
 DEFAULT_PATH = REPO_ROOT / "config" / "accounts.toml"
@@ -80,7 +81,7 @@ class Account:
 
 
 def accounts_path() -> Path:
-    return Path(os.environ.get("ZONEMAP_ACCOUNTS", "").strip() or DEFAULT_PATH)
+    return Path(raw("ZONEMAP_ACCOUNTS") or DEFAULT_PATH)
 
 
 def hash_password(password: str, iterations: int | None = None, salt: bytes | None = None) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from access import admin
@@ -25,6 +24,7 @@ from access.accounts import AccountsError, accounts_path, load_accounts
 from access.roles import resolve_scope
 from domain.scope import ROLE_LABELS, ROLES
 from geodata.atomic import private_umask
+from geodata.settings import raw
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,11 +91,11 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = os.environ.get("ZONEMAP_NEW_PASSWORD") or getpass.getpass("密码：")
+        password = raw("ZONEMAP_NEW_PASSWORD") or getpass.getpass("密码：")
     problem = admin.password_problem(password)  # before the second entry
     if problem:
         raise AccountsError(problem)
-    if not from_stdin and not os.environ.get("ZONEMAP_NEW_PASSWORD") and getpass.getpass("再输入一次：") != password:
+    if not from_stdin and not raw("ZONEMAP_NEW_PASSWORD") and getpass.getpass("再输入一次：") != password:
         raise AccountsError("两次输入的密码不一致")
     return password
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from geodata.atomic import private_dir
+from geodata.settings import raw
 from geodata.store import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class SecretError(Exception):
 
 def server_secret(path: Path | None = None, env: Mapping[str, str] | None = None) -> bytes:
     """The HMAC key: ``$ZONEMAP_SECRET``, else ``path`` (created 0600 with 32 random bytes if missing)."""
-    configured = (os.environ if env is None else env).get("ZONEMAP_SECRET", "").strip()
+    configured = raw("ZONEMAP_SECRET", env)
     if configured:
         if len(configured) < MIN_SECRET_CHARS:
             raise SecretError(f"ZONEMAP_SECRET 太短（至少 {MIN_SECRET_CHARS} 个字符），不能使用")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import secrets
 import threading
@@ -33,6 +32,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from geodata.settings import raw as raw_setting
 from geodata.store import Store
 from geodata.store.contract import SessionRow
 
@@ -51,7 +51,7 @@ CODE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 def session_hours(env: Mapping[str, str] | None = None) -> float:
     """Session lifetime in hours from ``$ZONEMAP_SESSION_HOURS`` (bad or missing: 8)."""
-    raw = (os.environ if env is None else env).get("ZONEMAP_SESSION_HOURS", "").strip()
+    raw = raw_setting("ZONEMAP_SESSION_HOURS", env)
     if not raw:
         return DEFAULT_HOURS
     try:

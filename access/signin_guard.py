@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import logging
 import math
-import os
 import threading
 import time
 import unicodedata
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 
 from access.accounts import Account, authenticate
 from access.secret import SecretError, server_secret
+from geodata.settings import raw as setting
 from geodata.store import Store
 
 log = logging.getLogger(__name__)
@@ -60,11 +60,10 @@ class Policy:
 
 def policy_from_env(env: dict[str, str] | None = None) -> Policy:
     """The policy from ``ZONEMAP_LOGIN_MAX_FAILURES`` / ``ZONEMAP_LOGIN_LOCK_MINUTES`` (bad values: defaults)."""
-    env = os.environ if env is None else env
     default = Policy()
 
     def number(name: str, fallback: float, kind: type) -> float:
-        raw = env.get(name, "").strip()
+        raw = setting(name, env)
         if not raw:
             return fallback
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from domain.scorecard import CLASS_NAMES, Indicator, ScorecardSettings, score_firms
+from geodata.settings import raw as setting
 
 DEFAULT_PATH = Path(__file__).with_name("scorecard_default.toml")
 INPUT_COLUMNS = {
@@ -34,7 +35,7 @@ INPUT_COLUMNS = {
 
 def load_settings(path: str | os.PathLike | None = None) -> ScorecardSettings:
     """The settings at ``path``, ``$ZONEMAP_SCORECARD`` or the default; ValueError (Chinese) when unusable."""
-    path = Path(path or os.environ.get("ZONEMAP_SCORECARD", "").strip() or DEFAULT_PATH)
+    path = Path(path or setting("ZONEMAP_SCORECARD") or DEFAULT_PATH)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         settings = ScorecardSettings(

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from geodata.settings import raw
+
 DEFAULT_LOG = Path(__file__).resolve().parents[1] / "var" / "log" / "geodata-cli.log"
 _BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -41,7 +43,7 @@ def safe(text: object) -> str:
 
 
 def log_path() -> Path:
-    return Path(os.environ.get("ZONEMAP_CLI_LOG", "").strip() or DEFAULT_LOG)
+    return Path(raw("ZONEMAP_CLI_LOG") or DEFAULT_LOG)
 
 
 @contextmanager

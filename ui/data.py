@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geodata.dataset import Dataset, load_dataset, refresh_dataset
+from geodata.settings import raw
 from geodata.store import Store, StoreError, data_location, open_store
 from ui.format import md
 
@@ -75,7 +75,7 @@ def _stop(exc: Exception):
 
 def tianditu_token() -> str | None:
     """天地图 key from the TIANDITU_TOKEN env var or Streamlit secrets, if configured."""
-    token = os.environ.get("TIANDITU_TOKEN", "").strip()
+    token = raw("TIANDITU_TOKEN")
     if token:
         return token
     try:

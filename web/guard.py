@@ -28,7 +28,7 @@ import anyio
 from streamlit import config
 
 from access import sessions
-from geodata.settings import env_number
+from geodata.settings import env_number, raw
 from geodata.store import StoreError, open_store
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,7 @@ async def respond(send, status: int, text: str) -> None:
 
 def allowed_hosts() -> list[str]:
     """Host names this server answers to: loopback, ``$ZONEMAP_ALLOWED_HOSTS`` and ``server.allowedHosts``."""
-    import os
-
-    extra = [h.strip().lower() for h in os.environ.get("ZONEMAP_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    extra = [h.strip().lower() for h in raw("ZONEMAP_ALLOWED_HOSTS").split(",") if h.strip()]
     try:
         configured = [str(h).strip().lower() for h in config.get_option("server.allowedHosts") or []]
     except Exception:  # no Streamlit configuration (a bare test)

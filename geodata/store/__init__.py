@@ -21,6 +21,7 @@ import pandas as pd
 
 from geodata.atomic import replace_file
 from geodata.schema import SCHEMAS
+from geodata.settings import raw
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     ImportBatch,
@@ -55,7 +56,7 @@ def data_location() -> str:
     The committed sample is never written to: on first use it is copied to
     ``var/zonemap.gpkg`` (git-ignored).
     """
-    env = os.environ.get("ZONEMAP_DATA", "").strip()
+    env = raw("ZONEMAP_DATA")
     if env:
         return env
     if not DEFAULT_DATA_PATH.exists():
