@@ -19,7 +19,7 @@ import numpy as np
 
 from domain.labels import label
 from domain.scope import Scope
-from geodata.io.validate import check_value
+from geodata.fieldcheck import check_value
 from geodata.schema import SCHEMAS
 
 TZ = dt.timezone(dt.timedelta(hours=8), "CST")  # 北京时间

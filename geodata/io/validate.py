@@ -7,7 +7,6 @@ references between layers. Nothing stops at the first problem.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,7 +14,8 @@ import pandas as pd
 import shapely
 
 from domain.labels import label
-from geodata.schema import SCHEMAS, SHANXI_BBOX, Field, LayerSchema, split_list
+from geodata.fieldcheck import field_problem, missing
+from geodata.schema import SCHEMAS, SHANXI_BBOX, LayerSchema, split_list
 
 
 @dataclass(frozen=True)
@@ -44,50 +44,6 @@ def place(row: int | None, record_id: str | None, column: str | None, unit: str)
     return where
 
 
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _check_value(f: Field, value: object) -> str | None:
-    """Message for a non-missing value that breaks the field's rules, else None."""
-    if f.dtype in ("float", "int"):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return f"“{value}”不是数字"
-        if f.dtype == "int" and number != int(number):
-            return f"“{value}”应为整数"
-        unit = f.unit or ""
-        if f.minimum is not None and number < f.minimum:
-            return f"{number:g}{unit} 小于允许的最小值 {f.minimum:g}{unit}"
-        if f.maximum is not None and number > f.maximum:
-            return f"{number:g}{unit} 大于允许的最大值 {f.maximum:g}{unit}"
-    elif f.dtype == "bool":
-        if value not in (True, False, 0, 1):
-            return f"“{value}”应为是/否"
-    elif f.dtype == "date":
-        try:
-            dt.date.fromisoformat(str(value))
-        except ValueError:
-            return f"“{value}”不是有效日期（应为 YYYY-MM-DD）"
-    if f.allowed is not None and str(value) not in f.allowed:
-        allowed = "、".join(label(a) for a in f.allowed)
-        return f"“{label(str(value))}”不是允许的取值（{allowed}）"
-    return None
-
-
-def check_value(f: Field, value: object) -> str | None:
-    """Chinese message when ``value`` is not acceptable for field ``f`` (missing counts if required)."""
-    if _missing(value):
-        return "必填，不能为空" if f.required else None
-    return _check_value(f, value)
-
-
 def validate_layer(frame: pd.DataFrame, schema: LayerSchema | str) -> list[Problem]:
     """All problems of one layer frame against its schema."""
     if isinstance(schema, str):
@@ -102,11 +58,11 @@ def validate_layer(frame: pd.DataFrame, schema: LayerSchema | str) -> list[Probl
         if f.name not in frame.columns:
             continue
         for i, value in enumerate(frame[f.name].tolist()):
-            if _missing(value):
+            if missing(value):
                 if f.required:
                     problems.append(Problem(name, i + 1, _id(ids[i]), f.name, "必填，不能为空"))
                 continue
-            message = _check_value(f, value)
+            message = field_problem(f, value)
             if message:
                 problems.append(Problem(name, i + 1, _id(ids[i]), f.name, message))
         if f.unique:
@@ -170,7 +126,7 @@ def validate_dataset(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
                 continue
             known = set(frames[target_layer][target_col].dropna().astype(str))
             for i, value in enumerate(frame[f.name].tolist()):
-                if _missing(value):
+                if missing(value):
                     continue
                 items = split_list(value) if f.dtype == "list" else [str(value)]
                 for item in items:
@@ -182,4 +138,4 @@ def validate_dataset(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
 
 
 def _id(value: object) -> str | None:
-    return None if _missing(value) else str(value)
+    return None if missing(value) else str(value)
