@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geodata.sample.synth import write_synth
-from tests.harness import REPO, free_port, leaflet_counts, wait_healthy
+from testing.harness import REPO, free_port, leaflet_counts, wait_healthy
 
 OUT = REPO / "var" / "bench"
 SET_VIEW_JS = """([lat, lng, z]) => { const w = [...document.querySelectorAll('iframe')].map(f => f.contentWindow)

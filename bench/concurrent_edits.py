@@ -224,8 +224,8 @@ def gpkg_copy(folder: Path) -> Iterator[str]:
 
 @contextmanager
 def postgis_copy(server: str) -> Iterator[str]:
-    """A fresh database on ``server`` (tests/pg.py's, from the template ``make db`` made), loaded from the sample."""
-    from tests.pg import fresh_database
+    """A fresh database on ``server`` (testing/pg.py's, from the template ``make db`` made), loaded from the sample."""
+    from testing.pg import fresh_database
 
     with fresh_database(server) as url:
         report = copy_store(str(SAMPLE_PATH), url)
@@ -307,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.quick:
         a.seconds, a.writers = 1.0, [2, 8]
-    from tests.pg import server_url  # the URL `make db` prints (or $ZONEMAP_TEST_PG)
+    from testing.pg import server_url  # the URL `make db` prints (or $ZONEMAP_TEST_PG)
 
     server = a.pg or server_url()
     t_start = time.monotonic()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.harness import REPO, app_server, block_external, launch, wait_for_map
+from testing.harness import REPO, app_server, block_external, launch, wait_for_map
 
 
 def time_to(url_cm, until) -> tuple[float, dict]:

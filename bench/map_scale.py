@@ -41,7 +41,7 @@ from geodata.query import Filters, apply_filters
 from geodata.store import GpkgStore
 from layers.overview import SHANXI_BOUNDS, build_map
 from layers.viewport import LARGE
-from tests.harness import block_external, launch
+from testing.harness import block_external, launch
 
 ZONE = "JCJK"  # 晋城经开区: zoomed to in the zoom test
 

@@ -63,7 +63,7 @@ from geodata.store import GpkgStore
 from geodata.tables.idle import IDLE_VIEW, classify_parcels
 from geodata.tables.tracker import judge_projects
 from reports.renderer import LOCAL_HOSTS
-from tests.harness import COUNT_JS, block_external, launch, leaflet_counts
+from testing.harness import COUNT_JS, block_external, launch, leaflet_counts
 
 PAGES = {  # name: (title, path)
     "overview": ("总览地图", "/"),
@@ -453,7 +453,7 @@ async def _session(browser, url: str, i: int, deadline: float, timeout: float, r
 async def _concurrent(url: str, pid: int, sessions: int, seconds: float, timeout: float) -> dict:
     from playwright.async_api import async_playwright
 
-    from tests.harness import CHROMIUM_ARGS, chromium_path
+    from testing.harness import CHROMIUM_ARGS, chromium_path
 
     res = {"first": [], "redraw": [], "timeouts": 0, "external": 0, "rss_peak": 0.0}
     stop = asyncio.Event()

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--saves", type=int, default=200)
     args = ap.parse_args(argv)
-    from tests.pg import server_url
+    from testing.pg import server_url
 
     print("| 存储 | 无范围 中位数 ms | 市级范围 中位数 ms | 比值 |")
     print("|---|---|---|---|")

@@ -30,8 +30,8 @@ import ogc
 from bench.common import synth_store
 from geodata.store import Store, open_store
 from geodata.store.copy import copy_store
-from tests.asgi import Client
-from tests.mapdata import tile_of
+from testing.asgi import Client
+from testing.mapdata import tile_of
 
 ZOOMS = (8, 11, 14, 16)
 TILES_PER_ZOOM = 20
@@ -134,7 +134,7 @@ def main() -> None:
         return
     import psycopg
 
-    from tests.pg import fresh_database, server_url
+    from testing.pg import fresh_database, server_url
 
     with fresh_database(server_url()) as url:
         start = time.perf_counter()

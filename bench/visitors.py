@@ -38,7 +38,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from bench.common import OUT, memory_mb, server
 from bench.pages_scale import pct
 from geodata.store import SAMPLE_PATH
-from tests.harness import descendants
+from testing.harness import descendants
 
 PAGES = ["", "supply", "tracker", "idle", "tour", "data"]  # url paths, as app.py declares them
 

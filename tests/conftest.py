@@ -11,8 +11,8 @@ import pytest
 
 from access import signin_guard
 from geodata.store import SAMPLE_PATH
-from tests import harness
-from tests.mapdata import map_store, shared_store  # noqa: F401  (fixtures of test_tiles.py and test_ogc.py)
+from testing import harness
+from testing.mapdata import map_store, shared_store  # noqa: F401  (fixtures of test_tiles.py and test_ogc.py)
 
 ARTIFACTS = harness.REPO / "test-artifacts"
 

@@ -185,7 +185,7 @@ def test_cli_scopes_by_code_or_chinese_name_and_set_scope(tmp_path, fast, monkey
     import io
 
     from geodata.store import create_gpkg
-    from tests.factory import frames
+    from testing.factory import frames
 
     data = create_gpkg(tmp_path / "d.gpkg", frames()).path
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "a.toml"))

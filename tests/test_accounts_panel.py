@@ -7,8 +7,8 @@ import pytest
 from access.accounts import authenticate, load_accounts
 from domain.scope import Scope
 from geodata.store import create_gpkg
+from testing.factory import frames
 from tests.apptest import add_account, button, login, open_page
-from tests.factory import frames
 
 PASSWORD = "correct-horse-battery"
 

@@ -11,8 +11,8 @@ from access import accounts
 from domain.scope import Scope
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
+from testing.harness import REPO
 from tests import import_corpus
-from tests.harness import REPO
 
 
 def _run(*args, env):

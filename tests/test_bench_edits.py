@@ -1,7 +1,7 @@
 """Smoke test of bench/concurrent_edits.py (--quick): its writers, as threads of this process, edit for about a
 second on each backend, and reading the store back finds no lost update and one audit row per save.
 
-PostGIS runs on a fresh database (tests/pg.py): a missing server fails the test, never skips it.
+PostGIS runs on a fresh database (testing/pg.py): a missing server fails the test, never skips it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from bench.concurrent_edits import parcel_ids, run_threads, verify
 from geodata.store import SAMPLE_PATH
 from geodata.store.copy import copy_store
-from tests.pg import fresh_database
+from testing.pg import fresh_database
 
 
 @pytest.fixture(params=["gpkg", "postgis"])

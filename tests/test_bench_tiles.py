@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 
 import ogc
 from bench.tiles import ZOOMS, bench_items, bench_tiles, tile_paths
-from tests.asgi import Client
+from testing.asgi import Client
 
 
 def test_the_tile_bench_measures_every_zoom_and_page(shared_store):

@@ -8,9 +8,9 @@ from shapely.geometry import Point
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters
 from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
-from tests import harness
+from testing import harness
+from testing.factory import frames
 from tests.conftest import artifact
-from tests.factory import frames
 
 pytestmark = pytest.mark.browser
 HOSTILE = '<img src=x onerror="window.__xss=1">![m](http://evil.example/x.png)恶意开发区'

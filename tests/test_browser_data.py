@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 from domain.scope import PROVINCE
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
-from tests import harness, import_corpus
+from testing import harness
+from tests import import_corpus
 from tests.conftest import artifact
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from geodata.dataset import load_dataset
 from geodata.sample.synth import write_synth
 from geodata.store import GpkgStore
 from layers.viewport import snap_view
-from tests import harness
+from testing import harness
 from tests.conftest import artifact
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import pytest
 from access import accounts
 from domain.scope import Scope
 from geodata.store import SAMPLE_PATH, GpkgStore
-from tests import harness
+from testing import harness
 from tests.conftest import _need_chromium, artifact
 from tests.test_browser_ui import fresh, wait_for
 

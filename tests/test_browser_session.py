@@ -15,7 +15,7 @@ from access import accounts
 from access.sessions import COOKIE
 from domain.scope import PROVINCE
 from geodata.store import SAMPLE_PATH
-from tests import harness
+from testing import harness
 from tests.conftest import artifact
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ from access.accounts import save_account
 from domain.scope import PROVINCE
 from geodata.store import SAMPLE_PATH
 from layers.styles import HIGHLIGHT
-from tests import harness
+from testing import harness
 from tests.conftest import _need_chromium, artifact
 from tests.test_browser import FOCUS_JS, LATLNG_JS, POINT_JS
 

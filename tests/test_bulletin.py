@@ -1,6 +1,6 @@
 """The 通报: periods, 环比/同比, the state on a date (audit roll-back and 日期不详), the Word/Excel files and the CLI.
 
-Figures are worked by hand from the dataset below (tests.factory with dates):
+Figures are worked by hand from the dataset below (testing.factory with dates):
 
 - J1 太原 signed 2021-09-10, 30 亿; J2 太原 signed 2021-09-05, started 2021-09-20, 20 亿;
   J3 太原 signed 2021-08-03, started 2021-08-20, producing 2021-09-25, 40 亿;
@@ -33,8 +33,8 @@ from geodata.tables.asof import records_on, stages_on
 from geodata.tables.bulletin import BulletinScope, bulletin_figures, resolve_scope
 from reports import cli
 from reports.bulletin import write_docx, write_xlsx
-from tests.factory import frames
-from tests.pg import fresh_database
+from testing.factory import frames
+from testing.pg import fresh_database
 
 D = dt.date
 SEPT = parse_period("2021-09")

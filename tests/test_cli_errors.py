@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from geodata.store import SAMPLE_PATH
-from tests.harness import REPO
+from testing.harness import REPO
 
 LEAKS = ("Traceback", "Error", "site-packages", "/tmp/", "zonemap-import")
 

@@ -10,7 +10,7 @@ from shapely.geometry import MultiPolygon, box
 from geodata.dataset import load_dataset, refresh_dataset
 from geodata.edits import Edit
 from geodata.store import ImportBatch, create_gpkg
-from tests.factory import frames
+from testing.factory import frames
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from streamlit import net_util
 from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.runtime.pages_manager import PagesManager
 
-from tests import harness
+from testing import harness
 
 CONFIG = harness.REPO / ".streamlit" / "config.toml"
 

@@ -17,7 +17,7 @@ from geodata.dataset import load_dataset
 from geodata.io.export import export_filename
 from geodata.io.ledger import sheet_names
 from geodata.store import create_gpkg
-from tests.factory import frames
+from testing.factory import frames
 from tests.files import exported
 
 FORMULA = '=HYPERLINK("http://x","y")'

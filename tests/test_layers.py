@@ -25,7 +25,7 @@ from layers.overview import (
     data_bounds,
     highlight_group,
 )
-from tests.factory import frames
+from testing.factory import frames
 
 HOSTILE = '<script>alert("x")</script>&开发区'
 
@@ -182,7 +182,7 @@ def test_a_layer_filtered_to_nothing_still_renders():
 
 
 def test_parcels_zones_and_projects_are_drawn_in_their_colours_with_escaped_tips(layers):
-    """tests/factory.py by hand: P1 sold, P2 listed, P3 started, P4 reserve; every zone industrial; J1/J5 signed,
+    """testing/factory.py by hand: P1 sold, P2 listed, P3 started, P4 reserve; every zone industrial; J1/J5 signed,
     J2/J4 started, J3 producing; zone Z1 is named HOSTILE."""
     from layers.overview import _project_layer, parcels_layer, zones_layer
 
@@ -315,7 +315,7 @@ def test_svg_map_draws_the_admin_base_under_the_data(layers):
 
 def test_parcels_waiting_for_review_are_outlined_dashed_and_let_clicks_through():
     from layers.overview import pending_group
-    from tests.factory import frames
+    from testing.factory import frames
 
     parcels = frames()["parcels"]
     assert pending_group(parcels, set()) is None and pending_group(parcels, {"nope"}) is None

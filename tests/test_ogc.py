@@ -1,6 +1,6 @@
 """The OGC API (ogc/): Features and vector tiles over HTTP, on both stores, hostile requests refused with 4xx JSON.
 
-Requests go through the ASGI app in-process (tests/asgi.py); GDAL's OAPIF
+Requests go through the ASGI app in-process (testing/asgi.py); GDAL's OAPIF
 driver reads the API from a real uvicorn server on a loopback port, in a
 subprocess without zonemap's GDAL lock-down (which disables OAPIF and all HTTP).
 """
@@ -25,9 +25,9 @@ from geodata.edits import Edit
 from geodata.store import StoreError
 from ogc import params
 from ogc.routes import TileCache
-from tests.asgi import Client
-from tests.harness import REPO, free_port
-from tests.mapdata import SIGNED, tile_of
+from testing.asgi import Client
+from testing.harness import REPO, free_port
+from testing.mapdata import SIGNED, tile_of
 
 CRS4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 P1_TILE = tile_of(112.515, 37.785, 12)

@@ -4,8 +4,8 @@ from streamlit.testing.v1 import AppTest
 
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
+from testing.factory import frames
 from tests.apptest import APP, open_page
-from tests.factory import frames
 from tests.sql import rows, value
 
 HOSTILE = "<img src=x onerror=alert(1)>开发区"

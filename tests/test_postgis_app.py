@@ -7,8 +7,8 @@ import pytest
 from geodata.edits import Edit
 from geodata.store import SAMPLE_PATH, open_store
 from geodata.store.copy import copy_store
+from testing.pg import fresh_database
 from tests.apptest import open_page
-from tests.pg import fresh_database
 
 PAGES = ["pages/overview.py", "pages/supply.py", "pages/tracker.py", "pages/idle.py", "pages/tour.py", "pages/data.py"]
 

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 from geodata.store import SAMPLE_PATH
-from tests.harness import REPO
+from testing.harness import REPO
 
 
 def run(code: str, env: dict | None = None, args: list[str] | None = None) -> subprocess.CompletedProcess:

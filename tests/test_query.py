@@ -3,7 +3,7 @@ import pytest
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters, search, summarize, zone_family
 from geodata.store import create_gpkg
-from tests.factory import frames
+from testing.factory import frames
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from reports.renderer import BUSY, LAUNCH_ARGS, Busy, Renderer
+from testing.harness import descendants
 from tests.conftest import _need_chromium
-from tests.harness import descendants
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from geodata import settings
-from tests.harness import REPO
+from testing.harness import REPO
 
 SOURCES = ("access", "domain", "geodata", "layers", "ogc", "pages", "reports", "ui", "web", "scripts")
 NAME = re.compile(r"\b(?:ZONEMAP_[A-Z0-9_]*[A-Z0-9]|TIANDITU_TOKEN)\b")

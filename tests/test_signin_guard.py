@@ -18,7 +18,7 @@ from access.signin_guard import (
     wait_message,
 )
 from geodata.store import create_gpkg
-from tests.factory import frames
+from testing.factory import frames
 
 ZHANG = Account("zhangsan", "张三", "unused", role="province")
 SECRET = b"zonemap-audit-test-secret-0123456789"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from access.sso import editor_from_claims, sso_configured
 from domain.scope import Scope
-from tests.factory import frames
+from testing.factory import frames
 
 SETTINGS = {
     "claim": "org_code",

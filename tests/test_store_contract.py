@@ -28,10 +28,10 @@ from geodata.store import ImportBatch, ImportRefused, StoreError, contract, crea
 from geodata.store.copy import copy_store
 from geodata.store.gpkg import GpkgStore, GpkgTx, write_gpkg
 from geodata.store.postgis import PgTx
+from testing.factory import frames
+from testing.harness import REPO
+from testing.pg import fresh_database
 from tests import broken
-from tests.factory import frames
-from tests.harness import REPO
-from tests.pg import fresh_database
 
 
 def _location(store) -> str:

@@ -9,8 +9,8 @@ import pytest
 
 from geodata.edits import Edit
 from geodata.store import create_gpkg, create_store, open_store
-from tests.factory import frames
-from tests.pg import fresh_database
+from testing.factory import frames
+from testing.pg import fresh_database
 
 NEW = ("listed_date", "contract_date", "delivered_date")
 

@@ -1,7 +1,7 @@
 # ruff: noqa: F811  (the two-backend `store` fixture is imported from the contract suite)
 """Roles and scopes enforced in the store, on both backends: every write path, in scope and out of it.
 
-Fixture zones (tests/factory.py): Z1 (太原 140100), its park Z1a (parent Z1), Z2 介休 (晋中 140700).
+Fixture zones (testing/factory.py): Z1 (太原 140100), its park Z1a (parent Z1), Z2 介休 (晋中 140700).
 Parcels: P1 in Z1, P2 in Z1a, P3 and P4 in Z2.
 """
 
@@ -113,8 +113,8 @@ def test_postgres_refuses_out_of_scope_rows_even_when_the_python_check_is_bypass
     晋中市, changes 0 rows of 太原; with no scope declared it changes nothing at all."""
     from geodata.store import create_store
     from geodata.store.pg_rls import declare_scope
-    from tests.factory import frames
-    from tests.pg import fresh_database
+    from testing.factory import frames
+    from testing.pg import fresh_database
 
     with fresh_database() as url:
         pg = create_store(url, frames())

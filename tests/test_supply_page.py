@@ -18,9 +18,9 @@ from access.secret import server_secret
 from access.signin_guard import Policy, SignInGuard
 from geodata.edits import Edit
 from geodata.store import GpkgStore, create_gpkg
+from testing.factory import frames
 from tests import apptest
 from tests.apptest import add_account, button, open_page
-from tests.factory import frames
 
 PASSWORD = "correct-horse-battery"
 
@@ -247,8 +247,8 @@ def test_exports_are_made_on_request_with_progress_and_leave_no_file(store, down
 
 
 def test_the_ledger_workbook_holds_each_zone_and_the_totals_in_mu_and_hectares(store, downloads):
-    """tests/factory.py by hand: 甲 P1 100 亩 sold; 乙园区 P2 50.5 亩 listed; 介休 P3 870 亩 started (not standard) and
-    P4 36.25 亩 reserve. 1 亩 = 1/15 公顷."""
+    """testing/factory.py by hand: 甲 P1 100 亩 sold; 乙园区 P2 50.5 亩 listed; 介休 P3 870 亩 started
+    (not standard) and P4 36.25 亩 reserve. 1 亩 = 1/15 公顷."""
     file = download(supply_page(), downloads, "台账 Excel")
     assert file.filename.startswith("地块台账_") and file.filename.endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(file.content), read_only=True)

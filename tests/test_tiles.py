@@ -17,7 +17,7 @@ from pyproj import Transformer
 
 from geodata.edits import Edit
 from geodata.tiles import BUFFER, EXTENT, FeatureQuery, QueryError, Tile, check_filters, public_columns, where_sql
-from tests.mapdata import tile_of
+from testing.mapdata import tile_of
 
 P1_TILE = tile_of(112.515, 37.785, 12)  # holds P1 and P2 (甲开发区), not P3/P4 (介休)
 JIEXIU = tile_of(111.955, 37.055, 12)  # holds P3 and P4 (介休, 晋中市)

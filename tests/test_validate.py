@@ -5,7 +5,7 @@ from shapely.geometry import Point, Polygon, box
 from geodata.io.validate import validate_dataset, validate_layer
 from geodata.schema import SCHEMAS
 from geodata.store import create_gpkg
-from tests.factory import frames
+from testing.factory import frames
 
 HOSTILE = "<script>alert('x')</script>"
 

@@ -8,8 +8,8 @@ import pytest
 from domain.tours import Stop, Tour
 from geodata.edits import Edit
 from geodata.store import ImportBatch, create_gpkg
+from testing.factory import frames
 from tests.apptest import add_account, login, open_page, page_text
-from tests.factory import frames
 
 PASSWORD = "exposure-password-1"
 USER, NAME = "wangxm", "王小明（测试局）"

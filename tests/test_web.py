@@ -19,8 +19,8 @@ import pytest
 from access import sessions
 from geodata.store import SAMPLE_PATH, GpkgStore
 from geodata.store.contract import SessionRow
-from tests import harness
-from tests.asgi import run_asgi
+from testing import harness
+from testing.asgi import run_asgi
 from web import guard
 from web.auth_routes import ROUTES
 

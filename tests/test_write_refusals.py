@@ -16,9 +16,9 @@ from geodata.dataset import load_dataset
 from geodata.edits import Edit
 from geodata.store import SAMPLE_PATH, GpkgStore, contract, open_store
 from geodata.store.copy import copy_store
+from testing.pg import fresh_database
 from tests import broken, import_corpus
 from tests.apptest import add_account, button, login, open_page
-from tests.pg import fresh_database
 from ui.format import md
 
 PASSWORD = "refusal-password-1"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.harness import REPO
+from testing.harness import REPO
 
 
 def server_url() -> str:

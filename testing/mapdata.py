@@ -1,4 +1,4 @@
-"""The hand-made dataset (tests/factory.py) with private fields and dates, on both stores, for tiles and the OGC API.
+"""The hand-made dataset (testing/factory.py) with private fields and dates, on both stores, for tiles and the OGC API.
 
 P1 has a land holder and a price (private); projects J1, J2, J5 have signing
 dates (the ``datetime`` filter); P2 is a triangle. :func:`tile_of` is the Web Mercator tile of a
@@ -15,8 +15,8 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from geodata.store import create_gpkg, create_store
 from geodata.tiles import Tile
-from tests.factory import frames
-from tests.pg import fresh_database
+from testing.factory import frames
+from testing.pg import fresh_database
 
 SIGNED = {"J1": "2023-05-01", "J2": "2024-03-10", "J5": "2022-01-01"}
 # P2 made a triangle (the lower-left half of its box): a box over the upper-right corner meets its bounding box only
