@@ -41,7 +41,8 @@ class Dataset:
 
 
 def load_dataset(store: Store) -> Dataset:
-    """Read every layer of ``store`` and add the derived columns."""
+    """Read every layer of ``store`` and add the derived columns (a store written by a newer zonemap is refused)."""
+    store.check_schema()
     position, version = store.position(), store.version()  # before reading: later changes are patched in
     data = dataset_from_frames(store.read_all(), version=version)
     return replace(data, position=position, geometry_version=version)

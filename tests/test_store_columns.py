@@ -24,10 +24,12 @@ def _drop(store, kind):
         with sqlite3.connect(store.path) as conn:
             for c in NEW:
                 conn.execute(f'ALTER TABLE parcels DROP COLUMN "{c}"')
+            conn.execute("DROP TABLE IF EXISTS zonemap_schema")  # from before layout numbers were kept
     else:
         with psycopg.connect(store.url, autocommit=True) as conn:
             for c in NEW:
                 conn.execute(f'ALTER TABLE parcels DROP COLUMN "{c}"')
+            conn.execute("DROP TABLE IF EXISTS zonemap_schema")
 
 
 @pytest.fixture(params=["gpkg", "postgis"])

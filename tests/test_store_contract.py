@@ -518,8 +518,9 @@ def test_sessions_are_shared_by_app_servers_and_do_not_move_the_data_version(sto
 
 def test_a_store_from_before_sessions_gets_the_table_on_first_use(store, monkeypatch):
     if hasattr(store, "path"):
-        with sqlite3.connect(store.path) as conn:
+        with sqlite3.connect(store.path) as conn:  # a file from before sessions: no layout number either
             conn.execute(f"DROP TABLE IF EXISTS {contract.SESSIONS_TABLE}")
+            conn.execute("DROP TABLE IF EXISTS zonemap_schema")
     else:
         import psycopg
 
@@ -527,7 +528,9 @@ def test_a_store_from_before_sessions_gets_the_table_on_first_use(store, monkeyp
 
         with psycopg.connect(store.url, autocommit=True) as conn:
             conn.execute(f"DROP TABLE {contract.SESSIONS_TABLE}")
+            conn.execute("DROP TABLE IF EXISTS zonemap_schema")
         monkeypatch.setattr(postgis, "_SESSIONS_READY", set())  # a server process started after the upgrade
+        monkeypatch.setattr(postgis, "_CURRENT", set())
     assert store.find_session("a" * 64, T0) is None
     with store._write() as tx:
         assert tx.session_active("a" * 64, T0) is False
@@ -562,3 +565,44 @@ def test_copy_to_the_other_backend_keeps_layers_audit_tours_and_versions(store, 
         assert [t.tour for t in copied.list_tours()] == [t.tour for t in store.list_tours()]
         assert copied.apply_edit(edit({"note": "复制后接着改"}, base=1)) == 2
         copied.close()
+
+
+def test_an_older_store_is_upgraded_once_and_a_newer_one_refused(store):
+    """The layout number (geodata/store/schema_version.py): recorded at creation, raised by the first write of an
+    older store inside that write's transaction, and a number above ours refuses reading and writing alike."""
+    from geodata.dataset import load_dataset
+    from geodata.store.schema_version import SCHEMA_VERSION
+
+    def recorded():
+        if hasattr(store, "path"):
+            with sqlite3.connect(store.path) as conn:
+                return conn.execute("SELECT version FROM zonemap_schema").fetchall()
+        import psycopg
+
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            return conn.execute("SELECT version FROM zonemap_schema").fetchall()
+
+    def set_version(number):
+        if hasattr(store, "path"):
+            with sqlite3.connect(store.path) as conn:
+                conn.execute("UPDATE zonemap_schema SET version = ?", (number,))
+        else:
+            import psycopg
+
+            from geodata.store import postgis
+
+            with psycopg.connect(store.url, autocommit=True) as conn:
+                conn.execute("UPDATE zonemap_schema SET version = %s", (number,))
+            postgis._CURRENT.discard(store.url)  # another app process, or this one after a restart
+
+    assert recorded() == [(SCHEMA_VERSION,)]
+    set_version(1)
+    store.apply_edit(edit({"note": "升级"}))
+    assert recorded() == [(SCHEMA_VERSION,)]
+    before = store.read_record("parcels", "P4")
+    set_version(SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match="更新版本的 zonemap"):
+        load_dataset(store)
+    with pytest.raises(StoreError, match="更新版本的 zonemap"):
+        store.apply_edit(edit({"note": "不该写入"}, base=1))
+    assert store.read_record("parcels", "P4") == before and recorded() == [(SCHEMA_VERSION + 1,)]

@@ -504,6 +504,9 @@ class Store(ABC):
 
     # --- whole stores --------------------------------------------------------------------------------------------
 
+    def check_schema(self) -> None:  # noqa: B027  (a backend that records a layout number overrides it)
+        """Raise StoreError when the store was written by a newer zonemap (geodata.store.schema_version)."""
+
     @abstractmethod
     def load_history(self, audit: pd.DataFrame, tours: list[StoredTour]) -> None:
         """Put audit rows (AUDIT_COLUMNS, ``change_id`` kept) and tours into a new store (``geodata copy``)."""

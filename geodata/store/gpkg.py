@@ -47,6 +47,8 @@ from geodata.store.contract import (
     tile_properties,
     tours_from_rows,
 )
+from geodata.store.schema_version import SCHEMA_VERSION, refuse_newer
+from geodata.store.schema_version import TABLE as VERSION_TABLE
 from geodata.tiles import BUFFER, TILE_ATTRIBUTES, FeaturePage, FeatureQuery, Tile, date_sql, encode_tile, where_sql
 
 log = logging.getLogger(__name__)
@@ -158,6 +160,11 @@ class GpkgStore(Store):
                 _rollback(conn)
         return feature_page(layer, query.columns, [r[:-1] for r in rows], [gpkg_geometry(r[-1]) for r in rows], matched)
 
+    def check_schema(self) -> None:
+        """Refuse a file written by a newer zonemap (see :mod:`geodata.store.schema_version`)."""
+        with self._reading() as conn:
+            refuse_newer(schema_version(conn))
+
     def version(self) -> str:
         """The file (inode), its last audit row and its layers' ``last_change``: not the file's mtime, which
         every session write (sign-in, last seen) moves without changing data. Asked again only when the
@@ -268,10 +275,7 @@ class GpkgStore(Store):
             raise _store_error(exc, self.path) from exc
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for statement in filter(str.strip, _AUDIT_DDL.split(";")):
-                conn.execute(statement)
-            _migrate_tours(conn)
-            add_missing_columns(conn)
+            _upgrade(conn)
             yield GpkgTx(conn)
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
@@ -467,6 +471,30 @@ def _has(conn: sqlite3.Connection, table: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
 
 
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The layout number the file records (0: none recorded, a file from before numbers were kept)."""
+    if not _has(conn, VERSION_TABLE):
+        return 0
+    row = conn.execute(f"SELECT MAX(version) FROM {VERSION_TABLE}").fetchone()
+    return int(row[0] or 0)
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Inside the write's transaction: refuse a newer layout, bring an older one up to date (see schema_version)."""
+    found = schema_version(conn)
+    refuse_newer(found)
+    if found == SCHEMA_VERSION:
+        return
+    for statement in filter(str.strip, _AUDIT_DDL.split(";")):
+        conn.execute(statement)
+    _migrate_tours(conn)
+    add_missing_columns(conn)
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL)")
+    conn.execute(f"DELETE FROM {VERSION_TABLE}")
+    conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", (SCHEMA_VERSION,))
+    log.info("upgraded the data file's layout from %s to %s", found, SCHEMA_VERSION)
+
+
 def _migrate_tours(conn: sqlite3.Connection) -> None:
     """Files written before tours were versioned get the column (version 0)."""
     cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TOURS_TABLE})")}
@@ -599,4 +627,7 @@ def create_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> 
         path.unlink()
     write_gpkg(path, frames)
     os.chmod(path, FILE_MODE)  # the data file (audit included) is its user's only, whatever the umask
-    return GpkgStore(path)
+    store = GpkgStore(path)
+    with store._write():  # zonemap's own tables and the layout's number, from the start
+        pass
+    return store

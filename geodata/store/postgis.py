@@ -52,6 +52,8 @@ from geodata.store.contract import (
     tours_from_rows,
 )
 from geodata.store.pg_rls import declare_scope, row_security
+from geodata.store.schema_version import SCHEMA_VERSION, refuse_newer
+from geodata.store.schema_version import TABLE as VERSION_TABLE
 from geodata.tiles import BUFFER, EXTENT, TILE_ATTRIBUTES, FeaturePage, FeatureQuery, Tile, date_sql, where_sql
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,7 @@ class _Pool:
 
 _POOL = _Pool()
 _SESSIONS_READY: set[str] = set()  # URLs whose sessions table this process has made sure of
+_CURRENT: set[str] = set()  # URLs whose layout this process has seen at SCHEMA_VERSION (committed)
 
 
 def _safe(url: str) -> str:
@@ -256,6 +259,11 @@ class PostgisStore(Store):
         geoms = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
         return feature_page(query.layer, query.columns, [r[:-1] for r in rows], geoms, matched)
 
+    def check_schema(self) -> None:
+        """Refuse a database written by a newer zonemap (see :mod:`geodata.store.schema_version`)."""
+        with self._conn() as conn:
+            refuse_newer(schema_version(conn))
+
     def version(self) -> str:
         with self._conn() as conn:
             row = conn.execute(sql.SQL("SELECT data_version FROM {}").format(sql.Identifier(META_TABLE))).fetchone()
@@ -316,8 +324,10 @@ class PostgisStore(Store):
                 self._ensure_sessions(conn)
                 with conn.transaction():
                     declare_scope(conn, scope)
-                    add_missing_columns(conn)
+                    upgraded = self.url in _CURRENT or _upgrade(conn)
                     yield PgTx(conn)
+                if upgraded:
+                    _CURRENT.add(self.url)  # committed: this process need not ask again
             except psycopg.errors.UniqueViolation as exc:
                 raise ImportRefused("编号重复：其他编辑者刚写入了相同编号的记录，未保存任何修改。") from exc
             except psycopg.errors.DiskFull as exc:
@@ -535,6 +545,40 @@ def _select(conn: psycopg.Connection, layer: str) -> sql.Composable:
     return sql.SQL(", ").join(parts)
 
 
+def schema_version(conn: psycopg.Connection, lock: bool = False) -> int:
+    """The layout number the database records (0: none, a database from before numbers were kept)."""
+    present = conn.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = %s",
+        (VERSION_TABLE,),
+    ).fetchone()
+    if not present:
+        return 0
+    query = sql.SQL("SELECT version FROM {}").format(sql.Identifier(VERSION_TABLE))
+    row = conn.execute(query + (sql.SQL(" FOR UPDATE") if lock else sql.SQL(""))).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _upgrade(conn: psycopg.Connection) -> bool:
+    """Inside a write's transaction: refuse a newer layout, bring an older one up to date; True when current."""
+    found = schema_version(conn, lock=True)  # two app servers upgrading at once take turns here
+    refuse_newer(found)
+    if found == SCHEMA_VERSION:
+        return True
+    for statement in _SESSIONS_DDL:
+        conn.execute(statement)
+    add_missing_columns(conn)
+    _record_version(conn)
+    log.info("upgraded the database's layout from %s to %s", found, SCHEMA_VERSION)
+    return True
+
+
+def _record_version(conn: psycopg.Connection) -> None:
+    table = sql.Identifier(VERSION_TABLE)
+    conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (version integer NOT NULL)").format(table))
+    conn.execute(sql.SQL("DELETE FROM {}").format(table))
+    conn.execute(sql.SQL("INSERT INTO {} VALUES (%s)").format(table), (SCHEMA_VERSION,))
+
+
 def add_missing_columns(conn: psycopg.Connection) -> list[str]:
     """Add the schema columns an older database lacks (nullable); return them as ``layer.column``.
 
@@ -660,4 +704,5 @@ def create_postgis(url: str, frames: Mapping[str, pd.DataFrame]) -> PostgisStore
                 if name in frames:
                     copy_rows(conn, name, frames[name])
             row_security(conn)  # after the bulk load: COPY FROM does not go through policies
+            _record_version(conn)
     return store
