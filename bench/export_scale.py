@@ -54,9 +54,9 @@ from geodata.io.ledger import (
     summary_rows,
     with_total,
 )
-from geodata.sample.synth import write_synth
 from geodata.schema import CRS, SCHEMAS
 from geodata.store import GpkgStore
+from geodata.synth import write_synth
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "var" / "bench"

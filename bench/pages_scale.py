@@ -60,9 +60,9 @@ from domain.scope import PROVINCE
 from domain.tracker import Thresholds
 from geodata.dataset import load_dataset
 from geodata.store import GpkgStore
-from geodata.tables.idle import IDLE_VIEW, classify_parcels
-from geodata.tables.tracker import judge_projects
 from reports.renderer import LOCAL_HOSTS
+from stats.idle import IDLE_VIEW, classify_parcels
+from stats.tracker import judge_projects
 from testing.harness import COUNT_JS, block_external, launch, leaflet_counts
 
 PAGES = {  # name: (title, path)

@@ -21,8 +21,8 @@ from domain.idle import IdleRules
 from geodata.dataset import load_dataset, refresh_dataset
 from geodata.edits import Edit
 from geodata.query import Filters, apply_filters
-from geodata.sample.synth import write_synth
-from geodata.tables.idle import candidates, classify_parcels
+from geodata.synth import write_synth
+from stats.idle import candidates, classify_parcels
 
 
 def timed(fn):

@@ -368,7 +368,7 @@ def _export(args, data) -> int:
 
 
 def _synth(args) -> int:
-    from geodata.sample.synth import write_synth
+    from geodata.synth import write_synth
 
     if not args.out.lower().endswith(".gpkg") or args.parcels < 0 or args.projects < 0:
         _say("用法错误：--out 须为 .gpkg，数量不能为负", err=True)

@@ -56,7 +56,7 @@ PARCEL_STYLES: dict[str, tuple[str, dict[str, str]]] = {
     "supply_status": ("supply_status", SUPPLY_STATUS_COLORS),
     "readiness": ("readiness", READINESS_COLORS),
     "pipeline_stage": ("pipeline_stage", PIPELINE_COLORS),
-    "idle_class": ("idle_class", IDLE_COLORS),  # needs geodata.tables.idle.classify_parcels
+    "idle_class": ("idle_class", IDLE_COLORS),  # needs stats.idle.classify_parcels
 }
 PARCEL_STYLE_NAMES: dict[str, str] = {
     "pipeline_stage": "供地阶段",

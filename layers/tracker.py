@@ -16,7 +16,7 @@ def _flag_tip(r) -> str:
 
 
 def sanwei_layer(judged: pd.DataFrame) -> list[folium.FeatureGroup]:
-    """Red rings around projects with a 三未 flag (``judged`` from geodata.tables.tracker.judge_projects).
+    """Red rings around projects with a 三未 flag (``judged`` from stats.tracker.judge_projects).
 
     Returned as a list of overlays for ``build_map(extra=...)`` (empty when nothing is flagged).
     """

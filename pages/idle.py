@@ -7,7 +7,11 @@ from domain.idle import IDLE_STATUSES, NOT_IDLE, UNKNOWN, missing_note
 from domain.labels import label
 from geodata.io.export import export_filename
 from geodata.query import apply_filters
-from geodata.tables.idle import (
+from layers.features import feature_collection, geojson_layer, tip_html
+from layers.overview import build_map
+from layers.styles import HIGHLIGHT
+from reports.idle_report import report_html, report_xlsx
+from stats.idle import (
     IDLE_VIEW,
     evaluate_plan,
     fee_figure,
@@ -19,10 +23,6 @@ from geodata.tables.idle import (
     plan_problems,
     unsold_stock_table,
 )
-from layers.features import feature_collection, geojson_layer, tip_html
-from layers.overview import build_map
-from layers.styles import HIGHLIGHT
-from reports.idle_report import report_html, report_xlsx
 from ui.bigmap import page_map
 from ui.data import get_dataset
 from ui.derived import classified_parcels, ranked_matches, view_table

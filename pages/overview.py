@@ -4,9 +4,9 @@ import streamlit as st
 
 from domain.labels import label
 from geodata.query import apply_filters, search, summarize
-from geodata.tables.supply import province_figures_table
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
+from stats.supply import province_figures_table
 from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
 from ui.filters import parcel_style_select, sidebar_filters

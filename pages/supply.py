@@ -7,7 +7,8 @@ from domain.labels import label
 from geodata.query import apply_filters
 from geodata.settings import required_assessments
 from geodata.store import proposals as review
-from geodata.tables.supply import (
+from layers.overview import build_map, pending_group, record_bounds
+from stats.supply import (
     bulletin_table,
     development_rate_note,
     funnel,
@@ -15,7 +16,6 @@ from geodata.tables.supply import (
     parcel_table,
     pipeline_by,
 )
-from layers.overview import build_map, pending_group, record_bounds
 from ui.auth import display_names, people_hidden, sidebar_login
 from ui.bigmap import show_view_map
 from ui.charts import funnel_chart

@@ -8,7 +8,8 @@ from domain.clock import beijing_today
 from domain.labels import label
 from domain.tracker import SANWEI, Thresholds
 from geodata.query import apply_filters
-from geodata.tables.tracker import (
+from layers.tracker import sanwei_layer
+from stats.tracker import (
     chain_leaders,
     investment_by_chain,
     investment_by_stage,
@@ -21,7 +22,6 @@ from geodata.tables.tracker import (
     timeline,
     zone_follow_up,
 )
-from layers.tracker import sanwei_layer
 from ui.bigmap import page_map
 from ui.bulletin_panel import asof_date, bulletin_panel, projects_as_of
 from ui.charts import chain_chart, rounds_chart, stage_chart

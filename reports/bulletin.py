@@ -1,6 +1,6 @@
 """The 通报 as files for the meeting: Word (.docx), Excel (.xlsx) and, with chromium, PDF.
 
-Figures and sentences come from :func:`geodata.tables.bulletin.bulletin_figures`;
+Figures and sentences come from :func:`stats.bulletin.bulletin_figures`;
 this module only lays them out: title, period, 正文 paragraphs, tables per city
 and per zone, 标准地, notes, and 附件 (the 三未 lists). The Word file lists at
 most :data:`DOC_ROWS` rows per 附件 (a meeting paper); the Excel file has all.
@@ -17,8 +17,8 @@ import pandas as pd
 
 from domain.clock import beijing_today
 from domain.labels import label
-from geodata.tables.bulletin import Bulletin
 from reports.bulletin_map import MAP_CSS, bulletin_png, bulletin_svg
+from stats.bulletin import Bulletin
 
 FORMATS = ("docx", "xlsx", "pdf")
 DOC_ROWS = 200

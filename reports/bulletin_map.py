@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geodata.tables.bulletin import Bulletin
 from layers.svgmap import svg_map
+from stats.bulletin import Bulletin
 
 log = logging.getLogger(__name__)
 SHADES = {"none": "#e6e6e6", "low": "#c6dbef", "mid": "#6baed6", "high": "#08519c"}

@@ -19,8 +19,8 @@ from pathlib import Path
 from domain.periods import parse_period
 from geodata.cli import _Parser  # usage errors in Chinese, exit 2, as every geodata command
 from geodata.store import StoreError, open_store
-from geodata.tables.bulletin import bulletin_figures, resolve_scope
 from reports.bulletin import FORMATS, write_bulletin
+from stats.bulletin import bulletin_figures, resolve_scope
 
 log = logging.getLogger(__name__)
 

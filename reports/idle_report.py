@@ -15,9 +15,9 @@ import pandas as pd
 from domain.idle import IDLE_STATUSES, IdleRules
 from domain.labels import label
 from geodata.io.export import tables_xlsx
-from geodata.tables.idle import compare_table, idle_table, idle_totals
 from layers.styles import IDLE_COLORS
 from layers.svgmap import svg_map
+from stats.idle import compare_table, idle_table, idle_totals
 
 
 def rules_table(today: dt.date, rules: IdleRules) -> pd.DataFrame:

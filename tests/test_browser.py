@@ -212,7 +212,7 @@ def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, p
 
     from domain.idle import IdleRules
     from domain.labels import label
-    from geodata.tables.idle import classify_parcels
+    from stats.idle import classify_parcels
 
     classified = classify_parcels(sample.parcels, dt.date.today(), IdleRules())
     target = classified[classified["idle_class"] == "idle_two_years"].iloc[0]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.sample.synth import write_synth
 from geodata.store import GpkgStore
+from geodata.synth import write_synth
 from layers.viewport import snap_view
 from testing import harness
 from tests.conftest import artifact

@@ -29,10 +29,10 @@ from domain.periods import growth, growth_text, parse_period
 from geodata.edits import Edit
 from geodata.io.fieldmap import suggest_mapping
 from geodata.store import ImportBatch, create_gpkg, create_store
-from geodata.tables.asof import records_on, stages_on
-from geodata.tables.bulletin import BulletinScope, bulletin_figures, resolve_scope
 from reports import cli
 from reports.bulletin import write_docx, write_xlsx
+from stats.asof import records_on, stages_on
+from stats.bulletin import BulletinScope, bulletin_figures, resolve_scope
 from testing.factory import frames
 from testing.pg import fresh_database
 

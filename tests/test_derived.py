@@ -60,7 +60,7 @@ def test_the_idle_classes_of_a_filtered_view_are_those_of_its_parcels():
     from geodata.dataset import load_dataset
     from geodata.query import apply_filters
     from geodata.store import SAMPLE_PATH, GpkgStore
-    from geodata.tables.idle import classify_parcels
+    from stats.idle import classify_parcels
     from ui.derived import classified_parcels
 
     data = load_dataset(GpkgStore(SAMPLE_PATH))
@@ -84,7 +84,7 @@ def test_the_candidates_of_a_filtered_view_are_those_built_from_its_parcels():
     from geodata.dataset import load_dataset
     from geodata.query import apply_filters
     from geodata.store import SAMPLE_PATH, GpkgStore
-    from geodata.tables.idle import candidates, classify_parcels
+    from stats.idle import candidates, classify_parcels
     from ui.derived import supply_candidates
 
     data = load_dataset(GpkgStore(SAMPLE_PATH))

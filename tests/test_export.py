@@ -173,7 +173,7 @@ ATTACK = "=cmd|' /C calc'!A0<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
     """600 synthetic parcels (about 20 a zone), a formula attack among their names."""
-    from geodata.sample.synth import write_synth
+    from geodata.synth import write_synth
 
     data = load_dataset(write_synth(tmp_path_factory.mktemp("m") / "s.gpkg", 600, 60, seed=5))
     data.parcels.loc[data.parcels.index[3], "name"] = ATTACK
@@ -330,7 +330,7 @@ def test_the_summary_sheet_and_the_supply_page_give_the_same_stage_figures(tmp_p
     """One definition per figure (#25): every 当前处于/累计达到 of the workbook's 合计 is the page's funnel's."""
     from geodata.io.ledger import stage_header
     from geodata.store import SAMPLE_PATH, GpkgStore
-    from geodata.tables.supply import funnel
+    from stats.supply import funnel
 
     sample = load_dataset(GpkgStore(SAMPLE_PATH))
     total = rows(workbook(sample)["汇总"])[-1]

@@ -12,7 +12,8 @@ from domain.idle import IdleRules, classify
 from domain.labels import label
 from geodata.dataset import load_dataset
 from geodata.store import SAMPLE_PATH, GpkgStore
-from geodata.tables.idle import (
+from reports.idle_report import report_html
+from stats.idle import (
     IDLE_VIEW,
     candidates,
     classify_parcels,
@@ -23,7 +24,6 @@ from geodata.tables.idle import (
     people,
     plan_problems,
 )
-from reports.idle_report import report_html
 from tests.apptest import open_page
 
 DAY = dt.date(2026, 11, 22)
@@ -199,7 +199,7 @@ def test_the_fee_says_how_many_parcels_it_leaves_out():
     """Hand-worked: 3 parcels owe the fee, one priced 1 000 万元 → 200 万元; two unpriced are said, never 0."""
     from domain.idle import missing_note
     from domain.revitalize import Item, evaluate, totals
-    from geodata.tables.idle import FEE_COLUMN, UNPRICED_COLUMN, fee_figure
+    from stats.idle import FEE_COLUMN, UNPRICED_COLUMN, fee_figure
 
     c = classify_parcels(_idle_three([1000.0, None, float("nan")]), DAY, IdleRules())
     assert list(c["idle_class"]) == ["idle"] * 3 and list(c["idle_fee_unpriced"]) == [False, True, True]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.sample.synth import write_synth
 from geodata.store import GpkgStore
+from geodata.synth import write_synth
 from layers.viewport import LARGE
 from tests.apptest import open_page
 from ui.tables import PAGE_ROWS

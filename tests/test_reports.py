@@ -7,7 +7,7 @@ import pytest
 
 from geodata.dataset import load_dataset
 from geodata.store import create_gpkg
-from geodata.tables.supply import NATIONAL_ROW, bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
+from stats.supply import NATIONAL_ROW, bulletin_table, funnel, land_use_table, parcel_table, pipeline_by
 from testing.factory import frames
 
 

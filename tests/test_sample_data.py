@@ -9,9 +9,9 @@ import shapely
 
 from domain.units import geodesic_area_mu
 from geodata.io.validate import validate_dataset
-from geodata.sample.build import build_frames
 from geodata.schema import SAMPLE_SOURCE, SCHEMAS, split_list
 from geodata.store import SAMPLE_PATH, GpkgStore, create_gpkg
+from tools.sample.build import build_frames
 
 
 @pytest.fixture(scope="module")

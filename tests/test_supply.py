@@ -167,7 +167,7 @@ def test_benchmarks_are_the_bulletin_figures_per_mu():
 def test_zones_without_planned_area_are_said_beside_the_development_rate():
     from geodata.dataset import load_dataset
     from geodata.store import SAMPLE_PATH, GpkgStore
-    from geodata.tables.supply import development_rate_note, land_use_table
+    from stats.supply import development_rate_note, land_use_table
 
     data = load_dataset(GpkgStore(SAMPLE_PATH))
     with_parcels = data.zones[data.zones["zone_id"].isin(data.parcels["zone_id"])]

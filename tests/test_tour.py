@@ -9,12 +9,12 @@ import pytest
 
 from domain.tours import Stop, Tour, new_tour_id
 from geodata.dataset import load_dataset
-from geodata.sample.build import sample_tour
 from geodata.store import SAMPLE_PATH, GpkgStore
 from geodata.tours import stop_figures, stops_frame, tour_from_frame, tour_problems
 from reports.tour_html import tour_html
 from tests.apptest import add_account, button, login, open_page
 from tests.sql import rows
+from tools.sample.build import sample_tour
 
 PASSWORD = "tour-editor-password"
 
@@ -268,7 +268,7 @@ def test_a_province_size_tour_draws_parcels_only_where_a_stop_zooms_in():
 
     from geodata.dataset import dataset_from_frames
     from geodata.query import zone_family
-    from geodata.sample.synth import synth_frames
+    from geodata.synth import synth_frames
     from geodata.tours import stop_bounds
     from reports.tour_html import TOUR_MAX_SHAPES, stop_view_box, tour_data
 

@@ -8,12 +8,12 @@ import pytest
 from PIL import Image
 
 from geodata.dataset import load_dataset
-from geodata.sample.build import sample_tour
 from geodata.store import SAMPLE_PATH, GpkgStore
 from reports.renderer import Renderer
 from reports.tour_html import tour_html
 from reports.tour_onepager import A4_PX, onepager_html, render
 from tests.conftest import _need_chromium, artifact
+from tools.sample.build import sample_tour
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from domain.tracker import Thresholds
 from geodata.dataset import load_dataset
 from geodata.query import Filters, apply_filters
 from geodata.store import SAMPLE_PATH, GpkgStore
-from geodata.tables.tracker import (
+from stats.tracker import (
     investment_by_stage,
     judge_projects,
     leading_zones,

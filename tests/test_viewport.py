@@ -12,7 +12,7 @@ import shapely
 
 from geodata.dataset import dataset_from_frames
 from geodata.query import Filters, apply_filters
-from geodata.sample.synth import REFERENCE_DAY, SYNTH_SOURCE, synth_frames, write_synth
+from geodata.synth import REFERENCE_DAY, SYNTH_SOURCE, synth_frames, write_synth
 from layers.viewport import (
     DETAIL_ZOOM,
     MAX_SHAPES,

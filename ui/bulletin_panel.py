@@ -1,7 +1,7 @@
 """The 三个一批 page's date and 通报 controls: "截至" (kept in the address) and a month/quarter bulletin download.
 
 ``截至`` (``?trk_asof=2021-09-30``, default today in Beijing) puts the page on the
-records as they stood that day (:func:`geodata.tables.asof.projects_on`); the
+records as they stood that day (:func:`stats.asof.projects_on`); the
 audit history is read once per data version. The 通报 panel builds the file only
 when 生成 is pressed, then offers it for download (kept in the session until
 the selection changes).
@@ -21,9 +21,9 @@ from domain.clock import beijing_today
 from domain.periods import Period, period_of
 from geodata.dataset import Dataset
 from geodata.schema import SHANXI_CITIES
-from geodata.tables.asof import projects_on
-from geodata.tables.bulletin import PROVINCE, BulletinScope, bulletin_figures
 from reports.bulletin import title, write_bulletin
+from stats.asof import projects_on
+from stats.bulletin import PROVINCE, BulletinScope, bulletin_figures
 from ui.data import get_store
 
 log = logging.getLogger(__name__)

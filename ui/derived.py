@@ -18,7 +18,7 @@ from domain.idle import IdleRules
 from domain.matching import Candidate, Match, Need, rank
 from geodata.dataset import Dataset
 from geodata.query import View
-from geodata.tables.idle import candidates, classify_parcels
+from stats.idle import candidates, classify_parcels
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ def _classified(version: str, today: dt.date, rules: str, _parcels: pd.DataFrame
 
 
 def all_classified(data: Dataset, today: dt.date, rules: IdleRules) -> pd.DataFrame:
-    """:func:`geodata.tables.idle.classify_parcels` of every parcel, once per data version, date and rules.
+    """:func:`stats.idle.classify_parcels` of every parcel, once per data version, date and rules.
 
     A parcel's class does not depend on the filters, so one frame serves every session and view.
     """
@@ -49,7 +49,7 @@ def _candidates(version: str, today: dt.date, rules: str, _classified: pd.DataFr
 
 
 def supply_candidates(data: Dataset, view: View, today: dt.date, rules: IdleRules) -> list[Candidate]:
-    """:func:`geodata.tables.idle.candidates` of the view's classified parcels.
+    """:func:`stats.idle.candidates` of the view's classified parcels.
 
     Built once for all parcels (per data version, date and rules); a view keeps the candidates
     whose parcels are all in it — the same list as building them from the view's parcels, since

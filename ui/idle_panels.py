@@ -10,7 +10,7 @@ import streamlit as st
 from domain.idle import IdleRules
 from domain.labels import label
 from domain.revitalize import DEFAULT_INDICATORS, OPTIONS, ChainIndicators
-from geodata.tables.idle import compare_table
+from stats.idle import compare_table
 
 PICK = "idl_pick"
 SCENARIOS = "idl_scenarios"

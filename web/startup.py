@@ -31,8 +31,16 @@ import sys
 from streamlit import net_util
 from streamlit.runtime.pages_manager import PagesManager
 
-APP_LOGGERS = ("access", "geodata", "ui", "layers", "domain", "reports", "pages", "web")
-APP_PACKAGES = ("access", "domain", "geodata", "layers", "reports", "ui")  # what the pages import (pages/ are scripts)
+APP_LOGGERS = ("access", "geodata", "ui", "layers", "domain", "reports", "stats", "pages", "web")
+APP_PACKAGES = (
+    "access",
+    "domain",
+    "geodata",
+    "layers",
+    "reports",
+    "stats",
+    "ui",
+)  # what the pages import (pages/ are scripts)
 # Library modules the warm start imports on first use (measured: modules new in sys.modules after ui.warm.warm)
 LAZY_MODULES = ("pyarrow.pandas_compat", "pyarrow.vendored.version", "pandas.core.methods.to_dict")
 

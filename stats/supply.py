@@ -10,10 +10,10 @@ import pandas as pd
 
 from domain.indicators import BENCHMARKS, RATES, land_use
 from domain.labels import label
+from domain.published import PROVINCE_FIGURES
 from domain.supply import PIPELINE, SUPPLIED, stage_counts, stage_figures
 from domain.units import km2_to_mu
 from geodata.frames import records
-from geodata.sample.facts import PROVINCE_FIGURES
 from geodata.schema import SAMPLE_SOURCE, SHANXI_CITIES, ZONE_TYPES
 from geodata.settings import required_assessments
 
@@ -150,7 +150,7 @@ def bulletin_table() -> pd.DataFrame:
 
 
 def province_figures_table(zones: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
-    """The province's published headline figures (geodata.sample.facts) beside what this data counts.
+    """The province's published headline figures (domain.published) beside what this data counts.
 
     The data counts zones without a parent (parks are part of their zone) and
     standard land that is supplied (已出让、已动工、已投产); it records no

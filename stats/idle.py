@@ -35,7 +35,7 @@ from domain.revitalize import (
 from geodata.frames import records
 from geodata.query import zone_family
 from geodata.schema import split_list
-from geodata.tables.supply import group_keys
+from stats.supply import group_keys
 
 
 def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 For a period (:class:`domain.periods.Period`) and a scope (the province, a city
 or a zone), on the records as they stood at the end of the period
-(:mod:`geodata.tables.asof`), so an issued bulletin can be issued again, identical:
+(:mod:`stats.asof`), so an issued bulletin can be issued again, identical:
 
 - per city and per zone: projects newly 签约/开工/投产 in the period (个, 亿元),
   签约投资 环比 and 同比 (each earlier period on its own records of the time),
@@ -27,7 +27,7 @@ from domain.labels import label
 from domain.periods import Period, growth, growth_text
 from domain.tracker import SANWEI, Thresholds, format_rate, judge, ratio
 from geodata.schema import SHANXI_CITIES
-from geodata.tables.asof import records_on, stages_on
+from stats.asof import records_on, stages_on
 
 STAGE_WORDS = {"signed": "签约", "started": "开工", "producing": "投产"}
 SOURCE_2021 = "开工率、投产率的口径同2021年10月记者闫杰关于全省开发区“三个一批”活动的报道（数据截至2021年9月底）"
