@@ -23,6 +23,7 @@ from layers.features import feature_collection, geojson_layer, tip_html
 from layers.overview import build_map
 from layers.styles import HIGHLIGHT
 from reports.idle_report import report_html, report_xlsx
+from ui.auth import sidebar_login
 from ui.bigmap import page_map
 from ui.data import get_dataset
 from ui.derived import classified_parcels, ranked_matches, view_table
@@ -48,6 +49,7 @@ SELECTED = "idl_selected"
 MAP_KEY = "idle_map"
 
 data = get_dataset()
+sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data, key="idl", projects=False)
 today, rules = rules_sidebar()
 view = apply_filters(data, filters)

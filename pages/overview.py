@@ -7,6 +7,7 @@ from geodata.query import apply_filters, search, summarize
 from geodata.tables.supply import province_figures_table
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
+from ui.auth import sidebar_login
 from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
 from ui.filters import parcel_style_select, sidebar_filters
@@ -16,6 +17,7 @@ from ui.urlstate import restore_selection, restored_view
 from ui.viewcache import is_large
 
 data = get_dataset()
+sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data)
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
