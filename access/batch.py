@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from access.accounts import AccountsError, load_accounts
+from geodata.cliargs import ChineseParser
 from geodata.dataset import load_dataset
 from geodata.io.imports import IMPORT_LAYERS, ImportOptions, commit_import, prepare
 from geodata.io.matching import read_decisions
@@ -28,8 +29,8 @@ log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m geodata import", description="以某个账户的权限导入文件（全部或全不）")
-    p.add_argument("path", help="要导入的文件")
+    p = ChineseParser(prog="python -m geodata import", description="以某个账户的权限导入文件（全部或全不）")
+    p.add_argument("path", metavar="文件", help="要导入的文件")
     p.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
     p.add_argument("--as", dest="account", required=True, help="以哪个账户导入（用户名；审计记录此账户）")
     p.add_argument("--zone", help="整个文件的所属开发区（编号、名称或简称）")

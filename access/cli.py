@@ -24,37 +24,31 @@ from access.accounts import AccountsError, accounts_path, load_accounts
 from access.roles import resolve_scope
 from domain.scope import ROLE_LABELS, ROLES
 from geodata.atomic import private_umask
+from geodata.cliargs import ChineseParser
 from geodata.settings import raw
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # exit 2 with a Chinese hint
-        self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def _parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="python -m access.accounts", description="管理 zonemap 编辑账户、角色与范围")
+    ap = ChineseParser(prog="python -m access.accounts", description="管理 zonemap 编辑账户、角色与范围")
     ap.add_argument(
         "--data", default=None, help="应用使用的数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）"
     )
-    sub = ap.add_subparsers(dest="cmd", required=True, title="命令", parser_class=_Parser)
+    sub = ap.add_subparsers(dest="cmd", required=True, title="命令")
     add = sub.add_parser("add", help="添加账户（交互输入两次密码）")
-    add.add_argument("username")
+    add.add_argument("username", metavar="用户名")
     add.add_argument("--name", default="", help="显示名，如“晋中市商务局”")
     _scope_args(add)
     _stdin_arg(add)
     sub.add_parser("list", help="列出账户、角色、范围与状态")
     scope = sub.add_parser("set-scope", help="修改账户的角色与范围（该账户的登录随即失效）")
-    scope.add_argument("username")
+    scope.add_argument("username", metavar="用户名")
     _scope_args(scope)
     reset = sub.add_parser("reset-password", help="重设密码（该账户的登录随即失效）")
-    reset.add_argument("username")
+    reset.add_argument("username", metavar="用户名")
     _stdin_arg(reset)
     for name, text in (("disable", "停用账户（不能登录和保存，名字保留在审计中）"), ("enable", "重新启用账户"),
                        ("remove", "删除账户（该账户的登录随即失效）")):  # fmt: skip
-        sub.add_parser(name, help=text).add_argument("username")
+        sub.add_parser(name, help=text).add_argument("username", metavar="用户名")
     sub.add_parser("migrate", help="一次性：把没有角色的旧账户设为省级（全省）")
     return ap
 

@@ -35,6 +35,7 @@ import uuid
 from pathlib import Path
 
 from domain.labels import label
+from geodata.cliargs import ChineseParser
 from geodata.dataset import load_dataset
 from geodata.io.convert import OUTPUT_SUFFIXES, convert_file, write_conversion
 from geodata.io.crsdetect import CRS_CHOICES
@@ -62,21 +63,14 @@ def _say(*parts: object, err: bool = False) -> None:
     print(safe(" ".join(str(p) for p in parts)), file=sys.stderr if err else sys.stdout)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # exit code 2 with a Chinese hint, as argparse does
-        self.print_usage(sys.stderr)
-        _say(f"用法错误：{message}", err=True)
-        raise SystemExit(2)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m geodata", description="zonemap 数据：检查、转换、导出")
+    p = ChineseParser(prog="python -m geodata", description="zonemap 数据：检查、转换、导出")
     sub = p.add_subparsers(dest="command", required=True)
     for name in ("validate", "convert"):
         s = sub.add_parser(name, help="检查可否导入" if name == "validate" else "转换为 GeoJSON/GeoPackage")
-        s.add_argument("path")
+        s.add_argument("path", metavar="文件", help="要读取的文件")
         if name == "convert":
-            s.add_argument("out")
+            s.add_argument("out", metavar="输出文件", help=".geojson 或 .gpkg")
             s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
         s.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
         s.add_argument("--crs", help="坐标系（默认自动识别），如 EPSG:4546、GCJ02")
@@ -109,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         s.add_argument("--data", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
     e = sub.add_parser("export", help="导出图层")
-    e.add_argument("out")
+    e.add_argument("out", metavar="输出文件")
     e.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
     e.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
     e.add_argument("--crs", help="输出坐标系（gpkg、shp），如 EPSG:4546")
@@ -123,8 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--seed", type=int, default=1)
     y.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
     c = sub.add_parser("copy", help="整库复制（GeoPackage ⇄ PostGIS）并核对")
-    c.add_argument("source", help="源：.gpkg 文件或 postgresql:// 地址")
-    c.add_argument("target", help="目标：新的 .gpkg 文件或没有 zonemap 数据的 postgresql:// 数据库")
+    c.add_argument("source", metavar="源", help="源：.gpkg 文件或 postgresql:// 地址")
+    c.add_argument("target", metavar="目标", help="目标：新的 .gpkg 文件或没有 zonemap 数据的 postgresql:// 数据库")
     return p
 
 

@@ -23,6 +23,7 @@ from stats.idle import (
     plan_problems,
     unsold_stock_table,
 )
+from ui.auth import sidebar_login
 from ui.bigmap import page_map
 from ui.data import get_dataset
 from ui.derived import classified_parcels, ranked_matches, view_table
@@ -48,6 +49,7 @@ SELECTED = "idl_selected"
 MAP_KEY = "idle_map"
 
 data = get_dataset()
+sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data, key="idl", projects=False)
 today, rules = rules_sidebar()
 view = apply_filters(data, filters)

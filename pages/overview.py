@@ -2,20 +2,22 @@
 
 import streamlit as st
 
-from domain.labels import label
 from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from stats.supply import province_figures_table
+from ui.auth import sidebar_login
 from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
 from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
 from ui.panels import detail_panel, find_record, summary_strip
+from ui.search import hit_choices
 from ui.urlstate import restore_selection, restored_view
 from ui.viewcache import is_large
 
 data = get_dataset()
+sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data)
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
@@ -24,12 +26,14 @@ options = basemap_options(token)
 basemap = st.sidebar.selectbox("底图", list(options), format_func=options.get, placeholder="选择底图")
 
 st.sidebar.header("搜索")
-query = st.sidebar.text_input("按名称搜索", placeholder="开发区、地块或项目名称")
+query = st.sidebar.text_input(
+    "搜索", key="search_q", placeholder="名称、地块编号、宗地代码、电子监管号、项目编号或企业"
+)
 hits = search(data, query)
 if query and not hits:
-    st.sidebar.info("没有找到名称包含该文字的开发区、地块或项目。")
+    st.sidebar.info("没有找到名称、编号、宗地代码、电子监管号或企业包含该文字的开发区、地块或项目。")
 if hits:
-    names = {f"{layer}:{rid}": f"{label(layer)}｜{name}" for layer, rid, name in hits}
+    names = hit_choices(hits)
     choice = st.sidebar.selectbox(
         "搜索结果", list(names), format_func=names.get, index=None, placeholder="选择后在地图上定位"
     )

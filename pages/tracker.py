@@ -22,6 +22,7 @@ from stats.tracker import (
     timeline,
     zone_follow_up,
 )
+from ui.auth import sidebar_login
 from ui.bigmap import page_map
 from ui.bulletin_panel import asof_date, bulletin_panel, projects_as_of
 from ui.charts import chain_chart, rounds_chart, stage_chart
@@ -42,6 +43,7 @@ def fmt_reported_cell(value):
 MAP_KEY = "tracker_map"
 
 data = get_dataset()
+sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data, key="trk", projects=True)
 leader = st.sidebar.selectbox(
     "链主企业", chain_leaders(data.projects), index=None, placeholder="（不选）", key="trk_leader"

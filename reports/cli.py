@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from domain.periods import parse_period
-from geodata.cli import _Parser  # usage errors in Chinese, exit 2, as every geodata command
+from geodata.cliargs import ChineseParser  # Chinese help and usage errors, exit 2, as every command
 from geodata.store import StoreError, open_store
 from reports.bulletin import FORMATS, write_bulletin
 from stats.bulletin import bulletin_figures, resolve_scope
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m geodata report", description="生成会议材料")
+    p = ChineseParser(prog="python -m geodata report", description="生成会议材料")
     sub = p.add_subparsers(dest="report", required=True)
     b = sub.add_parser("bulletin", help="“三个一批”月度或季度通报")
     b.add_argument("--period", required=True, help="月份 2021-09 或季度 2021-Q3")

@@ -1,7 +1,7 @@
 import pytest
 
 from geodata.dataset import load_dataset
-from geodata.query import Filters, apply_filters, search, summarize, zone_family
+from geodata.query import Filters, apply_filters, summarize, zone_family
 from geodata.store import create_gpkg
 from testing.factory import frames
 
@@ -71,13 +71,6 @@ def test_filters_combine(data):
     view = apply_filters(data, Filters(cities=("140100",), chains=("氢能",)))
     assert view.zones.empty and view.parcels.empty and view.projects.empty
     assert summarize(view)["investment_yi"] == 0
-
-
-def test_search(data):
-    assert search(data, "介休") == [("zones", "Z2", "介休经济技术开发区")]
-    assert ("parcels", "P3", "地块P3") in search(data, "p3")
-    assert search(data, "  ") == []
-    assert search(data, "不存在的名字") == []
 
 
 def test_parcel_filters_stage_readiness_area_and_assessments(data, tmp_path):

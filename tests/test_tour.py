@@ -96,12 +96,13 @@ def test_page_builds_and_saves_a_tour(editor_env):
     login(at, "guide", PASSWORD)
     at.selectbox(key="tour_pick").set_value("__new__").run()
     at.text_input(key="tour_T-001_0_title").input("介休开发区观摩").run()
-    at.text_input(key="tour_T-001_0_q").input("介休").run()
+    at.text_input(key="tour_T-001_0_q").input("jxjk").run()  # found by its 开发区编号
     button(at, "加入为最后一站").click().run()
     button(at, "保存路线").click().run()
     assert not at.exception, at.exception
     saved = {t.tour.tour_id: t.tour for t in GpkgStore(editor_env).list_tours()}
     assert saved["T-001"].title == "介休开发区观摩" and len(saved["T-001"].stops) == 1
+    assert saved["T-001"].stops[0].title == "介休经济技术开发区"  # the name, not the list's 开发区编号 note
     assert any("已保存路线" in s.value for s in at.success)
 
 

@@ -49,7 +49,7 @@ def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
     """The full record of the selected zone, parcel or project."""
     st.subheader("详情")
     if not selection:
-        st.caption("点击地图上的开发区、地块或项目，或在侧栏按名称搜索，查看完整信息。")
+        st.caption("点击地图上的开发区、地块或项目，或在侧栏按名称、编号或企业搜索，查看完整信息。")
         return
     layer, record_id = selection
     record = find_record(data, layer, record_id)

@@ -20,21 +20,22 @@ from reports.tour_html import tour_html
 from reports.tour_onepager import onepager_html, render
 from ui.format import md, text_table
 from ui.scope import editor_scope, editor_session
+from ui.search import hit_choices
 
 NEW = "__new__"
 
 
 def add_stop_picker(data: Dataset, tour: Tour, key: str) -> Tour:
-    """Search a zone, parcel or project by name and append it as a stop."""
-    text = st.text_input("按名称查找要加入的开发区、地块或项目", key=f"{key}_q")
+    """Search a zone, parcel or project by name or identifier and append it as a stop."""
+    text = st.text_input("查找要加入的开发区、地块或项目（名称或编号）", key=f"{key}_q")
     hits = search(data, text)
     if not hits:
         return tour
-    options = {f"{layer}:{rid}": f"{LAYER_NAMES[layer]}｜{name}" for layer, rid, name in hits}
+    options = hit_choices(hits)
     choice = st.selectbox("查找结果", list(options), format_func=options.get, key=f"{key}_hit", placeholder="选择一项")
     if st.button("加入为最后一站", key=f"{key}_add"):
         layer, rid = choice.split(":", 1)
-        name = options[choice].split("｜", 1)[1]
+        name = next(hit.name for hit in hits if f"{hit.layer}:{hit.record_id}" == choice)
         return Tour(tour.tour_id, tour.title, (*tour.stops, Stop(layer, rid, name)))
     return tour
 
