@@ -32,11 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     p = ChineseParser(prog="python -m geodata import", description="以某个账户的权限导入文件（全部或全不）")
     p.add_argument("path", metavar="文件", help="要导入的文件")
     p.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
-    p.add_argument("--as", dest="account", required=True, help="以哪个账户导入（用户名；审计记录此账户）")
-    p.add_argument("--zone", help="整个文件的所属开发区（编号、名称或简称）")
-    p.add_argument("--crs", help="坐标系（默认自动识别），如 EPSG:4546")
+    p.add_argument(
+        "--as", dest="account", metavar="用户名", required=True, help="以哪个账户导入（用户名；审计记录此账户）"
+    )
+    p.add_argument("--zone", metavar="开发区", help="整个文件的所属开发区（编号、名称或简称）")
+    p.add_argument("--crs", metavar="坐标系", help="坐标系（默认自动识别），如 EPSG:4546")
     p.add_argument("--encoding", choices=("UTF-8", "GBK"), help="Shapefile/CSV 文字编码（默认自动识别）")
-    p.add_argument("--data", help="数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）")
+    p.add_argument("--data", metavar="数据", help="数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）")
     p.add_argument("--decide", action="append", default=[], metavar="行号=合并|新增|跳过",
                    help="疑似重复的处理（可重复）；只写 合并|新增|跳过 则用于所有未指定的行；默认跳过")  # fmt: skip
     return p

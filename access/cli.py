@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="cmd", required=True, title="命令")
     add = sub.add_parser("add", help="添加账户（交互输入两次密码）")
     add.add_argument("username", metavar="用户名")
-    add.add_argument("--name", default="", help="显示名，如“晋中市商务局”")
+    add.add_argument("--name", metavar="显示名", default="", help="显示名，如“晋中市商务局”")
     _scope_args(add)
     _stdin_arg(add)
     sub.add_parser("list", help="列出账户、角色、范围与状态")
@@ -56,8 +56,10 @@ def _parser() -> argparse.ArgumentParser:
 def _scope_args(parser: argparse.ArgumentParser) -> None:
     roles = "、".join(f"{r}={ROLE_LABELS[r]}" for r in ROLES)
     parser.add_argument("--role", choices=ROLES, required=True, help=f"角色：{roles}")
-    parser.add_argument("--scope", action="append", default=[], help="市或开发区：代码或名称，可重复或以逗号分隔")
-    parser.add_argument("--data", default=argparse.SUPPRESS, help="同 --data，也可写在命令之后")
+    parser.add_argument(
+        "--scope", metavar="范围", action="append", default=[], help="市或开发区：代码或名称，可重复或以逗号分隔"
+    )
+    parser.add_argument("--data", metavar="数据", default=argparse.SUPPRESS, help="同 --data，也可写在命令之后")
 
 
 def _stdin_arg(parser: argparse.ArgumentParser) -> None:

@@ -73,11 +73,13 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("out", metavar="输出文件", help=".geojson 或 .gpkg")
             s.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
         s.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
-        s.add_argument("--crs", help="坐标系（默认自动识别），如 EPSG:4546、GCJ02")
+        s.add_argument("--crs", metavar="坐标系", help="坐标系（默认自动识别），如 EPSG:4546、GCJ02")
         s.add_argument("--encoding", choices=("UTF-8", "GBK"), help="Shapefile/CSV 文字编码（默认自动识别）")
-        s.add_argument("--source-layer", help="文件中的图层、工作表或 Shapefile 名")
+        s.add_argument("--source-layer", metavar="图层", help="文件中的图层、工作表或 Shapefile 名")
         s.add_argument("--repair", action="store_true", help="自动修复无效几何")
-        s.add_argument("--zone", help="整个文件的所属开发区（编号、名称或简称），用于文件中没有开发区的记录")
+        s.add_argument(
+            "--zone", metavar="开发区", help="整个文件的所属开发区（编号、名称或简称），用于文件中没有开发区的记录"
+        )
         s.add_argument(
             "--fill",
             action="append",
@@ -95,26 +97,27 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument(
             "--near-m",
             type=float,
+            metavar="米",
             default=ZONE_NEAR_M,
             help=f"不在任何开发区内的记录，归入多少米内最近的开发区（默认 {ZONE_NEAR_M:g}）",
         )
         s.add_argument("--decide", action="append", default=[], metavar="行号=合并|新增|跳过",
                        help="疑似重复的处理（可重复）；只写 合并|新增|跳过 则用于所有未指定的行；默认跳过")  # fmt: skip
         s.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-        s.add_argument("--data", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
+        s.add_argument("--data", metavar="数据", help="对照的数据（.gpkg 文件或 postgresql:// 地址）")
     e = sub.add_parser("export", help="导出图层")
     e.add_argument("out", metavar="输出文件")
     e.add_argument("--layer", default="parcels", choices=IMPORT_LAYERS)
     e.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
-    e.add_argument("--crs", help="输出坐标系（gpkg、shp），如 EPSG:4546")
+    e.add_argument("--crs", metavar="坐标系", help="输出坐标系（gpkg、shp），如 EPSG:4546")
     e.add_argument("--encoding", default="GBK", choices=("GBK", "UTF-8"), help="Shapefile 编码（默认 GBK）")
-    e.add_argument("--data", help="数据（.gpkg 文件或 postgresql:// 地址）")
+    e.add_argument("--data", metavar="数据", help="数据（.gpkg 文件或 postgresql:// 地址）")
     e.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
     y = sub.add_parser("synth", help="生成合成数据（性能测试）")
-    y.add_argument("--parcels", type=int, required=True)
-    y.add_argument("--projects", type=int, required=True)
-    y.add_argument("--out", required=True, help="输出 .gpkg")
-    y.add_argument("--seed", type=int, default=1)
+    y.add_argument("--parcels", metavar="宗数", type=int, required=True)
+    y.add_argument("--projects", metavar="个数", type=int, required=True)
+    y.add_argument("--out", metavar="输出文件", required=True, help="输出 .gpkg")
+    y.add_argument("--seed", metavar="种子", type=int, default=1)
     y.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
     c = sub.add_parser("copy", help="整库复制（GeoPackage ⇄ PostGIS）并核对")
     c.add_argument("source", metavar="源", help="源：.gpkg 文件或 postgresql:// 地址")

@@ -8,8 +8,9 @@ catalogue would only apply under a Chinese ``LANGUAGE`` and with a compiled
 :class:`ChineseParser` uses argparse's public extension points:
 
 - its own ``-h/--help`` (``add_help=False`` and an ``action="help"`` argument);
-- a help formatter (``formatter_class``) giving the ``用法：`` prefix and the
-  section titles 位置参数/选项;
+- a help formatter (``formatter_class``) giving the ``用法：`` prefix, the
+  section titles 位置参数/选项, and 值 for an option's value the command does
+  not name (instead of its English ``dest`` in capitals);
 - :meth:`ChineseParser.error` (argparse: "if you override this method, it
   should not return"), which translates the message, made from argparse's
   fixed English templates (:data:`MESSAGES`), prints usage and exits 2.
@@ -65,6 +66,9 @@ class ChineseFormatter(argparse.HelpFormatter):
 
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def _get_default_metavar_for_optional(self, action):  # the hook MetavarTypeHelpFormatter overrides too
+        return "值"  # an option's value when the command names none (not its English dest in capitals)
 
     def start_section(self, heading):
         super().start_section(HEADINGS.get(heading, heading))

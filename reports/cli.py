@@ -29,15 +29,20 @@ def _parser() -> argparse.ArgumentParser:
     p = ChineseParser(prog="python -m geodata report", description="生成会议材料")
     sub = p.add_subparsers(dest="report", required=True)
     b = sub.add_parser("bulletin", help="“三个一批”月度或季度通报")
-    b.add_argument("--period", required=True, help="月份 2021-09 或季度 2021-Q3")
+    b.add_argument("--period", metavar="期间", required=True, help="月份 2021-09 或季度 2021-Q3")
     b.add_argument("--format", default="docx", choices=FORMATS)
-    b.add_argument("--out", required=True, help="输出文件")
-    b.add_argument("--data", help="数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）")
-    b.add_argument("--scope", help="范围：市（140700、晋中市）或开发区（编号或名称）；默认全省")
+    b.add_argument("--out", metavar="输出文件", required=True, help="输出文件")
+    b.add_argument("--data", metavar="数据", help="数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）")
+    b.add_argument("--scope", metavar="范围", help="范围：市（140700、晋中市）或开发区（编号或名称）；默认全省")
     c = sub.add_parser("scorecard", help="亩均效益综合评价（权重可配置）")
-    c.add_argument("--input", required=True, help="企业年度数据 .xlsx（列：企业、用地面积（亩）、实缴税金（万元）…）")
-    c.add_argument("--out", required=True, help="输出 .xlsx")
-    c.add_argument("--settings", help="评价设置 TOML（默认 $ZONEMAP_SCORECARD 或内置示例）")
+    c.add_argument(
+        "--input",
+        metavar="文件",
+        required=True,
+        help="企业年度数据 .xlsx（列：企业、用地面积（亩）、实缴税金（万元）…）",
+    )
+    c.add_argument("--out", metavar="输出文件", required=True, help="输出 .xlsx")
+    c.add_argument("--settings", metavar="设置文件", help="评价设置 TOML（默认 $ZONEMAP_SCORECARD 或内置示例）")
     return p
 
 

@@ -2,9 +2,9 @@
 
 argparse's own English (``usage:``, ``options``, ``show this help message and
 exit``, ``the following arguments are required`` …) must not reach the
-terminal; usage errors still exit 2. Allowed: option names, choices, file
-extensions, codes such as EPSG:4546, addresses such as postgresql://, and
-upper-case metavars.
+terminal, nor an option's value named by its English dest (``--data DATA``);
+usage errors still exit 2. Allowed: option names, choices, file extensions,
+codes such as EPSG:4546, addresses such as postgresql://.
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ CASES = [
 def english_left(text: str) -> list[str]:
     """argparse's English phrases in ``text``, and any two English words in a row once allowed tokens are cut."""
     found = [phrase for phrase in ENGLISH if phrase in text.lower()]
+    found += re.findall(r"--[\w-]+ ([A-Z][A-Z_]+)\b", text)  # argparse's metavar: the dest in capitals (--data DATA)
     cut = re.sub("|".join(ALLOWED), " ", text)
-    word = r"[A-Za-z]*[a-z][A-Za-z]*"  # upper-case metavars (DATA, SCOPE) are names, not English
+    word = r"[A-Za-z]*[a-z][A-Za-z]*"
     return found + re.findall(rf"\b{word}[ ,]+{word}\b", cut)
 
 
