@@ -350,14 +350,20 @@ def test_a_lost_server_connection_is_a_chinese_sentence_and_the_next_call_reconn
 
     from geodata.store.postgis import LOST
 
+    def terminate(url, pid=None):  # the server restarts, say
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                         + (f" AND pid = {int(pid)}" if pid else ""))  # fmt: skip
+
     with fresh_database() as url:
         store = create_store(url, frames())
         assert store.read_record("parcels", "P4")[1] == 0  # a pooled connection now waits idle
-        with psycopg.connect(url, autocommit=True) as conn:  # the server restarts, say
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                         " WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
-        with pytest.raises(StoreError) as err:
-            store.read_record("parcels", "P4")
+        terminate(url)
+        assert store.read_record("parcels", "P4")[1] == 0  # the pool checks it when taken and replaces it
+        with pytest.raises(StoreError) as err, store._conn() as conn:  # lost in the middle of a call
+            terminate(url, conn.info.backend_pid)
+            conn.execute("SELECT 1")
         assert str(err.value) == LOST
         assert store.read_record("parcels", "P4")[1] == 0
         store.close()

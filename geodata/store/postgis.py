@@ -27,6 +27,7 @@ import pandas as pd
 import psycopg
 import shapely
 from psycopg import sql
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from domain.scope import Scope
 from domain.tours import stops_json
@@ -75,44 +76,50 @@ def _ident(*names: str) -> sql.Composable:
 
 
 class _Pool:
-    """A few idle connections per URL, shared by the threads (Streamlit sessions) of one process."""
+    """One psycopg_pool.ConnectionPool per database URL, shared by the threads (Streamlit sessions) of a process.
+
+    Connections are autocommit (a store opens its transactions itself) and checked when taken, so one the
+    server dropped is replaced instead of failing a page; a server that cannot be reached is a Chinese
+    StoreError after ``TIMEOUT_S``.
+    """
+
+    MAX_SIZE = 20  # per URL and process: Streamlit sessions and the warm start
+    TIMEOUT_S = 15.0
 
     def __init__(self) -> None:
-        self._idle: dict[str, list[psycopg.Connection]] = {}
+        self._pools: dict[str, ConnectionPool] = {}
         self._lock = threading.Lock()
+
+    def _pool(self, url: str) -> ConnectionPool:
+        with self._lock:
+            pool = self._pools.get(url)
+            if pool is None:
+                pool = self._pools[url] = ConnectionPool(
+                    url,
+                    min_size=0,
+                    max_size=self.MAX_SIZE,
+                    kwargs={"autocommit": True, "connect_timeout": 10, "application_name": "zonemap"},
+                    check=ConnectionPool.check_connection,
+                    timeout=self.TIMEOUT_S,
+                    name=f"zonemap-{len(self._pools)}",
+                    open=True,
+                )
+            return pool
 
     @contextmanager
     def connection(self, url: str) -> Iterator[psycopg.Connection]:
-        with self._lock:
-            idle = self._idle.setdefault(url, [])
-            conn = idle.pop() if idle else None
-        if conn is None or conn.closed:
-            try:
-                conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="zonemap")
-            except psycopg.Error as exc:
-                log.error("cannot connect to %s: %s", _safe(url), exc)
-                raise StoreError(f"无法连接数据库服务器 {_safe(url)}：请确认服务已启动（make db）且地址正确。") from exc
-        broken = False
         try:
-            yield conn
-        except psycopg.OperationalError:
-            broken = True
-            raise
-        finally:
-            if broken or conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.close()
-            else:
-                with self._lock:
-                    idle = self._idle.setdefault(url, [])  # close(url) may have run meanwhile (another session)
-                    if len(idle) < 8:
-                        idle.append(conn)
-                    else:
-                        conn.close()
+            with self._pool(url).connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            log.error("cannot connect to %s: %s", _safe(url), exc)
+            raise StoreError(f"无法连接数据库服务器 {_safe(url)}：请确认服务已启动（make db）且地址正确。") from exc
 
     def close(self, url: str) -> None:
         with self._lock:
-            for conn in self._idle.pop(url, []):
-                conn.close()
+            pool = self._pools.pop(url, None)
+        if pool is not None:
+            pool.close()
 
 
 _POOL = _Pool()
