@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--parcels", metavar="宗数", type=int, required=True)
     y.add_argument("--projects", metavar="个数", type=int, required=True)
     y.add_argument("--out", metavar="输出文件", required=True, help="输出 .gpkg")
-    y.add_argument("--seed", metavar="种子", type=int, default=1)
+    y.add_argument("--seed", metavar="整数", type=int, default=1, help="随机数起点：相同的数得到相同的数据（默认 1）")
     y.add_argument("--overwrite", action="store_true", help="输出文件已存在时覆盖（zonemap 数据文件除外）")
     c = sub.add_parser("copy", help="整库复制（GeoPackage ⇄ PostGIS）并核对")
     c.add_argument("source", metavar="源", help="源：.gpkg 文件或 postgresql:// 地址")
