@@ -132,3 +132,15 @@ def frames() -> dict[str, pd.DataFrame]:
         "parcels": parcels,
         "projects": projects,
     }
+
+
+def write_account(path, username: str, name: str, password: str, scope=None) -> None:
+    """An editor account (default 省级) in the accounts file at ``path``, hashed with few iterations (fast)."""
+    from access import accounts
+    from domain.scope import PROVINCE
+
+    iterations, accounts.ITERATIONS = accounts.ITERATIONS, 1000
+    try:
+        accounts.save_account(username, name, password, path, scope=scope or PROVINCE)
+    finally:
+        accounts.ITERATIONS = iterations

@@ -26,11 +26,22 @@ def open_page(page: str | None = None, **session) -> AppTest:
 def add_account(monkeypatch, path: Path, user: str, name: str, password: str, scope=None) -> None:
     """An editor account (default 省级) in an accounts file that the app reads through $ZONEMAP_ACCOUNTS."""
     from access import accounts
-    from domain.scope import PROVINCE
+    from testing.factory import write_account
 
-    monkeypatch.setattr(accounts, "ITERATIONS", 1000)  # fast hashing in tests
-    accounts.save_account(user, name, password, path, scope=scope or PROVINCE)
+    monkeypatch.setattr(accounts, "ITERATIONS", 1000)  # fast hashing for the sign-ins too
+    write_account(path, user, name, password, scope)
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(path))
+
+
+def store_with_account(tmp_path: Path, monkeypatch, user: str, name: str, password: str, scope=None):
+    """The hand-made frames as the app's data (a GeoPackage in ``tmp_path``) and one editor account."""
+    from geodata.store import create_gpkg
+    from testing.factory import frames
+
+    store = create_gpkg(tmp_path / "data.gpkg", frames())
+    monkeypatch.setenv("ZONEMAP_DATA", str(store.path))
+    add_account(monkeypatch, tmp_path / "accounts.toml", user, name, password, scope)
+    return store
 
 
 def button(at: AppTest, text: str):

@@ -6,18 +6,14 @@ import pytest
 
 from access.accounts import authenticate, load_accounts
 from domain.scope import Scope
-from geodata.store import create_gpkg
-from testing.factory import frames
-from tests.apptest import add_account, button, login, open_page
+from tests.apptest import add_account, button, login, open_page, store_with_account
 
 PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    store = create_gpkg(tmp_path / "data.gpkg", frames())
-    monkeypatch.setenv("ZONEMAP_DATA", str(store.path))
-    add_account(monkeypatch, tmp_path / "accounts.toml", "sheng", "省商务厅", PASSWORD)
+    store_with_account(tmp_path, monkeypatch, "sheng", "省商务厅", PASSWORD)
     return tmp_path
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-from access import accounts
 from domain.scope import Scope
 from geodata.store import SAMPLE_PATH, GpkgStore
 from testing import harness
+from testing.factory import write_account
 from tests.conftest import _need_chromium, artifact
 from tests.test_browser_ui import fresh, wait_for
 
@@ -29,23 +27,9 @@ def server(tmp_path_factory):
     data = folder / "zonemap.gpkg"
     shutil.copyfile(SAMPLE_PATH, data)
     path = folder / "accounts.toml"
-    iterations, accounts.ITERATIONS = accounts.ITERATIONS, 1000
-    try:
-        accounts.save_account(
-            "jz", "晋中市商务局", PASSWORD, Path(path), scope=Scope("city", frozenset({"140700"}), "晋中市")
-        )
-    finally:
-        accounts.ITERATIONS = iterations
-    old = os.environ.get("ZONEMAP_ACCOUNTS")
-    os.environ["ZONEMAP_ACCOUNTS"] = str(path)
-    try:
-        with harness.app_server(data=data) as url:
-            yield url, data
-    finally:
-        if old is None:
-            os.environ.pop("ZONEMAP_ACCOUNTS", None)
-        else:
-            os.environ["ZONEMAP_ACCOUNTS"] = old
+    write_account(path, "jz", "晋中市商务局", PASSWORD, scope=Scope("city", frozenset({"140700"}), "晋中市"))
+    with harness.app_server(data=data, env={"ZONEMAP_ACCOUNTS": str(path)}) as url:
+        yield url, data
 
 
 def test_a_city_account_edits_its_city_and_reads_its_neighbour(server, playwright_browser):

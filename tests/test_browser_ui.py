@@ -5,19 +5,16 @@ and no English left in any page. Screenshots of every page go to test-artifacts/
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from access.accounts import save_account
-from domain.scope import PROVINCE
 from geodata.store import SAMPLE_PATH
 from layers.styles import HIGHLIGHT
 from testing import harness
+from testing.factory import write_account
 from tests.conftest import _need_chromium, artifact
 from tests.test_browser import FOCUS_JS, LATLNG_JS, POINT_JS
 
@@ -54,23 +51,9 @@ def server(tmp_path_factory):
     data = folder / "zonemap.gpkg"
     shutil.copyfile(SAMPLE_PATH, data)
     accounts = folder / "accounts.toml"
-    from access import accounts as module
-
-    iterations, module.ITERATIONS = module.ITERATIONS, 1000
-    try:
-        save_account("zhangsan", "张三", "pw-12345678", Path(accounts), scope=PROVINCE)
-    finally:
-        module.ITERATIONS = iterations
-    old = os.environ.get("ZONEMAP_ACCOUNTS")
-    os.environ["ZONEMAP_ACCOUNTS"] = str(accounts)
-    try:
-        with harness.app_server(data=data) as url:
-            yield url
-    finally:
-        if old is None:
-            os.environ.pop("ZONEMAP_ACCOUNTS", None)
-        else:
-            os.environ["ZONEMAP_ACCOUNTS"] = old
+    write_account(accounts, "zhangsan", "张三", "pw-12345678")
+    with harness.app_server(data=data, env={"ZONEMAP_ACCOUNTS": str(accounts)}) as url:
+        yield url
 
 
 def fresh(browser, width=1440, height=900):

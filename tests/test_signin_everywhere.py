@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata.store import create_gpkg
-from testing.factory import frames
 from tests import apptest
-from tests.apptest import add_account, open_page
+from tests.apptest import open_page, store_with_account
 
 PAGES = sorted(f"pages/{p.name}" for p in (Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
 PASSWORD = "correct-horse-battery"
@@ -17,9 +15,7 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def with_account(tmp_path, monkeypatch):
-    store = create_gpkg(tmp_path / "data.gpkg", frames())
-    monkeypatch.setenv("ZONEMAP_DATA", str(store.path))
-    add_account(monkeypatch, tmp_path / "accounts.toml", "zhangsan", "张三（自然资源局）", PASSWORD)
+    store_with_account(tmp_path, monkeypatch, "zhangsan", "张三（自然资源局）", PASSWORD)
 
 
 def test_every_page_is_checked():

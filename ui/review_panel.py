@@ -7,6 +7,8 @@ proposer may withdraw. Nothing here changes data except through the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -26,15 +28,24 @@ def needs_review(editor: dict | None) -> bool:
 
 def submit(store: Store, edit: Edit) -> None:
     """Propose ``edit``; say so (or why not) and reload the record."""
+    _attempt(
+        lambda: review.propose(store, edit),
+        lambda exc: f"{md(exc)} 请刷新后重新提交。",
+        lambda pid: f"已提交审核（{pid}）：审核通过前数据与统计不变。",
+    )
+
+
+def _attempt(write, conflict: Callable[[ConflictError], str], flash: Callable[[object], str]) -> None:
+    """Run a review write: a conflict or a refusal is said where the user is, success reloads with ``flash``."""
     try:
-        pid = review.propose(store, edit)
+        result = write()
     except ConflictError as exc:
-        st.error(f"{md(exc)} 请刷新后重新提交。")
+        st.error(conflict(exc))
         return
     except (EditError, StoreError) as exc:
         st.error(md(exc))
         return
-    st.session_state["flash"] = f"已提交审核（{pid}）：审核通过前数据与统计不变。"
+    st.session_state["flash"] = flash(result)
     st.rerun()
 
 
@@ -81,8 +92,8 @@ def review_panel(store: Store, layer: str, record_id: str, editor: dict | None, 
 
 
 def _decide(store: Store, p: review.Proposal, decision: str, editor: dict, reason: str, roles) -> None:
-    try:
-        review.decide(
+    _attempt(
+        lambda: review.decide(
             store,
             p.proposal_id,
             decision,
@@ -91,12 +102,7 @@ def _decide(store: Store, p: review.Proposal, decision: str, editor: dict, reaso
             reason,
             roles,
             editor_session(editor),
-        )
-    except ConflictError:
-        st.error("该记录在提议之后已被修改（可能另一条提议已批准）：不能直接批准，请驳回并请提议人重新提交。")
-        return
-    except (EditError, StoreError) as exc:
-        st.error(md(exc))
-        return
-    st.session_state["flash"] = f"已{review.DECISIONS[decision]}提议 {p.proposal_id}。"
-    st.rerun()
+        ),
+        lambda _exc: "该记录在提议之后已被修改（可能另一条提议已批准）：不能直接批准，请驳回并请提议人重新提交。",
+        lambda _version: f"已{review.DECISIONS[decision]}提议 {p.proposal_id}。",
+    )
