@@ -1,9 +1,13 @@
 """zonemap — 开发区一张图. Entry point: `make run` (streamlit run app.py)."""
 
-import streamlit as st
+from geodata.io.gdal import lock_environment
 
-from ui.boot import wait_for_imports
-from ui.errors import guarded
+lock_environment()  # no-op when served (web.startup.configure did it); first for a bare `streamlit run app.py`
+
+import streamlit as st  # noqa: E402
+
+from ui.boot import wait_for_imports  # noqa: E402
+from ui.errors import guarded  # noqa: E402
 
 # No page icons: Streamlit fetches Material icons from a font CDN.
 PAGES = [
@@ -19,7 +23,6 @@ PAGES = [
 def main() -> None:
     wait_for_imports()  # scripts/serve.py's start-up thread imports the app first (ui.boot)
     # Imported here so that even a failed import is a Chinese sentence.
-    import geodata  # noqa: F401  (locks GDAL down before any page imports pyogrio)
     from layers.assets import ensure_assets
     from ui.chrome import app_chrome
     from ui.startup import start_once

@@ -13,8 +13,12 @@ those two commands are run from :mod:`access.batch` and :mod:`reports.cli`
 import runpy
 import sys
 
-from geodata.atomic import private_umask
-from geodata.terminal import library_output_to_log
+from geodata.io.gdal import lock_environment
+
+lock_environment()  # before anything imports pyogrio (see geodata/__init__.py)
+
+from geodata.atomic import private_umask  # noqa: E402
+from geodata.terminal import library_output_to_log  # noqa: E402
 
 private_umask()  # outputs, working files and GDAL's side files: 0600, folders 0700
 

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from access import signin_guard
-from geodata.store import SAMPLE_PATH
-from testing import harness
-from testing.mapdata import map_store, shared_store  # noqa: F401  (fixtures of test_tiles.py and test_ogc.py)
+from geodata.io.gdal import lock_environment
+
+lock_environment()  # as every entry point does, before anything imports pyogrio (geodata/__init__.py)
+
+from access import signin_guard  # noqa: E402
+from geodata.store import SAMPLE_PATH  # noqa: E402
+from testing import harness  # noqa: E402
+from testing.mapdata import map_store, shared_store  # noqa: E402, F401  (fixtures of test_tiles.py and test_ogc.py)
 
 ARTIFACTS = harness.REPO / "test-artifacts"
 

@@ -30,9 +30,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `streamlit run web/server.py` puts web/ first, not the repository
     sys.path.insert(1, str(REPO))
 
+from web import startup  # noqa: E402
+
+startup.configure()  # first: the GDAL lock-down must precede the store's pyogrio import
+
 import ogc  # noqa: E402
 from geodata.store import open_store  # noqa: E402
-from web import auth_routes, guard, startup  # noqa: E402
+from web import auth_routes, guard  # noqa: E402
 
 APP_SCRIPT = REPO / "app.py"
 log = logging.getLogger("web.server")
@@ -49,7 +53,6 @@ async def lifespan(_app):
     yield
 
 
-startup.configure()
 app = st.App(
     APP_SCRIPT,
     routes=[*auth_routes.ROUTES, *ogc.routes(open_store, visitor=lambda request: not guard.signed_in(request.scope))],

@@ -31,6 +31,8 @@ import sys
 from streamlit import net_util
 from streamlit.runtime.pages_manager import PagesManager
 
+from geodata.io.gdal import lock_environment
+
 APP_LOGGERS = ("access", "geodata", "ui", "layers", "domain", "reports", "stats", "pages", "web")
 APP_PACKAGES = (
     "access",
@@ -56,6 +58,7 @@ def configure() -> None:
     The process umask is 077: whatever the shell's, every file and folder the server creates (var/, the
     working copy, exports, GDAL's and SQLite's side files) is private to the user running it.
     """
+    lock_environment()  # GDAL: before the preload imports pyogrio
     os.umask(0o077)  # geodata.atomic.PRIVATE_UMASK
     PagesManager.uses_pages_directory = False
     net_util.get_external_ip = _no_external_ip

@@ -6,8 +6,8 @@ the server can read, ``/vsicurl/`` makes HTTP requests, a GDALG file runs a
 pipeline. So, process-wide (first wall):
 
 * every vector driver except :data:`KEPT_DRIVERS` is skipped before GDAL
-  registers its drivers (``GDAL_SKIP``, set when :mod:`geodata` is imported,
-  which happens before anything imports pyogrio);
+  registers its drivers (``GDAL_SKIP``, set by :func:`lock_environment`, which
+  every entry point calls before anything imports pyogrio — see :mod:`geodata`);
 * GDAL's HTTP client is pointed at a closed local port, with no retries, so a
   request that slips through anyway cannot leave the machine.
 
@@ -51,7 +51,8 @@ _NO_NETWORK = {
 
 
 def lock_environment() -> None:
-    """Set the process-wide settings (idempotent). Must run before pyogrio is first imported."""
+    """Set the process-wide settings (idempotent). Entry points call it before pyogrio is first imported;
+    the settings are inherited by the processes they start (the import worker calls it again anyway)."""
     os.environ["GDAL_SKIP"] = ",".join(SKIPPED_DRIVERS)
     os.environ.update(_NO_NETWORK)
 

@@ -53,7 +53,9 @@ class SandboxLimits:
 
 
 def _init_worker(memory_mb: int) -> None:
-    import geodata  # noqa: F401  (locks GDAL down in the worker too)
+    from geodata.io.gdal import lock_environment
+
+    lock_environment()  # inherited from the parent already; said again where users' files are parsed
 
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
