@@ -43,7 +43,7 @@ def fmt_reported_cell(value):
 MAP_KEY = "tracker_map"
 
 data = get_dataset()
-sidebar_login()  # every page offers sign-in (#26)
+editor = sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data, key="trk", projects=True)
 leader = st.sidebar.selectbox(
     "链主企业", chain_leaders(data.projects), index=None, placeholder="（不选）", key="trk_leader"
@@ -142,4 +142,4 @@ with tab_chain:
         st.dataframe(formatted(leading_zones(view.zones, view.projects, view.parcels, chain)), hide_index=True)
 
 with tab_bulletin:
-    bulletin_panel(data, today)
+    bulletin_panel(data, today, editor)

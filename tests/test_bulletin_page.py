@@ -100,3 +100,30 @@ def test_a_failed_bulletin_is_a_sentence_not_a_traceback(dated_store, monkeypatc
     assert not at.exception
     assert [e.value for e in at.error] == ["生成通报失败（详情见服务器日志），请稍后重试或联系管理员。"]
     assert all("通报" not in b.label for b in at.get("download_button"))
+
+
+def test_visitors_get_word_and_excel_without_the_map(dated_store):
+    at = open_tracker(trk_asof="2021-10-15")
+    assert at.radio(key="trk_bul_fmt").options == ["Word", "Excel"]
+    assert any("需登录后生成" in c.value for c in at.caption)
+    at.button(key="trk_bul_make").click().run()
+    doc = Document(io.BytesIO(at.session_state["_bulletin_file"][2]))
+    assert len(doc.inline_shapes) == 0  # no Chromium started for a visitor
+
+
+@pytest.mark.browser
+def test_a_signed_in_editor_gets_the_map_in_word_and_a_pdf(dated_store, tmp_path, monkeypatch):
+    from tests.apptest import add_account, login
+
+    add_account(monkeypatch, tmp_path / "accounts.toml", "bureau", "自然资源局", "correct-horse-42")
+    at = login(open_tracker(trk_asof="2021-10-15"), "bureau", "correct-horse-42")
+    assert at.radio(key="trk_bul_fmt").options == ["Word", "Excel", "PDF"]
+    at.button(key="trk_bul_make").click().run()
+    assert not at.exception, at.exception
+    doc = Document(io.BytesIO(at.session_state["_bulletin_file"][2]))
+    assert len(doc.inline_shapes) == 1  # the map picture, drawn by the shared Chromium
+    at.radio(key="trk_bul_fmt").set_value("pdf").run()
+    at.button(key="trk_bul_make").click().run()
+    assert not at.exception, at.exception
+    name, payload = at.session_state["_bulletin_file"][1:]
+    assert name.endswith("通报.pdf") and payload.startswith(b"%PDF")

@@ -4,7 +4,9 @@
 records as they stood that day (:func:`stats.asof.projects_on`); the
 audit history is read once per data version. The 通报 panel builds the file only
 when 生成 is pressed, then offers it for download (kept in the session until
-the selection changes).
+the selection changes). The map picture (Word) and the PDF are drawn by the
+server's shared Chromium (:mod:`reports.renderer`): costly work, so only for
+signed-in editors; visitors get Word and Excel without the map.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from domain.periods import Period, period_of
 from geodata.dataset import Dataset
 from geodata.schema import SHANXI_CITIES
 from reports.bulletin import title, write_bulletin
+from reports.renderer import RenderError
 from stats.asof import projects_on
 from stats.bulletin import PROVINCE, BulletinScope, bulletin_figures
 from ui.data import get_store
@@ -32,7 +35,9 @@ _FILE = "_bulletin_file"
 _MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
+_FORMAT_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF"}
 
 
 def asof_date() -> dt.date:
@@ -70,8 +75,8 @@ def recent_periods(kind: str, day: dt.date, count: int = 24) -> list[Period]:
     return out
 
 
-def bulletin_panel(data: Dataset, day: dt.date) -> None:
-    """Month or quarter, scope and format → 生成 → download button."""
+def bulletin_panel(data: Dataset, day: dt.date, editor: dict | None) -> None:
+    """Month or quarter, scope and format → 生成 → download button (the map and PDF for ``editor`` only)."""
     st.subheader("通报")
     st.caption(
         "按月通报开发区“三个一批”项目的签约、开工、投产进展，或按季度（“一季一通报”）。"
@@ -84,14 +89,18 @@ def bulletin_panel(data: Dataset, day: dt.date) -> None:
     code = c2.selectbox("期间", list(periods), format_func=lambda c: periods[c].label, key="trk_bul_period")
     scopes = {"": PROVINCE, **SHANXI_CITIES}
     city = c3.selectbox("范围", list(scopes), format_func=scopes.get, key="trk_bul_scope")
-    fmt = c4.radio("格式", ["docx", "xlsx"], format_func={"docx": "Word", "xlsx": "Excel"}.get,
-                   key="trk_bul_fmt", horizontal=True)  # fmt: skip
-    wanted = (data.version, code, city, fmt)
+    formats = ["docx", "xlsx", "pdf"] if editor else ["docx", "xlsx"]
+    fmt = c4.radio("格式", formats, format_func=_FORMAT_LABELS.get, key="trk_bul_fmt", horizontal=True)
+    if not editor:
+        st.caption("通报中的地图与 PDF 版需登录后生成（侧栏“编辑权限”）；Word 与 Excel 不含地图。")
+    wanted = (data.version, code, city, fmt, bool(editor))
     if st.button("生成通报", key="trk_bul_make"):
         scope = BulletinScope(scopes[city], city=city) if city else BulletinScope()
         with st.spinner("正在生成通报…"):
             try:
-                st.session_state[_FILE] = (wanted, *_build(data, periods[code], scope, fmt))
+                st.session_state[_FILE] = (wanted, *_build(data, periods[code], scope, fmt, with_map=bool(editor)))
+            except RenderError as exc:  # Chromium busy or failed: its own Chinese sentence
+                st.warning(str(exc))
             except Exception:  # the user gets a sentence, the log the details
                 log.exception("bulletin %s %s %s failed", code, city or "province", fmt)
                 st.error("生成通报失败（详情见服务器日志），请稍后重试或联系管理员。")
@@ -101,9 +110,10 @@ def bulletin_panel(data: Dataset, day: dt.date) -> None:
         st.download_button(f"下载 {name}", payload, file_name=name, mime=_MIME[fmt], key="trk_bul_download")
 
 
-def _build(data: Dataset, period: Period, scope: BulletinScope, fmt: str) -> tuple[str, bytes]:
+def _build(data: Dataset, period: Period, scope: BulletinScope, fmt: str, with_map: bool) -> tuple[str, bytes]:
     frames = {"zones": data.zones, "projects": data.projects, "parcels": data.parcels}
     bulletin = bulletin_figures(frames, _history(data), period, scope)
     with tempfile.TemporaryDirectory() as tmp:
-        out = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}")
+        admin = data.admin if with_map else None  # the outlines the map is drawn on
+        out = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}", admin=admin)
         return f"{title(bulletin)}.{fmt}", out.read_bytes()
