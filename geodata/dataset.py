@@ -116,13 +116,7 @@ def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> D
     zones["city_name"] = zones["city_adcode"].map(names)
     zones["county_name"] = zones["county_adcode"].map(names)
     zone_cols = zones.set_index("zone_id")[["city_adcode", "zone_type", "short_name"]]
-    parcels = _with_zone(frames["parcels"], zone_cols)
-    inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
-    required = required_assessments()
-    for column, rule in (("readiness", readiness_label), ("supply_ready", partial(is_supply_ready, required=required)),
-                         ("assessments_done", partial(assessments_done, required=required)),
-                         ("pipeline_stage", partial(pipeline_stage, required=required))):  # fmt: skip
-        parcels[column] = per_distinct(parcels, inputs, rule)
+    parcels = with_parcel_rules(_with_zone(frames["parcels"], zone_cols))
     projects = _with_zone(frames["projects"], zone_cols)
     return Dataset(
         admin=admin,
@@ -133,6 +127,18 @@ def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> D
         chains=frames["chains"],
         version=version,
     )
+
+
+def with_parcel_rules(parcels: pd.DataFrame) -> pd.DataFrame:
+    """``parcels`` with the columns the supply rules derive from flags and status (readiness, supply_ready,
+    assessments_done, pipeline_stage) computed in place — again after the flags or status change (截至 a day)."""
+    inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
+    required = required_assessments()
+    for column, rule in (("readiness", readiness_label), ("supply_ready", partial(is_supply_ready, required=required)),
+                         ("assessments_done", partial(assessments_done, required=required)),
+                         ("pipeline_stage", partial(pipeline_stage, required=required))):  # fmt: skip
+        parcels[column] = per_distinct(parcels, inputs, rule)
+    return parcels
 
 
 def per_distinct(frame: pd.DataFrame, columns: list[str], rule) -> list:

@@ -15,6 +15,7 @@ An empty selection means "all".
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,7 @@ class View:
     parcels: pd.DataFrame
     projects: pd.DataFrame
     filters: Filters = field(default_factory=Filters)
+    asof: dt.date | None = None  # set when parcels and projects are as they stood at the end of that day
 
     def layers(self) -> dict[str, pd.DataFrame]:
         return {"admin": self.admin, "zones": self.zones, "parcels": self.parcels, "projects": self.projects}

@@ -6,6 +6,7 @@ from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from stats.supply import province_figures_table
+from ui.asof import asof_date, asof_note, view_as_of
 from ui.auth import sidebar_login
 from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
@@ -19,6 +20,7 @@ from ui.viewcache import is_large
 data = get_dataset()
 sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data)
+day = asof_date("ov_asof")
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
 token = tianditu_token()
@@ -48,7 +50,9 @@ st.caption(
     "边界为示意：开发区边界、地块形状与项目位置均为示意（字段“边界/位置来源”= 示意）；"
     "标注“示例”的记录为演示用虚构数据。"
 )
-view = apply_filters(data, filters)
+view = view_as_of(data, apply_filters(data, filters), day)
+if note := asof_note(view):
+    st.info(note)
 summary_strip(summarize(view))
 with st.expander("全省公开数据（与本数据对照）", expanded=False):
     st.caption(

@@ -16,6 +16,7 @@ from stats.supply import (
     parcel_table,
     pipeline_by,
 )
+from ui.asof import asof_date, asof_note, view_as_of
 from ui.auth import display_names, people_hidden, sidebar_login
 from ui.bigmap import show_view_map
 from ui.charts import funnel_chart
@@ -45,6 +46,7 @@ data = get_dataset()
 store = get_store()
 editor = sidebar_login()
 filters = sidebar_filters(data, key="sup", projects=False, parcels=True)
+day = asof_date("sup_asof")
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
 
@@ -56,7 +58,9 @@ st.caption(
 if flash := st.session_state.pop("flash", None):
     st.success(flash)
 
-view = apply_filters(data, filters)
+view = view_as_of(data, apply_filters(data, filters), day)
+if note := asof_note(view):
+    st.info(note + "查看过去的日期时不能修改地块。")
 parcels = view.parcels
 supply_metrics(parcels)
 
@@ -114,7 +118,9 @@ with tab_map:
             review_panel(store, "parcels", record["parcel_id"], editor, display_names())
             with st.expander("修改记录", expanded=False):
                 history_panel(store, record["parcel_id"], editor)
-            if editor and may_edit(editor, data.zones, record.get("zone_id")):
+            if view.asof is not None:
+                st.caption(f"正在查看截至 {view.asof.isoformat()} 的数据：把侧栏“截至”改回今天后才能编辑。")
+            elif editor and may_edit(editor, data.zones, record.get("zone_id")):
                 with st.expander("编辑地块", expanded=True):
                     edit_form(store, record["parcel_id"], editor)
             elif editor:

@@ -4,7 +4,6 @@ import dataclasses
 
 import streamlit as st
 
-from domain.clock import beijing_today
 from domain.labels import label
 from domain.tracker import SANWEI, Thresholds
 from geodata.query import apply_filters
@@ -22,9 +21,10 @@ from stats.tracker import (
     timeline,
     zone_follow_up,
 )
+from ui.asof import asof_date, asof_note, view_as_of
 from ui.auth import sidebar_login
 from ui.bigmap import page_map
-from ui.bulletin_panel import asof_date, bulletin_panel, projects_as_of
+from ui.bulletin_panel import bulletin_panel
 from ui.charts import chain_chart, rounds_chart, stage_chart
 from ui.data import get_dataset
 from ui.filters import sidebar_filters
@@ -50,7 +50,7 @@ leader = st.sidebar.selectbox(
 )
 if leader:  # the leader's chains drive every layer, like the chain filter
     filters = dataclasses.replace(filters, chains=leader_chains(data.projects, leader))
-today = asof_date()
+today = asof_date("trk_asof")
 with st.sidebar.expander("“三未”判定阈值", expanded=False):
     thresholds = Thresholds(
         signed_days=st.number_input("签而未落：签约后未落地块超过（天）", 1, 3650, Thresholds.signed_days),
@@ -61,10 +61,9 @@ with st.sidebar.expander("“三未”判定阈值", expanded=False):
 st.title("三个一批")
 st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为公开报道点名的项目及标注“示例”的演示记录。")
 
-view = apply_filters(data, filters)
-if today < beijing_today():  # the page as the records stood at the end of that day
-    view = dataclasses.replace(view, projects=projects_as_of(data, view.projects, today))
-    st.info(f"截至 {today.isoformat()}：项目按当日结束时的数据显示（此后的修改与新增不计入）。")
+view = view_as_of(data, apply_filters(data, filters), today)  # the records as they stood at the end of that day
+if note := asof_note(view):
+    st.info(note)
 judged = judge_projects(view.projects, today, thresholds)
 
 tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin = st.tabs(

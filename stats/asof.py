@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from domain.asof import (
+    NO,
     PARCEL_STAGE_FIELD,
     PARCEL_STAGES,
     PARCEL_STATUS_ORDER,
@@ -103,18 +104,57 @@ def _dates(column: pd.Series) -> pd.Series:
                           format="%Y-%m-%d", errors="coerce")  # fmt: skip
 
 
+def _furthest(
+    rows: pd.DataFrame, history: pd.DataFrame | None, layer: str, day: dt.date
+) -> tuple[pd.Series, pd.Series]:
+    """Per record (two Series): the furthest status reached on ``day`` (None: none), and whether it was reached
+    on an unknown day.
+
+    Only stages that are statuses count (a parcel's 交地 is a date, not a status)."""
+    stages, _, order = SPECS[layer]
+    on = stages_on(rows, history, layer, day)
+    reached = pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    undated = pd.Series(False, index=rows.index)
+    for stage, _ in stages:
+        if stage not in order:
+            continue
+        status = on[f"{stage}_on"]
+        hit = status != NO
+        reached = reached.where(~hit, stage)  # the furthest stage reached wins
+        undated = undated.where(~hit, status != "yes")
+    return reached, undated
+
+
+def _blank_later_dates(frame: pd.DataFrame, stages, day: dt.date) -> None:
+    for _, column in stages:
+        if column and column in frame:
+            later = [d is not None and d > day for d in (as_date(v) for v in frame[column])]
+            frame.loc[later, column] = None
+
+
 def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
     """The projects of a page as they stood at the end of ``day``: those signed (or further) by then, at the
-    stage they had reached, dates after ``day`` blanked; a stage reached on an unknown day is kept (日期不详)."""
+    stage they had reached, dates after ``day`` blanked; a stage reached on an unknown day is kept (日期不详).
+
+    ``attrs["undated"]``: how many of them stand at a stage reached on an unknown day."""
     rows = records_on(projects, history, "projects", day)
-    stages = stages_on(rows, history, "projects", day)
-    order = [stage for stage, _ in PROJECT_STAGES]
-    reached = pd.Series([None] * len(rows), index=rows.index, dtype=object)
-    for stage in order:  # the furthest stage reached wins
-        reached = reached.where(~stages[f"{stage}_on"].isin(("yes", "unknown")), stage)
+    reached, undated = _furthest(rows, history, "projects", day)
     out = rows[reached.notna()].copy()
     out["stage"] = reached[reached.notna()]
-    for _, column in PROJECT_STAGES:
-        later = [d is not None and d > day for d in (as_date(v) for v in out[column])]
-        out.loc[later, column] = None
+    _blank_later_dates(out, PROJECT_STAGES, day)
+    out.attrs["undated"] = int(undated[reached.notna()].sum())
+    return out
+
+
+def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
+    """The parcels as they stood at the end of ``day``: those entered by then, each at the supply status it had
+    reached (挂牌 → 出让 → 动工 → 投产 by their dates, else by the day the audit shows; 储备 when none), dates after
+    ``day`` blanked. A parcel sold after the day is still 已挂牌 on it; one whose status has no date at all keeps
+    its status (日期不详). ``attrs["undated"]``: how many parcels stand at a status reached on an unknown day."""
+    rows = records_on(parcels, history, "parcels", day)
+    reached, undated = _furthest(rows, history, "parcels", day)
+    out = rows.copy()
+    out[PARCEL_STAGE_FIELD] = reached.fillna("reserve")
+    _blank_later_dates(out, PARCEL_STAGES, day)
+    out.attrs["undated"] = int(undated.sum())
     return out

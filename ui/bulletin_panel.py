@@ -1,8 +1,6 @@
-"""The 三个一批 page's date and 通报 controls: "截至" (kept in the address) and a month/quarter bulletin download.
+"""The 三个一批 page's 通报: a month or quarter bulletin download (the 截至 date is ui.asof's).
 
-``截至`` (``?trk_asof=2021-09-30``, default today in Beijing) puts the page on the
-records as they stood that day (:func:`stats.asof.projects_on`); the
-audit history is read once per data version. The 通报 panel builds the file only
+The panel builds the file only
 when 生成 is pressed, then offers it for download (kept in the session until
 the selection changes). The map picture (Word) and the PDF are drawn by the
 server's shared Chromium (:mod:`reports.renderer`): costly work, so only for
@@ -16,18 +14,15 @@ import logging
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from domain.clock import beijing_today
 from domain.periods import Period, period_of
 from geodata.dataset import Dataset
 from geodata.schema import SHANXI_CITIES
 from reports.bulletin import title, write_bulletin
 from reports.renderer import RenderError
-from stats.asof import projects_on
 from stats.bulletin import PROVINCE, BulletinScope, bulletin_figures
-from ui.data import get_store
+from ui.asof import history
 
 log = logging.getLogger(__name__)
 ASOF_KEY = "trk_asof"
@@ -38,29 +33,6 @@ _MIME = {
     "pdf": "application/pdf",
 }
 _FORMAT_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF"}
-
-
-def asof_date() -> dt.date:
-    """The sidebar's 截至 date, bound to the address."""
-    return st.sidebar.date_input(
-        "截至", value=beijing_today(), format="YYYY-MM-DD", key=ASOF_KEY, bind="query-params",
-        help="页面数字按当日结束时（北京时间24时）的数据计算：此后的修改不计入",
-    )  # fmt: skip
-
-
-def _history(data: Dataset) -> pd.DataFrame:
-    cache = st.session_state.setdefault("_trk_history", {})
-    if data.version not in cache:
-        cache.clear()
-        cache[data.version] = get_store().history()
-    return cache[data.version]
-
-
-def projects_as_of(data: Dataset, projects: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """``projects`` as they stood at the end of ``day`` (today: as they are)."""
-    if day >= beijing_today():
-        return projects
-    return projects_on(projects, _history(data), day)
 
 
 def recent_periods(kind: str, day: dt.date, count: int = 24) -> list[Period]:
@@ -112,7 +84,7 @@ def bulletin_panel(data: Dataset, day: dt.date, editor: dict | None) -> None:
 
 def _build(data: Dataset, period: Period, scope: BulletinScope, fmt: str, with_map: bool) -> tuple[str, bytes]:
     frames = {"zones": data.zones, "projects": data.projects, "parcels": data.parcels}
-    bulletin = bulletin_figures(frames, _history(data), period, scope)
+    bulletin = bulletin_figures(frames, history(data), period, scope)
     with tempfile.TemporaryDirectory() as tmp:
         admin = data.admin if with_map else None  # the outlines the map is drawn on
         out = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}", admin=admin)

@@ -84,9 +84,9 @@ def view_table(data: Dataset, view: View, what: str, build: Callable[[], pd.Data
     """``build()``, a summary table of the filtered view, computed once per data version and filters.
 
     ``what`` names the table and every other input it depends on (e.g. ``"pipeline_by:zone"``):
-    two calls with the same ``what``, data version and filters get the same frame.
+    two calls with the same ``what``, data version, filters and 截至 day get the same frame.
     """
-    return _table(what, data.version, repr(view.filters), build)
+    return _table(what, data.version, f"{view.filters!r}@{view.asof}", build)
 
 
 def per_version(data: Dataset, what: str, build: Callable[[], T]) -> T:
