@@ -2,7 +2,8 @@
 
 Worked by hand for 截至 2021-08-31: projects J3 (started 08-20), J4 (started, no date) and J5 (signed
 2020-09-15) — 3, 签约 1 · 开工 2 · 投产 0 (today 5); parcel P1 listed 07-01 and sold 09-08 is 已挂牌 on the
-day (已出让 today); P2 listed 09-01 is not yet listed (储备, ready: 具备供地条件); P3 (已动工, no date) is the one 日期不详 parcel.
+day (已出让 today); P2 listed 09-01 is not yet listed (储备, ready: 具备供地条件); P3 (已动工, no date)
+is the one 日期不详 parcel.
 """
 
 from __future__ import annotations
