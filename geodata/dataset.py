@@ -9,11 +9,12 @@ and ``zone_type`` (from its zone) so filters need no joins at draw time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from domain.readiness import READINESS_FLAGS, readiness_label
@@ -132,27 +133,40 @@ def dataset_from_frames(frames: dict[str, pd.DataFrame], version: str = "") -> D
 def with_parcel_rules(parcels: pd.DataFrame) -> pd.DataFrame:
     """``parcels`` with the columns the supply rules derive from flags and status (readiness, supply_ready,
     assessments_done, pipeline_stage) computed in place — again after the flags or status change (截至 a day)."""
-    inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
     required = required_assessments()
-    for column, rule in (("readiness", readiness_label), ("supply_ready", partial(is_supply_ready, required=required)),
-                         ("assessments_done", partial(assessments_done, required=required)),
-                         ("pipeline_stage", partial(pipeline_stage, required=required))):  # fmt: skip
-        parcels[column] = per_distinct(parcels, inputs, rule)
+    rules = {
+        "readiness": readiness_label,
+        "supply_ready": partial(is_supply_ready, required=required),
+        "assessments_done": partial(assessments_done, required=required),
+        "pipeline_stage": partial(pipeline_stage, required=required),
+    }
+    inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
+    for column, values in per_distinct(parcels, inputs, rules).items():
+        parcels[column] = values
     return parcels
 
 
-def per_distinct(frame: pd.DataFrame, columns: list[str], rule) -> list:
-    """``rule(record)`` for every row, computed once per distinct combination of ``columns``.
+def per_distinct(frame: pd.DataFrame, columns: list[str], rules: dict[str, Callable]) -> dict[str, list]:
+    """``{name: [rule(record) for every row]}``, each rule computed once per distinct combination of ``columns``.
 
     The rules in :mod:`domain` stay the only implementation; 100 000 parcels
-    share a few hundred combinations of flags and status.
+    share a few hundred combinations of flags and status. Rows are grouped by a
+    64-bit hash of their values (pandas' own row hash).
     """
     if frame.empty:
-        return []
-    keys = pd.MultiIndex.from_frame(frame[columns].astype(object).where(frame[columns].notna(), None))
-    codes, uniques = pd.factorize(keys)
-    results = [rule(dict(zip(columns, values, strict=True))) for values in uniques]
-    return [results[c] for c in codes]
+        return {name: [] for name in rules}
+    sub = frame[columns]
+    hashes = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+    _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
+    distinct = sub.iloc[first].astype(object)
+    records = distinct.where(distinct.notna(), None).to_dict("records")
+    out = {}
+    for name, rule in rules.items():
+        results = np.empty(len(records), dtype=object)
+        for i, record in enumerate(records):
+            results[i] = rule(record)
+        out[name] = list(results[codes])
+    return out
 
 
 def _with_zone(frame: gpd.GeoDataFrame, zone_cols: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -26,7 +26,6 @@ from domain.asof import (
     cutoff,
     stage_statuses,
 )
-from domain.values import as_date
 from geodata.schema import SCHEMAS
 from geodata.store import coerce
 
@@ -128,21 +127,16 @@ def _furthest(
 def _blank_later_dates(frame: pd.DataFrame, stages, day: dt.date) -> None:
     for _, column in stages:
         if column and column in frame:
-            later = [d is not None and d > day for d in (as_date(v) for v in frame[column])]
-            frame.loc[later, column] = None
+            frame.loc[_dates(frame[column]) > pd.Timestamp(day), column] = None
 
 
 def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
     """The projects of a page as they stood at the end of ``day``: those signed (or further) by then, at the
     stage they had reached, dates after ``day`` blanked; a stage reached on an unknown day is kept (日期不详).
 
-    ``attrs["undated"]``: how many of them stand at a stage reached on an unknown day."""
-    rows = records_on(projects, history, "projects", day)
-    reached, undated = _furthest(rows, history, "projects", day)
-    out = rows[reached.notna()].copy()
-    out["stage"] = reached[reached.notna()]
-    _blank_later_dates(out, PROJECT_STAGES, day)
-    out.attrs["undated"] = int(undated[reached.notna()].sum())
+    ``attrs["undated"]``: how many of them stand at a stage reached on an unknown day (see :func:`undated_on`)."""
+    out, undated = undated_on(projects, history, "projects", day)
+    out.attrs["undated"] = int(undated.sum())
     return out
 
 
@@ -151,10 +145,22 @@ def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date
     reached (挂牌 → 出让 → 动工 → 投产 by their dates, else by the day the audit shows; 储备 when none), dates after
     ``day`` blanked. A parcel sold after the day is still 已挂牌 on it; one whose status has no date at all keeps
     its status (日期不详). ``attrs["undated"]``: how many parcels stand at a status reached on an unknown day."""
-    rows = records_on(parcels, history, "parcels", day)
-    reached, undated = _furthest(rows, history, "parcels", day)
-    out = rows.copy()
-    out[PARCEL_STAGE_FIELD] = reached.fillna("reserve")
-    _blank_later_dates(out, PARCEL_STAGES, day)
+    out, undated = undated_on(parcels, history, "parcels", day)
     out.attrs["undated"] = int(undated.sum())
     return out
+
+
+def undated_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day: dt.date):
+    """(records of ``layer`` on ``day`` as :func:`parcels_on` / :func:`projects_on` give them, a boolean Series
+    on the same index: the record's status on the day rests on a stage reached on an unknown day)."""
+    stages, stage_field, _ = SPECS[layer]
+    rows = records_on(frame, history, layer, day)
+    reached, undated = _furthest(rows, history, layer, day)
+    if layer == "projects":  # a project not signed by the day is not there yet
+        out = rows[reached.notna()].copy()
+        out[stage_field], undated = reached[reached.notna()], undated[reached.notna()]
+    else:  # a parcel is there from its entry, in 储备 until listed
+        out = rows.copy()
+        out[stage_field] = reached.fillna("reserve")
+    _blank_later_dates(out, stages, day)
+    return out, undated

@@ -24,13 +24,13 @@ import streamlit as st
 from domain.clock import beijing_today
 from geodata.dataset import Dataset, with_parcel_rules
 from geodata.query import View
-from stats.asof import parcels_on, projects_on
+from stats.asof import undated_on
 from ui.data import get_store
+from ui.derived import per_version
 
 PLAY_SECONDS = 2.5
 PLAY_BACK_MONTHS = 12  # 播放 from today starts this many month ends back
 _PLAYING = "_asof_playing"
-_HISTORY = "_asof_history"
 
 
 def month_end(day: dt.date) -> dt.date:
@@ -99,23 +99,30 @@ def _tick(key: str) -> None:
 
 def history(data: Dataset) -> pd.DataFrame:
     """The audit history, read once per data version (what rolls a record back to a day)."""
-    cache = st.session_state.setdefault(_HISTORY, {})
-    if data.version not in cache:
-        cache.clear()
-        cache[data.version] = get_store().history()
-    return cache[data.version]
+    return per_version(data, "history", lambda: get_store().history())
+
+
+def _whole_day(data: Dataset, day: dt.date):
+    """Every parcel and project as on ``day``, each with its 日期不详 mask: once per data version and day."""
+
+    def build():
+        h = history(data)
+        parcels, parcels_undated = undated_on(data.parcels, h, "parcels", day)
+        return with_parcel_rules(parcels), parcels_undated, *undated_on(data.projects, h, "projects", day)
+
+    return per_version(data, f"asof:{day.isoformat()}", build)
 
 
 def view_as_of(data: Dataset, view: View, day: dt.date) -> View:
     """``view`` with its parcels and projects as they stood at the end of ``day`` (today: as it is)."""
     if day >= beijing_today():
         return view
-    h = history(data)
-    parcels = parcels_on(view.parcels, h, day)
-    undated = parcels.attrs["undated"]
-    parcels = with_parcel_rules(parcels)  # 供地阶段 etc. from the day's status and flags
-    parcels.attrs["undated"] = undated
-    return dataclasses.replace(view, parcels=parcels, projects=projects_on(view.projects, h, day), asof=day)
+    parcels, parcels_undated, projects, projects_undated = _whole_day(data, day)
+    parcels = parcels[parcels.index.isin(view.parcels.index)]
+    projects = projects[projects.index.isin(view.projects.index)]
+    parcels.attrs["undated"] = int(parcels_undated[parcels.index].sum())
+    projects.attrs["undated"] = int(projects_undated[projects.index].sum())
+    return dataclasses.replace(view, parcels=parcels, projects=projects, asof=day)
 
 
 def asof_note(view: View) -> str | None:
