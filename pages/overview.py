@@ -2,12 +2,15 @@
 
 import streamlit as st
 
+from domain.clock import beijing_today
 from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from stats.supply import province_figures_table
+from ui.asof import ASOF_STYLE, map_parcels, view_as_of
 from ui.auth import sidebar_login
 from ui.bigmap import show_view_map
+from ui.bulletin_panel import asof_date
 from ui.data import get_dataset, tianditu_token
 from ui.filters import parcel_style_select, sidebar_filters
 from ui.mapview import show_map, take_click
@@ -16,9 +19,11 @@ from ui.search import hit_choices
 from ui.urlstate import restore_selection, restored_view
 from ui.viewcache import is_large
 
+OVERVIEW_ASOF = "asof"  # ?asof=YYYY-MM-DD
 data = get_dataset()
 sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data)
+day = asof_date(OVERVIEW_ASOF)
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
 token = tianditu_token()
@@ -49,6 +54,14 @@ st.caption(
     "标注“示例”的记录为演示用虚构数据。"
 )
 view = apply_filters(data, filters)
+past = day < beijing_today()
+if past:  # figures and map as the records stood at the end of that day
+    view, shown_parcels = view_as_of(data, view, day)
+    parcel_style = ASOF_STYLE
+    st.info(
+        f"截至 {day.isoformat()}：统计按当日结束时的数据（此后的修改与新增不计入），"
+        "地图上的地块按当日的供应状态着色（无日期可查的为“日期不详”）。"
+    )
 summary_strip(summarize(view))
 with st.expander("全省公开数据（与本数据对照）", expanded=False):
     st.caption(
@@ -66,10 +79,10 @@ map_col, *detail_col = st.columns([3, 1.1]) if selection else st.columns(1)
 with map_col:
     if is_large(data):
         show_view_map(data, view, "overview_map", parcel_style, basemap, token, st.session_state.get("focus"),
-                      selection)  # fmt: skip
+                      selection, parcels=map_parcels(data, day) if past else None)  # fmt: skip
     else:
         fmap = build_map(
-            view.layers(),
+            view.layers() | ({"parcels": shown_parcels} if past else {}),
             parcel_style=parcel_style,
             basemap=basemap,
             tianditu_token=token,

@@ -22,11 +22,13 @@ from stats.tracker import (
     timeline,
     zone_follow_up,
 )
+from ui.asof import ASOF_STYLE, view_as_of
 from ui.auth import sidebar_login
 from ui.bigmap import page_map
-from ui.bulletin_panel import asof_date, bulletin_panel, projects_as_of
+from ui.bulletin_panel import asof_date, bulletin_panel
 from ui.charts import chain_chart, rounds_chart, stage_chart
 from ui.data import get_dataset
+from ui.evaluation_panel import evaluation_panel
 from ui.filters import sidebar_filters
 from ui.format import fmt_reported, md, text_table
 from ui.mapview import take_click
@@ -62,13 +64,18 @@ st.title("三个一批")
 st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为公开报道点名的项目及标注“示例”的演示记录。")
 
 view = apply_filters(data, filters)
+map_parcels, parcel_style = None, "supply_status"
 if today < beijing_today():  # the page as the records stood at the end of that day
-    view = dataclasses.replace(view, projects=projects_as_of(data, view.projects, today))
-    st.info(f"截至 {today.isoformat()}：项目按当日结束时的数据显示（此后的修改与新增不计入）。")
+    view, map_parcels = view_as_of(data, view, today)
+    parcel_style = ASOF_STYLE
+    st.info(
+        f"截至 {today.isoformat()}：项目和地块按当日结束时的数据显示（此后的修改与新增不计入）；"
+        "地图上的地块按当日的供应状态着色。"
+    )
 judged = judge_projects(view.projects, today, thresholds)
 
-tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin = st.tabs(
-    ["活动与三率", "项目", "三未", "产业链", "通报"]
+tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin, tab_evaluation = st.tabs(
+    ["活动与三率", "项目", "三未", "产业链", "通报", "年度考核"]
 )
 
 with tab_rounds:
@@ -100,8 +107,8 @@ with tab_projects:
         table = project_table(judged, data.rounds)
         pick_from_table(table, "trk_table", SELECTED, layer="projects")
     with map_col:
-        page_map(data, view, MAP_KEY, "supply_status", st.session_state.get(SELECTED), overlays=sanwei_layer(judged),
-                 legend_open=not is_large(data))  # fmt: skip
+        page_map(data, view, MAP_KEY, parcel_style, st.session_state.get(SELECTED), parcels=map_parcels,
+                 overlays=sanwei_layer(judged), legend_open=not is_large(data))  # fmt: skip
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()
@@ -143,3 +150,6 @@ with tab_chain:
 
 with tab_bulletin:
     bulletin_panel(data, today)
+
+with tab_evaluation:
+    evaluation_panel(data, beijing_today())

@@ -16,17 +16,26 @@ import numpy as np
 import pandas as pd
 
 from domain.asof import (
+    ABSENT,
     PARCEL_STAGE_FIELD,
+    PARCEL_STAGE_STATUS,
     PARCEL_STAGES,
     PARCEL_STATUS_ORDER,
     PROJECT_STAGE_FIELD,
     PROJECT_STAGES,
     PROJECT_STATUS_ORDER,
+    UNDATED,
+    UNKNOWN,
+    YES,
     cutoff,
     stage_statuses,
 )
+from domain.readiness import READINESS_FLAGS
+from domain.supply import ASSESSMENTS, pipeline_stage
 from domain.values import as_date
+from geodata.dataset import per_distinct
 from geodata.schema import SCHEMAS
+from geodata.settings import required_assessments
 from geodata.store import coerce
 
 BEIJING_OFFSET = pd.Timedelta(hours=8)
@@ -118,3 +127,44 @@ def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.da
         later = [d is not None and d > day for d in (as_date(v) for v in out[column])]
         out.loc[later, column] = None
     return out
+
+
+PARCEL_DATES = ("listed_date", "contract_date", "delivered_date", "agreed_start_date", "actual_start_date",
+                "work_stopped_date")  # fmt: skip
+
+
+def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
+    """The parcels as they stood at the end of ``day`` (records imported later left out), each at the supply
+    status it had reached (a stage reached on an unknown day counts, as in :func:`projects_on`), dates after
+    ``day`` blanked, ``pipeline_stage`` derived again when the frame has it, plus
+
+    - ``asof_status``: what the map colours — the furthest stage known to be reached by ``day``, or
+      :data:`~domain.asof.UNDATED` (日期不详) when a further stage was reached on an unknown day;
+    - ``{stage}_known``: each stage's known date (:func:`stages_on`).
+    """
+    rows = records_on(parcels, history, "parcels", day).copy()
+    stages = stages_on(rows, history, "parcels", day)
+    status = pd.Series("reserve", index=rows.index, dtype=object)
+    dated = pd.Series("reserve", index=rows.index, dtype=object)
+    undated = pd.Series(False, index=rows.index)
+    for stage, _ in PARCEL_STAGES:
+        on = stages[f"{stage}_on"]
+        status = status.mask(on.isin((YES, UNKNOWN)), PARCEL_STAGE_STATUS[stage])
+        dated = dated.mask(on == YES, PARCEL_STAGE_STATUS[stage])
+        undated = undated.mask(on.isin((YES, UNKNOWN)), on == UNKNOWN)
+    rows[PARCEL_STAGE_FIELD] = status
+    rows["asof_status"] = dated.mask(undated, UNDATED)
+    limit = day.isoformat()
+    for column in PARCEL_DATES:
+        text = rows[column].astype(object)
+        rows[column] = text.where(~(text.notna() & (text.astype(str).str[:10] > limit)), None)
+    if "pipeline_stage" in rows:
+        inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
+        rows["pipeline_stage"] = per_distinct(rows, inputs, lambda r: pipeline_stage(r, required_assessments()))
+    return rows.assign(**{c: stages[c] for c in stages if c.endswith("_known")})
+
+
+def parcel_stage_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.Series:
+    """Per parcel of ``parcels`` (same index) the stage to colour on the map as of ``day``
+    (:func:`parcels_on`'s ``asof_status``; :data:`~domain.asof.ABSENT` for a parcel recorded later)."""
+    return parcels_on(parcels, history, day)["asof_status"].reindex(parcels.index).fillna(ABSENT)

@@ -35,15 +35,16 @@ _MIME = {
 }
 
 
-def asof_date() -> dt.date:
-    """The sidebar's 截至 date, bound to the address."""
+def asof_date(key: str = ASOF_KEY) -> dt.date:
+    """The sidebar's 截至 date, bound to the address (``?{key}=YYYY-MM-DD``)."""
     return st.sidebar.date_input(
-        "截至", value=beijing_today(), format="YYYY-MM-DD", key=ASOF_KEY, bind="query-params",
+        "截至", value=beijing_today(), format="YYYY-MM-DD", key=key, bind="query-params",
         help="页面数字按当日结束时（北京时间24时）的数据计算：此后的修改不计入",
     )  # fmt: skip
 
 
-def _history(data: Dataset) -> pd.DataFrame:
+def history_of(data: Dataset) -> pd.DataFrame:
+    """The store's audit history, read once per data version (the 截至 views and 年度考核 share it)."""
     cache = st.session_state.setdefault("_trk_history", {})
     if data.version not in cache:
         cache.clear()
@@ -55,7 +56,7 @@ def projects_as_of(data: Dataset, projects: pd.DataFrame, day: dt.date) -> pd.Da
     """``projects`` as they stood at the end of ``day`` (today: as they are)."""
     if day >= beijing_today():
         return projects
-    return projects_on(projects, _history(data), day)
+    return projects_on(projects, history_of(data), day)
 
 
 def recent_periods(kind: str, day: dt.date, count: int = 24) -> list[Period]:
@@ -103,7 +104,7 @@ def bulletin_panel(data: Dataset, day: dt.date) -> None:
 
 def _build(data: Dataset, period: Period, scope: BulletinScope, fmt: str) -> tuple[str, bytes]:
     frames = {"zones": data.zones, "projects": data.projects, "parcels": data.parcels}
-    bulletin = bulletin_figures(frames, _history(data), period, scope)
+    bulletin = bulletin_figures(frames, history_of(data), period, scope)
     with tempfile.TemporaryDirectory() as tmp:
         out = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}")
         return f"{title(bulletin)}.{fmt}", out.read_bytes()
