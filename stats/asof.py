@@ -136,7 +136,7 @@ PARCEL_DATES = ("listed_date", "contract_date", "delivered_date", "agreed_start_
 def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
     """The parcels as they stood at the end of ``day`` (records imported later left out), each at the supply
     status it had reached (a stage reached on an unknown day counts, as in :func:`projects_on`), dates after
-    ``day`` blanked, ``pipeline_stage`` derived again when the frame has it, plus
+    ``day`` blanked, ``pipeline_stage`` derived (as :mod:`geodata.dataset` does) on that status, plus
 
     - ``asof_status``: what the map colours — the furthest stage known to be reached by ``day``, or
       :data:`~domain.asof.UNDATED` (日期不详) when a further stage was reached on an unknown day;
@@ -158,9 +158,9 @@ def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date
     for column in PARCEL_DATES:
         text = rows[column].astype(object)
         rows[column] = text.where(~(text.notna() & (text.astype(str).str[:10] > limit)), None)
-    if "pipeline_stage" in rows:
-        inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
-        rows["pipeline_stage"] = per_distinct(rows, inputs, lambda r: pipeline_stage(r, required_assessments()))
+    inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
+    required = required_assessments()
+    rows["pipeline_stage"] = per_distinct(rows, inputs, lambda r: pipeline_stage(r, required=required))
     return rows.assign(**{c: stages[c] for c in stages if c.endswith("_known")})
 
 
