@@ -104,3 +104,25 @@ def test_the_evaluation_tab(evaluation_store):
     shown = [m.value for m in at.markdown if "甲" in m.value]
     assert shown and all("\\<img" in v and not re.search(r"(?<!\\)<img", v) for v in shown)  # escaped
     assert any("\\*\\*甲\\*\\*" in v for v in shown)  # the name's own ** shown, not bold
+
+
+def test_the_overview_on_a_past_date_colours_its_map_and_counts_by_that_day(dated_store, monkeypatch):
+    import layers.overview
+
+    real, drawn = layers.overview.build_map, []
+
+    def recording(frames, **kwargs):
+        drawn.append((frames, kwargs))
+        return real(frames, **kwargs)
+
+    monkeypatch.setattr(layers.overview, "build_map", recording)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["asof"] = DAY.isoformat()
+    at.run()
+    assert not at.exception, at.exception
+    assert any(f"截至 {DAY.isoformat()}" in i.value for i in at.info)
+    layers, kwargs = drawn[-1]
+    assert kwargs["parcel_style"] == "asof_status"
+    assert layers["parcels"].set_index("parcel_id")["asof_status"].to_dict() == {
+        "P1": "listed", "P2": "reserve", "P3": "undated", "P4": "reserve"}  # fmt: skip
+    assert set(layers["projects"]["project_id"]) == {"J3", "J4", "J5"}  # J1, J2 signed in September
