@@ -107,9 +107,14 @@ def stages_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day
 
 
 def _dates(column: pd.Series) -> pd.Series:
-    """ISO date text as datetime64 (missing or malformed: NaT)."""
-    return pd.to_datetime(column.astype(object).where(column.notna()).map(lambda v: str(v)[:10], na_action="ignore"),
-                          format="%Y-%m-%d", errors="coerce")  # fmt: skip
+    """ISO date text as datetime64 (missing or malformed: NaT); one parse per distinct value."""
+    values = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)  # missing values get code -1
+    parsed = pd.to_datetime([str(v)[:10] for v in uniques], format="%Y-%m-%d", errors="coerce").to_numpy()
+    out = np.where(
+        codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else np.datetime64("NaT"), np.datetime64("NaT")
+    )
+    return pd.Series(out.astype("datetime64[ns]"), index=column.index)
 
 
 def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
@@ -142,7 +147,10 @@ def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date
       :data:`~domain.asof.UNDATED` (日期不详) when a further stage was reached on an unknown day;
     - ``{stage}_known``: each stage's known date (:func:`stages_on`).
     """
-    rows = records_on(parcels, history, "parcels", day).copy()
+    base = records_on(parcels, history, "parcels", day)
+    rolled_back = base is not parcels  # edits after the day undone: every derived stage is derived again
+    rows = base.copy()
+    records_status = rows[PARCEL_STAGE_FIELD].copy()
     stages = stages_on(rows, history, "parcels", day)
     status = pd.Series("reserve", index=rows.index, dtype=object)
     dated = pd.Series("reserve", index=rows.index, dtype=object)
@@ -154,13 +162,20 @@ def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date
         undated = undated.mask(on.isin((YES, UNKNOWN)), on == UNKNOWN)
     rows[PARCEL_STAGE_FIELD] = status
     rows["asof_status"] = dated.mask(undated, UNDATED)
-    limit = day.isoformat()
     for column in PARCEL_DATES:
-        text = rows[column].astype(object)
-        rows[column] = text.where(~(text.notna() & (text.astype(str).str[:10] > limit)), None)
+        later = (_dates(rows[column]) > pd.Timestamp(day)).to_numpy()
+        if later.any():
+            rows[column] = rows[column].astype(object).mask(later, None)
+    keep = "pipeline_stage" in rows and not rolled_back
+    changed = (rows[PARCEL_STAGE_FIELD] != records_status).to_numpy() if keep else None
     inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
     required = required_assessments()
-    rows["pipeline_stage"] = per_distinct(rows, inputs, lambda r: pipeline_stage(r, required=required))
+    derive = rows if changed is None else rows[changed]  # a parcel at the same status keeps the dataset's stage
+    stage = per_distinct(derive, inputs, lambda r: pipeline_stage(r, required=required))
+    if changed is None:
+        rows["pipeline_stage"] = stage
+    elif changed.any():
+        rows.loc[changed, "pipeline_stage"] = stage
     return rows.assign(**{c: stages[c] for c in stages if c.endswith("_known")})
 
 

@@ -126,3 +126,14 @@ def test_the_overview_on_a_past_date_colours_its_map_and_counts_by_that_day(date
     assert layers["parcels"].set_index("parcel_id")["asof_status"].to_dict() == {
         "P1": "listed", "P2": "reserve", "P3": "undated", "P4": "reserve"}  # fmt: skip
     assert set(layers["projects"]["project_id"]) == {"J3", "J4", "J5"}  # J1, J2 signed in September
+
+
+def test_the_supply_stage_is_derived_again_for_a_parcel_whose_status_was_different():
+    """P1 (已出让 today) was 已挂牌; P2 (已挂牌 today, 三通一平 and every assessment) was 具备供地条件."""
+    from geodata.dataset import dataset_from_frames
+
+    data = dataset_from_frames({k: coerce(v, SCHEMAS[k]) for k, v in dated_frames().items()})
+    then = parcels_on(data.parcels, None, DAY).set_index("parcel_id")["pipeline_stage"].to_dict()
+    now = data.parcels.set_index("parcel_id")["pipeline_stage"].to_dict()
+    assert (now["P1"], now["P2"]) == ("sold", "listed")
+    assert then == {"P1": "listed", "P2": "supply_ready", "P3": "started", "P4": now["P4"]}

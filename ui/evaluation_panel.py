@@ -1,7 +1,8 @@
 """The 三个一批 page's 年度考核 tab: year, ranking, a map of classes, each zone's card, the workbook.
 
-The evaluation (:func:`stats.evaluation.evaluate`) is computed once per data
-version, year and day and kept in the session; the map draws only the 开发区
+The evaluation (:func:`stats.evaluation.evaluate`) is computed once a year is
+picked (the page's other tabs never wait for it), once per data version, year and
+day, and kept in the session; the map draws only the 开发区
 (about a hundred features, whatever the number of parcels); the firms' table is
 paged (:func:`ui.tables.page_of`).
 """
@@ -48,7 +49,13 @@ def _evaluation(data: Dataset, year: int, today: dt.date):
 
 def evaluation_panel(data: Dataset, today: dt.date) -> None:
     st.subheader("开发区年度考核")
-    year = st.selectbox("考核年度", years_with_data(data.parcels, today), key=YEAR_KEY, format_func=lambda y: f"{y}年")
+    year = st.selectbox(
+        "考核年度", years_with_data(data.parcels, today), index=None, key=YEAR_KEY, placeholder="选择年度",
+        format_func=lambda y: f"{y}年",
+    )  # fmt: skip
+    if year is None:  # computed on request: the page's other tabs do not wait for it
+        st.info("选择考核年度后，按开发区计算得分、类别和名次，并显示类别地图和各开发区的指标卡。")
+        return
     try:
         with st.spinner("正在计算考核结果…"):
             ev, firms, firm_title = _evaluation(data, int(year), today)
