@@ -1,7 +1,7 @@
 """The 三个一批 page's date and 通报 controls: "截至" (kept in the address) and a month/quarter bulletin download.
 
 ``截至`` (``?trk_asof=2021-09-30``, default today in Beijing) puts the page on the
-records as they stood that day (:func:`stats.asof.projects_on`); the
+records as they stood that day (:mod:`ui.asof`); the
 audit history is read once per data version. The 通报 panel builds the file only
 when 生成 is pressed, then offers it for download (kept in the session until
 the selection changes).
@@ -22,7 +22,6 @@ from domain.periods import Period, period_of
 from geodata.dataset import Dataset
 from geodata.schema import SHANXI_CITIES
 from reports.bulletin import title, write_bulletin
-from stats.asof import projects_on
 from stats.bulletin import PROVINCE, BulletinScope, bulletin_figures
 from ui.data import get_store
 
@@ -50,13 +49,6 @@ def history_of(data: Dataset) -> pd.DataFrame:
         cache.clear()
         cache[data.version] = get_store().history()
     return cache[data.version]
-
-
-def projects_as_of(data: Dataset, projects: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """``projects`` as they stood at the end of ``day`` (today: as they are)."""
-    if day >= beijing_today():
-        return projects
-    return projects_on(projects, history_of(data), day)
 
 
 def recent_periods(kind: str, day: dt.date, count: int = 24) -> list[Period]:
