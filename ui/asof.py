@@ -1,7 +1,8 @@
 """A page's records on its 截至 date: the figures' parcels and projects, and the map's as-of stage column.
 
 The parcels are put on the day once per data version and day, over the whole
-dataset (:func:`stats.asof.parcels_on`), and each page's filtered view takes its
+dataset (:func:`stats.asof.parcels_on`), shared by every session of the server
+(the last :data:`KEEP` days), and each page's filtered view takes its
 rows from that: the figures read the parcels as they stood (records imported
 later left out, each at the stage it had reached), the map colours every parcel
 of the page by ``asof_status`` (:data:`layers.styles.PARCEL_STYLES`): the stage
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+from collections import OrderedDict
 
 import pandas as pd
-import streamlit as st
 
 from domain.asof import ABSENT
 from geodata.dataset import Dataset
@@ -23,17 +25,24 @@ from stats.asof import parcels_on, projects_on
 from ui.bulletin_panel import history_of
 
 ASOF_STYLE = "asof_status"
-_CACHE = "_asof_parcels"
+KEEP = 4  # days kept (each a frame of every parcel), shared by the server's sessions
+_SHARED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def parcels_then(data: Dataset, day: dt.date) -> pd.DataFrame:
     """Every parcel of ``data`` as it stood at the end of ``day`` (kept per data version and day)."""
-    cache = st.session_state.setdefault(_CACHE, {})
     key = (data.version, day)
-    if key not in cache:
-        cache.clear()
-        cache[key] = parcels_on(data.parcels, history_of(data), day)
-    return cache[key]
+    with _LOCK:
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return _SHARED[key]
+    then = parcels_on(data.parcels, history_of(data), day)  # outside the lock: two first visits may both compute
+    with _LOCK:
+        _SHARED[key] = then
+        while len(_SHARED) > KEEP:
+            _SHARED.popitem(last=False)
+    return then
 
 
 def stage_column(data: Dataset, day: dt.date, index: pd.Index) -> pd.Series:
