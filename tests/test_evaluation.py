@@ -190,3 +190,61 @@ def test_the_ranking_workbook_holds_the_ranking_cards_and_settings():
     assert "非山西省官方办法" in book["说明"]["B2"].value
     cards = list(book["指标卡"].values)
     assert any(r[0].endswith("开发区") and r[7] == "缺少数据：没有2025年的实缴税金" for r in cards[1:])
+
+
+def test_the_actual_figures_reach_the_importer_the_ledger_and_the_shapefile():
+    from geodata.io.fieldmap import shp_names, suggest_mapping
+    from geodata.io.ledger import column_header
+
+    mapping = suggest_mapping(["宗地编号", "实缴税金（万元）", "营业收入", "统计年度"], "parcels")
+    assert list(mapping.values()) == ["parcel_id", "tax_paid_wan", "revenue_wan", "actual_year"]
+    pinyin = suggest_mapping(["DKBH", "SJSJ", "YYSR", "SJND"], "parcels")
+    assert list(pinyin.values()) == ["parcel_id", "tax_paid_wan", "revenue_wan", "actual_year"]
+    assert [column_header(c) for c in ("actual_year", "tax_paid_wan", "revenue_wan")] == [
+        "实绩年度", "实缴税金（万元）", "营业收入（万元）"]  # fmt: skip
+    assert {shp_names("parcels")[c] for c in ("actual_year", "tax_paid_wan", "revenue_wan")} == {"SJND", "SJSJ", "YYSR"}
+
+
+ACTUALS = ("actual_year", "tax_paid_wan", "revenue_wan")
+
+
+def _old_store_takes_actuals(store) -> None:
+    assert store.read("parcels")["tax_paid_wan"].isna().all()
+    from geodata.edits import Edit
+
+    store.apply_edit(
+        Edit("parcels", "P1", {"actual_year": 2025, "tax_paid_wan": 500.0, "revenue_wan": 8000.0}, 0, "张三")
+    )
+    record, version = store.read_record("parcels", "P1")
+    assert (record["actual_year"], record["tax_paid_wan"], record["revenue_wan"], version) == (2025, 500.0, 8000.0, 1)
+
+
+def test_a_store_from_before_the_actual_figures_gets_them_on_its_first_write(tmp_path):
+    import sqlite3
+
+    from geodata.store import create_gpkg, open_store
+
+    path = tmp_path / "old.gpkg"
+    create_gpkg(path, frames())
+    with sqlite3.connect(path) as conn:
+        for column in ACTUALS:
+            conn.execute(f'ALTER TABLE parcels DROP COLUMN "{column}"')
+        conn.execute("UPDATE zonemap_schema SET version = 3")
+    _old_store_takes_actuals(open_store(path))
+
+
+def test_a_postgis_database_from_before_the_actual_figures_gets_them_on_its_first_write():
+    import psycopg
+
+    from geodata.store import create_store, open_store
+    from testing.pg import fresh_database
+
+    with fresh_database() as url:
+        create_store(url, frames())
+        with psycopg.connect(url, autocommit=True) as conn:
+            for column in ACTUALS:
+                conn.execute(f'ALTER TABLE parcels DROP COLUMN "{column}"')
+            conn.execute("UPDATE zonemap_schema SET version = 3")
+        store = open_store(url)
+        _old_store_takes_actuals(store)
+        store.close()
