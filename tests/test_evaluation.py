@@ -203,6 +203,11 @@ def test_the_actual_figures_reach_the_importer_the_ledger_and_the_shapefile():
     assert [column_header(c) for c in ("actual_year", "tax_paid_wan", "revenue_wan")] == [
         "实绩年度", "实缴税金（万元）", "营业收入（万元）"]  # fmt: skip
     assert {shp_names("parcels")[c] for c in ("actual_year", "tax_paid_wan", "revenue_wan")} == {"SJND", "SJSJ", "YYSR"}
+    from geodata.io.ledger import ledger_rows
+
+    rows = ledger_rows(evaluation_frames()["parcels"])  # 实绩年度 is the layer's first whole-number column
+    assert rows["实绩年度"].iloc[0] == 2025 and rows["实绩年度"].iloc[1:].isna().all()
+    assert rows["实缴税金（万元）"].iloc[0] == 500.0
 
 
 ACTUALS = ("actual_year", "tax_paid_wan", "revenue_wan")
