@@ -48,6 +48,16 @@ PARCEL_STAGES: tuple[tuple[str, str | None], ...] = (
     ("producing", None),
 )
 PARCEL_STAGE_FIELD = "supply_status"
+# The supply_status a parcel had once it reached each stage (交地 is no status: a delivered parcel is 已出让).
+PARCEL_STAGE_STATUS: dict[str, str] = {
+    "listed": "listed",
+    "sold": "sold",
+    "delivered": "sold",
+    "started": "started",
+    "producing": "producing",
+}
+UNDATED = "undated"  # the map's colour for a parcel whose furthest stage was reached on an unknown day
+ABSENT = "absent"  # the map's colour for a parcel not yet recorded on the day
 # supply_status values in pipeline order; 交地 is not a status: a parcel at 已出让 may or may not be delivered,
 # and one at 已动工 has been (land is built on once handed over).
 PARCEL_STATUS_ORDER: dict[str, int] = {"reserve": -1, "listed": 0, "sold": 1, "started": 3, "producing": 4}

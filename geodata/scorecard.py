@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from domain.evaluation import INDICATORS, EvaluationSettings, ZoneIndicator
 from domain.scorecard import CLASS_NAMES, Indicator, ScorecardSettings, score_firms
 from geodata.settings import raw as setting
 
@@ -33,9 +34,13 @@ INPUT_COLUMNS = {
 }
 
 
+def _path(path: str | os.PathLike | None) -> Path:
+    return Path(path or setting("ZONEMAP_SCORECARD") or DEFAULT_PATH)
+
+
 def load_settings(path: str | os.PathLike | None = None) -> ScorecardSettings:
     """The settings at ``path``, ``$ZONEMAP_SCORECARD`` or the default; ValueError (Chinese) when unusable."""
-    path = Path(path or setting("ZONEMAP_SCORECARD") or DEFAULT_PATH)
+    path = _path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         settings = ScorecardSettings(
@@ -50,6 +55,42 @@ def load_settings(path: str | os.PathLike | None = None) -> ScorecardSettings:
     if problems:
         raise ValueError(f"亩均效益评价设置文件“{path.name}”有误：{'；'.join(problems)}")
     return settings
+
+
+ZONE_PART, ENTERPRISE_PART = "zone", "enterprise"
+
+
+def load_evaluation(path: str | os.PathLike | None = None) -> tuple[EvaluationSettings, ScorecardSettings]:
+    """The 开发区年度考核 settings (``[zone]``) and the 用地企业 classes' (``[enterprise]``) of the one settings
+    file (``path``, ``$ZONEMAP_SCORECARD`` or the default); ValueError with a Chinese sentence when unusable."""
+    path = _path(path)
+    where = f"考核设置文件“{path.name}”"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        zone, firm = raw[ZONE_PART], raw[ENTERPRISE_PART]
+        zone_settings = EvaluationSettings(
+            title=str(zone["title"]),
+            indicators=tuple(ZoneIndicator(**i) for i in zone["indicators"]),
+            cutoffs={k: float(v) for k, v in zone["cutoffs"].items()},
+            min_coverage=float(zone.get("min_coverage", 0.6)),
+        )
+        firm_settings = ScorecardSettings(
+            title=str(firm["title"]),
+            indicators=tuple(Indicator(**i) for i in firm["indicators"]),
+            cap=float(firm.get("cap", 1.5)),
+            shares={k: float(v) for k, v in firm.get("shares", {}).items()},
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(
+            f"{where}无法读取或缺少项目（[zone] 的 title、indicators、cutoffs，[enterprise] 的 title、indicators）"
+        ) from exc
+    problems = zone_settings.problems() + firm_settings.problems()
+    unknown = [i.key for i in zone_settings.indicators if i.key not in INDICATORS]
+    if unknown:
+        problems.append(f"未知的考核指标“{'、'.join(unknown)}”（可用：{'、'.join(INDICATORS)}）")
+    if problems:
+        raise ValueError(f"{where}有误：{'；'.join(problems)}")
+    return zone_settings, firm_settings
 
 
 def scorecard_table(firms: pd.DataFrame, settings: ScorecardSettings) -> pd.DataFrame:

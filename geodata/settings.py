@@ -50,7 +50,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("ZONEMAP_REQUIRED_ASSESSMENTS", "6 items of 国办发〔2019〕11号", "区域评估 needed to be 具备供地条件"),
         Setting("ZONEMAP_REVIEW_ROLES", "", "roles whose changes wait for review"),
         Setting("ZONEMAP_OGC_API", "on", "off switches the OGC API and tiles off"),
-        Setting("ZONEMAP_SCORECARD", "geodata/scorecard_default.toml", "亩均效益 scorecard settings"),
+        Setting("ZONEMAP_SCORECARD", "geodata/scorecard_default.toml", "亩均效益 and 年度考核 settings"),
         Setting("ZONEMAP_CLI_LOG", "var/log/geodata-cli.log", "where the command line logs"),
         Setting("ZONEMAP_NEW_PASSWORD", "", "password for scripted account set-up"),
         Setting("ZONEMAP_PG_PORT", "54329", "port of the development PostGIS (make db)"),

@@ -124,7 +124,45 @@ def _parcels(leaves, n: int, chains: pd.DataFrame, rng, occupied) -> pd.DataFram
         }
     )
     out["agreed_start_date"], out["actual_start_date"] = _start_dates(status, rng)
+    extra = np.random.default_rng(rng.integers(2**32))  # the columns below leave the ones above as they were
+    out = out.assign(**_land_office_dates(status, out["agreed_start_date"], extra), **_actuals(out, status, extra))
     return gpd.GeoDataFrame(out, geometry=geoms, crs=CRS)
+
+
+def _land_office_dates(status: np.ndarray, agreed: list, rng) -> dict[str, list]:
+    """挂牌日期, 出让合同签订日期 and 交地日期 before the agreed start; a tenth of them left blank (日期不详)."""
+    n = len(status)
+    known = pd.to_datetime(pd.Series(agreed, dtype=object), format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
+    fallback = REFERENCE_DAY - rng.integers(0, 300, n).astype("timedelta64[D]")
+    base = np.where(np.isnat(known), fallback, known)
+    contract = base - rng.integers(90, 400, n).astype("timedelta64[D]")
+    listed = contract - rng.integers(20, 45, n).astype("timedelta64[D]")
+    delivered = contract + rng.integers(0, 90, n).astype("timedelta64[D]")
+    rank = np.array([SUPPLY_STATUSES.index(s) for s in status])  # reserve 0, listed 1, sold 2 …
+    blank = rng.random((3, n)) < 0.1
+
+    def dates(values, reached, blanks):
+        return [str(d) if r and not b else None for d, r, b in zip(values, reached, blanks, strict=True)]
+
+    return {
+        "listed_date": dates(listed, rank >= 1, blank[0]),
+        "contract_date": dates(contract, rank >= 2, blank[1]),
+        "delivered_date": dates(delivered, rank >= 2, blank[2]),
+    }
+
+
+def _actuals(parcels: pd.DataFrame, status: np.ndarray, rng) -> dict[str, object]:
+    """实绩年度 (the year before the reference day), 实缴税金 and 营业收入 of producing parcels; a fifth unreported."""
+    n = len(status)
+    reported = (status == "producing") & (rng.random(n) >= 0.2)
+    tax = np.round(parcels["area_mu"].to_numpy() * rng.lognormal(np.log(15), 0.6, n), 1)
+    revenue = np.round(tax * rng.uniform(12, 30, n), 1)
+    year = int(str(REFERENCE_DAY)[:4]) - 1
+    return {
+        "actual_year": pd.Series(np.where(reported, year, np.nan), index=parcels.index).astype("Int64"),
+        "tax_paid_wan": np.where(reported, tax, np.nan),
+        "revenue_wan": np.where(reported, revenue, np.nan),
+    }
 
 
 def _start_dates(status: np.ndarray, rng) -> tuple[list, list]:

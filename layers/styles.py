@@ -52,17 +52,23 @@ IDLE_COLORS: dict[str, str] = {
     "undetermined": "#bdbdbd",
     "not_supplied": "#e0e0e0",
 }
+# A parcel's stage on the 截至 date (stats.asof.parcel_stage_on): the statuses' colours, 日期不详 and 当日尚无记录.
+ASOF_COLORS: dict[str, str] = {**SUPPLY_STATUS_COLORS, "undated": "#4fc3f7", "absent": "#f5f5f5"}
+# 开发区年度考核 classes (domain.evaluation): green to red, no class grey.
+EVALUATION_COLORS: dict[str, str] = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027", "—": "#bdbdbd"}
 PARCEL_STYLES: dict[str, tuple[str, dict[str, str]]] = {
     "supply_status": ("supply_status", SUPPLY_STATUS_COLORS),
     "readiness": ("readiness", READINESS_COLORS),
     "pipeline_stage": ("pipeline_stage", PIPELINE_COLORS),
     "idle_class": ("idle_class", IDLE_COLORS),  # needs stats.idle.classify_parcels
+    "asof_status": ("asof_status", ASOF_COLORS),  # needs stats.asof.parcel_stage_on
 }
 PARCEL_STYLE_NAMES: dict[str, str] = {
     "pipeline_stage": "供地阶段",
     "supply_status": "供应状态",
     "readiness": "基础设施配套",
     "idle_class": "闲置认定",
+    "asof_status": "截至日的供应状态",
 }
 SUPPLY_STYLES: tuple[str, ...] = ("pipeline_stage", "supply_status", "readiness")  # columns every dataset has
 MISSING = "#bdbdbd"
@@ -112,8 +118,13 @@ def legend_sections(
 
 def legend_html(parcel_style_by: str, projects: bool = True, cells: bool = False) -> str:
     """The legend's inner HTML; every text is escaped."""
+    return legend_html_rows(legend_sections(parcel_style_by, projects, cells))
+
+
+def legend_html_rows(sections) -> str:
+    """Legend HTML of ``(title, [(colour, label, shape)])`` sections; every text is escaped."""
     parts = []
-    for title, items in legend_sections(parcel_style_by, projects, cells):
+    for title, items in sections:
         parts.append(f'<div class="zm-legend-title">{escape(title)}</div>')
         for color, text, shape in items:
             parts.append(

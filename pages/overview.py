@@ -6,7 +6,7 @@ from geodata.query import apply_filters, search, summarize
 from layers.basemaps import basemap_options
 from layers.overview import build_map, record_bounds
 from stats.supply import province_figures_table
-from ui.asof import asof_date, asof_note, view_as_of
+from ui.asof import ASOF_STYLE, asof_date, asof_note, map_parcels, view_as_of
 from ui.auth import sidebar_login
 from ui.bigmap import show_view_map
 from ui.data import get_dataset, tianditu_token
@@ -50,7 +50,11 @@ st.caption(
     "边界为示意：开发区边界、地块形状与项目位置均为示意（字段“边界/位置来源”= 示意）；"
     "标注“示例”的记录为演示用虚构数据。"
 )
-view = view_as_of(data, apply_filters(data, filters), day)
+today_view = apply_filters(data, filters)
+view = view_as_of(data, today_view, day)  # figures and map as the records stood at the end of that day
+drawn = map_parcels(data, today_view, day)  # None today
+if drawn is not None:
+    parcel_style = ASOF_STYLE
 if note := asof_note(view):
     st.info(note)
 summary_strip(summarize(view))
@@ -70,10 +74,10 @@ map_col, *detail_col = st.columns([3, 1.1]) if selection else st.columns(1)
 with map_col:
     if is_large(data):
         show_view_map(data, view, "overview_map", parcel_style, basemap, token, st.session_state.get("focus"),
-                      selection)  # fmt: skip
+                      selection, parcels=drawn)  # fmt: skip
     else:
         fmap = build_map(
-            view.layers(),
+            view.layers() | ({} if drawn is None else {"parcels": drawn}),
             parcel_style=parcel_style,
             basemap=basemap,
             tianditu_token=token,

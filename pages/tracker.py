@@ -4,6 +4,7 @@ import dataclasses
 
 import streamlit as st
 
+from domain.clock import beijing_today
 from domain.labels import label
 from domain.tracker import SANWEI, Thresholds
 from geodata.query import apply_filters
@@ -21,12 +22,13 @@ from stats.tracker import (
     timeline,
     zone_follow_up,
 )
-from ui.asof import asof_date, asof_note, view_as_of
+from ui.asof import ASOF_STYLE, asof_date, asof_note, map_parcels, view_as_of
 from ui.auth import sidebar_login
 from ui.bigmap import page_map
 from ui.bulletin_panel import bulletin_panel
 from ui.charts import chain_chart, rounds_chart, stage_chart
 from ui.data import get_dataset
+from ui.evaluation_panel import evaluation_panel
 from ui.filters import sidebar_filters
 from ui.format import fmt_reported, md, text_table
 from ui.mapview import take_click
@@ -61,13 +63,16 @@ with st.sidebar.expander("“三未”判定阈值", expanded=False):
 st.title("三个一批")
 st.caption("签约一批、开工一批、投产一批。活动汇总数字为官方发布口径；项目为公开报道点名的项目及标注“示例”的演示记录。")
 
-view = view_as_of(data, apply_filters(data, filters), today)  # the records as they stood at the end of that day
+today_view = apply_filters(data, filters)
+view = view_as_of(data, today_view, today)  # the records as they stood at the end of that day
+drawn = map_parcels(data, today_view, today)  # None today
+parcel_style = "supply_status" if drawn is None else ASOF_STYLE
 if note := asof_note(view):
     st.info(note)
 judged = judge_projects(view.projects, today, thresholds)
 
-tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin = st.tabs(
-    ["活动与三率", "项目", "三未", "产业链", "通报"]
+tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin, tab_evaluation = st.tabs(
+    ["活动与三率", "项目", "三未", "产业链", "通报", "年度考核"]
 )
 
 with tab_rounds:
@@ -99,8 +104,8 @@ with tab_projects:
         table = project_table(judged, data.rounds)
         pick_from_table(table, "trk_table", SELECTED, layer="projects")
     with map_col:
-        page_map(data, view, MAP_KEY, "supply_status", st.session_state.get(SELECTED), overlays=sanwei_layer(judged),
-                 legend_open=not is_large(data))  # fmt: skip
+        page_map(data, view, MAP_KEY, parcel_style, st.session_state.get(SELECTED), parcels=drawn,
+                 overlays=sanwei_layer(judged), legend_open=not is_large(data))  # fmt: skip
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()
@@ -142,3 +147,6 @@ with tab_chain:
 
 with tab_bulletin:
     bulletin_panel(data, today, editor)
+
+with tab_evaluation:
+    evaluation_panel(data, beijing_today())

@@ -1,5 +1,6 @@
 """``python -m geodata report bulletin --period 2021-09|2021-Q3 --format docx|xlsx|pdf --out FILE``, and
-``python -m geodata report scorecard --input 企业.xlsx --out 评价.xlsx [--settings FILE]`` (亩均效益, configurable).
+``python -m geodata report scorecard --input 企业.xlsx --out 评价.xlsx [--settings FILE]`` (亩均效益, configurable),
+``python -m geodata report evaluation --year 2025 --out 考核.xlsx [--data URL] [--settings FILE]`` (开发区年度考核).
 
 Writes the 通报 (:mod:`reports.bulletin`) for a month or a quarter from the store
 at ``--data`` (default ``$ZONEMAP_DATA`` or the app's), for the province or
@@ -43,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--out", metavar="输出文件", required=True, help="输出 .xlsx")
     c.add_argument("--settings", metavar="设置文件", help="评价设置 TOML（默认 $ZONEMAP_SCORECARD 或内置示例）")
+    e = sub.add_parser("evaluation", help="开发区年度考核（排名、类别、指标卡、用地企业分类；权重可配置）")
+    e.add_argument("--year", metavar="年度", type=int, required=True, help="考核年度，如 2025")
+    e.add_argument("--out", metavar="输出文件", required=True, help="输出 .xlsx")
+    e.add_argument("--data", metavar="数据", help="数据（.gpkg 文件或 postgresql:// 地址；默认 $ZONEMAP_DATA）")
+    e.add_argument("--settings", metavar="设置文件", help="考核设置 TOML（默认 $ZONEMAP_SCORECARD 或内置示例）")
     return p
 
 
@@ -55,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.report == "scorecard":
         return _scorecard(args)
+    if args.report == "evaluation":
+        return _evaluation(args)
     try:
         period = parse_period(args.period)
     except ValueError as exc:
@@ -105,6 +113,36 @@ def _scorecard(args) -> int:
         return 1
     out = write_scorecard(scorecard_table(firms, settings), settings, Path(args.out))
     print(f"已生成 {out}：{len(firms)} 家企业；{settings.title}")
+    return 0
+
+
+def _evaluation(args) -> int:
+    from domain.clock import beijing_today
+    from geodata.scorecard import load_evaluation
+    from reports.evaluation import evaluation_xlsx
+    from stats.evaluation import evaluate, firm_table
+
+    try:
+        zone_settings, firm_settings = load_evaluation(args.settings)
+    except ValueError as exc:
+        return _usage(exc)
+    if not 1990 <= args.year <= beijing_today().year:
+        return _usage(ValueError(f"考核年度须在 1990 到 {beijing_today().year} 之间"))
+    try:
+        store = open_store(args.data)
+        frames, history = store.read_all(), store.history()
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    ev = evaluate(frames, history, args.year, zone_settings, beijing_today())
+    try:
+        Path(args.out).write_bytes(evaluation_xlsx(ev, firm_table(frames["parcels"], args.year, firm_settings)))
+    except OSError as exc:
+        log.error("evaluation not written: %s", exc)
+        print(f"未能写出文件 {Path(args.out).name}：目录不存在或无权写入", file=sys.stderr)
+        return 1
+    classed = sum(1 for s in ev.scores if s.rank is not None)
+    print(f"已生成 {args.out}：{args.year}年 {len(ev.scores)} 个开发区（定级 {classed} 个）；{zone_settings.title}")
     return 0
 
 

@@ -16,17 +16,26 @@ import numpy as np
 import pandas as pd
 
 from domain.asof import (
+    ABSENT,
     NO,
     PARCEL_STAGE_FIELD,
+    PARCEL_STAGE_STATUS,
     PARCEL_STAGES,
     PARCEL_STATUS_ORDER,
     PROJECT_STAGE_FIELD,
     PROJECT_STAGES,
     PROJECT_STATUS_ORDER,
+    UNDATED,
+    UNKNOWN,
+    YES,
     cutoff,
     stage_statuses,
 )
+from domain.readiness import READINESS_FLAGS
+from domain.supply import ASSESSMENTS, pipeline_stage
+from geodata.dataset import per_distinct
 from geodata.schema import SCHEMAS
+from geodata.settings import required_assessments
 from geodata.store import coerce
 
 BEIJING_OFFSET = pd.Timedelta(hours=8)
@@ -98,9 +107,14 @@ def stages_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day
 
 
 def _dates(column: pd.Series) -> pd.Series:
-    """ISO date text as datetime64 (missing or malformed: NaT)."""
-    return pd.to_datetime(column.astype(object).where(column.notna()).map(lambda v: str(v)[:10], na_action="ignore"),
-                          format="%Y-%m-%d", errors="coerce")  # fmt: skip
+    """ISO date text as datetime64 (missing or malformed: NaT); one parse per distinct value."""
+    values = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)  # missing values get code -1
+    parsed = pd.to_datetime([str(v)[:10] for v in uniques], format="%Y-%m-%d", errors="coerce").to_numpy()
+    out = np.where(
+        codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else np.datetime64("NaT"), np.datetime64("NaT")
+    )
+    return pd.Series(out.astype("datetime64[ns]"), index=column.index)
 
 
 def _furthest(
@@ -134,33 +148,62 @@ def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.da
     """The projects of a page as they stood at the end of ``day``: those signed (or further) by then, at the
     stage they had reached, dates after ``day`` blanked; a stage reached on an unknown day is kept (日期不详).
 
-    ``attrs["undated"]``: how many of them stand at a stage reached on an unknown day (see :func:`undated_on`)."""
-    out, undated = undated_on(projects, history, "projects", day)
-    out.attrs["undated"] = int(undated.sum())
+    ``attrs["undated"]``: how many of them stand at a stage reached on an unknown day."""
+    rows = records_on(projects, history, "projects", day)
+    reached, undated = _furthest(rows, history, "projects", day)
+    out = rows[reached.notna()].copy()
+    out[PROJECT_STAGE_FIELD] = reached[reached.notna()]
+    _blank_later_dates(out, PROJECT_STAGES, day)
+    out.attrs["undated"] = int(undated[reached.notna()].sum())
     return out
+
+
+PARCEL_DATES = ("listed_date", "contract_date", "delivered_date", "agreed_start_date", "actual_start_date",
+                "work_stopped_date")  # fmt: skip
 
 
 def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
-    """The parcels as they stood at the end of ``day``: those entered by then, each at the supply status it had
-    reached (挂牌 → 出让 → 动工 → 投产 by their dates, else by the day the audit shows; 储备 when none), dates after
-    ``day`` blanked. A parcel sold after the day is still 已挂牌 on it; one whose status has no date at all keeps
-    its status (日期不详). ``attrs["undated"]``: how many parcels stand at a status reached on an unknown day."""
-    out, undated = undated_on(parcels, history, "parcels", day)
-    out.attrs["undated"] = int(undated.sum())
-    return out
+    """The parcels as they stood at the end of ``day`` (records imported later left out), each at the supply
+    status it had reached (a stage reached on an unknown day counts, as in :func:`projects_on`), dates after
+    ``day`` blanked, ``pipeline_stage`` derived (as :mod:`geodata.dataset` does) on that status, plus
+
+    - ``asof_status``: what the map colours — the furthest stage known to be reached by ``day``, or
+      :data:`~domain.asof.UNDATED` (日期不详) when a further stage was reached on an unknown day;
+    - ``{stage}_known``: each stage's known date (:func:`stages_on`).
+    """
+    base = records_on(parcels, history, "parcels", day)
+    rolled_back = base is not parcels  # edits after the day undone: every derived stage is derived again
+    rows = base.copy()
+    records_status = rows[PARCEL_STAGE_FIELD].copy()
+    stages = stages_on(rows, history, "parcels", day)
+    status = pd.Series("reserve", index=rows.index, dtype=object)
+    dated = pd.Series("reserve", index=rows.index, dtype=object)
+    undated = pd.Series(False, index=rows.index)
+    for stage, _ in PARCEL_STAGES:
+        on = stages[f"{stage}_on"]
+        status = status.mask(on.isin((YES, UNKNOWN)), PARCEL_STAGE_STATUS[stage])
+        dated = dated.mask(on == YES, PARCEL_STAGE_STATUS[stage])
+        undated = undated.mask(on.isin((YES, UNKNOWN)), on == UNKNOWN)
+    rows[PARCEL_STAGE_FIELD] = status
+    rows["asof_status"] = dated.mask(undated, UNDATED)
+    for column in PARCEL_DATES:
+        later = (_dates(rows[column]) > pd.Timestamp(day)).to_numpy()
+        if later.any():
+            rows[column] = rows[column].astype(object).mask(later, None)
+    keep = "pipeline_stage" in rows and not rolled_back
+    changed = (rows[PARCEL_STAGE_FIELD] != records_status).to_numpy() if keep else None
+    inputs = [*READINESS_FLAGS, *ASSESSMENTS, "supply_status", "is_standard_land"]
+    required = required_assessments()
+    derive = rows if changed is None else rows[changed]  # a parcel at the same status keeps the dataset's stage
+    stage = per_distinct(derive, inputs, {"stage": lambda r: pipeline_stage(r, required=required)})["stage"]
+    if changed is None:
+        rows["pipeline_stage"] = stage
+    elif changed.any():
+        rows.loc[changed, "pipeline_stage"] = stage
+    return rows.assign(**{c: stages[c] for c in stages if c.endswith("_known")})
 
 
-def undated_on(frame: pd.DataFrame, history: pd.DataFrame | None, layer: str, day: dt.date):
-    """(records of ``layer`` on ``day`` as :func:`parcels_on` / :func:`projects_on` give them, a boolean Series
-    on the same index: the record's status on the day rests on a stage reached on an unknown day)."""
-    stages, stage_field, _ = SPECS[layer]
-    rows = records_on(frame, history, layer, day)
-    reached, undated = _furthest(rows, history, layer, day)
-    if layer == "projects":  # a project not signed by the day is not there yet
-        out = rows[reached.notna()].copy()
-        out[stage_field], undated = reached[reached.notna()], undated[reached.notna()]
-    else:  # a parcel is there from its entry, in 储备 until listed
-        out = rows.copy()
-        out[stage_field] = reached.fillna("reserve")
-    _blank_later_dates(out, stages, day)
-    return out, undated
+def parcel_stage_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date) -> pd.Series:
+    """Per parcel of ``parcels`` (same index) the stage to colour on the map as of ``day``
+    (:func:`parcels_on`'s ``asof_status``; :data:`~domain.asof.ABSENT` for a parcel recorded later)."""
+    return parcels_on(parcels, history, day)["asof_status"].reindex(parcels.index).fillna(ABSENT)

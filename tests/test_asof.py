@@ -32,7 +32,7 @@ def test_a_parcel_sold_after_the_day_is_still_listed_on_it(store):
     parcels = store.read("parcels")
     on = parcels_on(parcels, store.history(), D(2021, 8, 31))
     assert statuses(on) == {"P1": "listed", "P2": "reserve", "P3": "started", "P4": "reserve"}
-    assert on.attrs["undated"] == 1  # P3: started, no date anywhere
+    assert list(on.loc[on["asof_status"] == "undated", "parcel_id"]) == ["P3"]  # started, no date anywhere
     assert on.loc[on["parcel_id"] == "P1", "contract_date"].isna().all()  # the later contract is not known yet
     on = parcels_on(parcels, store.history(), D(2021, 9, 30))
     assert statuses(on) == {"P1": "sold", "P2": "listed", "P3": "started", "P4": "reserve"}
@@ -43,7 +43,8 @@ def test_a_parcel_status_without_date_takes_the_day_the_audit_shows(store):
     parcels, history = store.read("parcels"), store.history()
     assert statuses(parcels_on(parcels, history, D(2021, 9, 14)))["P4"] == "reserve"
     on = parcels_on(parcels, history, D(2021, 9, 15))
-    assert statuses(on)["P4"] == "listed" and on.attrs["undated"] == 1  # P4 is dated by the audit; P3 is not
+    assert statuses(on)["P4"] == "listed"
+    assert list(on.loc[on["asof_status"] == "undated", "parcel_id"]) == ["P3"]  # P4 is dated by the audit
 
 
 def test_projects_not_signed_by_the_day_are_not_there(store):

@@ -83,7 +83,7 @@ def _converter(column: str, layer: str) -> Callable[[object], object]:
 def _cells(column: str, values: Iterable[object], layer: str = "parcels") -> list[object]:
     """The table cells of a whole column (missing values stay None)."""
     convert = _converter(column, layer)
-    return [None if v is None or (isinstance(v, float) and v != v) else convert(v) for v in values]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else convert(v) for v in values]
 
 
 def ledger_rows(parcels: pd.DataFrame) -> pd.DataFrame:

@@ -14,14 +14,15 @@ History (what each number added; the steps live in the two backends):
 1. layers, audit table, tours (what zonemap wrote before numbers were kept);
 2. tours' ``version`` column, the sessions table (``zonemap_sessions``);
 3. parcels' 宗地代码, 电子监管号, 登记面积 and the land office's dates
-   (挂牌日期, 出让合同签订日期, 交地日期).
+   (挂牌日期, 出让合同签订日期, 交地日期);
+4. parcels' actual figures of a year (实绩年度, 实缴税金, 营业收入) for the 亩均效益 evaluation.
 """
 
 from __future__ import annotations
 
 from geodata.store.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TABLE = "zonemap_schema"
 
 
