@@ -125,7 +125,7 @@ def legend_html(parcel_style_by: str, projects: bool = True, cells: bool = False
 
 LEGEND_CSS = """
 .zm-legend{background:rgba(255,255,255,.92);padding:4px 9px;border-radius:4px;font:12px/1.5 sans-serif;
-  box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:60vh;overflow:auto}
+  box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:48vh;max-width:48vw;overflow:auto}
 .zm-legend summary{cursor:pointer;font-weight:600;user-select:none}
 .zm-legend[open] summary{margin-bottom:2px}
 .zm-tile-note{background:#fff4e5;color:#663c00;border:1px solid #f0b45a;border-radius:4px;padding:6px 10px;

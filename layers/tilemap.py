@@ -26,6 +26,7 @@ city's name), and hiding labels that would overlap a larger one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from html import escape
 from urllib.parse import urlencode
@@ -47,8 +48,12 @@ TILE_PATH = "/ogc/collections/{layer}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
 
 
 def tile_url(layer: str, version: str, filters: Mapping[str, str]) -> str:
-    """The tile address template, relative to the app's root: ``f=mvt``, the data version, the filters."""
-    query = urlencode({"f": "mvt", "v": version, **dict(sorted(filters.items()))})
+    """The tile address template, relative to the app's root: ``f=mvt``, the data version, the filters.
+
+    The version is sent as a short hash: a store's version names its file, which no page shows.
+    """
+    v = hashlib.sha256(version.encode()).hexdigest()[:16]
+    query = urlencode({"f": "mvt", "v": v, **dict(sorted(filters.items()))})
     return TILE_PATH.format(layer=layer) + "?" + query
 
 
@@ -120,7 +125,8 @@ class TileMap(JSCSSMixin, MacroElement):
   }
   function layer(key, url, paneName, style) {
     var options = {rendererFactory: L.canvas.tile, interactive: false, pane: paneName,
-      maxNativeZoom: {{ this.max_native }}, vectorTileLayerStyles: {}, fetchOptions: {credentials: 'same-origin'}};
+      maxNativeZoom: {{ this.max_native }}, vectorTileLayerStyles: {}, fetchOptions: {credentials: 'same-origin'},
+      getFeatureId: function (f) { return f.properties.id; }};  // each tile then lists what it drew
     options.vectorTileLayerStyles[key] = style;
     var l = L.vectorGrid.protobuf(root + url, options);
     l.addTo(m);
