@@ -39,11 +39,12 @@ from jinja2 import Template
 from layers import styles
 from layers.assets import VECTORGRID_JS
 from layers.pick import PROJECT_ZOOM
-from stats.mapsummary import figures_text
+from stats.mapsummary import figure_lines
 
 CITY_MAX_ZOOM = 8  # summaries by 市 up to here
 ZONE_MAX_ZOOM = 11  # by 开发区 from CITY_MAX_ZOOM + 1 to here; none above
 MAX_NATIVE_ZOOM = 16  # tiles asked up to this zoom; beyond it they are drawn larger
+ABOVE_TILES = "zmSelect"  # the pane over the tiles for the selection's outline and a page's overlays
 TILE_PATH = "/ogc/collections/{layer}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
 
 
@@ -136,7 +137,7 @@ class TileMap(JSCSSMixin, MacroElement):
   var zones = decode(T.zones), parcels = decode(T.parcels), projects = decode(T.projects);
   var zoneColors = {{ this.zone_colors|tojson }};
   var stageColors = {{ this.stage_colors|tojson }};
-  pane('zmSelect', 460);
+  pane({{ this.above|tojson }}, 460);
   window.zmTiles = {
     zones: layer('zones', {{ this.urls.zones|tojson }}, pane('zmZones', 410), function (p) {
       if (!zones.has(p.id)) return none;
@@ -172,26 +173,30 @@ class TileMap(JSCSSMixin, MacroElement):
         self.missing = styles.MISSING
         self.max_native = MAX_NATIVE_ZOOM
         self.project_zoom = PROJECT_ZOOM
+        self.above = ABOVE_TILES
         self.default_js = [("vectorgrid", VECTORGRID_JS)]  # a JSCSSMixin's: st_folium loads it after Leaflet
 
 
 SUMMARY_CSS = """
 .zm-sum-icon{background:none;border:none}
 .zm-sum{position:absolute;left:0;top:0;transform:translate(-50%,-50%);white-space:nowrap;text-align:center;
-  font:12px/1.3 sans-serif;color:#1b1b1b;background:rgba(255,255,255,.86);border:1px solid #8a8a8a;
+  font:11px/1.25 sans-serif;color:#1b1b1b;background:rgba(255,255,255,.86);border:1px solid #8a8a8a;
   border-radius:4px;padding:1px 6px;box-shadow:0 1px 3px rgba(0,0,0,.3);pointer-events:none}
-.zm-sum b{display:block;font-size:13px}
+.zm-sum b,.zm-sum span{display:block}
+.zm-sum b{font-size:12px}
 .zm-sum-city .zm-label{display:none}
 """
 
 
 def summary_labels(frame: pd.DataFrame) -> list[list]:
-    """``[lat, lng, html]`` per row of a :mod:`stats.mapsummary` table; every text escaped."""
-    return [
-        [round(float(r["lat"]), 5), round(float(r["lng"]), 5),
-         f'<div class="zm-sum"><b>{escape(str(r["name"]))}</b>{escape(figures_text(r))}</div>']
-        for _, r in frame.iterrows()
-    ]  # fmt: skip
+    """``[lat, lng, html]`` per row of a :mod:`stats.mapsummary` table: the name, then its figures a line each
+    (narrow, so that more labels fit side by side); every text escaped."""
+    out = []
+    for _, r in frame.iterrows():
+        lines = "".join(f"<span>{escape(part)}</span>" for part in figure_lines(r))
+        out.append([round(float(r["lat"]), 5), round(float(r["lng"]), 5),
+                    f'<div class="zm-sum"><b>{escape(str(r["name"]))}</b>{lines}</div>'])  # fmt: skip
+    return out
 
 
 class Summaries(MacroElement):
@@ -212,17 +217,29 @@ class Summaries(MacroElement):
     }));
   }
   var cities = group({{ this.cities|tojson }}), zones = group({{ this.zones|tojson }}), shown = null;
-  function declutter(g) {  // rows come largest first: a label overlapping one already kept is hidden
+  // Rows come largest first. A label overlapping one already placed is moved a little (up, down, left,
+  // right, still over its place); if every position overlaps, it is hidden until the next zoom.
+  function declutter(g) {
     var kept = [];
     g.eachLayer(function (mk) {
       var el = mk.getElement() && mk.getElement().firstChild;
       if (!el) return;
       el.style.visibility = '';
-      var r = el.getBoundingClientRect();
-      var hit = kept.some(function (k) {
-        return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+      el.style.transform = '';
+      var r = el.getBoundingClientRect(), w = r.width * 0.55, h = r.height * 0.6;
+      var moves = [[0, 0], [0, -h], [0, h], [-w, 0], [w, 0], [-w, -h], [w, -h], [-w, h], [w, h],
+                   [-2 * w, 0], [2 * w, 0], [0, -2 * h], [0, 2 * h]];
+      var free = moves.find(function (d) {
+        return !kept.some(function (k) {
+          return r.left + d[0] < k.right && k.left < r.right + d[0] && r.top + d[1] < k.bottom &&
+                 k.top < r.bottom + d[1];
+        });
       });
-      if (hit) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+      if (!free) { el.style.visibility = 'hidden'; return; }
+      if (free[0] || free[1]) {
+        el.style.transform = 'translate(-50%,-50%) translate(' + free[0] + 'px,' + free[1] + 'px)';
+      }
+      kept.push({left: r.left + free[0], right: r.right + free[0], top: r.top + free[1], bottom: r.bottom + free[1]});
     });
   }
   function update() {

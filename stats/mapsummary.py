@@ -75,11 +75,16 @@ def mu_text(mu: float) -> str:
     return f"{mu / 10_000:,.1f}万亩" if mu >= 10_000 else f"{mu:,.0f}亩"
 
 
-def figures_text(row) -> str:
-    """``1,234宗 · 5.6万亩 · 78个项目`` (parts with nothing left out)."""
+def figure_lines(row) -> list[str]:
+    """``["1,234宗 · 5.6万亩", "78个项目"]`` (lines with nothing left out)."""
     parts = []
     if row["parcels"]:
         parts.append(f"{int(row['parcels']):,}宗 · {mu_text(float(row['mu']))}")
     if row["projects"]:
         parts.append(f"{int(row['projects']):,}个项目")
-    return " · ".join(parts)
+    return parts
+
+
+def figures_text(row) -> str:
+    """The figures on one line: ``1,234宗 · 5.6万亩 · 78个项目``."""
+    return " · ".join(figure_lines(row))

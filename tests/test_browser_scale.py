@@ -128,7 +128,7 @@ TRACEBACK = re.compile(r"Traceback|File \"/|\b[A-Z]\w*(Error|Exception)\b|Stream
 @pytest.mark.parametrize(
     ("path", "drawn_as"),
     [
-        ("", "tiles"),  # 总览地图: parcels from vector tiles
+        ("", "tiles"),  # 总览地图: shapes from vector tiles, a label per 市
         ("supply", "tiles"),  # 标准地供给
         ("tracker", "tiles"),  # 三个一批
         ("idle", "tiles"),  # 闲置土地盘活
@@ -138,7 +138,7 @@ TRACEBACK = re.compile(r"Traceback|File \"/|\b[A-Z]\w*(Error|Exception)\b|Stream
 def test_every_page_draws_its_map_at_province_scale(page, big_server, path, drawn_as):
     page.goto(f"{big_server}/{path}")
     if drawn_as == "tiles":
-        wait_tiles(page, lambda d: d.get("parcels", 0) > 0 and d["cells"] == 0)
+        wait_tiles(page, lambda d: d.get("zones", 0) > 0 and len(d["sums"]) == 11 and d["cells"] == 0)
     else:
         layers = wait_until(page, lambda drawn: drawn.get(drawn_as, 0) > 0)
         assert layers.get("parcels", 0) <= 4000  # never every parcel

@@ -28,7 +28,7 @@ from layers.controls import FitView
 from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map, build_map
 from layers.pick import PROJECT_ZOOM, Picker
 from layers.styles import PARCEL_STYLES, ZONE_TYPE_COLORS
-from layers.tilemap import Summaries, TileMap, class_table, tile_url
+from layers.tilemap import ABOVE_TILES, Summaries, TileMap, class_table, tile_url
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, View, ViewResult, snap_view
 from stats.mapsummary import by_city, by_zone
@@ -111,18 +111,24 @@ def show_tile_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
     st.session_state[map_key + PICK_SUFFIX] = partial(_pick, _picker(data.geometry_version, data), masks)
     groups = list(overlays or [])
     if (highlight := selection_layer(data, selection, in_url=True)) is not None:
-        for child in highlight._children.values():  # the outline above the tile panes (layers.tilemap)
-            if isinstance(child, folium.GeoJson):
-                child.options["pane"] = "zmSelect"
-                if child.marker is not None:
-                    child.marker.options["pane"] = "zmSelect"
         groups.append(highlight)
+    for group in groups:  # the page's rings and the selection's outline above the tile panes
+        _above_tiles(group)
     draw(fmap, key=map_key, height=height, use_container_width=True, returned_objects=TILE_OBJECTS,
          feature_group_to_add=groups or None)  # fmt: skip
     st.caption(
         f"地图显示全部筛选结果的实际形状：{len(drawn):,} 宗地块、{len(shown_projects):,} 个项目"
         f"（项目在 {PROJECT_ZOOM} 级以上显示为圆点；缩小时标注各市、各开发区的宗数、亩数与项目数）。"
     )
+
+
+def _above_tiles(group: folium.FeatureGroup) -> None:
+    """Draw a feature group's GeoJSON layers in the pane above the tiles (:class:`layers.tilemap.TileMap`)."""
+    for child in group._children.values():
+        if isinstance(child, folium.GeoJson):
+            child.options["pane"] = ABOVE_TILES
+            if child.marker is not None:
+                child.marker.options["pane"] = ABOVE_TILES
 
 
 def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_style: str, basemap: str = "admin",
