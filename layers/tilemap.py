@@ -6,12 +6,14 @@ layers (Leaflet.VectorGrid, vendored by :mod:`layers.assets`) reading
 server (see :mod:`ogc.routes`). The address carries the data version (an edit
 gives new addresses, so the browser fetches again) and those page filters the
 tiles accept (fewer bytes). What is drawn and in which colour follows the page
-exactly through a *class table* sent with the map (:func:`class_table`): for
-each shown record its class under the page's 地块着色 (供地阶段, 基础设施配套,
-闲置认定 … — columns the page derives, not stored in the tiles); a record not
-in the table is filtered out and not drawn. Ids are front-coded (each id after
-the first sends only what differs from the previous one): about 7 bytes a
-parcel for sequential ids.
+exactly through a *class table* (:func:`class_table`): for each shown record
+its class under the page's 地块着色 (供地阶段, 基础设施配套, 闲置认定 … —
+columns the page derives, not stored in the tiles); a record not in the table
+is filtered out and not drawn. Ids are front-coded (each id after the first
+sends only what differs from the previous one): about 7 bytes a parcel for
+sequential ids, 0.7 MB for 100 000 parcels. The table is a file named by its
+content (:func:`tables_file`, like the admin base) that the browser fetches
+once, so a rerun (a click) does not send it again.
 
 Tile canvases take no pointer events: a click goes to the map, st_folium
 returns the point, and :mod:`layers.pick` finds the record on the server.
@@ -27,8 +29,10 @@ city's name), and hiding labels that would overlap a larger one.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from html import escape
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -36,8 +40,9 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from geodata.atomic import replace_file
 from layers import styles
-from layers.assets import VECTORGRID_JS
+from layers.assets import STATIC_DIR, VECTORGRID_JS
 from layers.pick import PROJECT_ZOOM
 from stats.mapsummary import figure_lines
 
@@ -92,6 +97,24 @@ def class_table(ids: pd.Series, values: pd.Series | None, palette: Mapping[str, 
     return {"colors": colors, "ids": front_code([str(i) for i in ids], codes)}
 
 
+TABLES_URL = "/app/static/data"
+TABLE_FILES_KEPT = 64  # older class tables (other filters, older data) are deleted beyond this many
+
+
+def tables_file(tables: Mapping[str, dict], static_dir: Path = STATIC_DIR) -> str:
+    """Write the class tables as a file named by their content (the browser may cache it) and return its URL."""
+    body = json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode()
+    name = f"classes-{hashlib.sha256(body).hexdigest()[:20]}.json"
+    folder = static_dir / "data"
+    path = folder / name
+    if not path.exists():
+        replace_file(path, lambda tmp: tmp.write_bytes(body))
+        old = sorted(folder.glob("classes-*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for stale in old[TABLE_FILES_KEPT:]:
+            stale.unlink(missing_ok=True)
+    return f"{TABLES_URL}/{name}"
+
+
 class TileMap(JSCSSMixin, MacroElement):
     """Zones, parcels and projects from the app's vector tiles (see the module doc)."""
 
@@ -133,11 +156,11 @@ class TileMap(JSCSSMixin, MacroElement):
     l.addTo(m);
     return l;
   }
-  var T = {{ this.tables|tojson }};
-  var zones = decode(T.zones), parcels = decode(T.parcels), projects = decode(T.projects);
   var zoneColors = {{ this.zone_colors|tojson }};
   var stageColors = {{ this.stage_colors|tojson }};
   pane({{ this.above|tojson }}, 460);
+  fetch({{ this.tables_url|tojson }}).then(function (r) { return r.json(); }).then(function (T) {
+  var zones = decode(T.zones), parcels = decode(T.parcels), projects = decode(T.projects);
   window.zmTiles = {
     zones: layer('zones', {{ this.urls.zones|tojson }}, pane('zmZones', 410), function (p) {
       if (!zones.has(p.id)) return none;
@@ -158,15 +181,16 @@ class TileMap(JSCSSMixin, MacroElement):
     }),
 {%- endif %}
   };
+  });
 })();
 {% endmacro %}"""
     )
 
-    def __init__(self, urls: Mapping[str, str], tables: Mapping[str, dict], projects: bool = True):
+    def __init__(self, urls: Mapping[str, str], tables_url: str, projects: bool = True):
         super().__init__()
         self._name = "TileMap"
         self.urls = dict(urls)
-        self.tables = dict(tables)
+        self.tables_url = tables_url
         self.projects = projects
         self.zone_colors = styles.ZONE_TYPE_COLORS
         self.stage_colors = styles.STAGE_COLORS

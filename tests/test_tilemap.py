@@ -193,13 +193,13 @@ def test_class_tables_give_each_shown_record_its_colour():
 def test_tile_map_script_names_only_the_app(admin):
     fmap = base_map(admin, inline_admin=True)
     urls = {k: tile_url(k, "v1", {}) for k in ("zones", "parcels", "projects")}
-    tables = {k: class_table(pd.Series(["A"]), None, {}) for k in urls}
-    TileMap(urls, tables).add_to(fmap)
+    TileMap(urls, "/app/static/data/classes-0123.json").add_to(fmap)
     assets.check_offline(fmap)  # Leaflet.VectorGrid from /app/static/vendor
     assert assets.VECTORGRID_JS in assets.asset_links(fmap)[1]
     html = fmap.get_root().render()
     assert re.findall(r"https?://[^\s\"'<>]+", html) == []
     assert json.dumps(urls["parcels"]).replace("&", "\\u0026") in html  # the address, as jinja's tojson writes it
+    assert '"/app/static/data/classes-0123.json"' in html  # the class tables: a file, not the script
 
 
 # --- the vendored plugin ---------------------------------------------------------------------------------------------
@@ -234,3 +234,16 @@ def test_without_the_plugin_the_map_falls_back_to_cells_with_a_warning(tmp_path,
     monkeypatch.setenv("ZONEMAP_OGC_API", "off")  # tiles switched off: cells again
     bigmap.show_view_map(None, None, "m", "supply_status")
     assert calls == ["cells", "tiles", "cells"]
+
+
+def test_class_tables_are_a_file_named_by_content_and_old_ones_go(tmp_path, monkeypatch):
+    from layers import tilemap
+
+    tables = {"parcels": class_table(pd.Series(["P-1", "P-2"]), pd.Series(["sold", "listed"]), {"sold": "#222222"})}
+    url = tilemap.tables_file(tables, tmp_path)
+    assert url.startswith("/app/static/data/classes-") and tilemap.tables_file(tables, tmp_path) == url
+    assert json.loads((tmp_path / "data" / url.rsplit("/", 1)[-1]).read_text()) == tables
+    monkeypatch.setattr(tilemap, "TABLE_FILES_KEPT", 3)
+    for i in range(5):
+        tilemap.tables_file({"n": i}, tmp_path)
+    assert len(list((tmp_path / "data").glob("classes-*.json"))) == 3

@@ -23,12 +23,12 @@ from geodata.dataset import Dataset
 from geodata.query import Filters
 from geodata.query import View as FilteredView
 from geodata.settings import ogc_api_enabled
-from layers.assets import vectorgrid_ready
+from layers.assets import STATIC_DIR, vectorgrid_ready
 from layers.controls import FitView
 from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map, build_map
 from layers.pick import PROJECT_ZOOM, Picker
 from layers.styles import PARCEL_STYLES, ZONE_TYPE_COLORS
-from layers.tilemap import ABOVE_TILES, Summaries, TileMap, class_table, tile_url
+from layers.tilemap import ABOVE_TILES, Summaries, TileMap, class_table, tables_file, tile_url
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, View, ViewResult, snap_view
 from stats.mapsummary import by_city, by_zone
@@ -78,6 +78,21 @@ def _picker(geometry_version: str, _data: Dataset) -> Picker:
     return Picker(_data.zones, _data.parcels, _data.projects)
 
 
+@st.cache_resource(max_entries=16)
+def _drawn(key: str, _data: Dataset, _filtered: FilteredView, _drawn: pd.DataFrame, _projects: pd.DataFrame,
+           parcel_style: str):  # fmt: skip
+    """The class tables' file and the summary tables for one data version, filter, style and page (``key``):
+    about a second at 100 000 parcels, so not again on a click's rerun."""
+    column, palette = PARCEL_STYLES[parcel_style]
+    tables = {
+        "zones": class_table(_filtered.zones["zone_id"], None, ZONE_TYPE_COLORS),
+        "parcels": class_table(_drawn["parcel_id"], _drawn.get(column), palette),
+        "projects": class_table(_projects["project_id"], None, {}),
+    }
+    return (tables_file(tables), by_city(_data.admin, _drawn, _projects),
+            by_zone(_data.zones, _drawn, _projects))  # fmt: skip
+
+
 def _pick(picker: Picker, masks: dict, lat: float, lng: float, zoom: float | None):
     return picker.pick(lat, lng, zoom, **masks)
 
@@ -88,21 +103,22 @@ def show_tile_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
                   legend_open: bool = True, projects: bool = True) -> None:  # fmt: skip
     """Every filtered record from vector tiles, coloured by ``parcel_style`` from ``parcels`` (default
     ``data.parcels``; aligned with it, e.g. with the idle page's ``idle_class``), summaries above them."""
-    column, palette = PARCEL_STYLES[parcel_style]
+    column = PARCEL_STYLES[parcel_style][0]
     drawn = (data.parcels if parcels is None else parcels).loc[filtered.parcels.index]
     shown_projects = filtered.projects if projects else filtered.projects.iloc[:0]
-    tables = {
-        "zones": class_table(filtered.zones["zone_id"], None, ZONE_TYPE_COLORS),
-        "parcels": class_table(drawn["parcel_id"], drawn.get(column), palette),
-        "projects": class_table(shown_projects["project_id"], None, {}),
-    }
+    own = "" if column in data.parcels else str(pd.util.hash_pandas_object(drawn[column], index=False).sum())
+    key = f"{data.version}|{filtered.filters!r}|{parcel_style}|{projects}|{own}"
+    tables_url, cities, zones = _drawn(key, data, filtered, drawn, shown_projects, parcel_style)
+    if not (STATIC_DIR / "data" / tables_url.rsplit("/", 1)[-1]).exists():  # removed since (static/ cleaned)
+        _drawn.clear()
+        tables_url, cities, zones = _drawn(key, data, filtered, drawn, shown_projects, parcel_style)
     urls = {layer: tile_url(layer, data.version, tile_filters(layer, filtered.filters))
             for layer in ("zones", "parcels", "projects")}  # fmt: skip
     fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
     add_legend(fmap, parcel_style, projects=projects, open_=legend_open)
     FitView(focus or SHANXI_BOUNDS).add_to(fmap)
-    TileMap(urls, tables, projects=projects).add_to(fmap)
-    Summaries(by_city(data.admin, drawn, shown_projects), by_zone(data.zones, drawn, shown_projects)).add_to(fmap)
+    TileMap(urls, tables_url, projects=projects).add_to(fmap)
+    Summaries(cities, zones).add_to(fmap)
     masks = {
         "parcels": data.parcels.index.isin(drawn.index),
         "zones": data.zones.index.isin(filtered.zones.index),
