@@ -247,3 +247,20 @@ def test_class_tables_are_a_file_named_by_content_and_old_ones_go(tmp_path, monk
     for i in range(5):
         tilemap.tables_file({"n": i}, tmp_path)
     assert len(list((tmp_path / "data").glob("classes-*.json"))) == 3
+
+
+def test_overlays_and_the_selection_draw_above_the_tiles_and_the_legend_explains_the_labels():
+    import folium
+
+    from layers.styles import legend_html
+    from layers.tilemap import ABOVE_TILES
+    from ui.bigmap import _above_tiles
+
+    group = folium.FeatureGroup()
+    ring = folium.GeoJson({"type": "Point", "coordinates": [112.5, 37.8]}, marker=folium.CircleMarker(radius=12))
+    ring.add_to(group)
+    _above_tiles(group)
+    assert ring.options["pane"] == ABOVE_TILES and ring.marker.options["pane"] == ABOVE_TILES
+    assert "汇总标注（宗·亩·项目）" in legend_html("supply_status", summaries=True)
+    assert "汇总标注（宗·亩）" in legend_html("idle_class", projects=False, summaries=True)
+    assert "汇总标注" not in legend_html("supply_status")

@@ -24,10 +24,10 @@ from geodata.query import Filters
 from geodata.query import View as FilteredView
 from geodata.settings import ogc_api_enabled
 from layers.assets import STATIC_DIR, vectorgrid_ready
-from layers.controls import FitView
+from layers.controls import FitView, Legend
 from layers.overview import RETURNED_OBJECTS, SHANXI_BOUNDS, add_legend, base_map, build_map
 from layers.pick import PROJECT_ZOOM, Picker
-from layers.styles import PARCEL_STYLES, ZONE_TYPE_COLORS
+from layers.styles import PARCEL_STYLES, ZONE_TYPE_COLORS, legend_html
 from layers.tilemap import ABOVE_TILES, Summaries, TileMap, class_table, tables_file, tile_url
 from layers.viewmap import view_group
 from layers.viewport import DETAIL_ZOOM, View, ViewResult, snap_view
@@ -115,7 +115,7 @@ def show_tile_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_st
     urls = {layer: tile_url(layer, data.version, tile_filters(layer, filtered.filters))
             for layer in ("zones", "parcels", "projects")}  # fmt: skip
     fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
-    add_legend(fmap, parcel_style, projects=projects, open_=legend_open)
+    Legend(legend_html(parcel_style, projects=projects, summaries=True), open_=legend_open).add_to(fmap)
     FitView(focus or SHANXI_BOUNDS).add_to(fmap)
     TileMap(urls, tables_url, projects=projects).add_to(fmap)
     Summaries(cities, zones).add_to(fmap)
