@@ -12,6 +12,7 @@ because the map is drawn inside a component iframe. VectorGrid may be missing
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 from dataclasses import dataclass
@@ -81,9 +82,15 @@ def ensure_assets(static_dir: Path = STATIC_DIR, npm_dir: Path = NPM_DIR) -> Pat
     if src.exists():
         _copy(src, vendor / VECTORGRID.folder / VECTORGRID.file)
     else:
-        log.warning("%s %s is missing (%s): run `make setup`; large data maps fall back to grid cells",
-                    VECTORGRID.package, VECTORGRID.version, src)  # fmt: skip
+        _warn_missing(str(src))
     return vendor
+
+
+@functools.cache
+def _warn_missing(src: str) -> None:
+    """Once per process (the app copies its assets on every page run)."""
+    log.warning("%s %s is missing (%s): run `make setup`; large data maps fall back to grid cells",
+                VECTORGRID.package, VECTORGRID.version, src)  # fmt: skip
 
 
 def vectorgrid_ready(static_dir: Path = STATIC_DIR) -> bool:

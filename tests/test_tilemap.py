@@ -208,6 +208,7 @@ def test_tile_map_script_names_only_the_app(admin):
 def test_vectorgrid_is_copied_when_fetched_and_missing_is_a_warning(tmp_path, caplog):
     npm = tmp_path / "npm"
     static = tmp_path / "static"
+    assets._warn_missing.cache_clear()
     with caplog.at_level(logging.WARNING, logger="layers.assets"):
         assets.ensure_assets(static, npm)
     assert not assets.vectorgrid_ready(static) and "leaflet.vectorgrid" in caplog.text
@@ -226,6 +227,7 @@ def test_without_the_plugin_the_map_falls_back_to_cells_with_a_warning(tmp_path,
     monkeypatch.setattr(bigmap, "show_tile_map", lambda *a, **k: calls.append("tiles"))
     monkeypatch.setattr(bigmap, "show_cells_map", lambda *a, **k: calls.append("cells"))
     monkeypatch.setattr(bigmap, "vectorgrid_ready", lambda: False)
+    bigmap._warn_no_tiles.cache_clear()
     with caplog.at_level(logging.WARNING, logger="ui.bigmap"):
         bigmap.show_view_map(None, None, "m", "supply_status")
     assert calls == ["cells"] and "VectorGrid" in caplog.text

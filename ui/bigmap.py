@@ -10,6 +10,7 @@ cells below zoom 13 (:func:`show_cells_map`), with a warning in the log.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -52,9 +53,14 @@ def first_view(bounds: list) -> View:
 def tiles_available() -> bool:
     """Whether this app can draw from vector tiles (the plugin fetched, the OGC API on)."""
     if not vectorgrid_ready():
-        log.warning("Leaflet.VectorGrid is not served (run `make setup`): large data drawn as grid cells")
+        _warn_no_tiles()
         return False
     return ogc_api_enabled()
+
+
+@functools.cache
+def _warn_no_tiles() -> None:
+    log.warning("Leaflet.VectorGrid is not served (run `make setup`): large data drawn as grid cells")
 
 
 def tile_filters(layer: str, filters: Filters) -> dict[str, str]:
