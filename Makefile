@@ -24,7 +24,13 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
 
-setup: $(VENV)/.runtime
+# The vector-tile layer of large data's maps, from the npm registry (npm pack, pinned SHA-512; see
+# scripts/vendor_npm.py): git-ignored under var/vendor. Without npm or the registry it warns and the app falls back.
+VECTORGRID := var/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js
+$(VECTORGRID): scripts/vendor_npm.py | $(VENV)/.runtime
+	$(PY) scripts/vendor_npm.py
+
+setup: $(VENV)/.runtime $(VECTORGRID)
 
 setup-dev: setup $(VENV)/.dev
 	scripts/ensure_system.sh browser

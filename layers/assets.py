@@ -1,14 +1,21 @@
 """Serve every JS/CSS file the map needs from this app, never from a CDN.
 
 Leaflet and Leaflet.markercluster come from PyPI XStatic packages (installed by
-``make``). At app start (or ``python -m layers.assets``) they are copied into
-``static/vendor/`` (git-ignored), which Streamlit serves at ``/app/static/``.
-URLs are absolute because the map is drawn inside a component iframe.
+``make``); Leaflet.VectorGrid (the vector-tile layer of large data's maps) from
+the npm registry, fetched and checked against its pinned integrity by
+``scripts/vendor_npm.py`` (a ``make`` step) into ``var/vendor/``. At app start
+(or ``python -m layers.assets``) they are copied into ``static/vendor/``
+(git-ignored), which Streamlit serves at ``/app/static/``. URLs are absolute
+because the map is drawn inside a component iframe. VectorGrid may be missing
+(no npm, offline install): :func:`vectorgrid_ready` says so and the maps fall back.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -18,9 +25,31 @@ import xstatic.pkg.leaflet_markercluster as xcluster
 
 from geodata.atomic import replace_file
 
+log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
 STATIC_DIR = REPO / "static"
+NPM_DIR = REPO / "var" / "vendor"  # what scripts/vendor_npm.py unpacked
 URL_PREFIX = "/app/static/vendor"
+
+
+@dataclass(frozen=True)
+class NpmAsset:
+    """One file of an npm package, pinned by version and the registry's ``dist.integrity`` (SHA-512 of the tarball)."""
+
+    package: str
+    version: str
+    integrity: str
+    file: str  # under the package's dist/
+    folder: str  # under var/vendor/ and static/vendor/
+
+
+VECTORGRID = NpmAsset(
+    "leaflet.vectorgrid",
+    "1.3.0",
+    "sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw==",
+    "Leaflet.VectorGrid.bundled.min.js",
+    "vectorgrid",
+)
 
 # destination folder → (source folder, files or folders to copy)
 _SOURCES: dict[str, tuple[Path, tuple[str, ...]]] = {
@@ -36,15 +65,37 @@ LEAFLET_CSS = f"{URL_PREFIX}/leaflet/leaflet.css"
 CLUSTER_JS = f"{URL_PREFIX}/markercluster/leaflet.markercluster.js"
 CLUSTER_CSS = f"{URL_PREFIX}/markercluster/MarkerCluster.css"
 CLUSTER_DEFAULT_CSS = f"{URL_PREFIX}/markercluster/MarkerCluster.Default.css"
+VECTORGRID_JS = f"{URL_PREFIX}/{VECTORGRID.folder}/{VECTORGRID.file}"
 
 
-def ensure_assets(static_dir: Path = STATIC_DIR) -> Path:
-    """Copy the vendored assets into ``static_dir/vendor`` unless already up to date."""
+def ensure_assets(static_dir: Path = STATIC_DIR, npm_dir: Path = NPM_DIR) -> Path:
+    """Copy the vendored assets into ``static_dir/vendor`` unless already up to date.
+
+    Leaflet.VectorGrid is copied when ``scripts/vendor_npm.py`` fetched it; if not, a warning is logged
+    (large data is then drawn without vector tiles, see :func:`vectorgrid_ready`).
+    """
     vendor = static_dir / "vendor"
     for dest_name, (src_dir, names) in _SOURCES.items():
         for name in names:
             _copy(src_dir / name, vendor / dest_name / name)
+    src = npm_dir / VECTORGRID.folder / VECTORGRID.file
+    if src.exists():
+        _copy(src, vendor / VECTORGRID.folder / VECTORGRID.file)
+    else:
+        _warn_missing(str(src))
     return vendor
+
+
+@functools.cache
+def _warn_missing(src: str) -> None:
+    """Once per process (the app copies its assets on every page run)."""
+    log.warning("%s %s is missing (%s): run `make setup`; large data maps fall back to grid cells",
+                VECTORGRID.package, VECTORGRID.version, src)  # fmt: skip
+
+
+def vectorgrid_ready(static_dir: Path = STATIC_DIR) -> bool:
+    """Whether the app serves Leaflet.VectorGrid (copied by :func:`ensure_assets`)."""
+    return (static_dir / "vendor" / VECTORGRID.folder / VECTORGRID.file).exists()
 
 
 def _copy(src: Path, dest: Path) -> None:

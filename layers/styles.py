@@ -93,12 +93,13 @@ def stage_color(stage: str) -> str:
 
 
 def legend_sections(
-    parcel_style_by: str, projects: bool = True, cells: bool = False
+    parcel_style_by: str, projects: bool = True, cells: bool = False, summaries: bool = False
 ) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(section title, [(colour, label, shape)]) for the legend; shape is box, dash, dot, cellp or cellj.
 
     ``cells``: the map aggregates records into labelled grid cells when zoomed out
-    (see :mod:`layers.viewmap`); the legend says how to read them.
+    (see :mod:`layers.viewmap`); ``summaries``: it labels cities and zones with their figures
+    (see :class:`layers.tilemap.Summaries`); the legend says how to read them.
     """
     colors = PARCEL_STYLES[parcel_style_by][1]
     name = PARCEL_STYLE_NAMES[parcel_style_by]
@@ -113,12 +114,16 @@ def legend_sections(
         if projects:
             rows.append(("#555555", "项目个数（边框：最多的阶段）", "cellj"))
         sections.append(("缩小时按网格汇总，放大查看地块", rows))
+    if summaries:
+        figures = "宗·亩" + ("·项目" if projects else "")
+        rows = [("#8a8a8a", "8 级及以下：每市一个", "cellp"), ("#8a8a8a", "9–11 级：每开发区一个", "cellp")]
+        sections.append((f"汇总标注（{figures}）", rows))
     return sections
 
 
-def legend_html(parcel_style_by: str, projects: bool = True, cells: bool = False) -> str:
+def legend_html(parcel_style_by: str, projects: bool = True, cells: bool = False, summaries: bool = False) -> str:
     """The legend's inner HTML; every text is escaped."""
-    return legend_html_rows(legend_sections(parcel_style_by, projects, cells))
+    return legend_html_rows(legend_sections(parcel_style_by, projects, cells, summaries))
 
 
 def legend_html_rows(sections) -> str:
@@ -136,7 +141,7 @@ def legend_html_rows(sections) -> str:
 
 LEGEND_CSS = """
 .zm-legend{background:rgba(255,255,255,.92);padding:4px 9px;border-radius:4px;font:12px/1.5 sans-serif;
-  box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:60vh;overflow:auto}
+  box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:48vh;max-width:48vw;overflow:auto}
 .zm-legend summary{cursor:pointer;font-weight:600;user-select:none}
 .zm-legend[open] summary{margin-bottom:2px}
 .zm-tile-note{background:#fff4e5;color:#663c00;border:1px solid #f0b45a;border-radius:4px;padding:6px 10px;

@@ -62,6 +62,8 @@ def openapi_document(base: str) -> dict:
             _param("tileRow", "行（y）", {"type": "integer", "minimum": 0}, "path", True),
             _param("tileCol", "列（x）", {"type": "integer", "minimum": 0}, "path", True),
             _param("f", "格式", {"type": "string", "enum": ["mvt"]}),
+            _param("v", "数据版本（地图写入地址，使修改后浏览器重新取瓦片；服务器不读取）",
+                   {"type": "string", "maxLength": 80}),
             *_filter_params(layer),
         ]  # fmt: skip
         c = f"/collections/{layer}"

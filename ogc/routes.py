@@ -312,9 +312,11 @@ class _Api:
     def tile(self, request: Request) -> Response:
         layer = self.layer(request)
         tile = Tile.parse(request.path_params["z"], request.path_params["x"], request.path_params["y"])
-        given = params.single(request.query_params, ["f", *FILTERS[layer]])
+        given = params.single(request.query_params, ["f", "v", *FILTERS[layer]])
         if given.pop("f", "mvt") != "mvt":
             raise QueryError("瓦片只提供 Mapbox Vector Tile 格式（f=mvt）")
+        if len(given.pop("v", "")) > 80:  # the map's data version: only makes the address new after an edit
+            raise QueryError("参数 v 过长")
         store = self.open_store()
         version = store.version()
         filters = check_filters(layer, given, self.allowed(store, version))

@@ -122,6 +122,9 @@ def test_tiles_with_filters_etag_and_an_edit(map_store):
     assert sorted(f["properties"]["id"] for f in features) == ["P1", "P2"]
     solar = mapbox_vector_tile.decode(api.get(P1_PATH, {"chain": "光伏"}).content)["parcels"]["features"]
     assert [f["properties"]["id"] for f in solar] == ["P1"]
+    versioned = api.get(P1_PATH, {"f": "mvt", "v": "2026-12-06 12:00", "chain": "光伏"})  # the map's address
+    assert versioned.status_code == 200 and versioned.content == api.get(P1_PATH, {"chain": "光伏"}).content
+    assert api.get(P1_PATH, {"v": "9" * 81}).status_code == 400
     etag = tile.headers["etag"]
     again = api.get(P1_PATH, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""

@@ -3,11 +3,14 @@ server (search, sort, the map's pick found on its page), never a whole province 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from geodata.dataset import load_dataset
 from geodata.store import GpkgStore
 from geodata.synth import write_synth
+from layers.tilemap import tile_url
 from layers.viewport import LARGE
 from tests.apptest import open_page
 from ui.tables import PAGE_ROWS
@@ -63,3 +66,33 @@ def test_a_parcel_picked_on_the_map_is_shown_on_its_page(env):
     at = open_page("pages/supply.py", supply_selected=("parcels", far))
     assert at.number_input(key="supply_table_page").value == -(-(PARCELS - 9) // PAGE_ROWS)
     assert far in set(at.dataframe[0].value.index)
+
+
+def map_script(at) -> str:
+    """The folium script of the page's map component (its ``script`` argument)."""
+    scripts = [json.loads(e.proto.json_args).get("script", "") for e in at.get("component_instance")]
+    return next(s for s in scripts if "zmTiles" in s)
+
+
+def test_the_tile_map_carries_the_filters_and_version_and_a_click_selects(env, monkeypatch):
+    import ui.bigmap
+
+    monkeypatch.setattr(ui.bigmap, "vectorgrid_ready", lambda: True)  # as after `make setup`
+    data = load_dataset(GpkgStore(env))
+    city = data.parcels["city_adcode"].value_counts().index[0]
+    at = open_page("pages/overview.py")
+    at.multiselect[0].select(city).run()
+    script = map_script(at)
+    v = tile_url("parcels", data.version, {})[-16:]  # the version's hash ends the unfiltered address
+    assert f"v={v}\\u0026city_adcode={city}" in script or f"v={v}&city_adcode={city}" in script
+    target = data.parcels[data.parcels["city_adcode"] == city].iloc[7]
+    point = target.geometry.representative_point()
+    at.session_state["overview_map"] = {"last_clicked": {"lat": point.y, "lng": point.x, "zoom": 11}}
+    at.run()
+    assert at.session_state["selected"] == ("parcels", target["parcel_id"])
+    shown_zones = data.zones[data.zones["city_adcode"] == city].geometry.union_all()
+    hidden = data.parcels[~data.parcels.geometry.intersects(shown_zones)].iloc[0]  # in no zone the filter keeps
+    other = hidden.geometry.representative_point()
+    at.session_state["overview_map"] = {"last_clicked": {"lat": other.y, "lng": other.x, "zoom": 11}}
+    at.run()  # a parcel the filter hides is never selected: the selection stays
+    assert at.session_state["selected"] == ("parcels", target["parcel_id"])

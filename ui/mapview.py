@@ -10,6 +10,8 @@ from layers.controls import UrlSelection
 from layers.overview import RETURNED_OBJECTS, clicked_record, highlight_group
 from ui.urlstate import encode_selection
 
+PICK_SUFFIX = "__pick"  # session key (after the map's) of the function that finds a clicked point's record
+
 
 def draw(fmap: folium.Map, **kwargs):
     """``streamlit_folium.st_folium(fmap, **kwargs)``, imported here in the page run: Streamlit registers its
@@ -26,10 +28,18 @@ def take_click(map_key: str, state_key: str = "selected") -> None:
     calling this before drawing lets the outline and the panels show the same
     record in that run.
     """
-    clicked = clicked_record(st.session_state.get(map_key))
+    value = st.session_state.get(map_key)
+    clicked = clicked_record(value)
+    point = (value or {}).get("last_clicked") if clicked is None else None
+    if point and (pick := st.session_state.get(map_key + PICK_SUFFIX)) is not None:
+        # a vector-tile map (ui.bigmap) returns the clicked point: its record is found on the server
+        clicked = pick(point.get("lat"), point.get("lng"), point.get("zoom"))
+        mark = (clicked, point.get("lat"), point.get("lng"))  # a new click on the same record selects it again
+    else:
+        mark = clicked
     seen = f"{map_key}__clicked"
-    if clicked and clicked != st.session_state.get(seen):
-        st.session_state[seen] = clicked
+    if clicked and mark != st.session_state.get(seen):
+        st.session_state[seen] = mark
         st.session_state[state_key] = clicked
 
 
