@@ -65,8 +65,29 @@ def test_the_pinned_tarball_is_unpacked_and_any_other_refused(fake_npm, tmp_path
     assert not (tmp_path / "other").exists()  # nothing unpacked
 
 
-def test_without_npm_nothing_is_fetched(tmp_path, monkeypatch):
+def test_without_npm_or_registry_nothing_is_fetched(tmp_path, monkeypatch):
     script = load_script()  # its main turns this into a warning: `make` goes on, the app falls back
     monkeypatch.setenv("PATH", str(tmp_path))  # no npm here
-    with pytest.raises(RuntimeError, match="npm not found"):
+    monkeypatch.setenv("NPM_CONFIG_REGISTRY", (tmp_path / "no-registry").as_uri())  # and no registry
+    with pytest.raises(OSError):
         script.fetch(VECTORGRID, tmp_path / "vendor")
+    assert not (tmp_path / "vendor").exists()
+
+
+def test_without_npm_the_registry_tarball_is_downloaded_and_checked(tmp_path, monkeypatch):
+    """A fresh Debian has no npm: the same tarball comes from the registry's address (a local mirror here)."""
+    script = load_script()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no npm anywhere
+    good = tarball(b"/* the plugin */")
+    mirror = tmp_path / "mirror" / VECTORGRID.package / "-"
+    mirror.mkdir(parents=True)
+    (mirror / f"{VECTORGRID.package}-{VECTORGRID.version}.tgz").write_bytes(good)
+    monkeypatch.setenv("NPM_CONFIG_REGISTRY", (tmp_path / "mirror").as_uri())
+    path = script.fetch(replace(VECTORGRID, integrity=integrity(good)), tmp_path / "vendor")
+    assert path.read_bytes() == b"/* the plugin */"
+    with pytest.raises(RuntimeError, match="integrity"):
+        script.fetch(replace(VECTORGRID, integrity=integrity(b"other")), tmp_path / "vendor2")
+    assert not (tmp_path / "vendor2").exists()
+    monkeypatch.setenv("NPM_CONFIG_REGISTRY", "http://registry.example")
+    with pytest.raises(RuntimeError, match="refusing"):
+        script.fetch(VECTORGRID, tmp_path / "vendor3")
