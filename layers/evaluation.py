@@ -18,6 +18,7 @@ from layers.features import feature_collection, geojson_layer, tip_html
 from layers.overview import base_map, data_bounds
 from layers.styles import EVALUATION_COLORS, MISSING, legend_html_rows
 
+DOT = {"radius": 7, "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95}
 SCHEMATIC_NOTE = "开发区边界为示意（字段“边界来源”= 示意），不是审批四至范围"
 
 
@@ -42,6 +43,25 @@ def evaluation_map(admin: pd.DataFrame, zones: pd.DataFrame, results: Mapping[st
     for feature in fc["features"]:
         feature["properties"]["grade"] = results[feature["properties"]["id"]]["grade"]
     geojson_layer(fc, "开发区考核类别", lambda f: _style(f["properties"]["grade"])).add_to(fmap)
+    # Zones are a few km across: at the province's scale a dot of the class colour marks each one.
+    dots = dict(fc)
+    dots["features"] = [
+        {**f, "geometry": p.__geo_interface__}
+        for f, p in zip(fc["features"], shown.geometry.representative_point(), strict=True)
+    ]
+    geojson_layer(
+        dots,
+        "开发区考核类别（点）",
+        lambda f: {
+            **_style(f["properties"]["grade"]),
+            "radius": 7,
+            "color": "#ffffff",
+            "weight": 1.5,
+            "fillOpacity": 0.95,
+        },
+        marker=folium.CircleMarker(radius=7, fill=True),  # folium leaves a style's "fill" out
+        control=False,
+    ).add_to(fmap)
     rows = [(EVALUATION_COLORS[g], class_label(g), "box") for g in ("A", "B", "C", "D", NO_CLASS)]
     Legend(legend_html_rows([(f"{year}年考核类别（可配置，非官方办法）", rows)]) + _note(), open_=True).add_to(fmap)
     FitView(data_bounds({"zones": shown}), None).add_to(fmap)

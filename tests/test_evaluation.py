@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -253,3 +254,19 @@ def test_a_postgis_database_from_before_the_actual_figures_gets_them_on_its_firs
         store = open_store(url)
         _old_store_takes_actuals(store)
         store.close()
+
+
+def test_the_class_map_fills_each_zone_with_its_class_and_says_outlines_are_schematic():
+    from layers.evaluation import evaluation_map
+    from layers.styles import EVALUATION_COLORS
+
+    f = frames()
+    f["zones"].loc[f["zones"]["zone_id"] == "Z1", "name"] = "<script>alert(1)</script>甲"
+    results = {"Z1": {"grade": "A", "total": 90.0, "rank": 1}, "Z2": {"grade": NO_CLASS, "total": None, "rank": None}}
+    html = evaluation_map(f["admin"], f["zones"], results, 2025).get_root().render()
+    assert html.count('"zones:Z1"') >= 2 and html.count('"zones:Z2"') >= 2  # the outline and the dot
+    assert '"zones:Z1a"' not in html  # a park is evaluated in its zone
+    assert EVALUATION_COLORS["A"] in html and EVALUATION_COLORS[NO_CLASS] in html
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)  # JSON escapes as text
+    assert "开发区边界为示意" in text and text.count('<br>边界为示意"') == 4  # legend; each zone's two tooltips
+    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;甲" in text

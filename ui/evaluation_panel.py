@@ -22,7 +22,7 @@ from layers.evaluation import evaluation_map
 from reports.evaluation import evaluation_xlsx
 from stats.evaluation import Evaluation, evaluate, firm_table, ranking_table, years_with_data, zone_card
 from ui.asof import history
-from ui.format import md
+from ui.format import fmt_number, md
 from ui.mapview import show_map
 from ui.tables import formatted, page_of
 
@@ -85,12 +85,10 @@ def evaluation_panel(data: Dataset, today: dt.date) -> None:
         on_click="ignore",
     )
     _clicked_zone(ev)
-    map_col, card_col = st.columns([1, 1.2])
-    with map_col:
-        results = {s.zone: {"grade": s.grade, "total": s.total, "rank": s.rank} for s in ev.scores}
-        show_map(evaluation_map(data.admin, data.zones, results, ev.year), data, MAP_KEY, None, height=480)
-    with card_col:
-        _card(ev)
+    results = {s.zone: {"grade": s.grade, "total": s.total, "rank": s.rank} for s in ev.scores}
+    show_map(evaluation_map(data.admin, data.zones, results, ev.year), data, MAP_KEY, None, height=560)
+    st.caption("点击地图上的开发区查看其指标卡。")
+    _card(ev)
     st.markdown(f"**用地企业分类（{ev.year}年，按亩均税收、亩均营业收入）**")
     st.caption(md(f"{firm_title}。只列填有{ev.year}年实缴税金或营业收入（实际数）的用地企业。"))
     if firms.empty:
@@ -120,12 +118,13 @@ def _card(ev: Evaluation) -> None:
     total = "—" if score.total is None else f"{score.total:.2f}"
     rank = "—" if score.rank is None else str(score.rank)
     st.markdown(f"**{md(ev.names[zone])}**（{md(ev.cities[zone])}）")
-    c1, c2, c3 = st.columns(3)
+    c1, c2 = st.columns(2)
     c1.metric("总分", total)
-    c2.metric("类别", class_label(score.grade))
-    c3.metric("排名", rank)
+    c2.metric("排名", rank)
+    st.markdown(f"类别：**{md(class_label(score.grade))}**")
     st.caption(f"数据覆盖率 {score.coverage:.0%}（有数据指标的权重占全部权重）；总分按有数据的指标折算为百分制。")
     card = zone_card(ev, zone)
-    st.dataframe(formatted(card), hide_index=True, width="stretch")
+    shown = card.assign(**{c: card[c].map(fmt_number) for c in ("数值", "目标值", "得分")})  # missing: —
+    st.dataframe(shown, hide_index=True, width="stretch")
     for line in card.loc[card["缺少数据"] != "", ["指标", "缺少数据"]].itertuples(index=False):
         st.caption(md(f"{line.指标}：{line.缺少数据}"))
