@@ -80,7 +80,7 @@ with map_col:
         show_map(fmap, data, "overview_map", selection, height=660, in_url=True)
 if detail_col:
     with detail_col[0]:
-        detail_panel(data, selection)
+        detail_panel(data, selection, view)
         if st.button("关闭详情", key="close_detail"):
             st.session_state["selected"] = None
             st.session_state.pop("focus", None)

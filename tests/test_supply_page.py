@@ -79,7 +79,7 @@ def test_an_editor_saves_a_change_with_its_audit(with_account):
     at.text_area(key="f_note_P4_0").input("已完成场地平整")
     button(at, "保存修改").click().run()
     assert not at.exception, at.exception
-    assert "已保存（第 1 版）" in texts(at)
+    assert "已保存，现为第 2 版" in texts(at)
     record, version = GpkgStore(with_account.path).read_record("parcels", "P4")
     assert record["road"] and record["leveling"] and record["note"] == "已完成场地平整" and version == 1
     h = GpkgStore(with_account.path).history("parcels", "P4")
@@ -337,7 +337,7 @@ def test_a_city_account_edits_its_city_and_reads_the_neighbours(tmp_path, monkey
     at = login(supply_page("P4"))  # P4 is in Z2, 晋中
     at.text_area(key="f_note_P4_0").input("晋中市核实")
     button(at, "保存修改").click().run()
-    assert "已保存（第 1 版）" in texts(at)
+    assert "已保存，现为第 2 版" in texts(at)
     assert GpkgStore(store.path).read_record("parcels", "P4")[0]["note"] == "晋中市核实"
 
 
