@@ -18,7 +18,7 @@ from ui.viewcache import is_large
 
 data = get_dataset()
 sidebar_login()  # every page offers sign-in (#26)
-filters = sidebar_filters(data)
+filters = sidebar_filters(data, leaders=True)  # 链主企业 on the overview (#26)
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
 token = tianditu_token()

@@ -8,6 +8,7 @@ from domain.labels import label
 from domain.units import area_difference_note
 from geodata.dataset import Dataset
 from geodata.schema import SAMPLE_SOURCE, SCHEMAS
+from stats.tracker import zone_leaders
 from ui.format import code_rows, fmt_number, record_rows, text_table
 
 
@@ -97,6 +98,7 @@ def _extra(data: Dataset, view: Dataset | None, layer: str, record: dict) -> dic
             "所在县（市、区）": record.get("county_name") or label("unknown"),
             "地块数": _count([seen.parcels, data.parcels], record["zone_id"], "宗"),
             "项目数": _count([seen.projects, data.projects], record["zone_id"], "个"),
+            "链主企业": zone_leaders(data.projects, record["zone_id"]) or "无",
         }
     elif layer in ("parcels", "projects"):
         extra = {"所属开发区": record.get("zone_name") or label("unknown")}
