@@ -266,6 +266,7 @@ def _section(title: str, fields: tuple[str, ...], record: dict, k: str) -> dict[
     """One labelled group of the edit form: check boxes for flags, number boxes for indicators, dates."""
     values: dict[str, object] = {}
     if title == "日期":
+        st.caption("点击选择日期（年-月-日）；空白表示未填。")
         cols = st.columns(2)
         for i, f in enumerate(fields):
             picked = cols[i].date_input(label(f), value=_date(record.get(f)), format="YYYY-MM-DD", key=f"f_{f}_{k}")
