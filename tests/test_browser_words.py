@@ -135,15 +135,13 @@ def texts_in_every_state(page) -> dict[str, str]:
         page.keyboard.press("Tab")
         page.wait_for_timeout(800)
     tables = visible(page, '[data-testid="stDataFrame"]')
-    if tables:  # the table's toolbar shows on hover; a toolbar button's tooltip on hover over it
+    if tables:  # the table's toolbar shows on hover, each button's label as its tooltip
         tables[0].scroll_into_view_if_needed()
         tables[0].hover()
         page.wait_for_timeout(600)
-        seen["table hovered"] = page.evaluate(TEXT_JS)
-        for button in visible(page, '[data-testid="stElementToolbarButton"]')[:4]:
-            button.hover()
-            page.wait_for_timeout(500)
-            seen["table hovered"] += "\n" + page.evaluate(TEXT_JS)
+        buttons = visible(page, '[data-testid="stElementToolbarButton"] button')
+        labels = [b.get_attribute("aria-label") or "" for b in buttons]
+        seen["table hovered"] = page.evaluate(TEXT_JS) + "\n" + "\n".join(labels)
     for widget in ('[data-testid="stMultiSelect"]', '[data-testid="stSelectbox"]'):
         inputs = visible(page, f"{widget} input")
         if inputs:
@@ -176,6 +174,49 @@ def test_no_latin_word_outside_the_allow_list(server, playwright_browser, name, 
         found = {state: english(text, allowed) for state, text in texts_in_every_state(page).items()}
         bad = [f"{state}: {line[:120]}" for state, lines in found.items() for line in dict.fromkeys(lines)]
         assert not bad, "\n".join(bad)
+        assert page.external == []
+    finally:
+        context.close()
+
+
+def test_screenshots_of_the_details_panel_and_the_edit_form(server, playwright_browser):
+    """The zone card (labels, 链主企业, the folded 编码) and the grouped edit form with its confirmation beside it,
+    at 1366×768, for test-artifacts/."""
+    context = playwright_browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.external = []
+    harness.block_external(page, page.external)
+    try:
+        page.goto(server + "/?sel=zones:SXZG-JZ")
+        settle(page, "overview")
+        card = page.locator('[data-testid="stColumn"]').filter(has_text="详情").last
+        card.get_by_text("链主企业", exact=True).wait_for(timeout=30_000)
+        assert "太重集团（高端装备制造）" in card.inner_text()
+        assert "所在市代码" not in card.inner_text()  # folded away in 编码
+        page.set_viewport_size({"width": 1366, "height": 1600})  # the whole card in one picture
+        card.screenshot(path=artifact("details-zone-1366.png"))
+        card.get_by_text("编码", exact=True).click()
+        card.get_by_text("所在市代码", exact=True).wait_for(timeout=10_000)
+        card.screenshot(path=artifact("details-zone-codes-open-1366.png"))
+        page.set_viewport_size({"width": 1366, "height": 768})
+
+        page.goto(server + PAGES["supply"])
+        settle(page, "supply")
+        sign_in(page)
+        form = page.locator('[data-testid="stExpander"]').filter(has_text="编辑基于第 1 版")
+        form.wait_for(timeout=30_000)
+        form.get_by_label("备注").fill("现场核实")
+        form.get_by_role("button", name="保存修改").click()
+        done = page.get_by_text("已保存，现为第 2 版。")
+        done.wait_for(timeout=30_000)
+        box = done.bounding_box()
+        assert box and 0 <= box["y"] <= 768  # beside the form, in view: not at the page top
+        page.screenshot(path=artifact("editor-saved-1366x768.png"))  # what the editor sees after saving
+        page.set_viewport_size({"width": 1366, "height": 2400})
+        page.wait_for_timeout(800)
+        page.locator('[data-testid="stExpander"]').filter(has_text="编辑基于第 2 版").screenshot(
+            path=artifact("editor-form-1366.png")
+        )
         assert page.external == []
     finally:
         context.close()
