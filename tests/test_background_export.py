@@ -83,3 +83,20 @@ def test_a_background_failure_is_a_chinese_sentence(store, monkeypatch):
     (message,) = [e.value for e in at.error]
     assert message.startswith("台账 Excel未能生成（错误编号 ") and "/srv" not in message and "OSError" not in message
     assert not at.get("download_button")
+
+
+@pytest.mark.browser
+def test_in_the_browser_the_progress_polls_and_the_file_appears_without_a_click(sample_server, page):
+    """The fragment's timer, which AppTest does not run: after 生成, nothing else is done until the file is offered."""
+    from testing import harness
+
+    page.goto(sample_server + "/supply")
+    harness.wait_for_map(page)
+    page.get_by_role("button", name="生成台账 Excel").click()
+    offered = page.get_by_role("button", name="下载台账 Excel")
+    offered.wait_for(timeout=90_000)
+    assert page.get_by_role("button", name="生成台账 Excel").is_enabled()
+    with page.expect_download() as got:
+        offered.click()
+    assert got.value.suggested_filename.startswith("地块台账_") and got.value.suggested_filename.endswith(".xlsx")
+    assert page.external == [] and page.errors == []
