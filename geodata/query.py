@@ -6,6 +6,8 @@ One :class:`Filters` value drives every layer and the summary strip:
   parcels and projects follow their zone;
 - industrial chain keeps parcels and projects of those chains, and the zones
   that lead one of them or hold a kept parcel or project;
+- 链主企业 (chain-leader enterprises) keeps those firms' 链主 projects, the zones that host them
+  and those zones' parcels;
 - project stage and round narrow the projects only;
 - pipeline stage (储备 … 已投产, with the derived 具备供地条件), readiness label,
   land use, area range (亩) and assessment completeness narrow the parcels only.
@@ -31,6 +33,7 @@ class Filters:
     zone_ids: tuple[str, ...] = ()
     zone_types: tuple[str, ...] = ()
     chains: tuple[str, ...] = ()
+    leaders: tuple[str, ...] = ()  # 链主 enterprises (projects' ``enterprise`` where ``is_chain_leader``)
     stages: tuple[str, ...] = ()
     round_ids: tuple[str, ...] = ()
     pipeline_stages: tuple[str, ...] = ()
@@ -97,6 +100,11 @@ def apply_filters(data: Dataset, f: Filters) -> View:
         leads = zones["leading_chains"].map(lambda v: bool(wanted & set(split_list(v))))
         holds = zones["zone_id"].isin(set(parcels["zone_id"]) | set(projects["zone_id"]))
         keep &= leads | holds
+    if f.leaders:
+        projects = projects[projects["is_chain_leader"].astype(bool) & projects["enterprise"].isin(f.leaders)]
+        hosts = set(projects["zone_id"])
+        keep &= zones["zone_id"].isin(hosts)
+        parcels = parcels[parcels["zone_id"].isin(hosts)]
     return View(admin=data.admin, zones=zones[keep], parcels=parcels, projects=projects, filters=f)
 
 

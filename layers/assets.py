@@ -22,6 +22,8 @@ import folium
 import folium.plugins
 import xstatic.pkg.leaflet as xleaflet
 import xstatic.pkg.leaflet_markercluster as xcluster
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geodata.atomic import replace_file
 
@@ -123,11 +125,31 @@ def asset_text(folder: str, name: str) -> str:
     return (src_dir / name).read_text(encoding="utf-8")
 
 
+class ChineseControls(MacroElement):
+    """Leaflet's own English in Chinese (#26): the zoom buttons' tooltips ("Zoom in", "Zoom out") and the
+    attribution prefix, a link titled "A JavaScript library for interactive maps", which becomes plain Leaflet."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function (m) {
+  if (m.zoomControl) {
+    var at = m.zoomControl.getPosition();
+    m.zoomControl.remove();
+    m.zoomControl = L.control.zoom({position: at, zoomInTitle: "放大", zoomOutTitle: "缩小"}).addTo(m);
+  }
+  if (m.attributionControl) { m.attributionControl.setPrefix("Leaflet"); }
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+
 def offline_map(**kwargs) -> folium.Map:
-    """A folium Map that loads only Leaflet, from this app (no jQuery, Bootstrap or icon fonts)."""
+    """A folium Map that loads only Leaflet, from this app (no jQuery, Bootstrap or icon fonts), its controls
+    in Chinese."""
     fmap = folium.Map(**kwargs)
     fmap.default_js = [("leaflet", LEAFLET_JS)]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    ChineseControls().add_to(fmap)
     return fmap
 
 

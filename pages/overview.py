@@ -19,7 +19,7 @@ from ui.viewcache import is_large
 
 data = get_dataset()
 sidebar_login()  # every page offers sign-in (#26)
-filters = sidebar_filters(data)
+filters = sidebar_filters(data, leaders=True)  # 链主企业 on the overview (#26)
 day = asof_date("ov_asof")
 st.sidebar.header("地图")
 parcel_style = parcel_style_select()
@@ -88,7 +88,7 @@ with map_col:
         show_map(fmap, data, "overview_map", selection, height=660, in_url=True)
 if detail_col:
     with detail_col[0]:
-        detail_panel(data, selection)
+        detail_panel(data, selection, view)
         if st.button("关闭详情", key="close_detail"):
             st.session_state["selected"] = None
             st.session_state.pop("focus", None)

@@ -24,6 +24,7 @@ from ui.data import get_dataset, get_store
 from ui.derived import view_table
 from ui.exports import parcel_downloads
 from ui.filters import parcel_style_select, sidebar_filters
+from ui.format import shown_version
 from ui.mapview import show_map, take_click
 from ui.parcel_editor import checklists, edit_form, history_frame, history_panel
 from ui.review_panel import review_panel
@@ -111,7 +112,7 @@ with tab_map:
             st.warning("所选地块已不在数据中。")
         else:
             st.subheader("地块详情")
-            st.text(f"{record['name']}（{record['parcel_id']}）· 第 {version} 版")
+            st.text(f"{record['name']}（{record['parcel_id']}）· 第 {shown_version(version)} 版")
             if shown is None:
                 st.caption("该地块已不符合当前筛选条件，表格和地图中不再显示；详情与编辑仍针对该地块。")
             checklists(record)

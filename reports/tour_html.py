@@ -183,7 +183,7 @@ PAGE_JS = """
 const D = JSON.parse(document.getElementById('tour-data').textContent);
 const map = L.map('map', {zoomSnap: 0.25, preferCanvas: true, attributionControl: false, zoomControl: false});
 window.zmMap = map;  // reachable for tests and tools, like folium's map_div
-L.control.zoom({position: 'topright'}).addTo(map);
+L.control.zoom({position: 'topright', zoomInTitle: '放大', zoomOutTitle: '缩小'}).addTo(map);  // Chinese tooltips
 L.control.scale({imperial: false, position: 'topright'}).addTo(map);
 const S = D.styles;
 const admin = L.geoJSON(D.admin, {style: f => f.properties.level === 'city' ? S.city : S.county,

@@ -188,19 +188,36 @@ def leader_chains(projects: pd.DataFrame, enterprise: str) -> tuple[str, ...]:
     return tuple(sorted(set(projects.loc[projects["enterprise"] == enterprise, "chain"].dropna())))
 
 
+def zone_leaders(projects: pd.DataFrame, zone_id: str, chain: str | None = None) -> str:
+    """The 链主 enterprises among a zone's projects (of ``chain`` when given), each with its chains:
+    '太重集团（高端装备制造）、新联盟物流'."""
+    mine = projects[(projects["zone_id"] == zone_id) & projects["is_chain_leader"].astype(bool)]
+    if chain is not None:
+        mine = mine[mine["chain"] == chain]
+    names = []
+    for firm, rows in mine.dropna(subset=["enterprise"]).groupby("enterprise", sort=True):
+        chains = sorted(set(rows["chain"].dropna()))
+        names.append(f"{firm}（{'、'.join(chains)}）" if chains and chain is None else str(firm))
+    return "、".join(names)
+
+
 def leading_zones(zones: pd.DataFrame, projects: pd.DataFrame, parcels: pd.DataFrame, chain: str) -> pd.DataFrame:
-    """Zones active in ``chain``: leading chain declared, its projects (个, 亿元) and parcels (亩)."""
+    """The zones leading ``chain``: those that list it among their leading chains or host one of its 链主
+    (a 链主 project of that chain), with its projects (个, 亿元), its parcels (亩) and the 链主 firms by name;
+    ranked by the chain's investment. A zone that merely has a project of the chain does not lead it."""
     rows = []
     for z in zones.to_dict("records"):
         mine = projects[(projects["zone_id"] == z["zone_id"]) & (projects["chain"] == chain)]
         land = parcels[(parcels["zone_id"] == z["zone_id"]) & (parcels["chain"] == chain)]
         declared = chain in split_list(z.get("leading_chains"))
-        if not declared and mine.empty and land.empty:
+        leaders = zone_leaders(mine, z["zone_id"], chain)
+        if not declared and not leaders:
             continue
         rows.append(
             {
                 "开发区": z["short_name"],
                 "主导产业链": "是" if declared else "",
+                "链主企业": leaders,
                 "项目（个）": len(mine),
                 "项目总投资（亿元）": round(float(mine["investment_yi"].sum(skipna=True)), 2),
                 "链主项目（个）": int(mine["is_chain_leader"].sum()),

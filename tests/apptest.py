@@ -57,6 +57,17 @@ def login(at: AppTest, user: str, password: str) -> AppTest:
     return at
 
 
+def finish_exports(at: AppTest) -> AppTest:
+    """Wait for the exports running in the background (ui.exports), then run the page again: what a user sees
+    once the progress bar has ended (the fragment's timer does not tick under AppTest)."""
+    from ui.exports import wait_for_exports
+
+    wait_for_exports()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def page_text(at: AppTest) -> str:
     """Everything the page sent, as text: every element's message (UTF-8) and every table's cells.
 

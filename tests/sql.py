@@ -22,16 +22,19 @@ def value(path: Path | str, query: str, *params):
 # hold its projects or parcels; 开发区, 主导产业链, 项目（个）, 项目总投资（亿元）, 链主项目（个）, 地块面积（亩）;
 # most invested first.
 LEADING_ZONES = """
-SELECT short_name, declared, n, invest, leaders, mu FROM (
+SELECT short_name, declared, firms, n, invest, leaders, mu FROM (
   SELECT z.fid, z.short_name,
     CASE WHEN ';' || z.leading_chains || ';' LIKE '%;' || ?1 || ';%' THEN '是' ELSE '' END AS declared,
     (SELECT count(*) FROM projects p WHERE p.zone_id = z.zone_id AND p.chain = ?1) AS n,
     (SELECT round(coalesce(sum(p.investment_yi), 0), 2) FROM projects p WHERE p.zone_id = z.zone_id AND p.chain = ?1)
       AS invest,
     (SELECT count(*) FROM projects p WHERE p.zone_id = z.zone_id AND p.chain = ?1 AND p.is_chain_leader) AS leaders,
+    (SELECT coalesce(group_concat(e, '、'), '') FROM (SELECT DISTINCT p.enterprise AS e FROM projects p
+      WHERE p.zone_id = z.zone_id AND p.chain = ?1 AND p.is_chain_leader AND p.enterprise IS NOT NULL ORDER BY e))
+      AS firms,
     (SELECT round(coalesce(sum(l.area_mu), 0), 2) FROM parcels l WHERE l.zone_id = z.zone_id AND l.chain = ?1) AS mu
   FROM zones z
 )
-WHERE declared = '是' OR n > 0 OR mu > 0
+WHERE declared = '是' OR leaders > 0  -- a zone leads a chain it lists or whose 链主 it hosts
 ORDER BY invest DESC, n DESC, fid
 """

@@ -46,7 +46,7 @@ def test_a_city_account_edits_its_city_and_reads_its_neighbour(server, playwrigh
         note.wait_for(timeout=30_000)
         note.fill("晋中市商务局核实")
         page.get_by_role("button", name="保存修改").click()
-        page.get_by_text("已保存（第 1 版）", exact=False).first.wait_for(timeout=30_000)
+        page.get_by_text("已保存，现为第 2 版", exact=False).first.wait_for(timeout=30_000)
         assert GpkgStore(data).read_record("parcels", OWN)[0]["note"] == "晋中市商务局核实"
         page.screenshot(path=artifact("scope-city-own-parcel.png"))
 

@@ -17,7 +17,7 @@ from geodata.io.export import EXPORT_FORMATS, EXTENSIONS
 from geodata.io.imports import import_history
 from geodata.store import SAMPLE_PATH, GpkgStore
 from tests import import_corpus
-from tests.apptest import add_account, button, login, open_page
+from tests.apptest import add_account, button, finish_exports, login, open_page
 from tests.sql import rows, value
 
 PASSWORD = "import-password-1"
@@ -176,7 +176,7 @@ def test_export_tab_offers_every_layer_and_format(sample_copy, downloads, tmp_pa
     for fmt in ("xlsx", "shp", "gpkg", "geojson"):
         at.selectbox(key="exp_format").set_value(fmt).run()
         assert not at.exception and not at.get("download_button")  # made only on request
-        button(at, f"生成地块 {EXPORT_FORMATS[fmt]}").click().run()
+        finish_exports(button(at, f"生成地块 {EXPORT_FORMATS[fmt]}").click().run())
         assert not at.exception and not at.error
         (download,) = at.get("download_button")
         assert download.label == "下载 地块（195 条）"

@@ -57,5 +57,10 @@ def show_failure(what: str = "页面出错了，操作未完成", retry: str = "
     """
     ref = error_id()
     log.exception("%s (error id %s)", "page failed" if where is None else "step failed", ref)
-    (where or st).error(f"{what}（错误编号 {ref}）。{retry}；如仍出错，请把错误编号告诉管理员。")
+    (where or st).error(failure_text(what, retry, ref))
     return ref
+
+
+def failure_text(what: str, retry: str, ref: str) -> str:
+    """The sentence of a failed step: what failed, its error id and what to do (no details)."""
+    return f"{what}（错误编号 {ref}）。{retry}；如仍出错，请把错误编号告诉管理员。"

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from domain.chains import ordered
 from domain.labels import label, stage_label
 from domain.readiness import READINESS_KEYS
 from domain.supply import PIPELINE
 from geodata.dataset import Dataset
 from geodata.query import Filters
-from geodata.schema import LAND_USES, SHANXI_CITIES, STAGES, ZONE_TYPES
+from geodata.schema import LAND_USES, SHANXI_CITIES, STAGES, ZONE_TYPES, split_list
 from layers.styles import PARCEL_STYLE_NAMES, SUPPLY_STYLES
+from stats.tracker import chain_leaders
 
 ALL = "全部"
 # Bound to the URL; no English "Select all" entry at the top of the option list.
@@ -24,19 +26,21 @@ MULTI = URL | {"placeholder": ALL, "select_all": False}
 
 
 def chain_options(data: Dataset) -> list[str]:
-    """Chains in taxonomy order that occur in the data (zones, parcels or projects)."""
+    """Every chain the data names (zones' leading chains, parcels, projects), in taxonomy order: also the
+    ones the data file's own chains table lacks (domain.chains)."""
     used = set(data.parcels["chain"].dropna()) | set(data.projects["chain"].dropna())
     for value in data.zones["leading_chains"].dropna():
-        used |= set(value.split(";"))
-    ordered = data.chains.sort_values(["kind", "ordinal"])["name"].tolist()
-    return [c for c in ordered if c in used]
+        used |= set(split_list(value))
+    return ordered(used, data.chains.to_dict("records"))
 
 
-def sidebar_filters(data: Dataset, key: str = "flt", projects: bool = True, parcels: bool = False) -> Filters:
+def sidebar_filters(
+    data: Dataset, key: str = "flt", projects: bool = True, parcels: bool = False, leaders: bool = False
+) -> Filters:
     """Draw the filter widgets in the sidebar and return the chosen filters.
 
     City, zone, zone type and chain are always there; ``projects`` adds stage and
-    round, ``parcels`` adds supply stage, readiness, land use, area and assessments.
+    round, ``leaders`` the 链主企业 filter, ``parcels`` adds supply stage, readiness, land use, area and assessments.
     """
     sb = st.sidebar
     sb.header("筛选")
@@ -47,6 +51,8 @@ def sidebar_filters(data: Dataset, key: str = "flt", projects: bool = True, parc
     zone_types = sb.multiselect("开发区类型", list(ZONE_TYPES), format_func=label, key=f"{key}_ztype", **MULTI)
     chains = sb.multiselect("产业链", chain_options(data), key=f"{key}_chain", **MULTI)
     extra: dict = {}
+    if leaders:
+        extra["leaders"] = tuple(sb.multiselect("链主企业", chain_leaders(data.projects), key=f"{key}_leader", **MULTI))
     if projects:
         extra["stages"] = tuple(
             sb.multiselect("项目阶段", list(STAGES), format_func=stage_label, key=f"{key}_stage", **MULTI)

@@ -92,11 +92,35 @@ def display_value(layer: str, column: str, value: object) -> str:
     return str(value)
 
 
+# Identifiers and administrative codes: the detail panel folds them into its 编码 section (#26), the
+# record's names (开发区, 所在市, 所属开发区 …) say the same thing in words.
+CODE_FIELDS = frozenset(
+    {"zone_id", "parcel_id", "project_id", "city_adcode", "county_adcode", "parcel_code", "supervision_no", "round_id"}
+)
+
+
 def record_rows(layer: str, record: dict, extra: dict[str, str] | None = None) -> pd.DataFrame:
-    """A record as a two-column table 字段 / 值, in schema order, for the detail panel."""
+    """A record as a two-column table 字段 / 值, in schema order, for the detail panel (codes left out)."""
     rows = [(k, v) for k, v in (extra or {}).items()]
     for f in SCHEMAS[layer].fields:
-        rows.append((f.label, display_value(layer, f.name, record.get(f.name))))
+        if f.name not in CODE_FIELDS:
+            rows.append((f.label, display_value(layer, f.name, record.get(f.name))))
     if layer == "parcels" and "readiness" in record:
-        rows.insert(len(extra or {}) + 5, (label("readiness"), label(record["readiness"])))
+        rows.insert(len(extra or {}) + 3, (label("readiness"), label(record["readiness"])))
     return pd.DataFrame(rows, columns=["字段", "值"])
+
+
+def code_rows(layer: str, record: dict) -> pd.DataFrame:
+    """The record's identifiers and codes that it has (字段 / 值), for the folded 编码 section."""
+    rows = [
+        (f.label, str(record[f.name]))
+        for f in SCHEMAS[layer].fields
+        if f.name in CODE_FIELDS and record.get(f.name) is not None and not pd.isna(record.get(f.name))
+    ]
+    return pd.DataFrame(rows, columns=["字段", "值"])
+
+
+def shown_version(stored: object) -> int:
+    """The edition users read for a record's stored version: the store counts saved changes (0 for a record
+    never edited), people count editions from 第 1 版; conflict checks keep using the stored number."""
+    return int(stored) + 1

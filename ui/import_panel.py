@@ -412,4 +412,6 @@ def export_panel(data: Dataset) -> None:
 
     name = export_filename(label(layer), EXTENSIONS[fmt])
     what = f"{label(layer)} {EXPORT_FORMATS[fmt]}"
-    export_button(what, name, write, "exp_dl", unit="条", download=f"下载 {label(layer)}（{len(frame):,} 条）")
+    download = f"下载 {label(layer)}（{len(frame):,} 条）"
+    inputs = (layer, fmt, crs, encoding, data.version)
+    export_button(what, name, write, "exp_dl", unit="条", download=download, made_from=inputs)

@@ -8,7 +8,8 @@ from domain.labels import label
 from domain.units import area_difference_note
 from geodata.dataset import Dataset
 from geodata.schema import SAMPLE_SOURCE, SCHEMAS
-from ui.format import fmt_number, record_rows, text_table
+from stats.tracker import zone_leaders
+from ui.format import code_rows, fmt_number, record_rows, text_table
 
 
 def summary_strip(summary: dict) -> None:
@@ -45,8 +46,12 @@ def find_record(data: Dataset, layer: str, record_id: str) -> dict | None:
     return hit.iloc[0].to_dict()
 
 
-def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
-    """The full record of the selected zone, parcel or project."""
+def detail_panel(data: Dataset, selection: tuple[str, str] | None, view: Dataset | None = None) -> None:
+    """The full record of the selected zone, parcel or project, in Chinese labels; codes in a folded 编码 section.
+
+    ``view`` is the page's filtered data: a zone's 地块数 and 项目数 count what the filters select (with the
+    zone's total beside them when the filters leave some out).
+    """
     st.subheader("详情")
     if not selection:
         st.caption("点击地图上的开发区、地块或项目，或在侧栏按名称、编号或企业搜索，查看完整信息。")
@@ -62,19 +67,44 @@ def detail_panel(data: Dataset, selection: tuple[str, str] | None) -> None:
         st.caption("示例数据：为演示而虚构的记录，非官方数据。")
     if record.get("outline_source") == "schematic":
         st.caption("边界为示意" if layer != "projects" else "位置为示意")
-    extra = {}
-    if layer == "zones" and record.get("parent_id"):  # the parent zone by name, not its code
+    codes = code_rows(layer, record)
+    st.table(text_table(record_rows(layer, _named(data, layer, record), _extra(data, view, layer, record))
+                        .set_index("字段")))  # fmt: skip
+    if not codes.empty:
+        with st.expander("编码", expanded=False):
+            st.table(text_table(codes.set_index("字段")))
+
+
+def _named(data: Dataset, layer: str, record: dict) -> dict:
+    """The record with its parent zone by name instead of its code."""
+    if layer == "zones" and record.get("parent_id"):
         parent = find_record(data, "zones", record["parent_id"])
         record = record | {"parent_id": parent["name"] if parent else record["parent_id"]}
+    return record
+
+
+def _count(frames: list, record_id: str, unit: str) -> str:
+    """'N 宗' from the filtered frame, with '（全部 M 宗）' when the filters leave some of the zone's out."""
+    shown, total = ((f["zone_id"] == record_id).sum() for f in frames)
+    return f"{shown} {unit}" if shown == total else f"{shown} {unit}（符合筛选；全部 {total} {unit}）"
+
+
+def _extra(data: Dataset, view: Dataset | None, layer: str, record: dict) -> dict[str, str]:
+    seen = view or data
+    extra: dict[str, str] = {}
     if layer == "zones":
         extra = {
             "所在市": record.get("city_name") or label("unknown"),
             "所在县（市、区）": record.get("county_name") or label("unknown"),
-            "地块数": f"{(data.parcels['zone_id'] == record_id).sum()} 宗",
-            "项目数": f"{(data.projects['zone_id'] == record_id).sum()} 个",
+            "地块数": _count([seen.parcels, data.parcels], record["zone_id"], "宗"),
+            "项目数": _count([seen.projects, data.projects], record["zone_id"], "个"),
+            "链主企业": zone_leaders(data.projects, record["zone_id"]) or "无",
         }
     elif layer in ("parcels", "projects"):
         extra = {"所属开发区": record.get("zone_name") or label("unknown")}
+    if layer == "projects" and record.get("round_id"):
+        rounds = dict(zip(data.rounds["round_id"], data.rounds["label"], strict=True))
+        extra["三个一批批次"] = rounds.get(record["round_id"], record["round_id"])
     if layer == "parcels" and (note := area_difference_note(record.get("registered_area_mu"), record.get("area_mu"))):
         extra["面积核对"] = note  # the legal figure and the shape's disagree by more than 1 %
-    st.table(text_table(record_rows(layer, record, extra).set_index("字段")))
+    return extra

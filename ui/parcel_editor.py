@@ -25,7 +25,7 @@ from geodata.schema import SCHEMAS, SUPPLY_STATUSES
 from geodata.settings import required_assessments
 from geodata.store import Store, StoreError
 from ui.auth import display_names, people_hidden
-from ui.format import display_value, fmt_datetime, md, text_table
+from ui.format import display_value, fmt_datetime, md, shown_version, text_table
 from ui.review_panel import needs_review, submit
 from ui.scope import editor_scope, editor_session
 
@@ -34,6 +34,13 @@ PROGRESS = ("developed_share", "invested_share")
 DATES = ("agreed_start_date", "actual_start_date")
 FLAGS = READINESS_FLAGS + ASSESSMENTS
 FORM_FIELDS = ("supply_status", *FLAGS, *INDICATORS, *PROGRESS, *DATES, "note")
+# The edit form's labelled groups (#26: one unlabelled grid of 17 boxes was hard to read).
+FORM_SECTIONS = (
+    ("基础设施", READINESS_FLAGS),
+    ("区域评估", ASSESSMENTS),
+    ("指标", INDICATORS + PROGRESS),
+    ("日期", DATES),
+)
 
 
 def _tick(done: object) -> str:
@@ -83,7 +90,7 @@ def history_frame(h: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd
     return pd.DataFrame(
         {
             "地块编号": h["record_id"],
-            "版本": h["version"],
+            "版本": h["version"].map(lambda v: f"第 {shown_version(v)} 版" if pd.notna(v) else ""),
             "时间": h["at"].map(fmt_datetime),
             "修改人": h["user"].map(lambda u: display_user(u, names)),
             "操作": h["action"].map(ACTIONS).fillna(h["action"]),
@@ -128,6 +135,7 @@ def _new_value(field: str, value: object) -> str:
 
 def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
     """The parcel's change history; editors can restore a field's earlier value."""
+    _say_done(parcel_id, "restore")
     h = store.history("parcels", parcel_id)
     if h.empty:
         st.caption("暂无修改记录。")
@@ -148,7 +156,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
         list(choices),
         index=None,
         format_func=lambda c: (
-            f"第 {choices[c].version} 版 · {label(choices[c].field)}：恢复为 "
+            f"第 {shown_version(choices[c].version)} 版 · {label(choices[c].field)}：恢复为 "
             f"{display_value('parcels', choices[c].field, choices[c].old)}"
         ),
         key=f"restore_pick_{parcel_id}",
@@ -162,7 +170,7 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
             {row.field: row.old},
             seen,
             editor["username"],
-            f"恢复第 {row.version} 版修改前的值",
+            f"恢复第 {shown_version(row.version)} 版修改前的值",
             action="restore",
             scope=editor_scope(editor),
             session=editor_session(editor),
@@ -176,8 +184,19 @@ def history_panel(store: Store, parcel_id: str, editor: dict | None) -> None:
         except StoreError as exc:  # read-only data, a full disk …: the store's own sentence
             st.error(md(exc))
             return
-        st.session_state["flash"] = f"已恢复（第 {new_version} 版）。"
+        st.session_state[done_key(parcel_id, "restore")] = f"已恢复，现为第 {shown_version(new_version)} 版。"
         st.rerun()
+
+
+def done_key(parcel_id: str, where: str) -> str:
+    """Session key of the confirmation shown where the user acted (``edit`` form or ``restore``) after the rerun."""
+    return f"parcel_done_{where}_{parcel_id}"
+
+
+def _say_done(parcel_id: str, where: str) -> None:
+    """The confirmation of the last save, beside the control that made it (the page top may be off-screen)."""
+    if done := st.session_state.pop(done_key(parcel_id, where), None):
+        st.success(done)
 
 
 def _base_key(parcel_id: str) -> str:
@@ -199,8 +218,8 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
         base = st.session_state[_base_key(parcel_id)] = {"version": version, "record": record}
     record, version = base["record"], base["version"]
     k = f"{parcel_id}_{version}"  # new widgets after each reload
-    with st.form(f"edit_{k}"):
-        st.caption(f"编辑基于第 {version} 版（他人同时保存时会提示冲突，不会静默覆盖）。")
+    with st.form(f"edit_{k}", enter_to_submit=False):
+        st.caption(f"编辑基于第 {shown_version(version)} 版（他人同时保存时会提示冲突，不会静默覆盖）。")
         values: dict[str, object] = {}
         values["supply_status"] = st.selectbox(
             label("supply_status"),
@@ -210,29 +229,13 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
             key=f"f_status_{k}",
             placeholder="选择供应状态",
         )
-        cols = st.columns(3)
-        for i, f in enumerate(FLAGS):
-            values[f] = cols[i % 3].checkbox(label(f), value=bool(record.get(f)), key=f"f_{f}_{k}")
-        cols = st.columns(3)
-        for i, f in enumerate(INDICATORS + PROGRESS):
-            field = SCHEMAS["parcels"].column(f)
-            values[f] = cols[i % 3].number_input(
-                label(f),
-                value=record.get(f),
-                min_value=float(field.minimum) if field.minimum is not None else None,
-                max_value=float(field.maximum) if field.maximum is not None else None,
-                step=0.01 if f in PROGRESS else 1.0,
-                format="%.4f" if f in PROGRESS else "%.2f",
-                placeholder="未填",
-                key=f"f_{f}_{k}",
-            )
-        cols = st.columns(2)
-        for i, f in enumerate(DATES):
-            picked = cols[i].date_input(label(f), value=_date(record.get(f)), format="YYYY-MM-DD", key=f"f_{f}_{k}")
-            values[f] = picked.isoformat() if picked else None
+        for title, fields in FORM_SECTIONS:
+            st.markdown(f"**{title}**")
+            values |= _section(title, fields, record, k)
         values["note"] = st.text_area(label("note"), value=record.get("note") or "", key=f"f_note_{k}") or None
         reason = st.text_input("修改原因（退回状态或非常规供应时必填）", key=f"f_reason_{k}")
         submitted = st.form_submit_button("提交审核" if needs_review(editor) else "保存修改", type="primary")
+    _say_done(parcel_id, "edit")
     if submitted:
         changes = {f: v for f, v in values.items() if v != record.get(f)}
         if not changes:
@@ -257,6 +260,35 @@ def edit_form(store: Store, parcel_id: str, editor: dict) -> None:
     conflict = st.session_state.get(f"conflict_{parcel_id}")
     if conflict:
         _conflict_panel(store, parcel_id, editor, conflict)
+
+
+def _section(title: str, fields: tuple[str, ...], record: dict, k: str) -> dict[str, object]:
+    """One labelled group of the edit form: check boxes for flags, number boxes for indicators, dates."""
+    values: dict[str, object] = {}
+    if title == "日期":
+        st.caption("点击选择日期（年-月-日）；空白表示未填。")
+        cols = st.columns(2)
+        for i, f in enumerate(fields):
+            picked = cols[i].date_input(label(f), value=_date(record.get(f)), format="YYYY-MM-DD", key=f"f_{f}_{k}")
+            values[f] = picked.isoformat() if picked else None
+        return values
+    cols = st.columns(3)
+    for i, f in enumerate(fields):
+        if f in FLAGS:
+            values[f] = cols[i % 3].checkbox(label(f), value=bool(record.get(f)), key=f"f_{f}_{k}")
+            continue
+        field = SCHEMAS["parcels"].column(f)
+        values[f] = cols[i % 3].number_input(
+            label(f),
+            value=record.get(f),
+            min_value=float(field.minimum) if field.minimum is not None else None,
+            max_value=float(field.maximum) if field.maximum is not None else None,
+            step=0.01 if f in PROGRESS else 1.0,
+            format="%.4f" if f in PROGRESS else "%.2f",
+            placeholder="未填",
+            key=f"f_{f}_{k}",
+        )
+    return values
 
 
 def _transition_ok(before: dict, changes: dict, reason: str) -> bool:
@@ -290,7 +322,7 @@ def _save(store: Store, edit: Edit, mine: dict | None) -> None:
         return
     st.session_state.pop(_base_key(edit.record_id), None)
     st.session_state.pop(f"conflict_{edit.record_id}", None)
-    st.session_state["flash"] = f"已保存（第 {new_version} 版）。"
+    st.session_state[done_key(edit.record_id, "edit")] = f"已保存，现为第 {shown_version(new_version)} 版。"
     st.rerun()
 
 

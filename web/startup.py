@@ -60,6 +60,11 @@ def configure() -> None:
     """
     lock_environment()  # GDAL: before the preload imports pyogrio
     os.umask(0o077)  # geodata.atomic.PRIVATE_UMASK
+    from layers.assets import STATIC_DIR
+
+    # Streamlit checks for the served folder before the first page run copies the map's assets into it: made
+    # here, no English "no static folder found" warning greets the administrator at start (#26).
+    STATIC_DIR.mkdir(exist_ok=True)
     PagesManager.uses_pages_directory = False
     net_util.get_external_ip = _no_external_ip
     handler = logging.StreamHandler(sys.stderr)

@@ -27,6 +27,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.ops import polylabel, unary_union
 
+from domain.chains import taxonomy
 from domain.readiness import READINESS_FLAGS
 from domain.supply import REQUIRED_ASSESSMENTS
 from domain.tours import Stop, Tour
@@ -95,21 +96,8 @@ def _multi(geom) -> MultiPolygon:
 
 
 def chains_frame() -> pd.DataFrame:
-    rows = []
-    sei = set(facts.STRATEGIC_EMERGING)
-    for i, name in enumerate(facts.KEY_CHAINS_2022 + facts.KEY_CHAINS_2023, start=1):
-        batch = "2022" if i <= len(facts.KEY_CHAINS_2022) else "2023"
-        if name in sei:
-            batch += "；亦属14个战略性新兴产业"
-        rows.append({"name": name, "kind": "key_chain", "batch": batch, "ordinal": i, "source": facts.CHAIN_SOURCE_KEY})
-    for i, name in enumerate(facts.STRATEGIC_EMERGING, start=1):
-        if name in {r["name"] for r in rows}:
-            continue
-        rows.append(
-            {"name": name, "kind": "strategic_emerging", "batch": "晋政发〔2021〕17号", "ordinal": i}
-            | {"source": facts.CHAIN_SOURCE_SEI}
-        )
-    return pd.DataFrame(rows)
+    """The chain taxonomy (domain/chains.csv) as the sample's chains table."""
+    return pd.DataFrame(list(taxonomy()))
 
 
 def rounds_frame() -> pd.DataFrame:
@@ -315,7 +303,7 @@ def parcels_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 raise RuntimeError(f"no room for {row[2]} in {zone['name']}")
             records.append(_seed_parcel(row))
             geoms.append(exact_area(geom, row[3]))
-        chains = split_list(zone["leading_chains"]) or facts.KEY_CHAINS_2022[:3]
+        chains = split_list(zone["leading_chains"]) or [r["name"] for r in taxonomy()[:3]]
         count = 3 if zone["zone_type"] == "agriculture" else rng.randint(5, 9)
         for n in range(1, count + 1):
             rec, area = _sample_parcel(rng, zone, n, chains)

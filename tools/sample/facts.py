@@ -10,38 +10,7 @@ from __future__ import annotations
 
 from domain.published import S0, S1, S2, S3, S4, XINHUA_2021_01_01
 
-# --- industrial chains -------------------------------------------------------------
-KEY_CHAINS_2022 = [
-    "特钢材料",
-    "新能源汽车",
-    "高端装备制造",
-    "风电装备",
-    "氢能",
-    "铝镁精深加工",
-    "光伏",
-    "现代医药",
-    "第三代半导体",
-    "合成生物",
-]
-KEY_CHAINS_2023 = ["新型储能", "废弃资源综合利用", "碳基新材料", "铜基新材料", "信息技术融合应用", "装配式建筑"]
-STRATEGIC_EMERGING = [
-    "信息技术应用创新",
-    "半导体",
-    "大数据融合创新",
-    "光电",
-    "光伏",
-    "碳基新材料",
-    "特种金属材料",
-    "生物基新材料",
-    "先进轨道交通装备",
-    "煤机智能制造装备",
-    "智能网联新能源汽车",
-    "通用航空",
-    "现代生物医药和大健康",
-    "节能环保",
-]
-CHAIN_SOURCE_KEY = "山西省重点产业链（2022 年首批 10 条，2023 年新增 6 条，共 16 条）"
-CHAIN_SOURCE_SEI = "晋政发〔2021〕17号：14 个战略性新兴产业"
+# Industrial chains: the taxonomy is data, domain/chains.csv (domain.chains).
 
 # --- 三个一批 rounds and official aggregates ------------------------------------------
 ROUNDS = [
