@@ -16,6 +16,8 @@ from ui.search import hit_choices
 from ui.urlstate import restore_selection, restored_view
 from ui.viewcache import is_large
 
+MAP_HEIGHT = 560  # below a compact title it ends inside a 1366×768 screen
+
 data = get_dataset()
 sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data)
@@ -49,24 +51,18 @@ st.caption(
     "标注“示例”的记录为演示用虚构数据。"
 )
 view = apply_filters(data, filters)
-summary_strip(summarize(view))
-with st.expander("全省公开数据（与本数据对照）", expanded=False):
-    st.caption(
-        "“数值”为报道公布的全省数字，附时点与出处；“本数据”为当前数据（不受侧栏筛选影响）的统计。"
-        "内置示例数据只含公开报道点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
-    )
-    st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")
 
 restore_selection("selected", lambda sel: find_record(data, *sel) is not None)
 take_click("overview_map")
 selection = st.session_state.get("selected")
 
-# The map takes the width; the record's details open beside it only when something is selected.
+# The map comes first (it starts within a 1366×768 screen, #26) and takes the width; the record's details open
+# beside it only when something is selected; the figures follow below.
 map_col, *detail_col = st.columns([3, 1.1]) if selection else st.columns(1)
 with map_col:
     if is_large(data):
         show_view_map(data, view, "overview_map", parcel_style, basemap, token, st.session_state.get("focus"),
-                      selection)  # fmt: skip
+                      selection, height=MAP_HEIGHT)  # fmt: skip
     else:
         fmap = build_map(
             view.layers(),
@@ -77,7 +73,7 @@ with map_col:
             view=restored_view("overview", filters),
             url_view=True,
         )
-        show_map(fmap, data, "overview_map", selection, height=660, in_url=True)
+        show_map(fmap, data, "overview_map", selection, height=MAP_HEIGHT, in_url=True)
 if detail_col:
     with detail_col[0]:
         detail_panel(data, selection)
@@ -86,3 +82,11 @@ if detail_col:
             st.session_state.pop("focus", None)
             st.session_state.pop("searched", None)
             st.rerun()
+
+summary_strip(summarize(view))
+with st.expander("全省公开数据（与本数据对照）", expanded=False):
+    st.caption(
+        "“数值”为报道公布的全省数字，附时点与出处；“本数据”为当前数据（不受侧栏筛选影响）的统计。"
+        "内置示例数据只含公开报道点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
+    )
+    st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")

@@ -58,7 +58,6 @@ if flash := st.session_state.pop("flash", None):
 
 view = apply_filters(data, filters)
 parcels = view.parcels
-supply_metrics(parcels)
 
 
 def pending_overlay() -> list:
@@ -123,6 +122,7 @@ with tab_map:
                 st.caption("登录后可编辑供应状态、基础设施与区域评估标记、控制指标和备注。")
     else:
         st.caption("在表格中选择一行，或点击地图上的地块，查看详情。")
+    supply_metrics(parcels)  # below the table and map: the map starts within the first screen (#26)
 
 with tab_flow:
     st.subheader("供地流程：储备 → 具备供地条件 → 已挂牌 → 已出让 → 已动工 → 已投产")

@@ -67,8 +67,9 @@ if today < beijing_today():  # the page as the records stood at the end of that 
     st.info(f"截至 {today.isoformat()}：项目按当日结束时的数据显示（此后的修改与新增不计入）。")
 judged = judge_projects(view.projects, today, thresholds)
 
-tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin = st.tabs(
-    ["活动与三率", "项目", "三未", "产业链", "通报"]
+# the tab with the map first: it starts within the first screen (#26)
+tab_projects, tab_rounds, tab_sanwei, tab_chain, tab_bulletin = st.tabs(
+    ["项目", "活动与三率", "三未", "产业链", "通报"]
 )
 
 with tab_rounds:

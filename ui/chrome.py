@@ -1,4 +1,5 @@
-"""Page-wide CSS: Chinese in place of widget texts Streamlit cannot translate, and the 观摩会 presentation.
+"""Page-wide CSS: Chinese in place of widget texts Streamlit cannot translate, a compact page title (the map starts
+within the first screen, #26), and the 观摩会 presentation.
 
 Only constants here: no data ever reaches these style sheets.
 """
@@ -18,6 +19,7 @@ APP_CSS = f"""<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {{ display: none; }}
 [data-testid="stFileUploaderDropzone"] button [data-has-shortcut]::after {{ content: "{UPLOAD_TEXT}"; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 2rem; padding: 0 0 .25rem; }}
 </style>"""
 
 PRESENTING_CSS = f"""<style>
