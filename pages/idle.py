@@ -234,7 +234,7 @@ with tab_report:
     )
     c2.download_button(
         "下载打印版（HTML，含地图，浏览器中打印为 PDF）",
-        lambda: report_html(classified, data.zones, today, rules, scenarios).encode(),
+        lambda: report_html(classified, data.zones, today, rules, scenarios, admin=data.admin).encode(),
         export_filename("闲置土地盘活报告", "html"),
         "text/html",
         key="idl_dl_html",

@@ -16,6 +16,7 @@ from geodata.schema import SCHEMAS
 from geodata.store import coerce
 from layers import assets
 from layers.basemaps import basemap_options, tile_layers
+from layers.controls import PIN_LIFT_PX
 from layers.features import feature_collection
 from layers.overview import (
     _zone_tip,
@@ -230,7 +231,8 @@ def test_selection_outline_lets_clicks_through(layers):
         [layer] = group._children.values()
         drawn_data, style, script = drawn(fmap.get_root().render(), layer)
         assert [f["geometry"] for f in drawn_data["features"]] == [geometry], selection
-        assert style == {"default": outline}, selection
+        lifted = {"zmLift": PIN_LIFT_PX, "zmStem": False} if selection[0] == "projects" else {}
+        assert style == {"default": outline | lifted}, selection  # a project's ring is around its lifted marker
         assert re.search(r'"interactive":\s*false', script), selection  # the layer's own option, not just its style
     assert "new L.CircleMarker(latlng, opts)" in fmap.get_root().render()  # the point is a ring, not a pin
     assert highlight_group(data, ("zones", "Z9")) is None and highlight_group(data, None) is None
