@@ -194,3 +194,25 @@ def test_the_map_starts_within_the_first_screen_at_1366x768(sample_server, playw
         assert min(tops) < 300, f"{name}: the map starts {min(tops):.0f} px down a 768 px screen"
     finally:
         context.close()
+
+
+# Metric titles cut off with an ellipsis: any element of a metric's label narrower than its text.
+CUT_METRICS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')].filter(m =>
+    m.getBoundingClientRect().width > 0 && [m, ...m.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(m => m.innerText)"""
+
+
+def test_no_metric_title_is_cut_off_on_the_idle_page_at_1366x768(sample_server, playwright_browser):
+    context, page = open_page(playwright_browser, sample_server + MAP_PAGES["idle"], 1366, 768)
+    try:
+        harness.wait_for_map(page)
+        metrics = page.locator('[data-testid="stMetricLabel"]')
+        metrics.first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert metrics.count() >= 6
+        cut = page.evaluate(CUT_METRICS_JS)
+        metrics.first.scroll_into_view_if_needed()
+        page.screenshot(path=artifact("idle-metrics-1366x768.png"))
+        assert cut == [], cut
+    finally:
+        context.close()
