@@ -40,6 +40,7 @@ KEY_COLUMNS = {
     "供地阶段": st.column_config.TextColumn(width=104),
 }
 MAP_KEY = "supply_map"
+MAP_HEIGHT = 540  # the map ends within a 1366×768 screen (#26)
 
 data = get_dataset()
 store = get_store()
@@ -77,7 +78,7 @@ def show_supply_map(view, parcels, parcel_style: str, filters, shown) -> None:
         url_view=True,
         legend_open=False,
     )
-    show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True, overlays=pending_overlay())
+    show_map(fmap, data, MAP_KEY, shown, height=MAP_HEIGHT, in_url=True, overlays=pending_overlay())
 
 
 tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])
@@ -96,7 +97,8 @@ with tab_map:
     with map_col:
         if is_large(data):  # province scale: the shared viewport map
             show_view_map(data, view, MAP_KEY, parcel_style, focus=st.session_state.get("supply_focus"),
-                          selection=shown, height=560, legend_open=False, overlays=pending_overlay())  # fmt: skip
+                          selection=shown, height=MAP_HEIGHT, legend_open=False,
+                          overlays=pending_overlay())  # fmt: skip
         else:
             show_supply_map(view, parcels, parcel_style, filters, shown)
 

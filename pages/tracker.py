@@ -101,8 +101,16 @@ with tab_projects:
         table = project_table(judged, data.rounds)
         pick_from_table(table, "trk_table", SELECTED, layer="projects")
     with map_col:
-        page_map(data, view, MAP_KEY, "supply_status", st.session_state.get(SELECTED), overlays=sanwei_layer(judged),
-                 legend_open=not is_large(data))  # fmt: skip
+        page_map(
+            data,
+            view,
+            MAP_KEY,
+            "supply_status",
+            st.session_state.get(SELECTED),
+            overlays=sanwei_layer(judged),
+            legend_open=not is_large(data),
+            height=500,
+        )  # fmt: skip  (ends within a 1366×768 screen)
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()
