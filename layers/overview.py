@@ -212,8 +212,12 @@ def record_bounds(data, layer: str, record_id: str, pad_deg: float = 0.004) -> l
     return [[s - pad_deg, w - pad_deg], [n + pad_deg, e + pad_deg]]
 
 
-def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGroup | None:
-    """An outline around the selected record, added without redrawing the map; clicks go through it."""
+def highlight_group(data, selection: tuple[str, str] | None, lifted: bool = True) -> folium.FeatureGroup | None:
+    """An outline around the selected record, added without redrawing the map; clicks go through it.
+
+    ``lifted``: a project's ring goes around its marker drawn :data:`layers.controls.PIN_LIFT_PX` above its
+    point (the maps of :func:`build_map`); without, around the point itself.
+    """
     if not selection:
         return None
     layer, record_id = selection
@@ -228,7 +232,7 @@ def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGr
     marker = None
     if geom.geom_type == "Point":  # a project: around its marker, drawn above the point (see PointerFixes)
         marker = folium.CircleMarker(radius=13)
-        style |= {"zmLift": PIN_LIFT_PX, "zmStem": False}
+        style |= {"zmLift": PIN_LIFT_PX, "zmStem": False} if lifted else {}
     folium.GeoJson(geom.__geo_interface__, style_function=lambda _f: style, marker=marker, interactive=False).add_to(
         group
     )

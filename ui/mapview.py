@@ -33,9 +33,14 @@ def take_click(map_key: str, state_key: str = "selected") -> None:
         st.session_state[state_key] = clicked
 
 
-def selection_layer(data: Dataset, selection: tuple[str, str] | None, in_url: bool) -> folium.FeatureGroup | None:
-    """The selection's outline; with ``in_url`` it also writes the selection into the page address."""
-    group = highlight_group(data, selection)
+def selection_layer(
+    data: Dataset, selection: tuple[str, str] | None, in_url: bool, lifted: bool = False
+) -> folium.FeatureGroup | None:
+    """The selection's outline; with ``in_url`` it also writes the selection into the page address.
+
+    ``lifted``: the map draws project markers above their point (:func:`layers.overview.build_map`).
+    """
+    group = highlight_group(data, selection, lifted)
     if in_url:
         group = group or folium.FeatureGroup(name="选中")
         UrlSelection(encode_selection(selection)).add_to(group)
@@ -67,5 +72,5 @@ def show_map(
         height=height,
         use_container_width=True,
         returned_objects=RETURNED_OBJECTS,
-        feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url)),
+        feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url, lifted=True)),
     )
