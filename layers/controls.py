@@ -128,6 +128,29 @@ class PointerFixes(MacroElement):
         self._name = "PointerFixes"
 
 
+class FillFrame(MacroElement):
+    """The map takes its frame's whole height (``100vh`` inside the component's iframe).
+
+    streamlit-folium gives the map the height asked for in pixels; a page may size the frame from the
+    browser window instead (:data:`ui.chrome.FIT_RESERVES`), and the map follows it (Leaflet redraws on
+    the frame's resize). Where the frame keeps its own height nothing changes.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var m = {{ this._parent.get_name() }};
+  m.getContainer().style.setProperty("height", "100vh", "important");
+  m.invalidateSize(false);
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FillFrame"
+
+
 class Legend(MacroElement):
     """A bottom-right legend that folds to one "图例" line (``<details>``: no script needed)."""
 

@@ -21,7 +21,16 @@ from geodata.schema import SCHEMAS
 from layers import styles
 from layers.assets import offline_cluster, offline_map
 from layers.basemaps import OFFLINE, tile_layers
-from layers.controls import PIN_LIFT_PX, FitView, Legend, MetricScale, PointerFixes, SafeTooltips, UrlView
+from layers.controls import (
+    PIN_LIFT_PX,
+    FillFrame,
+    FitView,
+    Legend,
+    MetricScale,
+    PointerFixes,
+    SafeTooltips,
+    UrlView,
+)
 from layers.features import ADMIN_DECIMALS, COORD_DECIMALS, feature_collection, geojson_layer, tip_html
 
 RETURNED_OBJECTS = ["last_active_drawing"]
@@ -102,6 +111,7 @@ def base_map(
     MetricScale().add_to(fmap)
     SafeTooltips().add_to(fmap)
     PointerFixes().add_to(fmap)
+    FillFrame().add_to(fmap)
     tiles = tile_layers(basemap, tianditu_token)
     for tile in tiles:
         tile.add_to(fmap)

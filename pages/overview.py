@@ -73,7 +73,7 @@ with map_col:
             view=restored_view("overview", filters),
             url_view=True,
         )
-        show_map(fmap, data, "overview_map", selection, height=MAP_HEIGHT, in_url=True)
+        show_map(fmap, data, "overview_map", selection, height=MAP_HEIGHT, in_url=True, fit=160)
 if detail_col:
     with detail_col[0]:
         detail_panel(data, selection)

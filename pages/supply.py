@@ -78,7 +78,7 @@ def show_supply_map(view, parcels, parcel_style: str, filters, shown) -> None:
         url_view=True,
         legend_open=False,
     )
-    show_map(fmap, data, MAP_KEY, shown, height=MAP_HEIGHT, in_url=True, overlays=pending_overlay())
+    show_map(fmap, data, MAP_KEY, shown, height=MAP_HEIGHT, in_url=True, overlays=pending_overlay(), fit=240)
 
 
 tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])

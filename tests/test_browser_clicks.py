@@ -216,3 +216,25 @@ def test_no_metric_title_is_cut_off_on_the_idle_page_at_1366x768(sample_server, 
         assert cut == [], cut
     finally:
         context.close()
+
+
+MAP_BOX_JS = """() => { const f = [...document.querySelectorAll('iframe')].find(f => {
+    try { return f.contentWindow.map_div; } catch (e) { return false; } });
+  const r = f.getBoundingClientRect(), s = f.contentWindow.map_div.getSize(); return [r.top, r.bottom, s.y]; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+@pytest.mark.parametrize("name", ["overview", "supply"])
+def test_the_main_map_fits_the_window(sample_server, playwright_browser, name, width, height):
+    """The map's frame is sized from the window: it ends within a 1366×768 screen and fills a 1920×1080 one,
+    and Leaflet's map is as tall as the frame (no map hidden below its frame's edge)."""
+    context, page = open_page(playwright_browser, sample_server + MAP_PAGES[name], width, height)
+    try:
+        harness.wait_for_map(page)
+        page.wait_for_timeout(500)
+        top, bottom, map_px = page.evaluate(MAP_BOX_JS)
+        assert bottom <= height, (top, bottom)
+        assert abs(map_px - (bottom - top)) <= 1, (map_px, top, bottom)
+        assert bottom >= height - 200, (top, bottom)  # it takes the room there is
+    finally:
+        context.close()

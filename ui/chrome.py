@@ -12,6 +12,17 @@ PRESENT_KEY = "tour_present"  # the 演示模式 toggle
 STAGE_KEY = "tour_stage"  # the container of the presented tour (Streamlit gives it the class st-key-tour_stage)
 UPLOAD_TEXT = "选择文件"
 
+# A map frame sized from the browser window: the window's height less what is above the map (px), between a
+# floor and a ceiling; the map page passes its reserve to ui.mapview.show_map (fit=…), which keys its container
+# "zm_fit_<reserve>_<map key>". Without it the frame keeps streamlit-folium's fixed height.
+FIT_RESERVES = (160, 240, 280)
+FIT_MIN_PX, FIT_MAX_PX = 440, 1000
+FIT_CSS = "".join(
+    f'[class*="st-key-zm_fit_{r}_"] iframe {{ height: clamp({FIT_MIN_PX}px, calc(100vh - {r}px), {FIT_MAX_PX}px)'
+    " !important; }\n"
+    for r in FIT_RESERVES
+)
+
 # st.file_uploader has no parameter for its button and size/type line ("Upload", "100MB per file • CSV…"):
 # the line is hidden (the page says the limits in Chinese) and the button's label replaced.
 APP_CSS = f"""<style>
@@ -20,7 +31,7 @@ APP_CSS = f"""<style>
 [data-testid="stFileUploaderDropzone"] button [data-has-shortcut]::after {{ content: "{UPLOAD_TEXT}"; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
 [data-testid="stMainBlockContainer"] h1 {{ font-size: 2rem; padding: 0 0 .25rem; }}
-</style>"""
+{FIT_CSS}</style>"""
 
 PRESENTING_CSS = f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {{ display: none; }}

@@ -8,6 +8,7 @@ import streamlit as st
 from geodata.dataset import Dataset
 from layers.controls import UrlSelection
 from layers.overview import RETURNED_OBJECTS, clicked_record, highlight_group
+from ui.chrome import FIT_RESERVES
 from ui.urlstate import encode_selection
 
 
@@ -61,16 +62,23 @@ def show_map(
     height: int = 640,
     in_url: bool = False,
     overlays: list | None = None,
+    fit: int | None = None,
 ):
     """Render ``fmap``; the selection is outlined as an added layer (no map redraw when it changes).
 
     ``in_url``: the page's main map keeps the selection in the address (see :mod:`ui.urlstate`).
+    ``fit``: the map's frame is as tall as the browser window less ``fit`` pixels (one of
+    :data:`ui.chrome.FIT_RESERVES`: what the page shows above the map), so that it ends within the
+    first screen on a small one and fills a large one; ``height`` is then only the first draw's.
     """
-    draw(
-        fmap,
-        key=map_key,
-        height=height,
-        use_container_width=True,
-        returned_objects=RETURNED_OBJECTS,
-        feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url, lifted=True)),
-    )
+    if fit is not None and fit not in FIT_RESERVES:
+        raise ValueError(f"fit={fit}: not one of {FIT_RESERVES}")
+    with st.container(key=f"zm_fit_{fit}_{map_key}" if fit else None):
+        draw(
+            fmap,
+            key=map_key,
+            height=height,
+            use_container_width=True,
+            returned_objects=RETURNED_OBJECTS,
+            feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url, lifted=True)),
+        )
