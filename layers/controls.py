@@ -61,6 +61,96 @@ class SafeTooltips(MacroElement):
         self._name = "SafeTooltips"
 
 
+# A project marker is drawn this many CSS pixels above its location, on a stem: a project usually sits at its
+# parcel's centre, and a marker there would take the clicks meant for the parcel (#26).
+PIN_LIFT_PX = 16
+
+
+class PointerFixes(MacroElement):
+    """Clicks land where they are aimed.
+
+    - Leaflet focuses the map on the first press (keyboard panning) with ``focus()``; inside the component's
+      iframe that scrolls the app page until the whole frame is in view, so on a screen shorter than the
+      page the map moves under the pointer and the click lands on another feature (250 px at 1366×768).
+      The focus is taken with ``preventScroll``.
+    - A circle marker with the option ``zmLift`` (pixels) is drawn and hit-tested that far above its point,
+      with a stem down to it: the parcel under a project's location stays clickable (see :data:`PIN_LIFT_PX`).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var m = {{ this._parent.get_name() }}, kb = m.keyboard && m.keyboard.enabled();
+  if (kb) m.keyboard.disable();  // the map listens already: again, with the press below
+  if (!L._zmPointerFixes && L.Map.Keyboard) {
+    L.Map.Keyboard.prototype._onMouseDown = function () {
+      if (this._focused) return;
+      this._map._container.focus({preventScroll: true});
+    };
+  }
+  if (kb) m.keyboard.enable();
+  if (L._zmPointerFixes) return;
+  L._zmPointerFixes = true;
+  var cm = L.CircleMarker.prototype, project = cm._project, bounds = cm._updateBounds;
+  cm._project = function () {
+    this._zmFoot = null;
+    project.call(this);
+    if (!this.options.zmLift) return;
+    this._zmFoot = this._point;
+    this._point = this._point.subtract([0, this.options.zmLift]);
+    this._updateBounds();
+  };
+  cm._updateBounds = function () {
+    bounds.call(this);
+    if (this._zmFoot && this._pxBounds) this._pxBounds.extend(this._zmFoot);
+  };
+  if (L.Canvas) {
+    var circle = L.Canvas.prototype._updateCircle;
+    L.Canvas.prototype._updateCircle = function (layer) {
+      var foot = layer._zmFoot;
+      if (foot && this._drawing && !layer._empty() && layer.options.zmStem !== false) {
+        var ctx = this._ctx;
+        ctx.beginPath();
+        ctx.moveTo(foot.x, layer._point.y + layer._radius);
+        ctx.lineTo(foot.x, foot.y);
+        ctx.lineWidth = 2; ctx.strokeStyle = "#37474f"; ctx.globalAlpha = 0.9; ctx.stroke();
+        ctx.beginPath(); ctx.arc(foot.x, foot.y, 2, 0, Math.PI * 2); ctx.fillStyle = "#37474f"; ctx.fill();
+      }
+      circle.call(this, layer);
+    };
+  }
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "PointerFixes"
+
+
+class FillFrame(MacroElement):
+    """The map takes its frame's whole height (``100vh`` inside the component's iframe).
+
+    streamlit-folium gives the map the height asked for in pixels; a page may size the frame from the
+    browser window instead (:data:`ui.chrome.FIT_RESERVES`), and the map follows it (Leaflet redraws on
+    the frame's resize). Where the frame keeps its own height nothing changes.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var m = {{ this._parent.get_name() }};
+  m.getContainer().style.setProperty("height", "100vh", "important");
+  m.invalidateSize(false);
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FillFrame"
+
+
 class Legend(MacroElement):
     """A bottom-right legend that folds to one "图例" line (``<details>``: no script needed)."""
 

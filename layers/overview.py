@@ -21,7 +21,16 @@ from geodata.schema import SCHEMAS
 from layers import styles
 from layers.assets import offline_cluster, offline_map
 from layers.basemaps import OFFLINE, tile_layers
-from layers.controls import FitView, Legend, MetricScale, SafeTooltips, UrlView
+from layers.controls import (
+    PIN_LIFT_PX,
+    FillFrame,
+    FitView,
+    Legend,
+    MetricScale,
+    PointerFixes,
+    SafeTooltips,
+    UrlView,
+)
 from layers.features import ADMIN_DECIMALS, COORD_DECIMALS, feature_collection, geojson_layer, tip_html
 
 RETURNED_OBJECTS = ["last_active_drawing"]
@@ -101,6 +110,8 @@ def base_map(
     fmap.options.update(minZoom=5, maxZoom=19)  # without tiles folium sets neither; MarkerCluster needs maxZoom
     MetricScale().add_to(fmap)
     SafeTooltips().add_to(fmap)
+    PointerFixes().add_to(fmap)
+    FillFrame().add_to(fmap)
     tiles = tile_layers(basemap, tianditu_token)
     for tile in tiles:
         tile.add_to(fmap)
@@ -174,7 +185,7 @@ def _project_layer(fmap: folium.Map, projects: pd.DataFrame) -> None:
         feature_collection(projects, "projects", project_tip, keep=("stage",)),
         label("projects"),
         lambda f: (
-            {"radius": 7, "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95}
+            {"radius": 7, "color": "#ffffff", "weight": 1.5, "fillOpacity": 0.95, "zmLift": PIN_LIFT_PX}
             | {"fillColor": styles.stage_color(f["properties"]["stage"])}
         ),
         marker=folium.CircleMarker(radius=7, fill=True),
@@ -211,8 +222,12 @@ def record_bounds(data, layer: str, record_id: str, pad_deg: float = 0.004) -> l
     return [[s - pad_deg, w - pad_deg], [n + pad_deg, e + pad_deg]]
 
 
-def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGroup | None:
-    """An outline around the selected record, added without redrawing the map; clicks go through it."""
+def highlight_group(data, selection: tuple[str, str] | None, lifted: bool = True) -> folium.FeatureGroup | None:
+    """An outline around the selected record, added without redrawing the map; clicks go through it.
+
+    ``lifted``: a project's ring goes around its marker drawn :data:`layers.controls.PIN_LIFT_PX` above its
+    point (the maps of :func:`build_map`); without, around the point itself.
+    """
     if not selection:
         return None
     layer, record_id = selection
@@ -224,7 +239,10 @@ def highlight_group(data, selection: tuple[str, str] | None) -> folium.FeatureGr
     geom = hit.geometry.iloc[0]
     # never catches a click or hover meant for the features under it (canvas hit-testing reads the option)
     style = styles.HIGHLIGHT | {"interactive": False}
-    marker = folium.CircleMarker(radius=13) if geom.geom_type == "Point" else None
+    marker = None
+    if geom.geom_type == "Point":  # a project: around its marker, drawn above the point (see PointerFixes)
+        marker = folium.CircleMarker(radius=13)
+        style |= {"zmLift": PIN_LIFT_PX, "zmStem": False} if lifted else {}
     folium.GeoJson(geom.__geo_interface__, style_function=lambda _f: style, marker=marker, interactive=False).add_to(
         group
     )

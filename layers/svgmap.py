@@ -82,14 +82,17 @@ def svg_map(
     label_names: set[str] | None = None,
     zone_label: str | None = None,
     base: pd.DataFrame | None = None,
+    label_size: float = 12,
+    speck_px: float = 0,
 ) -> str:
     """Zones (dashed) and features (polygons filled / points dotted by ``color_column``), with a scale bar.
 
     The view fits ``parcels`` (any polygons or points to show), or the zones when there are none.
-    Features are labelled with their name (only those in ``label_names`` when given);
-    zones with their ``zone_label`` column, when given, above their outline.
-    ``base`` (admin rows with ``level`` city/county, ``name`` and geometry) is drawn
-    underneath as the base map, named where there is room.
+    Features are labelled with their name (only those in ``label_names`` when given), in ``label_size``
+    pixels, never over a point marker; zones with their ``zone_label`` column, when given, above their
+    outline. ``base`` (admin rows with ``level`` city/county, ``name`` and geometry) is drawn
+    underneath as the base map, named where there is room. A polygon smaller than ``speck_px`` pixels
+    across (a parcel on a province map) also gets a dot of its colour, so that it can be seen.
     """
     frames = [f for f in (parcels, zones) if len(f)]
     if not frames:
@@ -146,20 +149,34 @@ def svg_map(
             if zone_label and z.get(zone_label) and not z["geometry"].contains(view):
                 zx0, _, zx1, zy1 = z["geometry"].bounds
                 x, y = xy((zx0 + zx1) / 2, zy1)
-                labels.append(Label(str(z[zone_label]), x, y, 12, 4, 'fill="#3b6fb6"'))
+                labels.append(Label(str(z[zone_label]), x, y, label_size, 4, 'fill="#3b6fb6"'))
     important: list[Label] = []
+    dots: list[tuple] = []  # point markers and specks: no label is placed over them
     for p in parcels.to_dict("records"):
         color = escape(colors.get(p.get(color_column), MISSING))
         geom = p["geometry"]
         x, y = xy(*geom.representative_point().coords[0])
         if geom.geom_type == "Point":
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{color}" stroke="#fff" stroke-width="2"/>')
+            dots.append((x - 8, y - 8, x + 8, y + 8))
         else:
-            out.append(f'<path d="{path(geom)}" fill="{color}" fill-opacity="0.8" stroke="#333"/>')
+            out.append(
+                f'<path class="zm-parcel" d="{path(geom)}" fill="{color}" fill-opacity="0.85" stroke="#333"'
+                ' stroke-width="1.2"/>'
+            )
+            x0, y0, x1, y1 = geom.bounds
+            (ax, ay), (bx, by) = xy(x0, y0), xy(x1, y1)
+            if max(abs(bx - ax), abs(by - ay)) < speck_px:
+                out.append(
+                    f'<circle class="zm-speck" cx="{x:.1f}" cy="{y:.1f}" r="{speck_px / 2:g}" fill="{color}"'
+                    ' stroke="#333" stroke-width="1.2"/>'
+                )
+                dots.append((x - speck_px / 2, y - speck_px / 2, x + speck_px / 2, y + speck_px / 2))
         if label_names is None or p["name"] in label_names:
-            gap = 9 if geom.geom_type == "Point" else 2
-            important.append(Label(str(p["name"]), x, y, 12, gap, 'font-weight="bold"'))
-    furniture = [(10, height - 45, 200, height), (width - 50, 5, width, 65)]  # scale bar, north arrow
+            # clear of a marker or dot drawn at the same point (a project at its parcel's centre)
+            important.append(Label(str(p["name"]), x, y, label_size, max(11, speck_px / 2 + 3), 'font-weight="bold"'))
+    furniture = [(10, height - 45, 200, height), (width - 50, 5, width, 65), *dots]  # scale bar, north arrow
+    base_labels.sort(key=lambda lab: -lab.size)  # city names before county names
     for lab, x, y, anchor in place_labels(important + labels + base_labels, width, height, reserved=furniture):
         halo = 'stroke="#fff" stroke-width="3" paint-order="stroke"'
         out.append(

@@ -6,9 +6,12 @@ import folium
 import pandas as pd
 
 from domain.labels import label
+from layers.controls import PIN_LIFT_PX
 from layers.features import feature_collection, geojson_layer, tip_html
 
 SANWEI_COLOR = "#e53935"
+# around the project's marker, which is drawn above its point (see layers.controls.PointerFixes)
+RING = {"radius": 12, "color": SANWEI_COLOR, "weight": 3, "fill": False, "zmLift": PIN_LIFT_PX, "zmStem": False}
 
 
 def _flag_tip(r) -> str:
@@ -27,7 +30,7 @@ def sanwei_layer(judged: pd.DataFrame) -> list[folium.FeatureGroup]:
     geojson_layer(
         feature_collection(flagged, "projects", _flag_tip),
         "三未项目",
-        lambda _f: {"radius": 12, "color": SANWEI_COLOR, "weight": 3, "fill": False},
+        lambda _f: RING,
         marker=folium.CircleMarker(radius=12, fill=False),
         control=False,
     ).add_to(group)

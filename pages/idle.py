@@ -56,23 +56,30 @@ view = apply_filters(data, filters)
 classified = classified_parcels(data, view, today, rules)
 
 st.title("闲置土地盘活")
-st.caption(
+BASIS = (
     "依据《闲置土地处置办法》（国土资源部令第53号）第二条认定：超过约定动工日期满一年未动工开发；或已动工开发但开发面积"
     "不足三分之一或者投资不足25%，中止开发建设满一年。受让人原因未动工满一年的，按出让或者划拨价款的20%征缴土地闲置费，"
     "满两年的可无偿收回（第十四条）；政府原因、自然灾害等不可抗力造成的（第八条）和已动工后中止开发的，依第十二条协商处置，"
-    "不征收闲置费、不无偿收回。满一年自约定动工日（或停工日）次日起算，至次年对应日24时届满。边界为示意。"
+    "不征收闲置费、不无偿收回。满一年自约定动工日（或停工日）次日起算，至次年对应日24时届满。"
 )
+st.caption("依据《闲置土地处置办法》（国土资源部令第53号）认定闲置土地与处置方式（条文要点见地图下方“认定与处置依据”）。"
+           "边界为示意。")  # fmt: skip
 
 idle = classified[classified["is_idle"]]
-counts = [(label(cls), classified["idle_class"] == cls) for cls in IDLE_STATUSES]
-cols = st.columns(len(counts) + 1)
-for col, (title, mask) in zip(cols, counts, strict=False):
-    area = fmt_number(float(classified.loc[mask, "area_mu"].sum()), 2, "亩")
-    short = title.split("（")[0]  # the class; its disposal is in the help and the table
-    col.metric(f"{short}（宗）", f"{int(mask.sum()):,}", area, delta_color="off", delta_arrow="off", help=title)
-fee, unpriced = fee_figure(classified)
-cols[-1].metric("可征闲置费（万元）", fmt_number(fee, 2), unpriced or None, delta_color="off", delta_arrow="off",
-                help="出让或者划拨价款的20%；缺少价款的地块未计入")  # fmt: skip
+
+
+def idle_metrics() -> None:
+    """宗 and 亩 of each idle class and the fee, in two rows of three: every title fits at 1366×768 (#26)."""
+    counts = [(label(cls), classified["idle_class"] == cls) for cls in IDLE_STATUSES]
+    cols = st.columns(3) + st.columns(3)
+    for col, (title, mask) in zip(cols, counts, strict=False):
+        area = fmt_number(float(classified.loc[mask, "area_mu"].sum()), 2, "亩")
+        short = title.split("（")[0]  # the class; its disposal is in the help and the table
+        col.metric(f"{short}（宗）", f"{int(mask.sum()):,}", area, delta_color="off", delta_arrow="off", help=title)
+    fee, unpriced = fee_figure(classified)
+    cols[len(counts)].metric("可征闲置费（万元）", fmt_number(fee, 2), unpriced or None, delta_color="off",
+                             delta_arrow="off", help="出让或者划拨价款的20%；缺少价款的地块未计入")  # fmt: skip
+
 
 tab_find, tab_calc, tab_match, tab_report = st.tabs(["闲置认定", "盘活测算", "项目匹配", "报告"])
 
@@ -100,6 +107,9 @@ with tab_find:
         st.caption(md(record["idle_reason"]))
         if record["is_idle"]:
             st.button("加入盘活测算", key="idl_add_one", on_click=add_to_pick, args=([selection[1]],))
+    idle_metrics()  # below the table and map: the map starts within the first screen (#26)
+    with st.expander("认定与处置依据", expanded=False):
+        st.markdown(md(BASIS))
     st.markdown("**按开发区汇总**")
     st.dataframe(view_table(data, view, f"idle_totals:zone:{today}:{rules!r}", lambda: idle_totals(classified, "zone")),
                  hide_index=True, width="stretch")  # fmt: skip
@@ -224,7 +234,7 @@ with tab_report:
     )
     c2.download_button(
         "下载打印版（HTML，含地图，浏览器中打印为 PDF）",
-        lambda: report_html(classified, data.zones, today, rules, scenarios).encode(),
+        lambda: report_html(classified, data.zones, today, rules, scenarios, admin=data.admin).encode(),
         export_filename("闲置土地盘活报告", "html"),
         "text/html",
         key="idl_dl_html",

@@ -17,6 +17,8 @@ from ui.search import hit_choices
 from ui.urlstate import restore_selection, restored_view
 from ui.viewcache import is_large
 
+MAP_HEIGHT = 560  # below a compact title it ends inside a 1366×768 screen
+
 data = get_dataset()
 sidebar_login()  # every page offers sign-in (#26)
 filters = sidebar_filters(data, leaders=True)  # 链主企业 on the overview (#26)
@@ -57,24 +59,18 @@ if drawn is not None:
     parcel_style = ASOF_STYLE
 if note := asof_note(view):
     st.info(note)
-summary_strip(summarize(view))
-with st.expander("全省公开数据（与本数据对照）", expanded=False):
-    st.caption(
-        "“数值”为报道公布的全省数字，附时点与出处；“本数据”为当前数据（不受侧栏筛选影响）的统计。"
-        "内置示例数据只含公开报道点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
-    )
-    st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")
 
 restore_selection("selected", lambda sel: find_record(data, *sel) is not None)
 take_click("overview_map")
 selection = st.session_state.get("selected")
 
-# The map takes the width; the record's details open beside it only when something is selected.
+# The map comes first (it starts within a 1366×768 screen, #26) and takes the width; the record's details open
+# beside it only when something is selected; the figures follow below.
 map_col, *detail_col = st.columns([3, 1.1]) if selection else st.columns(1)
 with map_col:
     if is_large(data):
         show_view_map(data, view, "overview_map", parcel_style, basemap, token, st.session_state.get("focus"),
-                      selection, parcels=drawn)  # fmt: skip
+                      selection, parcels=drawn, height=MAP_HEIGHT)  # fmt: skip
     else:
         fmap = build_map(
             view.layers() | ({} if drawn is None else {"parcels": drawn}),
@@ -85,7 +81,7 @@ with map_col:
             view=restored_view("overview", filters),
             url_view=True,
         )
-        show_map(fmap, data, "overview_map", selection, height=660, in_url=True)
+        show_map(fmap, data, "overview_map", selection, height=MAP_HEIGHT, in_url=True, fit=160)
 if detail_col:
     with detail_col[0]:
         detail_panel(data, selection, view)
@@ -94,3 +90,11 @@ if detail_col:
             st.session_state.pop("focus", None)
             st.session_state.pop("searched", None)
             st.rerun()
+
+summary_strip(summarize(view))
+with st.expander("全省公开数据（与本数据对照）", expanded=False):
+    st.caption(
+        "“数值”为报道公布的全省数字，附时点与出处；“本数据”为当前数据（不受侧栏筛选影响）的统计。"
+        "内置示例数据只含公开报道点名的开发区，其余地块和项目为标注“示例”的虚构记录，不代表全省。"
+    )
+    st.dataframe(province_figures_table(data.zones, data.parcels), hide_index=True, width="stretch")

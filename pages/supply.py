@@ -42,6 +42,7 @@ KEY_COLUMNS = {
     "供地阶段": st.column_config.TextColumn(width=104),
 }
 MAP_KEY = "supply_map"
+MAP_HEIGHT = 540  # the map ends within a 1366×768 screen (#26)
 
 data = get_dataset()
 store = get_store()
@@ -63,7 +64,6 @@ view = view_as_of(data, apply_filters(data, filters), day)
 if note := asof_note(view):
     st.info(note + "查看过去的日期时不能修改地块。")
 parcels = view.parcels
-supply_metrics(parcels)
 
 
 def pending_overlay() -> list:
@@ -83,7 +83,7 @@ def show_supply_map(view, parcels, parcel_style: str, filters, shown) -> None:
         url_view=True,
         legend_open=False,
     )
-    show_map(fmap, data, MAP_KEY, shown, height=560, in_url=True, overlays=pending_overlay())
+    show_map(fmap, data, MAP_KEY, shown, height=MAP_HEIGHT, in_url=True, overlays=pending_overlay(), fit=240)
 
 
 tab_map, tab_flow, tab_rates, tab_log = st.tabs(["地块与地图", "供地流程", "开发区用地指标", "修改记录"])
@@ -102,7 +102,8 @@ with tab_map:
     with map_col:
         if is_large(data):  # province scale: the shared viewport map
             show_view_map(data, view, MAP_KEY, parcel_style, focus=st.session_state.get("supply_focus"),
-                          selection=shown, height=560, legend_open=False, overlays=pending_overlay())  # fmt: skip
+                          selection=shown, height=MAP_HEIGHT, legend_open=False,
+                          overlays=pending_overlay())  # fmt: skip
         else:
             show_supply_map(view, parcels, parcel_style, filters, shown)
 
@@ -130,6 +131,7 @@ with tab_map:
                 st.caption("登录后可编辑供应状态、基础设施与区域评估标记、控制指标和备注。")
     else:
         st.caption("在表格中选择一行，或点击地图上的地块，查看详情。")
+    supply_metrics(parcels)  # below the table and map: the map starts within the first screen (#26)
 
 with tab_flow:
     st.subheader("供地流程：储备 → 具备供地条件 → 已挂牌 → 已出让 → 已动工 → 已投产")

@@ -34,8 +34,9 @@ if not choices:
 if present:  # the tour fills the screen; only the switch back stays, in a corner
     tour_id = st.session_state.get("tour_pick") if st.session_state.get("tour_pick") in choices else choices[0]
     st.session_state["tour_pick"] = tour_id
-else:
-    tour_id = st.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick", placeholder="选择路线")
+else:  # route, 演示模式 and screen on one row: the map starts within the first screen (#26)
+    pick_col, present_col, size_col = st.columns([2.2, 0.8, 1.4], vertical_alignment="bottom")
+    tour_id = pick_col.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick", placeholder="选择路线")
 tour = tours.get(tour_id) or Tour(new_tour_id(tours), "新观摩路线", ())
 
 if tour.stops:
@@ -46,15 +47,14 @@ if tour.stops:
             html = per_version(data, f"tour_html:present:{tour!r}", lambda: tour_html(tour, data, listen_parent=True))
             components.html(html, height=SIZES["1920×1080 投影"])
         st.stop()
-    c1, c2 = st.columns([1, 3])
-    c1.toggle("演示模式", key=PRESENT_KEY, help="地图与站点信息铺满屏幕；再次点击右上角开关退出")
-    size = c2.radio("屏幕", list(SIZES), horizontal=True, key="tour_size")
+    present_col.toggle("演示模式", key=PRESENT_KEY, help="地图与站点信息铺满屏幕；再次点击右上角开关退出")
+    size = size_col.radio("屏幕", list(SIZES), horizontal=True, key="tour_size")
+    components.html(per_version(data, f"tour_html:{tour!r}", lambda: tour_html(tour, data)), height=SIZES[size],
+                    scrolling=False)  # fmt: skip
     st.caption(
         "翻页：按钮、← → 方向键、空格或翻页笔的 PageUp/PageDown（演示模式下在整个页面有效，输入框中的按键除外）；"
         "F 或“全屏”按钮切换浏览器全屏；地图平滑移动到每一站并勾出该站。"
     )
-    components.html(per_version(data, f"tour_html:{tour!r}", lambda: tour_html(tour, data)), height=SIZES[size],
-                    scrolling=False)  # fmt: skip
     with st.expander("导出：离线演示文件与一页纸", expanded=True):
         exports(tour, data, editor)
 if editor:

@@ -71,8 +71,9 @@ if note := asof_note(view):
     st.info(note)
 judged = judge_projects(view.projects, today, thresholds)
 
-tab_rounds, tab_projects, tab_sanwei, tab_chain, tab_bulletin, tab_evaluation = st.tabs(
-    ["活动与三率", "项目", "三未", "产业链", "通报", "年度考核"]
+# the tab with the map first: it starts within the first screen (#26)
+tab_projects, tab_rounds, tab_sanwei, tab_chain, tab_bulletin, tab_evaluation = st.tabs(
+    ["项目", "活动与三率", "三未", "产业链", "通报", "年度考核"]
 )
 
 with tab_rounds:
@@ -105,7 +106,7 @@ with tab_projects:
         pick_from_table(table, "trk_table", SELECTED, layer="projects")
     with map_col:
         page_map(data, view, MAP_KEY, parcel_style, st.session_state.get(SELECTED), parcels=drawn,
-                 overlays=sanwei_layer(judged), legend_open=not is_large(data))  # fmt: skip
+                 overlays=sanwei_layer(judged), legend_open=not is_large(data), height=500)  # fmt: skip
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()

@@ -93,6 +93,7 @@ table { border-collapse: collapse; width: 100%; font-size: 11px; page-break-insi
 th, td { border: 1px solid #999; padding: 3px 5px; text-align: left; } th { background: #eee; }
 .legend span { display: inline-block; width: 12px; height: 10px; margin: 0 4px 0 12px; border: 1px solid #555; }
 .note { color: #666; font-size: 11px; }
+.map svg { width: 100%; height: auto; max-height: 150mm; border: 1px solid #999; }
 """
 
 
@@ -103,16 +104,25 @@ def report_html(
     rules: IdleRules,
     scenarios: Mapping[str, dict],
     title: str = "闲置土地盘活情况",
+    admin: pd.DataFrame | None = None,
 ) -> str:
-    """A printable page (A4 landscape): map of idle parcels, totals, parcel list, rules, scenarios."""
+    """A printable page (A4 landscape): map of idle parcels, totals, parcel list, rules, scenarios.
+
+    The map draws the city and county outlines of ``admin`` (when given) under the zones, and each idle
+    parcel in its class colour with a dark outline; a parcel too small to see at the map's scale (the
+    province view) gets a dot of its colour (see :func:`layers.svgmap.svg_map`).
+    """
     idle = classified[classified["is_idle"]]
     shown_zones = zones[zones["zone_id"].isin(idle["zone_id"])]
+    base = None if admin is None else admin[admin["level"].isin(["city", "county"])]
+    drawn = svg_map(shown_zones, idle, IDLE_COLORS, "idle_class", width=1000, height=620, pad=0.08, base=base,
+                    label_size=13, speck_px=12)  # fmt: skip
     legend = "".join(f'<span style="background:{IDLE_COLORS[k]}"></span>{escape(label(k))}' for k in IDLE_STATUSES)
     parts = [
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1><p class='note'>判定日期 {today.isoformat()} · 边界与地块形状为示意</p>",
-        svg_map(shown_zones, idle, IDLE_COLORS, "idle_class") if len(idle) else "<p>没有认定为闲置的地块。</p>",
+        f"<div class='map'>{drawn}</div>" if len(idle) else "<p>没有认定为闲置的地块。</p>",
         f"<div class='legend'>{legend}</div>",
         "<h2>按开发区汇总</h2>",
         _html_table(idle_totals(classified, "zone")),

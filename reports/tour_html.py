@@ -97,9 +97,11 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
         stops.append(
             {
                 "title": stop.title,
+                "name": str(frame.loc[frame[SCHEMAS[stop.layer].key] == stop.ref, "name"].iloc[0]),
                 "shape": shapely.set_precision(shape, 1e-6).__geo_interface__,
                 "note": stop.note,
                 "layer": label(stop.layer),
+                "kind": stop.layer,
                 "bounds": bounds,
                 "zoom": stop.zoom,
                 "show": list(stop.show),
@@ -107,6 +109,8 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
             }
         )
     zones = data.zones[data.zones["zone_id"].isin(zone_ids)]
+    parents = set(zones["parent_id"].dropna())  # a parent's outline wraps its parks: the parks are named
+    zones = zones.assign(label=zones["short_name"].fillna(zones["name"]).where(~zones["zone_id"].isin(parents), ""))
     parcels, crowded = tour_parcels(data.parcels[data.parcels["zone_id"].isin(zone_ids)], views)
     for stop, many in zip(stops, crowded, strict=True):
         stop["hint"] = f"此站范围内有 {many:,} 宗地块，只显示开发区边界与项目；地块在放大的站点显示" if many else ""
@@ -120,7 +124,7 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
         "title": tour.title,
         "stops": stops,
         "admin": _features(admin, "admin", lambda r: escape(r["name"]), 4, ("level",)),
-        "zones": _features(zones, "zones", lambda r: escape(r["name"]), 6, ("zone_type",)),
+        "zones": _features(zones, "zones", lambda r: escape(r["name"]), 6, ("zone_type", "label")),
         "parcels": _features(parcels, "parcels", _parcel_tip, 5 if any(crowded) else 6, ("pipeline_stage",)),
         "projects": _features(
             projects, "projects", lambda r: f"{escape(r['name'])}<br>{stage_label(r['stage'])}", 6, ("stage",)
@@ -173,10 +177,15 @@ html, body { margin: 0; height: 100%; font-family: "WenQuanYi Zen Hei", "Noto Sa
 #nav #full { background: #455a64; }
 #stop-counter { color: #10202f; background: rgba(255,255,255,.9); padding: .6vh 1vw; border-radius: 6px;
   font-size: clamp(16px, 1.6vw, 30px); font-weight: 700; }
-#legend { position: absolute; left: 2vw; bottom: 3vh; z-index: 1000; background: rgba(255,255,255,.92);
-  padding: .8vh .8vw; border-radius: 6px; font-size: clamp(12px, 1vw, 18px); }
+#legend { position: absolute; left: 2vw; bottom: 3vh; z-index: 1000; background: rgba(255,255,255,.94);
+  padding: 1vh 1vw; border-radius: 6px; font-size: clamp(15px, 1.45vw, 28px); line-height: 1.5; max-width: 60vw; }
 #legend i { display: inline-block; width: 1em; height: .8em; margin: 0 .3em 0 .8em; border: 1px solid #444; }
 .leaflet-tooltip { font-size: clamp(13px, 1.1vw, 20px); }
+.leaflet-tooltip.zm-zone-label { font-size: clamp(14px, 1.3vw, 26px); font-weight: 700; color: #1f4e8c;
+  background: rgba(255,255,255,.8); border: 0; box-shadow: none; padding: 0 .3em; }
+.leaflet-tooltip.zm-stop-label { font-size: clamp(16px, 1.6vw, 32px); font-weight: 700; color: #10202f;
+  background: rgba(255,255,255,.92); border: 2px solid #00bcd4; }
+.leaflet-tooltip.zm-zone-label::before, .leaflet-tooltip.zm-stop-label::before { display: none; }
 """
 
 PAGE_JS = """
@@ -197,6 +206,21 @@ const layers = {
     weight: 2, fillOpacity: 1, fillColor: S.stage[f.properties.stage] || '#888'})}),
 };
 for (const k in layers) layers[k].eachLayer(l => l.bindTooltip(l.feature.properties.tip));
+function textOf(t) { const e = document.createElement('span'); e.textContent = t; return e; }  // never HTML
+// zone names at presentation size, on the zones' layer (shown with it)
+const zoneNames = L.layerGroup();
+layers.zones.eachLayer(l => { const t = l.feature.properties.label; if (!t) return;
+  const b = l.getBounds();
+  zoneNames.addLayer(L.tooltip({permanent: true, direction: 'top', className: 'zm-zone-label', interactive: false})
+    .setLatLng([b.getNorth(), b.getCenter().lng]).setContent(textOf(t))); });
+function clear() {
+  // the room the stop card, the legend and the buttons leave: the stop's features are fitted into it
+  const box = id => document.getElementById(id).getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+  const panel = box('panel'), legend = box('legend'), nav = box('nav'), gap = 24;
+  return {topLeft: [Math.max(gap, panel.right - m.left + gap), gap],
+          bottomRight: [gap, Math.max(gap, m.bottom - Math.min(legend.top, nav.top) + gap)]};
+}
+window.zmClear = clear;
 const legend = document.getElementById('legend');
 const sketch = document.createElement('div'); sketch.textContent = '开发区边界、地块形状与项目位置为示意';
 legend.appendChild(sketch);
@@ -225,12 +249,24 @@ function show(n) {
   document.getElementById('prev').disabled = n === 0;
   document.getElementById('next').disabled = n === D.stops.length - 1;
   for (const k in layers) { if (s.show.includes(k)) layers[k].addTo(map); else layers[k].remove(); }
+  if (s.show.includes('zones')) zoneNames.addTo(map); else zoneNames.remove();
   if (outline) outline.remove();
   outline = L.geoJSON(s.shape, {style: () => S.current, interactive: false,
     pointToLayer: (f, ll) => L.circleMarker(ll, Object.assign({radius: 16}, S.current))}).addTo(map);
-  const b = L.latLngBounds(s.bounds);
+  if (s.kind !== 'zones' && s.name) {  // the stop's parcel or project named at presentation size, below it
+    const sb = outline.getBounds();
+    outline.addLayer(L.tooltip({permanent: true, direction: 'bottom', offset: [0, 10], className: 'zm-stop-label',
+      interactive: false}).setLatLng([sb.getSouth(), sb.getCenter().lng]).setContent(textOf(s.name)));
+  }
+  const b = L.latLngBounds(s.bounds), pad = clear();
   const opts = {duration: first ? 0 : 1.2, animate: !first};
-  if (s.zoom) map.flyTo(b.getCenter(), s.zoom, opts); else map.flyToBounds(b, Object.assign({maxZoom: 16}, opts));
+  if (s.zoom) {  // the stop's centre in the middle of the free room, at the stop's zoom
+    const shift = L.point((pad.topLeft[0] - pad.bottomRight[0]) / 2, (pad.topLeft[1] - pad.bottomRight[1]) / 2);
+    map.flyTo(map.unproject(map.project(b.getCenter(), s.zoom).subtract(shift), s.zoom), s.zoom, opts);
+  } else {
+    map.flyToBounds(b, Object.assign({maxZoom: 16, paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight},
+      opts));
+  }
   window.zmStop = n;
 }
 function fullScreen() {

@@ -1,8 +1,9 @@
 """A print-ready one-pager per tour stop (A4 landscape): map on the admin base, legend, scale bar, north arrow, figures.
 
 :func:`onepager_html` is a self-contained page (inline SVG map, CJK font stack,
-no script); :func:`render` turns it into a PNG at 150 dpi, or a PDF, in the
-server's one shared headless Chromium (:mod:`reports.renderer`).
+no script); :func:`render` turns it into a PNG at 300 dpi (its pHYs chunk says so), or a PDF, in the
+server's one shared headless Chromium (:mod:`reports.renderer`). The map fills the page's height beside
+the figures (no blank bottom third), and labels are at print size, never over a project marker.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from layers.styles import PIPELINE_COLORS, STAGE_COLORS
 from layers.svgmap import svg_map
 from reports.renderer import Renderer, shared_renderer
 
-A4_PX = (1754, 1240)  # 297 × 210 mm at 150 dpi; A4 at CSS 96 dpi is 1123 × 794 px
+DPI = 300
+A4_PX = (3508, 2480)  # 297 × 210 mm at 300 dpi; A4 at CSS 96 dpi is 1123 × 794 px
+MAP_PX = (1000, 860)  # the map's cell: 187 × 161 mm (the page less margins, header, footer and the figures)
 CSS = """
 @page { size: A4 landscape; margin: 0; }
 html, body { margin: 0; width: 297mm; height: 210mm; font-family: "WenQuanYi Zen Hei", "Noto Sans CJK SC",
@@ -32,12 +35,14 @@ html, body { margin: 0; width: 297mm; height: 210mm; font-family: "WenQuanYi Zen
   grid-template-columns: 1fr 78mm; grid-template-rows: auto 1fr auto; gap: 4mm 8mm; }
 header { grid-column: 1 / 3; border-bottom: 1.2mm solid #1e88e5; padding-bottom: 2mm; }
 .tour { font-size: 11pt; color: #556; } h1 { font-size: 22pt; margin: 1mm 0 0; }
-.map svg { width: 100%; height: auto; border: 0.3mm solid #999; }
-aside dl { display: grid; grid-template-columns: auto 1fr; gap: 2.5mm 4mm; font-size: 13pt; margin: 0; }
+.map { min-height: 0; } .map svg { display: block; width: 100%; height: 100%; border: 0.3mm solid #999;
+  box-sizing: border-box; }
+aside dl { display: grid; grid-template-columns: auto 1fr; gap: 3mm 4mm; font-size: 15pt; margin: 0; }
 aside dt { color: #556; } aside dd { margin: 0; font-weight: 700; }
-.note { font-size: 12pt; margin-top: 5mm; line-height: 1.5; }
-.legend { font-size: 10pt; margin-top: 6mm; } .legend i { display: inline-block; width: 4mm; height: 3mm;
-  margin: 0 1.5mm 0 3mm; border: 0.2mm solid #444; } .legend span { white-space: nowrap; }
+.note { font-size: 13pt; margin-top: 6mm; line-height: 1.5; }
+.legend { font-size: 11pt; margin-top: 8mm; line-height: 1.9; } .legend i { display: inline-block; width: 4.5mm;
+  height: 3.5mm; margin: 0 1.5mm 0 0; border: 0.2mm solid #444; vertical-align: -0.4mm; }
+.legend span { white-space: nowrap; display: inline-block; width: 36mm; } .legend b { display: block; }
 footer { grid-column: 1 / 3; font-size: 9pt; color: #667; display: flex; justify-content: space-between; }
 """
 
@@ -74,19 +79,20 @@ def onepager_html(tour: Tour, index: int, data: Dataset) -> str:
         features,
         colors,
         "key",
-        width=1000,
-        height=640,
-        pad=0.25,
+        width=MAP_PX[0],
+        height=MAP_PX[1],
+        pad=0.12,
         label_names={name},
         zone_label="label",
         base=base,
+        label_size=17,
     )
     figures = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in stop_figures(stop, data))
-    legend = "".join(
+    legend = "<b>地块·供地阶段</b>" + "".join(
         f"<span><i style='background:{c}'></i>{escape(label(k))}</span>" for k, c in PIPELINE_COLORS.items()
     )
-    legend += "<br>" + "".join(
-        f"<span><i style='background:{c};border-radius:50%'></i>项目·{escape(stage_label(k))}</span>"
+    legend += "<b>项目</b>" + "".join(
+        f"<span><i style='background:{c};border-radius:50%'></i>{escape(stage_label(k))}</span>"
         for k, c in STAGE_COLORS.items()
     )
     note = f"<div class='note'>{escape(stop.note)}</div>" if stop.note else ""
@@ -109,10 +115,18 @@ def render(html: str, out: Path, renderer: Renderer | None = None, measure: str 
     """Render ``html`` to ``out`` in the shared headless Chromium (:mod:`reports.renderer`, network off).
 
     A ``.pdf`` gets a vector A4 landscape page; anything else a PNG of
-    :data:`A4_PX` pixels (150 dpi). Returns the boxes (x, y, width, height in
+    :data:`A4_PX` pixels marked 300 dpi. Returns the boxes (x, y, width, height in
     PNG pixels) of the elements matching ``measure`` — by default each
     character of the title — so callers can check what was drawn there.
     ``renderer`` defaults to the server's one (:func:`reports.renderer.shared_renderer`);
     raises :class:`reports.renderer.RenderError` (Chinese message) when busy or unable.
     """
-    return (renderer or shared_renderer()).render(html, Path(out), measure, scale=A4_PX[0] / 1123)
+    out = Path(out)
+    boxes = (renderer or shared_renderer()).render(html, out, measure, scale=A4_PX[0] / 1123)
+    if out.suffix.lower() != ".pdf":  # Chromium writes no resolution: say 300 dpi, so it prints at A4
+        from PIL import Image
+
+        with Image.open(out) as image:
+            image.load()
+        image.save(out, dpi=(DPI, DPI), optimize=False)
+    return boxes

@@ -117,10 +117,27 @@ def test_print_view_is_self_contained_and_escaped(classified):
         ("P-XFJK-01", "不可抗力（协商处置）", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ]
     svg = html[html.index("<svg") : html.index("</svg>")]  # each idle parcel drawn in its class's colour
-    fills = re.findall(r'fill="(#[0-9a-f]{6})"', svg)
-    assert sorted(f for f in fills if f != "#f4f6f8") == sorted(
-        ["#f06292", "#d32f2f", "#d32f2f", "#ff9800", "#7e57c2", "#26a69a"]
-    )
+    fills = re.findall(r'<path class="zm-parcel" d="[^"]*" fill="(#[0-9a-f]{6})"', svg)
+    assert sorted(fills) == sorted(["#f06292", "#d32f2f", "#d32f2f", "#ff9800", "#7e57c2", "#26a69a"])
+
+
+def test_print_view_map_shows_boundaries_and_every_idle_parcel(classified):
+    """#26: the printed map was a grey box of labels with invisible specks. Now the city and county outlines
+    are drawn under the data, each idle parcel has a visible outline, and a parcel too small to see at the
+    province scale gets a dot of its class colour at least 10 px across."""
+    data, c = classified
+    html = report_html(c, data.zones, DAY, IdleRules(), {}, admin=data.admin)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    cities = data.admin[data.admin["level"] == "city"]
+    assert svg.count('stroke="#6d6d6d"') >= len(cities) - 2  # the city outlines in view (Shanxi's eleven)
+    assert sum(f">{name}</text>" in svg for name in cities["name"]) >= 3  # some named
+    parcels = re.findall(r'<path class="zm-parcel" d="[^"]*" fill="(#[0-9a-f]{6})" [^>]*stroke="#333"'
+                         r' stroke-width="([\d.]+)"', svg)  # fmt: skip
+    assert len(parcels) == int(c["is_idle"].sum()) == 6
+    assert all(float(width) >= 1 for _, width in parcels)
+    dots = re.findall(r'<circle class="zm-speck" cx="[^"]*" cy="[^"]*" r="([\d.]+)" fill="(#[0-9a-f]{6})"', svg)
+    assert sorted(fill for _, fill in dots) == sorted(fill for fill, _ in parcels)  # none left as a speck
+    assert all(float(r) >= 5 for r, _ in dots)
 
 
 def test_whole_flow(sample_copy):

@@ -6,6 +6,7 @@ import json
 import re
 
 import folium
+import pandas as pd
 import pytest
 from folium.plugins import MarkerCluster
 from shapely.geometry import shape
@@ -16,6 +17,7 @@ from geodata.schema import SCHEMAS
 from geodata.store import coerce
 from layers import assets
 from layers.basemaps import basemap_options, tile_layers
+from layers.controls import PIN_LIFT_PX
 from layers.features import feature_collection
 from layers.overview import (
     _zone_tip,
@@ -230,7 +232,8 @@ def test_selection_outline_lets_clicks_through(layers):
         [layer] = group._children.values()
         drawn_data, style, script = drawn(fmap.get_root().render(), layer)
         assert [f["geometry"] for f in drawn_data["features"]] == [geometry], selection
-        assert style == {"default": outline}, selection
+        lifted = {"zmLift": PIN_LIFT_PX, "zmStem": False} if selection[0] == "projects" else {}
+        assert style == {"default": outline | lifted}, selection  # a project's ring is around its lifted marker
         assert re.search(r'"interactive":\s*false', script), selection  # the layer's own option, not just its style
     assert "new L.CircleMarker(latlng, opts)" in fmap.get_root().render()  # the point is a ring, not a pin
     assert highlight_group(data, ("zones", "Z9")) is None and highlight_group(data, None) is None
@@ -311,6 +314,33 @@ def test_svg_map_draws_the_admin_base_under_the_data(layers):
     assert any(f">{name}</text>" in svg for name in admin["name"])
     first_data = svg.index('stroke-dasharray="6 4"')
     assert svg.index('stroke="#b0b0b0"') < first_data  # the base is drawn first, underneath
+
+
+def test_a_parcel_label_is_never_drawn_over_the_project_marker_at_its_centre(layers):
+    """#26: the one-pager's stop label sat on the project marker drawn at the parcel's centre."""
+    from layers.styles import STAGE_COLORS
+    from layers.svgmap import Label, svg_map, text_box
+
+    parcel = layers["parcels"].iloc[[0]].assign(key="started")
+    point = parcel.geometry.iloc[0].representative_point()
+    project = parcel.assign(geometry=[point], name="项目甲", key="stage:signed")
+    shown = pd.concat([parcel, project], ignore_index=True)[["name", "key", "geometry"]]
+    colors = {"started": "#c62828", "stage:signed": STAGE_COLORS["signed"]}
+    name = str(parcel["name"].iloc[0])
+    svg = svg_map(layers["zones"].iloc[0:0], shown, colors, "key", width=1000, height=860, label_names={name},
+                  label_size=17)  # fmt: skip
+    cx, cy = (float(v) for v in re.search(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="7"', svg).groups())
+    placed = rf'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)"[^>]*>{re.escape(name)}<'
+    x, y, anchor = re.search(placed, svg).groups()
+    w, h = text_box(Label(name, 0, 0, 17))
+    left = {"middle": float(x) - w / 2, "start": float(x), "end": float(x) - w}[anchor]
+    text = (left, float(y) - h * 0.8, left + w, float(y) + h * 0.2)
+    marker = (cx - 7, cy - 7, cx + 7, cy + 7)
+    assert not (text[0] < marker[2] and marker[0] < text[2] and text[1] < marker[3] and marker[1] < text[3]), (
+        text,
+        marker,
+    )
+    assert 'font-size="17"' in svg
 
 
 def test_parcels_waiting_for_review_are_outlined_dashed_and_let_clicks_through():

@@ -93,7 +93,7 @@ def test_onepager_png_draws_the_chinese_title(renderer, sample):
     assert len(boxes) == len(title)
     ink = []
     for (x, y, w, h), ch in zip(boxes, title, strict=True):
-        assert w > 10 and h > 20, ch  # a 22pt glyph at 150 dpi, not a collapsed box
+        assert w > 10 and h > 20, ch  # a 22pt glyph at 300 dpi, not a collapsed box
         crop = image.crop((x, y, x + w, y + h))
         ink.append(sum(crop.histogram()[:128]))  # dark pixels
     assert min(ink) > 0
@@ -110,3 +110,59 @@ def test_onepager_pdf_is_one_a4_landscape_page_with_a_cjk_font(renderer, sample)
     boxes = {tuple(round(float(v)) for v in m.split()) for m in re.findall(rb"/MediaBox \[([^\]]+)\]", pdf)}
     assert boxes == {(0, 0, 842, 595)}  # A4 landscape in points
     assert re.search(rb"/BaseFont /[A-Z]{6}\+WenQuanYi", pdf)  # the CJK font is embedded, not substituted
+
+
+# Each stop's bounds in the map's pixels, and the boxes of the stop card, the legend and the buttons.
+STOP_BOXES_JS = """() => { const s = D.stops[zmStop], b = L.latLngBounds(s.bounds);
+  const a = zmMap.latLngToContainerPoint(b.getNorthWest()), c = zmMap.latLngToContainerPoint(b.getSouthEast());
+  const box = id => { const r = document.getElementById(id).getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom]; };
+  return {stop: [a.x, a.y, c.x, c.y], panel: box('panel'), legend: box('legend'), nav: box('nav'),
+          legendPx: parseFloat(getComputedStyle(document.getElementById('legend')).fontSize),
+          zoneLabels: document.querySelectorAll('.zm-zone-label').length,
+          stopLabel: (document.querySelector('.zm-stop-label') || {}).textContent || ''}; }"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_the_stop_card_never_covers_the_stop(playwright_browser, tour_file, sample, size):
+    """Every stop's own extent is fitted clear of the card, the legend and the buttons; the zones and the stop's
+    parcel or project are named; the legend is readable from the back of the room (≥ 24 px at 1920)."""
+    tour = sample_tour()
+    context = playwright_browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(tour_file.as_uri())
+        page.wait_for_function("window.zmStop === 0")
+        for n, stop in enumerate(tour.stops):
+            if n:
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function(f"window.zmStop === {n}")
+            page.wait_for_timeout(1600)  # the fly-to
+            got = page.evaluate(STOP_BOXES_JS)
+            for part in ("panel", "legend", "nav"):
+                assert not _overlap(got["stop"], got[part]), (n, stop.title, part, got)
+            if "zones" in stop.show:
+                assert got["zoneLabels"] > 0, n
+            if stop.layer != "zones":
+                frame = sample.layer(stop.layer)
+                key = "parcel_id" if stop.layer == "parcels" else "project_id"
+                assert got["stopLabel"] == frame.loc[frame[key] == stop.ref, "name"].iloc[0], n
+        if size[0] == 1920:
+            assert got["legendPx"] >= 24, got["legendPx"]
+        page.screenshot(path=str(artifact(f"tour-last-stop-{size[0]}.png")))
+    finally:
+        context.close()
+
+
+def test_onepager_png_is_300_dpi_a4_with_the_map_down_the_page(renderer, sample):
+    out = artifact("tour-onepager-300dpi.png")
+    [(_x, y, w, h)] = render(onepager_html(sample_tour(), 2, sample), out, renderer, measure=".map svg")
+    with Image.open(out) as image:
+        assert image.size == A4_PX == (3508, 2480)
+        assert [round(v) for v in image.info["dpi"]] == [300, 300]  # prints at A4 size
+    assert y + h > 0.85 * A4_PX[1], (y, h)  # the map reaches the footer: no blank bottom third
+    assert w > 0.6 * A4_PX[0]

@@ -1,4 +1,5 @@
-"""Page-wide CSS: Chinese in place of widget texts Streamlit cannot translate, and the 观摩会 presentation.
+"""Page-wide CSS: Chinese in place of widget texts Streamlit cannot translate, a compact page title (the map starts
+within the first screen, #26), and the 观摩会 presentation.
 
 Only constants here: no data ever reaches these style sheets.
 """
@@ -11,6 +12,17 @@ PRESENT_KEY = "tour_present"  # the 演示模式 toggle
 STAGE_KEY = "tour_stage"  # the container of the presented tour (Streamlit gives it the class st-key-tour_stage)
 UPLOAD_TEXT = "选择文件"
 SKIP_TEXT = "跳到主要内容"
+
+# A map frame sized from the browser window: the window's height less what is above the map (px), between a
+# floor and a ceiling; the map page passes its reserve to ui.mapview.show_map (fit=…), which keys its container
+# "zm_fit_<reserve>_<map key>". Without it the frame keeps streamlit-folium's fixed height.
+FIT_RESERVES = (160, 240, 280)
+FIT_MIN_PX, FIT_MAX_PX = 440, 1000
+FIT_CSS = "".join(
+    f'[class*="st-key-zm_fit_{r}_"] iframe {{ height: clamp({FIT_MIN_PX}px, calc(100vh - {r}px), {FIT_MAX_PX}px)'
+    " !important; }\n"
+    for r in FIT_RESERVES
+)
 
 # Streamlit 1.67 has no locale setting; where it writes English of its own and offers no parameter, the part is
 # hidden or relabelled here (#26), and tests/test_browser_words.py reads every page for Latin words:
@@ -35,7 +47,8 @@ APP_CSS = f"""<style>
 [data-testid="stSkipToContent"] {{ font-size: 0; }}
 [data-testid="stSkipToContent"]::after {{ content: "{SKIP_TEXT}"; font-size: 1rem; }}
 [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
-</style>"""
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 2rem; padding: 0 0 .25rem; }}
+{FIT_CSS}</style>"""
 
 PRESENTING_CSS = f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {{ display: none; }}

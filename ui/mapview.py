@@ -8,6 +8,7 @@ import streamlit as st
 from geodata.dataset import Dataset
 from layers.controls import UrlSelection
 from layers.overview import RETURNED_OBJECTS, clicked_record, highlight_group
+from ui.chrome import FIT_RESERVES
 from ui.urlstate import encode_selection
 
 PICK_SUFFIX = "__pick"  # session key (after the map's) of the function that finds a clicked point's record
@@ -43,9 +44,14 @@ def take_click(map_key: str, state_key: str = "selected") -> None:
         st.session_state[state_key] = clicked
 
 
-def selection_layer(data: Dataset, selection: tuple[str, str] | None, in_url: bool) -> folium.FeatureGroup | None:
-    """The selection's outline; with ``in_url`` it also writes the selection into the page address."""
-    group = highlight_group(data, selection)
+def selection_layer(
+    data: Dataset, selection: tuple[str, str] | None, in_url: bool, lifted: bool = False
+) -> folium.FeatureGroup | None:
+    """The selection's outline; with ``in_url`` it also writes the selection into the page address.
+
+    ``lifted``: the map draws project markers above their point (:func:`layers.overview.build_map`).
+    """
+    group = highlight_group(data, selection, lifted)
     if in_url:
         group = group or folium.FeatureGroup(name="选中")
         UrlSelection(encode_selection(selection)).add_to(group)
@@ -66,16 +72,23 @@ def show_map(
     height: int = 640,
     in_url: bool = False,
     overlays: list | None = None,
+    fit: int | None = None,
 ):
     """Render ``fmap``; the selection is outlined as an added layer (no map redraw when it changes).
 
     ``in_url``: the page's main map keeps the selection in the address (see :mod:`ui.urlstate`).
+    ``fit``: the map's frame is as tall as the browser window less ``fit`` pixels (one of
+    :data:`ui.chrome.FIT_RESERVES`: what the page shows above the map), so that it ends within the
+    first screen on a small one and fills a large one; ``height`` is then only the first draw's.
     """
-    draw(
-        fmap,
-        key=map_key,
-        height=height,
-        use_container_width=True,
-        returned_objects=RETURNED_OBJECTS,
-        feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url)),
-    )
+    if fit is not None and fit not in FIT_RESERVES:
+        raise ValueError(f"fit={fit}: not one of {FIT_RESERVES}")
+    with st.container(key=f"zm_fit_{fit}_{map_key}" if fit else None):
+        draw(
+            fmap,
+            key=map_key,
+            height=height,
+            use_container_width=True,
+            returned_objects=RETURNED_OBJECTS,
+            feature_group_to_add=_groups(overlays, selection_layer(data, selection, in_url, lifted=True)),
+        )

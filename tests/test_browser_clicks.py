@@ -1,0 +1,240 @@
+"""Clicks land where they are aimed (#26), and every map page shows its map within the first screen.
+
+On a screen shorter than the page, Leaflet's first press focused the map and the browser scrolled the app
+page to bring the component's frame into view (250 px at 1366×768): the click then landed on whatever was
+under the pointer afterwards. Each click here is aimed through Leaflet's own ``latLngToContainerPoint`` in
+the map's frame, and the record the page then selects (the address's ``sel`` and the outline drawn on the
+map) must be the one aimed at. The page is never scrolled by the test.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from shapely.geometry import Point
+
+from geodata.dataset import load_dataset
+from geodata.store import SAMPLE_PATH, GpkgStore
+from testing import harness
+from tests.conftest import artifact
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1366, 768), (1400, 950), (1920, 1080)]
+PARCEL, PROJECT = "JK-56GW", "S-JK"  # the project sits at the parcel's centre (its representative point)
+MAP_PAGES = {"overview": "/", "supply": "/supply", "tracker": "/tracker", "idle": "/idle", "tour": "/tour"}
+
+_FIND = """
+  const f = [...document.querySelectorAll('iframe')].find(f => { try { return f.contentWindow.map_div; }
+    catch (e) { return false; } });
+  const w = f.contentWindow, m = w.map_div, L = w.L, box = f.getBoundingClientRect();
+  const find = (layer, id) => { let hit = null;
+    const visit = l => { const p = l.feature && l.feature.properties;
+      if (p && p.layer === layer && p.id === id) hit = l;
+      if (l.eachLayer) l.eachLayer(visit); };
+    m.eachLayer(visit); return hit; };
+  const page = pt => [box.left + pt.x, box.top + pt.y];
+"""
+# Zoom so that the parcel takes about 40 % of the map, without animation.
+FRAME_JS = (
+    "(id) => {"
+    + _FIND
+    + """
+  const l = find('parcels', id), s = m.getSize();
+  m.fitBounds(l.getBounds(), {padding: [s.x * 0.3, s.y * 0.3], animate: false});
+  return m.getZoom(); }"""
+)
+# The page pixel of [lat, lng], through Leaflet in the map's frame.
+AIM_JS = "([lat, lng]) => {" + _FIND + "return page(m.latLngToContainerPoint([lat, lng])); }"
+# A point 6 px inside the parcel's lowest edge (away from markers, which are drawn above their point), and the
+# project markers Leaflet would hit there (none expected).
+EDGE_JS = (
+    "(id) => {"
+    + _FIND
+    + """
+  const l = find('parcels', id);
+  let ring = l.getLatLngs(); while (Array.isArray(ring[0])) ring = ring[0];
+  const pts = ring.map(ll => m.latLngToContainerPoint(ll));
+  const c = pts.reduce((a, p) => a.add(p), L.point(0, 0)).divideBy(pts.length);
+  let best = null;
+  pts.forEach((p, i) => { const q = pts[(i + 1) % pts.length], mid = p.add(q).divideBy(2);
+    const d = c.subtract(mid), n = d.distanceTo(L.point(0, 0));
+    const inner = mid.add(d.multiplyBy(6 / n));
+    if (!best || inner.y > best.y) best = inner; });
+  const lp = m.containerPointToLayerPoint(best), covering = [];
+  m.eachLayer(x => { const p = x.feature && x.feature.properties;
+    if (p && p.layer === 'projects' && x._containsPoint && x._containsPoint(lp)) covering.push(p.id); });
+  return {at: page(best), covering: covering, inside: l._containsPoint(lp)}; }"""
+)
+# Where a project's marker is drawn (its canvas point, lifted above its location).
+MARKER_JS = (
+    "(id) => {" + _FIND + "const l = find('projects', id); return page(m.layerPointToContainerPoint(l._point)); }"
+)
+SCROLL_JS = """() => { const m = document.querySelector('[data-testid="stMain"]');
+  return [window.scrollY, m ? m.scrollTop : 0]; }"""
+# Every visible map frame's top, in page pixels: folium maps (map_div) and the tour (zmMap).
+MAP_TOPS_JS = """() => [...document.querySelectorAll('iframe')].filter(f => {
+    try { return f.contentWindow.map_div || f.contentWindow.zmMap; } catch (e) { return false; } })
+  .map(f => f.getBoundingClientRect()).filter(r => r.height > 0).map(r => r.top)"""
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset(GpkgStore(SAMPLE_PATH))
+
+
+def open_page(browser, url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.external, page.errors = [], []
+    harness.block_external(page, page.external)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url)
+    return context, page
+
+
+def selected(page) -> str | None:
+    return (parse_qs(urlparse(page.url).query).get("sel") or [None])[0]
+
+
+def wait_selected(page, want: str, timeout_s: float = 20) -> str | None:
+    """The address's ``sel`` once it is ``want`` (or whatever it is when the time is up)."""
+    for _ in range(int(timeout_s * 4)):
+        if selected(page) == want:
+            break
+        page.wait_for_timeout(250)
+    return selected(page)
+
+
+def outlined(page, geometry) -> bool:
+    """The selection outline drawn on the map is the record's (its centre within the record's envelope)."""
+    for _ in range(60):
+        points = harness.highlighted_points(page)
+        if points:
+            return all(geometry.envelope.buffer(1e-4).contains(Point(p)) for p in points)
+        page.wait_for_timeout(250)
+    return False
+
+
+def click_and_expect(page, xy, want: str, geometry, label: str) -> None:
+    before = page.evaluate(SCROLL_JS)
+    page.mouse.click(*xy)
+    got = wait_selected(page, want)
+    assert page.evaluate(SCROLL_JS) == before, f"{label}: the page scrolled under the pointer"
+    assert got == want, f"{label}: aimed at {want}, the page selected {got}{harness.diagnosis(page)}"
+    assert outlined(page, geometry), f"{label}: the outline on the map is not around {want}"
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("name", ["overview", "supply"])
+def test_a_click_selects_the_parcel_aimed_at(sample_server, playwright_browser, sample, name, width, height):
+    parcel = sample.parcels.set_index("parcel_id").loc[PARCEL].geometry
+    centre = parcel.representative_point()
+    context, page = open_page(playwright_browser, sample_server + MAP_PAGES[name], width, height)
+    try:
+        harness.wait_for_map(page)
+        page.evaluate(FRAME_JS, PARCEL)
+        page.wait_for_timeout(800)
+        edge = page.evaluate(EDGE_JS, PARCEL)
+        assert edge["inside"] and edge["covering"] == [], edge  # the aim itself is the parcel's alone
+        click_and_expect(page, edge["at"], f"parcels:{PARCEL}", parcel, f"{name} {width}×{height} edge")
+        page.screenshot(path=artifact(f"click-{name}-edge-{width}x{height}.png"))
+        # then the centre, where on 总览地图 the parcel's project sits: a fresh page, nothing selected yet
+        context.close()
+        context, page = open_page(playwright_browser, sample_server + MAP_PAGES[name], width, height)
+        harness.wait_for_map(page)
+        page.evaluate(FRAME_JS, PARCEL)
+        page.wait_for_timeout(800)
+        xy = page.evaluate(AIM_JS, [centre.y, centre.x])
+        click_and_expect(page, xy, f"parcels:{PARCEL}", parcel, f"{name} {width}×{height} centre")
+        assert page.external == [] and page.errors == [], (page.external, page.errors)
+    finally:
+        context.close()
+
+
+def test_a_project_marker_takes_its_own_clicks_and_leaves_the_parcel_centre_to_the_parcel(
+    sample_server, playwright_browser, sample
+):
+    project = sample.projects.set_index("project_id").loc[PROJECT].geometry
+    parcel = sample.parcels.set_index("parcel_id").loc[PARCEL].geometry
+    assert project.distance(parcel.representative_point()) < 1e-9  # the project sits at the parcel's centre
+    context, page = open_page(playwright_browser, sample_server, 1400, 950)
+    try:
+        harness.wait_for_map(page)
+        page.evaluate(FRAME_JS, PARCEL)
+        page.wait_for_timeout(800)
+        click_and_expect(page, page.evaluate(MARKER_JS, PROJECT), f"projects:{PROJECT}", project, "marker")
+        page.wait_for_timeout(1000)  # the rerun that outlines the project has drawn
+        page.evaluate(FRAME_JS, PARCEL)
+        page.wait_for_timeout(800)
+        xy = page.evaluate(AIM_JS, [project.y, project.x])  # the project's own location = the parcel's centre
+        click_and_expect(page, xy, f"parcels:{PARCEL}", parcel, "parcel centre under the project")
+        page.screenshot(path=artifact("click-project-and-parcel.png"))
+        assert page.external == [] and page.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(MAP_PAGES))
+def test_the_map_starts_within_the_first_screen_at_1366x768(sample_server, playwright_browser, name):
+    context, page = open_page(playwright_browser, sample_server + MAP_PAGES[name], 1366, 768)
+    try:
+        page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
+        tops = []
+        for _ in range(240):
+            tops = page.evaluate(MAP_TOPS_JS)
+            if tops:
+                break
+            page.wait_for_timeout(250)
+        page.wait_for_timeout(1500)  # the rest of the page has drawn around it
+        tops = page.evaluate(MAP_TOPS_JS)
+        page.screenshot(path=artifact(f"map-first-{name}-1366x768.png"))
+        assert tops, f"{name}: no map on the first screen{harness.diagnosis(page)}"
+        assert min(tops) < 300, f"{name}: the map starts {min(tops):.0f} px down a 768 px screen"
+    finally:
+        context.close()
+
+
+# Metric titles cut off with an ellipsis: any element of a metric's label narrower than its text.
+CUT_METRICS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')].filter(m =>
+    m.getBoundingClientRect().width > 0 && [m, ...m.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(m => m.innerText)"""
+
+
+def test_no_metric_title_is_cut_off_on_the_idle_page_at_1366x768(sample_server, playwright_browser):
+    context, page = open_page(playwright_browser, sample_server + MAP_PAGES["idle"], 1366, 768)
+    try:
+        harness.wait_for_map(page)
+        metrics = page.locator('[data-testid="stMetricLabel"]')
+        metrics.first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert metrics.count() >= 6
+        cut = page.evaluate(CUT_METRICS_JS)
+        metrics.first.scroll_into_view_if_needed()
+        page.screenshot(path=artifact("idle-metrics-1366x768.png"))
+        assert cut == [], cut
+    finally:
+        context.close()
+
+
+MAP_BOX_JS = """() => { const f = [...document.querySelectorAll('iframe')].find(f => {
+    try { return f.contentWindow.map_div; } catch (e) { return false; } });
+  const r = f.getBoundingClientRect(), s = f.contentWindow.map_div.getSize(); return [r.top, r.bottom, s.y]; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+@pytest.mark.parametrize("name", ["overview", "supply"])
+def test_the_main_map_fits_the_window(sample_server, playwright_browser, name, width, height):
+    """The map's frame is sized from the window: it ends within a 1366×768 screen and fills a 1920×1080 one,
+    and Leaflet's map is as tall as the frame (no map hidden below its frame's edge)."""
+    context, page = open_page(playwright_browser, sample_server + MAP_PAGES[name], width, height)
+    try:
+        harness.wait_for_map(page)
+        page.wait_for_timeout(500)
+        top, bottom, map_px = page.evaluate(MAP_BOX_JS)
+        assert bottom <= height, (top, bottom)
+        assert abs(map_px - (bottom - top)) <= 1, (map_px, top, bottom)
+        assert bottom >= height - 200, (top, bottom)  # it takes the room there is
+    finally:
+        context.close()
