@@ -10,16 +10,18 @@ from layers.controls import PIN_LIFT_PX
 from layers.features import feature_collection, geojson_layer, tip_html
 
 SANWEI_COLOR = "#e53935"
-# around the project's marker, which is drawn above its point (see layers.controls.PointerFixes)
-RING = {"radius": 12, "color": SANWEI_COLOR, "weight": 3, "fill": False, "zmLift": PIN_LIFT_PX, "zmStem": False}
+RING = {"radius": 12, "color": SANWEI_COLOR, "weight": 3, "fill": False}
+# around a project's marker drawn above its point (small data, see layers.controls.PointerFixes)
+LIFTED_RING = RING | {"zmLift": PIN_LIFT_PX, "zmStem": False}
 
 
 def _flag_tip(r) -> str:
     return tip_html(r["name"], f"{label(r['sanwei'])}：{r['reason']}")
 
 
-def sanwei_layer(judged: pd.DataFrame) -> list[folium.FeatureGroup]:
-    """Red rings around projects with a 三未 flag (``judged`` from stats.tracker.judge_projects).
+def sanwei_layer(judged: pd.DataFrame, lifted: bool = True) -> list[folium.FeatureGroup]:
+    """Red rings around projects with a 三未 flag (``judged`` from stats.tracker.judge_projects); ``lifted``
+    where the map lifts project markers above their point (small data; the large-data map draws them on it).
 
     Returned as a list of overlays for ``build_map(extra=...)`` (empty when nothing is flagged).
     """
@@ -30,7 +32,7 @@ def sanwei_layer(judged: pd.DataFrame) -> list[folium.FeatureGroup]:
     geojson_layer(
         feature_collection(flagged, "projects", _flag_tip),
         "三未项目",
-        lambda _f: RING,
+        lambda _f: LIFTED_RING if lifted else RING,
         marker=folium.CircleMarker(radius=12, fill=False),
         control=False,
     ).add_to(group)

@@ -356,3 +356,19 @@ def test_parcels_waiting_for_review_are_outlined_dashed_and_let_clicks_through()
     assert [s["coordinates"][0][0] for s in shapes] == [tuple(g.exterior.coords[0]) for g in expected]
     style = geo.style_function(feature)
     assert style["dashArray"] and style["interactive"] is False and style["fill"] is False
+
+
+def test_sanwei_rings_are_lifted_only_where_markers_are():
+    """Small-data maps draw a project's marker 16 px above its point, the large-data map on it: the ring follows."""
+    import pandas as pd
+    import shapely
+
+    from layers.tracker import sanwei_layer
+
+    judged = pd.DataFrame({"project_id": ["J1"], "name": ["甲"], "sanwei": ["signed_not_landed"], "reason": ["x"],
+                           "geometry": [shapely.Point(112.5, 37.8)]})  # fmt: skip
+    for lifted in (True, False):
+        (group,) = sanwei_layer(judged, lifted=lifted)
+        (layer,) = group._children.values()
+        style = layer.style_function({"properties": {}})
+        assert ("zmLift" in style) is lifted
