@@ -108,7 +108,10 @@ def test_large_data_is_drawn_from_vector_tiles(page, big_store):
         page.screenshot(path=str(artifact("tiles-zone.png")))
 
         page.mouse.click(*page.evaluate(FRAME_POINT_JS, [point.y, point.x]))
-        page.get_by_text(target["parcel_id"], exact=True).first.wait_for(timeout=30_000)
+        want = f"parcels:{target['parcel_id']}"  # the selection, kept in the address (its id is in the folded 编码)
+        page.wait_for_function("want => new URLSearchParams(location.search).get('sel') === want", arg=want,
+                               timeout=30_000)  # fmt: skip
+        page.get_by_text(target["name"], exact=True).first.wait_for(timeout=10_000)  # the details panel
         assert len(sent) > before  # the click did reach the server
         page.wait_for_function("() => [...document.querySelectorAll('iframe')].some(f => f.contentWindow.zmTiles)")
         page.screenshot(path=str(artifact("tiles-clicked.png")))

@@ -86,7 +86,7 @@ def view_table(data: Dataset, view: View, what: str, build: Callable[[], pd.Data
     ``what`` names the table and every other input it depends on (e.g. ``"pipeline_by:zone"``):
     two calls with the same ``what``, data version, filters and 截至 day get the same frame.
     """
-    return _table(what, data.version, f"{view.filters!r}@{view.asof}", build)
+    return _table(what, data.version, f"{view.filters!r}@{getattr(view, 'asof', None)}", build)
 
 
 def per_version(data: Dataset, what: str, build: Callable[[], T]) -> T:
