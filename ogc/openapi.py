@@ -14,7 +14,10 @@ _ERROR = {"description": "请求有误或不存在（JSON：code、description�
 
 
 def _param(name: str, description: str, schema: dict, where: str = "query", required: bool = False) -> dict:
-    return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+    out = {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+    if schema.get("type") == "array":  # bbox=1,2,3,4 (OGC API – Features), not bbox=1&bbox=2…
+        out.update(style="form", explode=False)
+    return out
 
 
 def _json_ok(description: str, media: str = "application/json") -> dict:
