@@ -102,7 +102,8 @@ bench-exports: setup-dev
 bench-reports: setup-dev
 	$(PY) -m bench.bulletin_scale
 
-## Vector tiles and OGC API pages on 100 000 parcels, GeoPackage and PostGIS (see bench/README.md)
+## Vector tiles, OGC API pages and the overview's first draw on 100 000 and 1 000 000 parcels, GeoPackage and
+## PostGIS, against a bare Streamlit page (see bench/README.md); BENCH_TILES_SIZES=100000 for the smaller only
 bench-tiles: setup-dev db
 	$(PY) -m bench.tiles
 

@@ -23,13 +23,54 @@ SET_VIEW_JS = """([lat, lng, z]) => { const w = [...document.querySelectorAll('i
   .find(w => w && w.map_div); w.map_div.setView([lat, lng], z, {animate: false}); return true; }"""
 
 
-def synth_store(n: int) -> Path:
-    """The synthetic store of ``n`` parcels and ``n // 10`` projects (seed 1), generated once into var/bench/."""
+def synth_store(n: int, seed: int = 1) -> Path:
+    """The synthetic store of ``n`` parcels and ``n // 10`` projects, generated once into var/bench/ (by size+seed).
+
+    Written under a temporary name first, so an interrupted run never leaves a half file to be reused.
+    """
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"synth_{n}.gpkg"
+    path = OUT / f"synth_{n}_seed{seed}.gpkg"
     if not path.exists():
-        write_synth(path, n, n // 10, seed=1)
+        partial = path.with_suffix(".partial.gpkg")
+        partial.unlink(missing_ok=True)
+        write_synth(partial, n, n // 10, seed=seed)
+        partial.rename(path)
     return path
+
+
+def synth_database(n: int, seed: int = 1) -> str:
+    """The same store copied once into the PostGIS database ``zonemap_bench_{n}_s{seed}`` (kept; ANALYZEd); its URL.
+
+    A database whose parcel count is not ``n`` (an interrupted copy) is dropped and copied again.
+    """
+    import psycopg
+
+    from geodata.store.copy import copy_store
+    from testing.pg import _admin_url, _with_db, server_url
+
+    server = server_url()
+    name = f"zonemap_bench_{n}_s{seed}"
+    url = _with_db(server, name)
+    with psycopg.connect(_admin_url(server), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            try:
+                with psycopg.connect(url) as conn:
+                    if conn.execute("SELECT count(*) FROM parcels").fetchone()[0] == n:
+                        return url
+            except psycopg.Error:
+                pass
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE zonemap_template OWNER zonemap')
+    path = synth_store(n, seed)
+    start = time.perf_counter()
+    report = copy_store(str(path), url)
+    if not report.ok:
+        raise SystemExit("\n".join(report.lines))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    print(f"(copied {n:,} parcels into PostGIS in {time.perf_counter() - start:.0f} s)", flush=True)
+    return url
 
 
 @contextmanager

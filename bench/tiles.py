@@ -1,8 +1,10 @@
-"""Vector tiles and OGC API pages at province scale (``make bench-tiles``; figures in bench/README.md).
+"""Vector tiles, OGC API pages and the overview's first draw at province and national scale (``make bench-tiles``).
 
-The synthetic store of 100 000 parcels (``geodata synth``, seed 1, cached in
-var/bench/) as a GeoPackage and copied into a new PostGIS database (then
-``ANALYZE``). Requests go through the OGC API routes in-process (the ASGI app,
+Sizes: ``BENCH_TILES_SIZES`` (default ``100000,1000000`` parcels, a tenth as many
+projects). Each synthetic store (``geodata synth``, seed 1) is generated once into
+var/bench/ (keyed by size and seed) and copied once into a kept PostGIS database
+``zonemap_bench_{size}_s{seed}`` (then ``ANALYZE``), so reruns start at once.
+Figures go to bench/README.md. Requests go through the OGC API routes in-process (the ASGI app,
 no network), so a figure includes the data-version check, the ETag and the
 query/encoding, not the browser.
 
@@ -14,28 +16,43 @@ query/encoding, not the browser.
   second office asking for the same tile waits), *304* = a request with the ETag;
 * bytes per tile (mean and largest);
 * ``/items?limit=1000`` pages of parcels at offset 0 and 50 000 and inside a
-  0.2° box, cold (first) and warm (three more).
+  0.2° box, cold (first) and warm (three more);
+* first draw of the overview page (``scripts/serve.py app.py``, GeoPackage and PostGIS, each size) in headless
+  Chromium, against a bare Streamlit page (bench/hello_app.py started the same way) in the same run: the server
+  started and its warm start done, then the time from ``page.goto`` until the map iframe has a
+  ``.leaflet-container`` with at least one drawn shape — a ``path`` or ``canvas`` in its overlay pane or a
+  loaded vector tile (``L.vectorGrid`` draws each tile as an ``svg`` or ``canvas`` with class ``leaflet-tile``) —
+  or, for the bare page, its title; the median of :data:`DRAWS` page loads, each in a fresh browser page.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
+from pathlib import Path
 
 from starlette.applications import Starlette
 
 import ogc
-from bench.common import synth_store
+from bench.common import server, synth_database, synth_store
 from geodata.store import Store, open_store
-from geodata.store.copy import copy_store
 from testing.asgi import Client
 from testing.mapdata import tile_of
 
 ZOOMS = (8, 11, 14, 16)
 TILES_PER_ZOOM = 20
 REPEATS = 3
+SIZES = "100000,1000000"  # BENCH_TILES_SIZES
+DRAWS = 3  # page loads per first-draw figure
+DRAW_TIMEOUT = 180.0
+WARM_TIMEOUT = 1200.0
+# Any frame: a Leaflet map with something drawn over it (today's folium layers or vector-grid tiles).
+DRAWN_JS = """() => [...document.querySelectorAll('.leaflet-container')].some(map =>
+  map.querySelector('.leaflet-overlay-pane path, .leaflet-overlay-pane canvas, .leaflet-marker-pane > *,'
+    + ' .leaflet-tile-loaded path, canvas.leaflet-tile.leaflet-tile-loaded, svg.leaflet-tile path'))"""
 
 
 def _ms(seconds: list[float], q: float) -> float:
@@ -53,11 +70,15 @@ def _timed(client: Client, path: str, params=None, headers=None) -> tuple[float,
 
 
 def tile_paths(store: Store, n: int, seed: int = 1) -> dict[int, list[str]]:
-    """Tiles under ``n`` random parcels per zoom (distinct), as API paths."""
-    parcels = store.read("parcels")
+    """Tiles under ``n`` random parcels per zoom (distinct), as API paths (parcels read a chunk at a time)."""
+    total = sum(len(chunk) for chunk in store.read_chunks("parcels"))
     rng = random.Random(seed)
-    points = parcels.geometry.representative_point()
-    picks = [points.iloc[i] for i in rng.sample(range(len(parcels)), n)]
+    wanted = sorted(rng.sample(range(total), min(n, total)))
+    picks, start = [], 0
+    for chunk in store.read_chunks("parcels"):
+        here = [i - start for i in wanted if start <= i < start + len(chunk)]
+        picks += list(chunk.geometry.iloc[here].representative_point())
+        start += len(chunk)
     out = {}
     for z in ZOOMS:
         tiles = dict.fromkeys(tile_of(p.x, p.y, z) for p in picks)
@@ -121,28 +142,108 @@ def run(store: Store, label: str, paths: dict[int, list[str]]) -> None:
               f"| {r['kb']:.0f} |")  # fmt: skip
 
 
+def _until_warm(log: Path, timeout: float) -> float:
+    """Seconds until the app server's log says its warm start is done (or failed)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if "warm start:" in text or "warm start failed" in text:
+            return time.monotonic() - t0
+        time.sleep(0.5)
+    return float("nan")
+
+
+def first_draw(app: str, data: str | None, ready_js: str) -> dict:
+    """Start ``app`` on ``data``, wait for its warm start, then time :data:`DRAWS` page loads until ``ready_js``."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.common import memory_mb
+    from testing.harness import block_external, launch
+
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"zonemap-bench-tiles-{os.getpid()}-{time.monotonic_ns()}.log"
+    t0 = time.monotonic()
+    try:
+        with server(app, Path(data) if data and not data.startswith("postgresql") else None,
+                    env={"ZONEMAP_DATA": data} if data else None, log_path=log) as (url, pid):  # fmt: skip
+            healthy = time.monotonic() - t0
+            warm = _until_warm(log, WARM_TIMEOUT) + healthy if app == "app.py" else healthy
+            draws, external = [], []
+            with sync_playwright() as p:
+                browser = launch(p)
+                for _ in range(DRAWS):
+                    page = browser.new_page(viewport={"width": 1400, "height": 900})
+                    block_external(page, external)
+                    page.goto(url)
+                    draws.append(_wait_js(page, ready_js, DRAW_TIMEOUT) if ready_js else _hello(page))
+                    page.close()
+                browser.close()
+            mem = memory_mb(pid)
+            return {"healthy_s": healthy, "warm_s": warm, "draw_s": statistics.median(draws), "draws": draws,
+                    "rss_mb": mem["rss"], "peak_mb": mem["hwm"], "external": len(external)}  # fmt: skip
+    finally:
+        log.unlink(missing_ok=True)
+
+
+def _hello(page) -> float:
+    start = time.monotonic()
+    page.get_by_text("你好，开发区").first.wait_for(timeout=60_000)
+    return time.monotonic() - start
+
+
+def _wait_js(page, js: str, timeout: float) -> float:
+    """Seconds from now until ``js`` is true in any frame of ``page`` (nan after ``timeout``)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        for frame in page.frames:
+            try:
+                if frame.evaluate(js):
+                    return time.monotonic() - start
+            except Exception:  # a frame navigating or gone
+                continue
+        page.wait_for_timeout(50)
+    return float("nan")
+
+
+def sizes() -> list[int]:
+    return [int(v) for v in os.environ.get("BENCH_TILES_SIZES", SIZES).replace("_", "").split(",") if v.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--no-postgis", action="store_true", help="only the GeoPackage")
+    parser.add_argument("--no-draw", action="store_true", help="no first-draw figures (no browser)")
     args = parser.parse_args()
-    path = synth_store(args.parcels)
-    gpkg = open_store(path)
-    paths = tile_paths(gpkg, TILES_PER_ZOOM)
-    run(gpkg, f"GeoPackage, {args.parcels:,} parcels", paths)
-    if args.no_postgis:
-        return
-    import psycopg
+    draws = []
+    if not args.no_draw:
+        bare = first_draw("bench/hello_app.py", None, "")
+        draws.append(("bare Streamlit page (bench/hello_app.py)", "", 0, bare))
+    for n in sizes():
+        path = synth_store(n)
+        stores = [("GeoPackage", str(path))]
+        if not args.no_postgis:
+            stores.append(("PostGIS", synth_database(n)))
+        paths = tile_paths(open_store(path), TILES_PER_ZOOM)
+        for label, location in stores:
+            run(open_store(location), f"{label}, {n:,} parcels", paths)
+            if not args.no_draw:
+                draw = first_draw("app.py", location, DRAWN_JS)
+                draws.append((f"overview, {label}, {n:,} parcels", label, n, draw))
+    if draws:
+        print_draws(draws)
 
-    from testing.pg import fresh_database, server_url
 
-    with fresh_database(server_url()) as url:
-        start = time.perf_counter()
-        copy_store(str(path), url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("ANALYZE")
-        print(f"\n(copied into PostGIS in {time.perf_counter() - start:.0f} s)")
-        run(open_store(url), f"PostGIS, {args.parcels:,} parcels", paths)
+def print_draws(draws: list[tuple[str, str, int, dict]]) -> None:
+    """The first-draw table: each page against the bare page and against 100 000 parcels on the same store."""
+    bare = next((r["draw_s"] for _, store, _, r in draws if not store), float("nan"))
+    small = {store: r["draw_s"] for _, store, n, r in draws if n == 100_000}
+    print("\n### First draw of the overview page (warm server)\n")
+    print("| page | server healthy (s) | warm start done (s) | first draw median (s) | × bare page "
+          "| × 100 000 same store | server RSS (MB) | peak RSS (MB) | external requests |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, store, _, r in draws:
+        vs_small = r["draw_s"] / small[store] if store in small else float("nan")
+        print(f"| {label} | {r['healthy_s']:.1f} | {r['warm_s']:.1f} | {r['draw_s']:.2f} | {r['draw_s'] / bare:.2f} "
+              f"| {vs_small:.2f} | {r['rss_mb']:.0f} | {r['peak_mb']:.0f} | {r['external']} |")  # fmt: skip
 
 
 if __name__ == "__main__":

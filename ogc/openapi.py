@@ -7,14 +7,17 @@ so a filter added there appears here without a second list to keep in step.
 from __future__ import annotations
 
 from geodata.tiles import _FIXED_VALUES, DATED, FEATURE_LAYERS, FILTERS, MAX_ZOOM
-from ogc.params import CRS_LIST, DEFAULT_LIMIT, MAX_LIMIT
+from ogc.params import CRS_LIST, DEFAULT_LIMIT, MAX_LIMIT, WHOLE_DIGITS
 
 _ERROR = {"description": "请求有误或不存在（JSON：code、description）",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}}  # fmt: skip
 
 
 def _param(name: str, description: str, schema: dict, where: str = "query", required: bool = False) -> dict:
-    return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+    out = {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+    if schema.get("type") == "array":  # bbox=1,2,3,4 (OGC API – Features), not bbox=1&bbox=2…
+        out.update(style="form", explode=False)
+    return out
 
 
 def _json_ok(description: str, media: str = "application/json") -> dict:
@@ -49,7 +52,8 @@ def openapi_document(base: str) -> dict:
             _param("bbox-crs", "bbox 的坐标系", crs),
             _param("limit", f"每页条数（超过 {MAX_LIMIT} 按 {MAX_LIMIT}）",
                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-            _param("offset", "跳过的条数", {"type": "integer", "minimum": 0, "default": 0}),
+            _param("offset", "跳过的条数", {"type": "integer", "minimum": 0, "maximum": 10**WHOLE_DIGITS - 1,
+                                            "default": 0}),
             _param("crs", "返回坐标系；EPSG:4490 的坐标为 纬度,经度", crs),
             _param("f", "格式", {"type": "string", "enum": ["json", "geojson"]}),
             *_filter_params(layer),
@@ -59,8 +63,10 @@ def openapi_document(base: str) -> dict:
         tile_params = [
             _param("tileMatrix", f"级别 0–{MAX_ZOOM}", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
                    "path", True),
-            _param("tileRow", "行（y）", {"type": "integer", "minimum": 0}, "path", True),
-            _param("tileCol", "列（x）", {"type": "integer", "minimum": 0}, "path", True),
+            _param("tileRow", "行（y）：小于 2 的级别次方，否则 404", {"type": "integer", "minimum": 0,
+                   "maximum": 2**MAX_ZOOM - 1}, "path", True),
+            _param("tileCol", "列（x）：小于 2 的级别次方，否则 404", {"type": "integer", "minimum": 0,
+                   "maximum": 2**MAX_ZOOM - 1}, "path", True),
             _param("f", "格式", {"type": "string", "enum": ["mvt"]}),
             _param("v", "数据版本（地图写入地址，使修改后浏览器重新取瓦片；服务器不读取）",
                    {"type": "string", "maxLength": 80}),

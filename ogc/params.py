@@ -21,6 +21,7 @@ CRS_LIST = (CRS84, CRS4490)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000  # larger limits are clamped to this (advertised in the OpenAPI document)
 MAX_OFFSET = 10**9
+WHOLE_DIGITS = 12  # a whole-number parameter longer than this is refused (400); the OpenAPI maximum says so
 _NUMBER = re.compile(r"^[+-]?(\d{1,12}(\.\d{0,15})?|\.\d{1,15})([eE][+-]?\d{1,3})?$")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$")
 
@@ -40,7 +41,7 @@ def single(params, allowed: Sequence[str]) -> dict[str, str]:
 
 def whole(name: str, text: str, minimum: int, maximum: int | None = None) -> int:
     """A whole number ≥ ``minimum``; above ``maximum`` clamped (OGC API – Features lets a server clamp ``limit``)."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 12):
+    if not (text.isascii() and text.isdigit() and len(text) <= WHOLE_DIGITS):
         raise QueryError(f"参数 {name} 应为不小于 {minimum} 的整数")
     value = int(text)
     if value < minimum:

@@ -32,30 +32,45 @@ from domain.revitalize import (
     option_problem,
     totals,
 )
+from geodata.dataset import per_distinct
 from geodata.frames import records
 from geodata.query import zone_family
 from geodata.schema import split_list
 from stats.supply import group_keys
 
+# What the idle rules read of a parcel (domain.idle.classify, idle_fee, fee_unpriced); nothing else may decide.
+IDLE_INPUTS = ("supply_status", "agreed_start_date", "actual_start_date", "work_stopped_date", "developed_share",
+               "invested_share", "delay_cause", "land_price")  # fmt: skip
+
 
 def classify_parcels(parcels: pd.DataFrame, today: dt.date, rules: IdleRules) -> pd.DataFrame:
     """``parcels`` plus idle_class, idle_reason, idle_basis, idle_reference, idle_since, idle_recover_since,
     idle_fee (NaN where the fee is owed but the price is missing: idle_fee_unpriced), is_idle and idle_options
-    (the allowed disposal option keys, the default first)."""
-    out = parcels.copy()
-    rows = records(out)
-    verdicts = [classify(r, today, rules) for r in rows]
+    (the allowed disposal option keys, the default first).
+
+    The rules run once per distinct combination of :data:`IDLE_INPUTS` (:func:`geodata.dataset.per_distinct`):
+    a million parcels share far fewer combinations, and no row of every column is built (at 1 000 000 parcels
+    that was 54 s and 2.9 GB on top of the data).
+    """
+    out = parcels.copy(deep=False)  # new columns only; copy-on-write keeps the caller's frame as it was
+
+    def judge(record: dict) -> tuple:
+        verdict = classify(record, today, rules)
+        unpriced = fee_unpriced(record, verdict)
+        return verdict, unpriced, np.nan if unpriced else idle_fee(record, verdict, rules)  # unknown, not 0
+
+    inputs = [c for c in IDLE_INPUTS if c in out.columns]  # a missing one reads None
+    judged = per_distinct(out, inputs, {"judged": judge})["judged"]
+    verdicts = [j[0] for j in judged]
     out["idle_class"] = [v.status for v in verdicts]
     out["idle_reason"] = [v.reason for v in verdicts]
     out["idle_basis"] = [v.basis for v in verdicts]
     out["idle_reference"] = [_iso(v.reference_date) for v in verdicts]
     out["idle_since"] = [_iso(v.idle_since) for v in verdicts]
     out["idle_recover_since"] = [_iso(v.recover_since) for v in verdicts]
-    unpriced = [fee_unpriced(r, v) for r, v in zip(rows, verdicts, strict=True)]
-    fees = [idle_fee(r, v, rules) for r, v in zip(rows, verdicts, strict=True)]
-    out["idle_fee"] = [np.nan if u else f for f, u in zip(fees, unpriced, strict=True)]  # unknown, not 0
-    out["idle_fee_unpriced"] = unpriced
-    out["is_idle"] = [is_idle(v) for v in verdicts]
+    out["idle_fee"] = pd.Series([j[2] for j in judged], index=out.index, dtype=float)
+    out["idle_fee_unpriced"] = pd.Series([j[1] for j in judged], index=out.index, dtype=bool)
+    out["is_idle"] = pd.Series([is_idle(v) for v in verdicts], index=out.index, dtype=bool)
     out["idle_options"] = [allowed_options(v) for v in verdicts]
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -245,3 +246,32 @@ def test_the_page_says_the_fee_leaves_out_an_unpriced_parcel(sample_copy):
     at = open_page("pages/idle.py", idl_today=DAY)
     fee = next(m for m in at.metric if m.label == "可征闲置费（万元）")
     assert (fee.value, fee.delta) == ("0.00", "1 宗缺少出让价款，未计入")
+
+
+def test_classifying_once_per_distinct_input_is_classifying_every_row(classified):
+    """classify_parcels runs the rules once per combination of its inputs: the same verdicts, fees and options
+    as each row judged on its own. Every input is shuffled separately over 4 copies of the sample (so a rule
+    input the grouping left out would give some row another row's verdict); the list here is written out,
+    not taken from stats.idle."""
+    from domain.idle import fee_unpriced, idle_fee, is_idle
+    from domain.revitalize import allowed_options
+    from geodata.frames import records
+
+    data, _ = classified
+    rng = np.random.default_rng(5)
+    parcels = pd.concat([data.parcels] * 4, ignore_index=True)
+    for column in ("supply_status", "agreed_start_date", "actual_start_date", "work_stopped_date", "developed_share",
+                   "invested_share", "delay_cause", "land_price"):  # fmt: skip
+        parcels[column] = parcels[column].to_numpy()[rng.permutation(len(parcels))]
+    got = classify_parcels(parcels, DAY, IdleRules())
+    assert got["idle_class"].nunique() >= 4 and got["idle_fee_unpriced"].any() and got["idle_fee"].gt(0).any()
+    for record, row in zip(records(parcels), records(got), strict=True):
+        verdict = classify(record, DAY, IdleRules())
+        unpriced = fee_unpriced(record, verdict)
+        fee = float("nan") if unpriced else idle_fee(record, verdict, IdleRules())
+        assert (row["idle_class"], row["idle_reason"], row["idle_basis"], row["idle_options"], row["is_idle"],
+                row["idle_fee_unpriced"]) == (verdict.status, verdict.reason, verdict.basis, allowed_options(verdict),
+                                              is_idle(verdict), unpriced), record["parcel_id"]  # fmt: skip
+        assert row["idle_fee"] == fee or (fee != fee and row["idle_fee"] != row["idle_fee"])
+        since = row["idle_since"] if isinstance(row["idle_since"], str) else None  # a text column's gap: NaN
+        assert since == (verdict.idle_since.isoformat() if verdict.idle_since else None)

@@ -25,8 +25,10 @@ from geodata.settings import raw
 from geodata.store.contract import (
     AUDIT_COLUMNS,
     ImportBatch,
+    Layer,
     Store,
     StoredTour,
+    chunks_of,
     clean,
     clean_frame,
     coerce,
@@ -78,7 +80,7 @@ def open_store(location: str | os.PathLike | None = None) -> Store:
 
 def create_store(
     location: str | os.PathLike,
-    frames: Mapping[str, pd.DataFrame],
+    frames: Mapping[str, Layer],
     audit: pd.DataFrame | None = None,
     tours: list[StoredTour] | None = None,
 ) -> Store:
@@ -86,8 +88,9 @@ def create_store(
 
     A GeoPackage file is overwritten; a PostGIS database must hold no zonemap tables yet. Text is cleaned
     first (:func:`~geodata.store.contract.clean`), so what one backend kept (a NUL …) copies to the other.
+    A layer given as chunks is cleaned and written a chunk at a time.
     """
-    frames = {name: clean_frame(f, SCHEMAS[name]) if name in SCHEMAS else f for name, f in frames.items()}
+    frames = {name: _cleaned(name, f) for name, f in frames.items()}
     if audit is not None:
         text = [c for c in AUDIT_COLUMNS if not pd.api.types.is_numeric_dtype(audit[c])]
         audit = audit.assign(**{c: pd.Series([clean(v) for v in audit[c]], index=audit.index, dtype=object)
@@ -102,3 +105,11 @@ def create_store(
     if audit is not None or tours:
         store.load_history(audit if audit is not None else pd.DataFrame(columns=list(AUDIT_COLUMNS)), tours or [])
     return store
+
+
+def _cleaned(name: str, layer: Layer) -> Layer:
+    if name not in SCHEMAS:
+        return layer
+    if isinstance(layer, pd.DataFrame):
+        return clean_frame(layer, SCHEMAS[name])
+    return (clean_frame(chunk, SCHEMAS[name]) for chunk in chunks_of(layer))

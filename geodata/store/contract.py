@@ -39,7 +39,7 @@ import json
 import time
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
@@ -61,6 +61,9 @@ AUDIT_COLUMNS = ("change_id", "at", "user", "action", "layer", "record_id", "ver
 TOURS_TABLE = "zonemap_tours"
 TOURS_LAYER = "tours"  # the audit's layer name for tours
 EDITABLE_LAYERS = ("zones", "parcels", "projects")
+# A layer to write: one frame, or its chunks in order (a national store is generated and copied chunk by chunk).
+Layer = pd.DataFrame | Iterable[pd.DataFrame]
+READ_CHUNK = 50_000  # records per chunk when a whole layer is streamed (geodata copy)
 SESSIONS_TABLE = "zonemap_sessions"
 SESSION_COLUMNS = ("id", "username", "created", "last_seen", "expires", "ended", "why")
 # The contract's own SQL on the sessions table, the same on both backends (placeholders %s; times unix seconds)
@@ -227,6 +230,10 @@ class Store(ABC):
     @abstractmethod
     def read(self, layer: str) -> pd.DataFrame:
         """One layer, typed by its schema."""
+
+    def read_chunks(self, layer: str, size: int = READ_CHUNK) -> Iterator[pd.DataFrame]:
+        """One layer in stored order, ``size`` records at a time, typed like :meth:`read` (at least one chunk)."""
+        yield self.read(layer)
 
     def read_all(self) -> dict[str, pd.DataFrame]:
         """Every schema layer present, in dependency order."""
@@ -634,6 +641,14 @@ def clean(value):
         return dataclasses.replace(value, **{f.name: clean(getattr(value, f.name))
                                              for f in dataclasses.fields(value) if f.init})  # fmt: skip
     return value
+
+
+def chunks_of(layer: Layer) -> Iterator[pd.DataFrame]:
+    """The chunks of a :data:`Layer` (a single frame is one chunk)."""
+    if isinstance(layer, pd.DataFrame):
+        yield layer
+    else:
+        yield from layer
 
 
 def clean_frame(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:

@@ -32,15 +32,18 @@ from geodata.store.contract import (
     AUDIT_TABLE,
     DISK_FULL,
     EDITABLE_LAYERS,
+    READ_CHUNK,
     READ_ONLY,
     SESSIONS_TABLE,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
+    Layer,
     Store,
     StoredTour,
     StoreError,
     Tx,
+    chunks_of,
     coerce,
     decode_value,
     feature_page,
@@ -117,6 +120,30 @@ class GpkgStore(Store):
         else:
             frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
         return coerce(frame, schema)
+
+    def read_chunks(self, layer: str, size: int = READ_CHUNK) -> Iterator[pd.DataFrame]:
+        """Arrow record batches of ``size`` features (pyogrio's stream), each typed like :meth:`read`."""
+        schema = SCHEMAS[layer]
+        if layer not in self.layer_names():
+            raise StoreError(f"数据文件“{self.path.name}”中缺少图层“{schema.label}”（{layer}）")
+        spatial = schema.geometry is not None
+        stream = pyogrio.open_arrow(self.path, layer=layer, read_geometry=spatial, batch_size=size, use_pyarrow=True)
+        with stream as (meta, reader):
+            first = True
+            for batch in reader:
+                first = False
+                yield self._typed(schema, batch.to_pandas(), meta)
+            if first:
+                yield self._typed(schema, reader.schema.empty_table().to_pandas(), meta)
+
+    @staticmethod
+    def _typed(schema, frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
+        geometry = meta.get("geometry_name") or "wkb_geometry"
+        if schema.geometry is None:
+            return coerce(frame.drop(columns=geometry, errors="ignore"), schema)
+        wkb = frame.pop(geometry) if geometry in frame else None
+        geoms = shapely.from_wkb(wkb.to_numpy()) if wkb is not None else None
+        return coerce(gpd.GeoDataFrame(frame, geometry=geoms, crs=CRS), schema)
 
     def read_records(self, layer: str, ids) -> pd.DataFrame:
         schema = SCHEMAS[layer]
@@ -584,20 +611,24 @@ def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
 # --- whole files ----------------------------------------------------------------------------------------------------
 
 
-def write_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> None:
-    """Write layers (typed by their schema) into a GeoPackage file, with a unique index on each key."""
+def write_gpkg(path: str | os.PathLike, frames: Mapping[str, Layer]) -> None:
+    """Write layers (typed by their schema) into a GeoPackage file, with a unique index on each key.
+
+    A layer may come as chunks (:data:`~geodata.store.contract.Layer`): the first creates it, the others are
+    appended (one transaction each), so a national store never sits in memory whole.
+    """
     for name in LAYER_ORDER:
         if name not in frames:
             continue
         schema = SCHEMAS[name]
-        frame = coerce(frames[name], schema)
-        if schema.geometry is not None:
-            gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs or CRS)
-            pyogrio.write_dataframe(
-                gdf, path, layer=name, driver="GPKG", geometry_type=schema.geometry, promote_to_multi=None
-            )
-        else:
-            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
+        for i, chunk in enumerate(chunks_of(frames[name])):
+            frame = coerce(chunk, schema)
+            if schema.geometry is not None:
+                gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs or CRS)
+                pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG", geometry_type=schema.geometry,
+                                        promote_to_multi=None, append=i > 0)  # fmt: skip
+            else:
+                pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", append=i > 0)
     with closing(sqlite3.connect(path)) as conn, conn:
         for name in frames:
             if name in SCHEMAS:
@@ -619,7 +650,7 @@ def is_zonemap_file(path: str | os.PathLike) -> bool:
     return bool(names & {AUDIT_TABLE, TOURS_TABLE}) or {"zones", "parcels"} <= names
 
 
-def create_gpkg(path: str | os.PathLike, frames: Mapping[str, pd.DataFrame]) -> GpkgStore:
+def create_gpkg(path: str | os.PathLike, frames: Mapping[str, Layer]) -> GpkgStore:
     """A new GeoPackage store at ``path`` holding ``frames`` (overwrites)."""
     path = Path(path)
     private_dir(path.parent)

@@ -38,15 +38,18 @@ from geodata.store.contract import (
     AUDIT_TABLE,
     DISK_FULL,
     EDITABLE_LAYERS,
+    READ_CHUNK,
     READ_ONLY,
     SESSIONS_TABLE,
     TOURS_TABLE,
     AuditRow,
     ImportRefused,
+    Layer,
     Store,
     StoredTour,
     StoreError,
     Tx,
+    chunks_of,
     coerce,
     decode_value,
     feature_page,
@@ -194,6 +197,18 @@ class PostgisStore(Store):
         except psycopg.errors.UndefinedTable as exc:
             raise StoreError(f"数据库中缺少图层“{schema.label}”（{layer}）") from exc
         return self._frame(schema, rows)
+
+    def read_chunks(self, layer: str, size: int = READ_CHUNK) -> Iterator[pd.DataFrame]:
+        """A server-side cursor in one read-only transaction: ``size`` rows in memory at a time."""
+        schema = SCHEMAS[layer]
+        with self._conn() as conn, conn.transaction():
+            cur = conn.cursor(name="zonemap_read_chunks", binary=True)
+            cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY fid").format(_select(conn, layer), sql.Identifier(layer)))
+            first = True
+            while (rows := cur.fetchmany(size)) or first:
+                first = False
+                yield self._frame(schema, rows)
+            cur.close()
 
     def read_records(self, layer: str, ids) -> pd.DataFrame:
         schema = SCHEMAS[layer]
@@ -695,8 +710,11 @@ def _ddl(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("INSERT INTO {} VALUES (1)").format(sql.Identifier(META_TABLE)))
 
 
-def create_postgis(url: str, frames: Mapping[str, pd.DataFrame]) -> PostgisStore:
-    """Create zonemap's tables in the (empty) database at ``url`` and load ``frames``, in one transaction."""
+def create_postgis(url: str, frames: Mapping[str, Layer]) -> PostgisStore:
+    """Create zonemap's tables in the (empty) database at ``url`` and load ``frames``, in one transaction.
+
+    A layer given as chunks is sent with COPY a chunk at a time (one COPY per chunk, same transaction).
+    """
     store = PostgisStore(url)
     with store._conn() as conn:
         present = conn.execute(
@@ -708,8 +726,8 @@ def create_postgis(url: str, frames: Mapping[str, pd.DataFrame]) -> PostgisStore
         with conn.transaction():
             _ddl(conn)
             for name in LAYER_ORDER:
-                if name in frames:
-                    copy_rows(conn, name, frames[name])
+                for chunk in chunks_of(frames.get(name, ())):
+                    copy_rows(conn, name, chunk)
             row_security(conn)  # after the bulk load: COPY FROM does not go through policies
             _record_version(conn)
     return store
