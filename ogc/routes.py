@@ -225,7 +225,8 @@ class _Api:
         given = params.single(request.query_params, names)
         _format(given)
         out_crs = params.crs(given.get("crs"))
-        box = params.bbox(given["bbox"], params.crs(given.get("bbox-crs"), "bbox-crs")) if "bbox" in given else None
+        box_crs = params.crs(given.get("bbox-crs"), "bbox-crs")  # checked with or without a bbox
+        box = params.bbox(given["bbox"], box_crs) if "bbox" in given else None
         limit = params.whole("limit", given["limit"], 1, params.MAX_LIMIT) if "limit" in given else params.DEFAULT_LIMIT
         offset = params.whole("offset", given["offset"], 0, params.MAX_OFFSET) if "offset" in given else 0
         dates = params.datetime_interval(layer, given["datetime"]) if "datetime" in given else None

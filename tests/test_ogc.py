@@ -190,6 +190,7 @@ HOSTILE = [
     ("/ogc/collections/parcels/items", {"bbox": "112,37,113"}, 400),
     ("/ogc/collections/parcels/items", {"bbox": "inf,37,113,38"}, 400),
     ("/ogc/collections/parcels/items", {"bbox": "0x10,37,113,38"}, 400),
+    ("/ogc/collections/projects/items", {"bbox-crs": "f"}, 400),  # checked without a bbox too (schemathesis)
     ("/ogc/collections/parcels/items", {"limit": "0"}, 400), ("/ogc/collections/parcels/items", {"limit": "-5"}, 400),
     ("/ogc/collections/parcels/items", {"limit": "1e3"}, 400),
     ("/ogc/collections/parcels/items", {"limit": "9" * 400}, 400),

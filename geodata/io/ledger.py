@@ -199,9 +199,12 @@ def sheet_names(names: list[str]) -> list[str]:
 
 
 def number_format(header: str, value: object) -> str | None:
-    """Excel number format of a numeric cell: thousands separators; 公顷 to 4 decimals, other decimals to 2–4."""
+    """Excel number format of a numeric cell: thousands separators; 公顷 to 4 decimals, other decimals to 2–4;
+    a year (实绩年度) as the year, whether the column came as whole numbers or, with gaps, as floats."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
+    if header.endswith("年度"):
+        return "0"
     if "公顷" in header:
         return "#,##0.0000"
     if isinstance(value, int):
