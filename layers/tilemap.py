@@ -209,6 +209,7 @@ SUMMARY_CSS = """
 .zm-sum b,.zm-sum span{display:block}
 .zm-sum b{font-size:12px}
 .zm-sum-city .zm-label{display:none}
+.zm-below-points .zm-sanwei{display:none}
 """
 
 
@@ -270,6 +271,8 @@ class Summaries(MacroElement):
     var z = m.getZoom();
     var want = z <= {{ this.city_max }} ? cities : (z <= {{ this.zone_max }} ? zones : null);
     m.getContainer().classList.toggle('zm-sum-city', want === cities);
+    // below the zoom where projects are drawn the labels count 三未, the rings (class zm-sanwei) wait
+    m.getContainer().classList.toggle('zm-below-points', z < {{ this.point_zoom }});
     if (want !== shown) {
       if (shown) m.removeLayer(shown);
       if (want) want.addTo(m);
@@ -291,3 +294,4 @@ class Summaries(MacroElement):
         self.css = SUMMARY_CSS
         self.city_max = CITY_MAX_ZOOM
         self.zone_max = ZONE_MAX_ZOOM
+        self.point_zoom = PROJECT_ZOOM

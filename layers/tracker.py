@@ -10,6 +10,7 @@ from layers.controls import PIN_LIFT_PX
 from layers.features import feature_collection, geojson_layer, tip_html
 
 SANWEI_COLOR = "#e53935"
+SANWEI_CLASS = "zm-sanwei"  # the large-data map hides the rings below project zoom (layers.tilemap.Summaries)
 RING = {"radius": 12, "color": SANWEI_COLOR, "weight": 3, "fill": False}
 # around a project's marker drawn above its point (small data, see layers.controls.PointerFixes)
 LIFTED_RING = RING | {"zmLift": PIN_LIFT_PX, "zmStem": False}
@@ -33,7 +34,7 @@ def sanwei_layer(judged: pd.DataFrame, lifted: bool = True) -> list[folium.Featu
         feature_collection(flagged, "projects", _flag_tip),
         "三未项目",
         lambda _f: LIFTED_RING if lifted else RING,
-        marker=folium.CircleMarker(radius=12, fill=False),
+        marker=folium.CircleMarker(radius=12, fill=False, class_name=SANWEI_CLASS),
         control=False,
     ).add_to(group)
     return [group]

@@ -107,7 +107,8 @@ with tab_projects:
     with map_col:
         large = is_large(data)  # the large-data map draws project markers on their point, not lifted
         page_map(data, view, MAP_KEY, parcel_style, st.session_state.get(SELECTED), parcels=drawn,
-                 overlays=sanwei_layer(judged, lifted=not large), legend_open=not large, height=500)  # fmt: skip
+                 overlays=sanwei_layer(judged, lifted=not large), legend_open=not large, height=500,
+                 flagged=judged["sanwei"].notna())  # fmt: skip
     selection = st.session_state.get(SELECTED)
     if selection and selection[0] == "projects" and selection[1] in set(judged["project_id"]):
         record = judged.set_index("project_id").loc[selection[1]].to_dict()

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["key", "name", "lat", "lng", "parcels", "mu", "projects"]
+COLUMNS = ["key", "name", "lat", "lng", "parcels", "mu", "projects", "sanwei"]
 
 
-def _totals(parcels: pd.DataFrame, projects: pd.DataFrame, parcel_key: pd.Series, project_key: pd.Series):
+def _count(keys: pd.Series, name: str) -> pd.Series:
+    return pd.Series(1, index=keys.to_numpy()).groupby(level=0, sort=False).size().rename(name)
+
+
+def _totals(parcels: pd.DataFrame, projects: pd.DataFrame, parcel_key: pd.Series, project_key: pd.Series,
+            flagged: pd.Series | None = None):  # fmt: skip
+    """宗, 亩, 项目 and, with ``flagged`` (a boolean per project), 三未 per key."""
     p = pd.DataFrame({"key": parcel_key.to_numpy(), "mu": parcels["area_mu"].to_numpy(dtype=float)})
     by = p.groupby("key", sort=False).agg(parcels=("mu", "size"), mu=("mu", "sum"))
-    j = pd.Series(1, index=project_key.to_numpy()).groupby(level=0, sort=False).size().rename("projects")
-    out = by.join(j, how="outer").fillna(0)
-    out["parcels"] = out["parcels"].astype(int)
-    out["projects"] = out["projects"].astype(int)
+    out = by.join(_count(project_key, "projects"), how="outer")
+    sanwei = project_key[flagged.reindex(project_key.index, fill_value=False).to_numpy(dtype=bool)] \
+        if flagged is not None else project_key.iloc[:0]  # fmt: skip
+    out = out.join(_count(sanwei, "sanwei"), how="left").fillna(0)
+    for column in ("parcels", "projects", "sanwei"):
+        out[column] = out[column].astype(int)
     return out
 
 
@@ -38,9 +46,12 @@ def _labelled(totals: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["mu", "projects", "key"], ascending=[False, False, True], kind="stable")[COLUMNS]
 
 
-def by_city(admin: pd.DataFrame, parcels: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
-    """One row per 市 holding a filtered record: name, representative point, 宗, 亩, 项目 (records' ``city_adcode``)."""
-    totals = _totals(parcels, projects, parcels["city_adcode"].astype(str), projects["city_adcode"].astype(str))
+def by_city(admin: pd.DataFrame, parcels: pd.DataFrame, projects: pd.DataFrame,
+            flagged: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
+    """One row per 市 holding a filtered record: name, representative point, 宗, 亩, 项目 (records' ``city_adcode``),
+    and 三未 when ``flagged`` (a boolean per project: flagged 三未) is given."""
+    totals = _totals(parcels, projects, parcels["city_adcode"].astype(str), projects["city_adcode"].astype(str),
+                     flagged)  # fmt: skip
     cities = admin[admin["level"] == "city"]
     places = cities.assign(key=cities["adcode"].astype(str))[["key", "name", "geometry"]]
     return _labelled(totals, places)
@@ -59,11 +70,12 @@ def top_zone(zones: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def by_zone(zones: pd.DataFrame, parcels: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+def by_zone(zones: pd.DataFrame, parcels: pd.DataFrame, projects: pd.DataFrame,
+            flagged: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
     """One row per top-level 开发区 holding a filtered record (its parks' records included); labelled with its
-    short name when it has one, at its own shape's representative point."""
+    short name when it has one, at its own shape's representative point (三未 as in :func:`by_city`)."""
     top = top_zone(zones)
-    totals = _totals(parcels, projects, parcels["zone_id"].map(top), projects["zone_id"].map(top))
+    totals = _totals(parcels, projects, parcels["zone_id"].map(top), projects["zone_id"].map(top), flagged)
     roots = zones[zones["zone_id"].map(top) == zones["zone_id"]]
     short = roots["short_name"] if "short_name" in roots else pd.Series(None, index=roots.index)
     names = short.where(short.notna() & (short.astype(str).str.strip() != ""), roots["name"])
@@ -76,12 +88,13 @@ def mu_text(mu: float) -> str:
 
 
 def figure_lines(row) -> list[str]:
-    """``["1,234宗 · 5.6万亩", "78个项目"]`` (lines with nothing left out)."""
+    """``["1,234宗 · 5.6万亩", "78个项目 · 三未3个"]`` (lines with nothing left out)."""
     parts = []
     if row["parcels"]:
         parts.append(f"{int(row['parcels']):,}宗 · {mu_text(float(row['mu']))}")
     if row["projects"]:
-        parts.append(f"{int(row['projects']):,}个项目")
+        sanwei = int(row.get("sanwei", 0) or 0)
+        parts.append(f"{int(row['projects']):,}个项目" + (f" · 三未{sanwei:,}个" if sanwei else ""))
     return parts
 
 

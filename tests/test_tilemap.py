@@ -92,6 +92,25 @@ def test_zone_figures_count_parks_with_their_zone(zones, parcels, projects):
     assert set(top_zone(looped)) == {"Z1", "Z1a", "Z2", "Z3"}
 
 
+def test_the_labels_count_sanwei_and_the_rings_wait_for_project_zoom(admin, zones, parcels, projects):
+    """三未 summarised like the rest (#26): J3 (大同, zone Z2) flagged → B: "2个项目 · 三未1个", 太原 none; the rings
+    carry the class the map hides below the zoom where projects are drawn."""
+    from layers.tracker import SANWEI_CLASS, sanwei_layer
+
+    flagged = pd.Series([False, False, True], index=projects.index)
+    cities = by_city(admin, parcels, projects, flagged).set_index("key")
+    assert cities["sanwei"].to_dict() == {"140200": 1, "140100": 0}
+    assert figures_text(cities.loc["140200"]) == "1宗 · 1.2万亩 · 2个项目 · 三未1个"
+    assert by_zone(zones, parcels, projects, flagged).set_index("key").loc["Z2", "sanwei"] == 1
+    assert by_city(admin, parcels, projects)["sanwei"].tolist() == [0, 0]  # not given: nothing counted
+    judged = projects.assign(name=["甲", "乙", "丙"], sanwei=[None, None, "signed_not_landed"], reason="x")
+    (group,) = sanwei_layer(judged, lifted=False)
+    (layer,) = group._children.values()
+    assert layer.marker.options["className"] == SANWEI_CLASS
+    summaries = Summaries(cities.reset_index(), cities.reset_index().iloc[:0])
+    assert summaries.point_zoom == PROJECT_ZOOM and f".zm-below-points .{SANWEI_CLASS}" in summaries.css
+
+
 def test_labels_say_the_figures_and_escape_every_name(admin, parcels, projects):
     rows = by_city(admin, parcels, projects)
     assert [figures_text(r) for _, r in rows.iterrows()] == ["1宗 · 1.2万亩 · 2个项目", "3宗 · 160亩 · 1个项目"]

@@ -86,7 +86,7 @@ def _picker(geometry_version: str, _data: Dataset) -> Picker:
 
 @st.cache_resource(max_entries=16)
 def _drawn(key: str, _data: Dataset, _filtered: FilteredView, _drawn: pd.DataFrame, _projects: pd.DataFrame,
-           parcel_style: str):  # fmt: skip
+           parcel_style: str, _flagged: pd.Series | None = None):  # fmt: skip
     """The class tables' file and the summary tables for one data version, filter, style and page (``key``):
     about a second at 100 000 parcels, so not again on a click's rerun."""
     column, palette = PARCEL_STYLES[parcel_style]
@@ -95,8 +95,8 @@ def _drawn(key: str, _data: Dataset, _filtered: FilteredView, _drawn: pd.DataFra
         "parcels": class_table(_drawn["parcel_id"], _drawn.get(column), palette),
         "projects": class_table(_projects["project_id"], None, {}),
     }
-    return (tables_file(tables), by_city(_data.admin, _drawn, _projects),
-            by_zone(_data.zones, _drawn, _projects))  # fmt: skip
+    return (tables_file(tables), by_city(_data.admin, _drawn, _projects, _flagged),
+            by_zone(_data.zones, _drawn, _projects, _flagged))  # fmt: skip
 
 
 def _pick(picker: Picker, masks: dict, lat: float, lng: float, zoom: float | None):
@@ -106,18 +106,22 @@ def _pick(picker: Picker, masks: dict, lat: float, lng: float, zoom: float | Non
 def show_tile_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_style: str, basemap: str = "admin",
                   token: str | None = None, focus: list | None = None, selection=None,
                   parcels: pd.DataFrame | None = None, height: int = 640, overlays: list | None = None,
-                  legend_open: bool = True, projects: bool = True) -> None:  # fmt: skip
+                  legend_open: bool = True, projects: bool = True,
+                  flagged: pd.Series | None = None) -> None:  # fmt: skip
     """Every filtered record from vector tiles, coloured by ``parcel_style`` from ``parcels`` (default
-    ``data.parcels``; aligned with it, e.g. with the idle page's ``idle_class``), summaries above them."""
+    ``data.parcels``; aligned with it, e.g. with the idle page's ``idle_class``), summaries above them
+    (counting 三未 where ``flagged``, a boolean per project, is given)."""
     column = PARCEL_STYLES[parcel_style][0]
     drawn = (data.parcels if parcels is None else parcels).loc[filtered.parcels.index]
     shown_projects = filtered.projects if projects else filtered.projects.iloc[:0]
     own = "" if column in data.parcels else str(pd.util.hash_pandas_object(drawn[column], index=False).sum())
+    if flagged is not None:
+        own += "|" + str(pd.util.hash_pandas_object(flagged, index=True).sum())
     key = f"{data.version}|{filtered.filters!r}|{parcel_style}|{projects}|{own}"
-    tables_url, cities, zones = _drawn(key, data, filtered, drawn, shown_projects, parcel_style)
+    tables_url, cities, zones = _drawn(key, data, filtered, drawn, shown_projects, parcel_style, flagged)
     if not (STATIC_DIR / "data" / tables_url.rsplit("/", 1)[-1]).exists():  # removed since (static/ cleaned)
         _drawn.clear()
-        tables_url, cities, zones = _drawn(key, data, filtered, drawn, shown_projects, parcel_style)
+        tables_url, cities, zones = _drawn(key, data, filtered, drawn, shown_projects, parcel_style, flagged)
     urls = {layer: tile_url(layer, data.version, tile_filters(layer, filtered.filters))
             for layer in ("zones", "parcels", "projects")}  # fmt: skip
     fmap = base_map(data.admin, basemap, token, admin_url=_admin_url(data.version, data))
@@ -156,12 +160,13 @@ def _above_tiles(group: folium.FeatureGroup) -> None:
 def show_view_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_style: str, basemap: str = "admin",
                   token: str | None = None, focus: list | None = None, selection=None,
                   parcels: pd.DataFrame | None = None, height: int = 640,
-                  overlays: list | None = None, legend_open: bool = True, projects: bool = True) -> None:  # fmt: skip
+                  overlays: list | None = None, legend_open: bool = True, projects: bool = True,
+                  flagged: pd.Series | None = None) -> None:  # fmt: skip
     """The large-data map: from vector tiles (:func:`show_tile_map`), or grid cells when tiles cannot be served."""
     args = (data, filtered, map_key, parcel_style, basemap, token, focus, selection, parcels, height, overlays,
             legend_open)  # fmt: skip
     if tiles_available():
-        show_tile_map(*args, projects=projects)
+        show_tile_map(*args, projects=projects, flagged=flagged)
     else:
         show_cells_map(*args)
 
@@ -201,12 +206,13 @@ def show_cells_map(data: Dataset, filtered: FilteredView, map_key: str, parcel_s
 
 def page_map(data: Dataset, view: FilteredView, map_key: str, parcel_style: str, selection=None, *,
              parcels: pd.DataFrame | None = None, projects: bool = True, overlays: Sequence = (),
-             height: int = 520, legend_open: bool = False) -> None:  # fmt: skip
+             height: int = 520, legend_open: bool = False, flagged: pd.Series | None = None) -> None:  # fmt: skip
     """A page's map beside its table: every filtered record drawn for small data, the viewport map for large.
 
     ``parcels``: the page's parcels (the view's, plus e.g. its ``idle_class``) drawn and coloured
     by ``parcel_style``; ``projects``: whether the view's projects are drawn; ``overlays``: the
-    page's own feature groups (三未 rings). A click on the map selects (see :func:`ui.mapview.take_click`).
+    page's own feature groups (三未 rings); ``flagged``: per project whether it is flagged 三未 (the large
+    map's labels count them). A click on the map selects (see :func:`ui.mapview.take_click`).
     """
     shown = view.parcels if parcels is None else parcels
     if is_large(data):
@@ -215,7 +221,7 @@ def page_map(data: Dataset, view: FilteredView, map_key: str, parcel_style: str,
         if column not in drawn:  # a page's own class: aligned with the whole dataset for the index
             drawn = drawn.assign(**{column: shown[column].reindex(drawn.index)})
         show_view_map(data, view, map_key, parcel_style, selection=selection, parcels=drawn, height=height,
-                      overlays=list(overlays), legend_open=legend_open, projects=projects)  # fmt: skip
+                      overlays=list(overlays), legend_open=legend_open, projects=projects, flagged=flagged)  # fmt: skip
         return
     layers = {"admin": view.admin, "zones": view.zones, "parcels": shown}
     if projects:
