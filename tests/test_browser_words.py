@@ -174,6 +174,11 @@ def test_no_latin_word_outside_the_allow_list(server, playwright_browser, name, 
         found = {state: english(text, allowed) for state, text in texts_in_every_state(page).items()}
         bad = [f"{state}: {line[:120]}" for state, lines in found.items() for line in dict.fromkeys(lines)]
         assert not bad, "\n".join(bad)
+        scale = page.evaluate(  # the maps' scale bar in metric units
+            "() => [...document.querySelectorAll('iframe')].flatMap(f => { try { return [...f.contentDocument"
+            ".querySelectorAll('.leaflet-control-scale-line')].map(e => e.textContent); } catch (e) { return []; } })"
+        )
+        assert all(re.fullmatch(r"\d+ k?m", s) for s in scale), scale
         assert page.external == []
     finally:
         context.close()
