@@ -273,6 +273,7 @@ class Summaries(MacroElement):
     m.getContainer().classList.toggle('zm-sum-city', want === cities);
     // below the zoom where projects are drawn the labels count 三未, the rings (class zm-sanwei) wait
     m.getContainer().classList.toggle('zm-below-points', z < {{ this.point_zoom }});
+    m.eachLayer(ring);
     if (want !== shown) {
       if (shown) m.removeLayer(shown);
       if (want) want.addTo(m);
@@ -280,6 +281,13 @@ class Summaries(MacroElement):
     }
     if (shown) declutter(shown);
   }
+  // 三未 rings drawn on a canvas take no CSS class: they are made transparent below the projects' zoom
+  function ring(l) {
+    if (l.options && l.options.className === 'zm-sanwei' && l.setStyle) {
+      l.setStyle({opacity: m.getZoom() < {{ this.point_zoom }} ? 0 : 1});
+    }
+  }
+  m.on('layeradd', function (e) { ring(e.layer); });
   m.on('zoomend', update);
   m.whenReady(update);
 })();

@@ -109,6 +109,10 @@ def test_the_labels_count_sanwei_and_the_rings_wait_for_project_zoom(admin, zone
     assert layer.marker.options["className"] == SANWEI_CLASS
     summaries = Summaries(cities.reset_index(), cities.reset_index().iloc[:0])
     assert summaries.point_zoom == PROJECT_ZOOM and f".zm-below-points .{SANWEI_CLASS}" in summaries.css
+    fmap = base_map(admin)
+    summaries.add_to(fmap)
+    script = fmap.get_root().render()
+    assert f"className === '{SANWEI_CLASS}'" in script and f"m.getZoom() < {PROJECT_ZOOM} ? 0 : 1" in script
 
 
 def test_labels_say_the_figures_and_escape_every_name(admin, parcels, projects):
