@@ -73,3 +73,13 @@ def test_play_starts_a_year_back_and_can_be_stopped():
     assert any("截至" in i.value for i in at.info)
     at.sidebar.button(key="ov_asof_play").click().run()
     assert at.sidebar.button(key="ov_asof_play").label == "逐月播放"
+
+
+@pytest.mark.usefixtures("dated_store")
+@pytest.mark.parametrize("page,key", [("pages/overview.py", "ov_asof"), ("pages/supply.py", "sup_asof"),
+                                      ("pages/tracker.py", "trk_asof")])  # fmt: skip
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "2999-01-01", "2021-02-30"])
+def test_a_hostile_or_impossible_date_in_the_address_is_today(page, key, hostile):
+    at = open_page(page, **{key: hostile})
+    assert at.sidebar.date_input(key=key).value == beijing_today()
+    assert not [i for i in at.info if "截至" in i.value] and not at.error
