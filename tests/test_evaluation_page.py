@@ -106,6 +106,15 @@ def test_the_evaluation_tab(evaluation_store):
     assert any("\\*\\*甲\\*\\*" in v for v in shown)  # the name's own ** shown, not bold
 
 
+def test_the_ranking_shows_missing_figures_as_a_dash_not_none(evaluation_store):
+    """st.dataframe draws a null as "None" (seen on 100 000 parcels: 排名 and 亩均税收 read None); — instead."""
+    at = open_tracker()
+    at.selectbox(key="trk_eval_year").set_value(2025).run()
+    [ranking] = [d.value for d in at.dataframe if "数据覆盖率（%）" in d.value.columns]
+    assert not ranking.isna().any().any(), ranking
+    assert "—" in set(ranking.astype(str).stack())  # Z2 has no 2025 tax: its cell says so
+
+
 def test_the_overview_on_a_past_date_colours_its_map_and_counts_by_that_day(dated_store, monkeypatch):
     import layers.overview
 

@@ -75,6 +75,7 @@ def evaluation_panel(data: Dataset, today: dt.date) -> None:
     undated = sum(ev.undated.values())
     if undated:
         st.caption(f"日期不详：{undated:,} 宗地块已到达某一供地阶段但日期不详，按已到达计入土地开发率等比率。")
+    ranking["排名"] = ranking["排名"].astype("Int64")  # a place, not 1.00 (unclassed zones: —)
     st.dataframe(formatted(ranking.drop(columns="开发区编号")), hide_index=True, width="stretch")
     st.download_button(
         "下载考核结果（Excel：说明、排名、指标卡、用地企业分类）",

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from domain.labels import label
 from geodata.io.export import export_filename, tables_xlsx
 from ui.exports import XLSX
 
@@ -15,8 +16,16 @@ SELECTED_ROW_STYLE = "background-color: #d9f6fb; font-weight: 600"
 
 
 def formatted(table: pd.DataFrame):
-    """``table`` for st.dataframe: thousands separators, 2 decimals for fractional numbers, — for missing."""
-    return table.style.format(precision=2, thousands=",", na_rep="—")
+    """``table`` for st.dataframe: thousands separators, 2 decimals for fractional numbers, — for missing.
+
+    st.dataframe draws a null cell as "None" whatever the Styler's ``na_rep``, so missing cells become the
+    text — here (numbers stay numbers in their cells)."""
+    shown = table.copy()
+    for name in shown.columns:
+        missing = shown[name].isna()
+        if missing.any():
+            shown[name] = shown[name].astype(object).where(~missing, label("unknown"))
+    return shown.style.format(precision=2, thousands=",", na_rep=label("unknown"))
 
 
 def _signature(ids: list[str]) -> str:
