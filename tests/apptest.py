@@ -23,6 +23,17 @@ def open_page(page: str | None = None, **session) -> AppTest:
     return at
 
 
+def open_at(page: str, **params) -> AppTest:
+    """Run app.py with ``params`` in the address (e.g. ``trk_asof="2021-09-30"``), switch to ``page``; no exception."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def add_account(monkeypatch, path: Path, user: str, name: str, password: str, scope=None) -> None:
     """An editor account (default 省级) in an accounts file that the app reads through $ZONEMAP_ACCOUNTS."""
     from access import accounts

@@ -155,3 +155,15 @@ def sample_copy(tmp_path, monkeypatch):
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+@pytest.fixture
+def dated_store(tmp_path, monkeypatch):
+    """tests.test_bulletin's dated set as the app's data (ZONEMAP_DATA): the 截至, 通报 and 考核 pages' fixture."""
+    from geodata.store import create_gpkg
+    from tests.test_bulletin import dated_frames
+
+    path = tmp_path / "dated.gpkg"
+    create_gpkg(path, dated_frames())
+    monkeypatch.setenv("ZONEMAP_DATA", str(path))
+    return path

@@ -15,19 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from domain.clock import beijing_today
 from domain.labels import label
-from tests.apptest import APP
-from tests.test_bulletin_page import dated_store  # noqa: F401  (fixture)
+from tests.apptest import open_at
 from ui.asof import months_back
-
-
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def stage_column(at: AppTest) -> dict:
@@ -41,7 +30,7 @@ def metric(at: AppTest, title: str):
 
 @pytest.mark.usefixtures("dated_store")
 def test_the_overview_on_a_past_day():
-    at = open_page("pages/overview.py", ov_asof="2021-08-31")
+    at = open_at("pages/overview.py", ov_asof="2021-08-31")
     assert at.sidebar.date_input(key="ov_asof").value == dt.date(2021, 8, 31)
     (note,) = [i.value for i in at.info if "截至" in i.value]
     assert "截至 2021-08-31" in note and "1 宗地块、1 个项目所处阶段的日期不详" in note
@@ -54,18 +43,18 @@ def test_the_overview_on_a_past_day():
 
 @pytest.mark.usefixtures("dated_store")
 def test_the_supply_table_shows_the_stage_of_that_day_and_offers_no_editing():
-    at = open_page("pages/supply.py", sup_asof="2021-08-31")
+    at = open_at("pages/supply.py", sup_asof="2021-08-31")
     stages = stage_column(at)
     assert stages["P1"] == label("listed") and stages["P2"] == label("supply_ready")  # not yet listed: back before 挂牌
     assert any("不能修改地块" in i.value for i in at.info)
-    today = open_page("pages/supply.py")
+    today = open_at("pages/supply.py")
     stages = stage_column(today)
     assert stages["P1"] == label("sold") and stages["P2"] == label("listed")
 
 
 @pytest.mark.usefixtures("dated_store")
 def test_play_starts_a_year_back_and_can_be_stopped():
-    at = open_page("pages/overview.py")
+    at = open_at("pages/overview.py")
     at.sidebar.button(key="ov_asof_play").click().run()
     assert not at.exception, at.exception
     assert at.sidebar.date_input(key="ov_asof").value == months_back(beijing_today(), 12)
@@ -80,6 +69,6 @@ def test_play_starts_a_year_back_and_can_be_stopped():
                                       ("pages/tracker.py", "trk_asof")])  # fmt: skip
 @pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "2999-01-01", "2021-02-30"])
 def test_a_hostile_or_impossible_date_in_the_address_is_today(page, key, hostile):
-    at = open_page(page, **{key: hostile})
+    at = open_at(page, **{key: hostile})
     assert at.sidebar.date_input(key=key).value == beijing_today()
     assert not [i for i in at.info if "截至" in i.value] and not at.error

@@ -16,27 +16,11 @@ import pytest
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
-from geodata.store import create_gpkg
-from tests.apptest import APP
-from tests.test_bulletin import dated_frames
-
-
-@pytest.fixture
-def dated_store(tmp_path, monkeypatch):
-    path = tmp_path / "dated.gpkg"
-    create_gpkg(path, dated_frames())
-    monkeypatch.setenv("ZONEMAP_DATA", str(path))
-    return path
+from tests.apptest import open_at
 
 
 def open_tracker(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    at.switch_page("pages/tracker.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_at("pages/tracker.py", **params)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

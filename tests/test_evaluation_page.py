@@ -20,6 +20,7 @@ from geodata.store import coerce, create_gpkg
 from stats.asof import parcel_stage_on, parcels_on
 from tests.apptest import APP
 from tests.test_bulletin import dated_frames
+from tests.test_bulletin_page import open_tracker
 from tests.test_evaluation import evaluation_frames
 
 DAY = dt.date(2021, 8, 31)
@@ -43,24 +44,6 @@ def test_a_parcel_recorded_after_the_date_is_absent_and_an_edit_after_it_is_undo
     assert stage[parcels["parcel_id"] == "P4"].item() == "reserve"
     history.loc[len(history)] = history.iloc[-1].to_dict() | {"record_id": "P2", "field": "*", "change_id": 10**6}
     assert parcel_stage_on(parcels, history, DAY)[parcels["parcel_id"] == "P2"].item() == ABSENT
-
-
-@pytest.fixture
-def dated_store(tmp_path, monkeypatch):
-    path = tmp_path / "dated.gpkg"
-    create_gpkg(path, dated_frames())
-    monkeypatch.setenv("ZONEMAP_DATA", str(path))
-    return path
-
-
-def open_tracker(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update(params)
-    at.run()
-    at.switch_page("pages/tracker.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_the_tracker_map_colours_parcels_by_their_stage_on_the_date(dated_store, monkeypatch):
