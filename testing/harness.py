@@ -78,8 +78,8 @@ def highlighted_points(page) -> list[tuple[float, float]]:
     return [tuple(p) for p in page.evaluate(HIGHLIGHT_JS)]
 
 
-def descendants(pid: int) -> list[int]:
-    """The processes started by ``pid``, at any depth."""
+def descendants(pid: int, prune: set[int] = frozenset()) -> list[int]:
+    """The processes started by ``pid``, at any depth, leaving out those in ``prune`` and all they started."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -91,6 +91,8 @@ def descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):
+            if child in prune:
+                continue
             found.append(child)
             todo.append(child)
     return found
@@ -107,6 +109,7 @@ def free_port() -> int:
 
 
 SERVER_LOGS: dict[int, object] = {}  # port → the running app server's output (see :func:`diagnosis`)
+SERVER_PIDS: set[int] = set()  # the running app servers (their own Chromium, for exports, is theirs: see descendants)
 
 
 def diagnosis(page, chars: int = 3000) -> str:
@@ -160,6 +163,7 @@ def app_server(
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     SERVER_LOGS[port] = log
+    SERVER_PIDS.add(proc.pid)
     try:
         try:
             wait_healthy(url, proc, timeout)
@@ -176,6 +180,7 @@ def app_server(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
         SERVER_LOGS.pop(port, None)
+        SERVER_PIDS.discard(proc.pid)
         log.close()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reports.renderer import BUSY, LAUNCH_ARGS, Busy, Renderer
+from testing import harness
 from testing.harness import descendants
 from tests.conftest import _need_chromium
 
@@ -33,9 +34,10 @@ HOSTILE = PAGE.replace(
 
 
 def chromium_processes() -> list[list[str]]:
-    """Command lines of the renderer's Chromium browser processes (not their helpers) started under this test."""
+    """Command lines of the renderer's Chromium browser processes (not their helpers) started under this test
+    (not those an app server of an earlier browser test on this worker started for its exports)."""
     found = []
-    for pid in descendants(os.getpid()):
+    for pid in descendants(os.getpid(), prune=harness.SERVER_PIDS):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
