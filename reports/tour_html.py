@@ -11,6 +11,11 @@ never taken. Embedded in the app page (``listen_parent``), the tour also hears
 keys pressed on the app page — only while presenting, and it stops listening
 when the embedding frame goes away.
 
+A tour of more than :data:`TOUR_MAX_POINTS` projects draws them as on the large-data
+map: below zoom 12 one label per 开发区 (its parks counted in it: 项目数 and 签约/开工/
+投产), at the zone's representative point, moved off the parks' names (the zone's
+own name label gives way to it, as it names the zone); from zoom 12 the circles.
+
 Every text from the data is escaped in Python (tooltips) or set with
 ``textContent`` in the page (titles, notes, figures); the JSON is embedded with
 ``<`` escaped so no string can close the script element.
@@ -33,11 +38,20 @@ from geodata.query import zone_family
 from geodata.schema import SCHEMAS
 from geodata.tours import stop_bounds, stop_figures
 from layers.assets import asset_text
+from layers.pick import PROJECT_ZOOM
 from layers.styles import CITY_LINE, COUNTY_LINE, HIGHLIGHT, PIPELINE_COLORS, STAGE_COLORS, ZONE_TYPE_COLORS
+from stats.mapsummary import by_zone, figures_text, top_zone
 
 MARGIN_DEG = 0.3
 TOUR_MAX_SHAPES = 4000  # parcels one stop may draw; a stop whose view holds more shows zones and projects only
 SCREEN_PX = (1920, 1080)  # the largest projector the tour is made for: what a stop with a zoom can show
+TOUR_MAX_POINTS = 300
+"""Projects a tour draws as circles at every zoom; with more, below :data:`layers.pick.PROJECT_ZOOM` each 开发区
+shows one summary label instead (see :func:`project_summaries`). A zone stop shows a zone and its parks on one
+screen, at zoom 10–11 for a zone of the 综改区's size: its projects sit within a few hundred pixels of their parks,
+and a few hundred 18-pixel circles there already cover each other into a mat, where no single project can be
+told apart (the 100 000-parcel data puts 2 097 in the 综改区's tour). The sample's tour (34 projects) and tours
+of a few zones of real data stay below it and keep their circles at every zoom."""
 
 
 def stop_view_box(bounds: list, zoom: int | None):
@@ -71,6 +85,29 @@ def tour_parcels(parcels: pd.DataFrame, views: list) -> tuple[pd.DataFrame, list
         if len(hits) <= TOUR_MAX_SHAPES:
             keep.update(hits.tolist())
     return parcels.iloc[sorted(keep)], crowded
+
+
+SUMMARY_NOTE = f"{PROJECT_ZOOM} 级以下每个开发区（含园区）一个标签：项目数及各阶段个数；放大显示各项目"
+
+
+def project_summaries(zones: pd.DataFrame, projects: pd.DataFrame) -> list[dict]:
+    """One label per top-level 开发区 of ``zones`` holding projects (its parks' projects counted in it, as on the
+    large-data map: :func:`stats.mapsummary.by_zone`): the zone's id, short name, representative point, the
+    项目 line (``2,097个项目``) and ``[stage word, colour, count]`` per stage; most projects first."""
+    none = pd.DataFrame({"zone_id": pd.Series(dtype=object), "area_mu": pd.Series(dtype=float)})  # 项目 only
+    table = by_zone(zones, none, projects).set_index("key").sort_values("projects", ascending=False, kind="stable")
+    stages = projects.groupby([projects["zone_id"].map(top_zone(zones)), "stage"]).size()  # the same top zones
+    return [
+        {
+            "zone": str(key),
+            "name": str(row["name"]),
+            "lat": round(float(row["lat"]), 6),
+            "lng": round(float(row["lng"]), 6),
+            "text": figures_text(row),
+            "stages": [[stage_label(s), c, f"{int(stages.get((key, s), 0)):,}"] for s, c in STAGE_COLORS.items()],
+        }
+        for key, row in table.iterrows()
+    ]
 
 
 def _features(frame: pd.DataFrame, layer: str, tip, decimals: int, extra=()) -> list[dict]:
@@ -117,6 +154,7 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
         if many:
             stop["show"] = [k for k in stop["show"] if k != "parcels"]
     projects = data.projects[data.projects["zone_id"].isin(zone_ids)]
+    sums = project_summaries(zones, projects) if len(projects) > TOUR_MAX_POINTS else []
     w, s, e, n = zones.total_bounds if len(zones) else (110.2, 34.5, 114.6, 40.8)
     view = shapely.box(w - MARGIN_DEG, s - MARGIN_DEG, e + MARGIN_DEG, n + MARGIN_DEG)
     admin = data.admin[data.admin["level"].isin(["city", "county"]) & data.admin.intersects(view)]
@@ -124,11 +162,12 @@ def tour_data(tour: Tour, data: Dataset) -> dict:
         "title": tour.title,
         "stops": stops,
         "admin": _features(admin, "admin", lambda r: escape(r["name"]), 4, ("level",)),
-        "zones": _features(zones, "zones", lambda r: escape(r["name"]), 6, ("zone_type", "label")),
+        "zones": _features(zones, "zones", lambda r: escape(r["name"]), 6, ("zone_id", "zone_type", "label")),
         "parcels": _features(parcels, "parcels", _parcel_tip, 5 if any(crowded) else 6, ("pipeline_stage",)),
         "projects": _features(
             projects, "projects", lambda r: f"{escape(r['name'])}<br>{stage_label(r['stage'])}", 6, ("stage",)
         ),
+        "summaries": {"zoom": PROJECT_ZOOM, "rows": sums, "note": SUMMARY_NOTE} if sums else None,
         "styles": {
             "zone": ZONE_TYPE_COLORS,
             "parcel": PIPELINE_COLORS,
@@ -186,6 +225,19 @@ html, body { margin: 0; height: 100%; font-family: "WenQuanYi Zen Hei", "Noto Sa
 .leaflet-tooltip.zm-stop-label { font-size: clamp(16px, 1.6vw, 32px); font-weight: 700; color: #10202f;
   background: rgba(255,255,255,.92); border: 2px solid #00bcd4; }
 .leaflet-tooltip.zm-zone-label::before, .leaflet-tooltip.zm-stop-label::before { display: none; }
+.zm-tour-sum-icon { background: none; border: 0; }
+.zm-tour-sum { position: absolute; left: 0; top: 0; transform: translate(-50%, -50%); white-space: nowrap;
+  text-align: center; font-size: clamp(14px, 1.25vw, 24px); line-height: 1.3; color: #10202f;
+  background: rgba(255,255,255,.94); border: 2px solid #10202f; border-radius: 6px; padding: .2em .6em;
+  box-shadow: 0 2px 8px rgba(0,0,0,.35); pointer-events: none; }
+.zm-tour-sum b, .zm-tour-sum span { display: block; }
+.zm-tour-sum b { color: #1f4e8c; } .zm-tour-sum .n { font-weight: 700; font-size: 1.2em; }
+.zm-tour-sum .st { font-size: .9em; }
+.zm-tour-sum i, #legend .zm-tour-sum-key i { display: inline-block; width: .7em; height: .7em; border: 0;
+  border-radius: 50%; margin: 0 .2em 0 .5em; }
+#legend .zm-tour-sum-note { font-size: .8em; }
+#legend .zm-tour-sum-key { display: inline-block; border: 2px solid #10202f; border-radius: 4px; padding: 0 .3em;
+  margin-right: .4em; font-weight: 700; }
 """
 
 PAGE_JS = """
@@ -202,17 +254,84 @@ const layers = {
     dashArray: '8 5', fillOpacity: .08})}),
   parcels: L.geoJSON(D.parcels, {style: f => ({color: '#333', weight: 1, fillOpacity: .8,
     fillColor: S.parcel[f.properties.pipeline_stage] || '#bbb'})}),
-  projects: L.geoJSON(D.projects, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 9, color: '#fff',
+  points: L.geoJSON(D.projects, {pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 9, color: '#fff',
     weight: 2, fillOpacity: 1, fillColor: S.stage[f.properties.stage] || '#888'})}),
 };
 for (const k in layers) layers[k].eachLayer(l => l.bindTooltip(l.feature.properties.tip));
 function textOf(t) { const e = document.createElement('span'); e.textContent = t; return e; }  // never HTML
+function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text; return e; }
 // zone names at presentation size, on the zones' layer (shown with it)
-const zoneNames = L.layerGroup();
+const zoneNames = L.layerGroup(), nameOf = {};
 layers.zones.eachLayer(l => { const t = l.feature.properties.label; if (!t) return;
   const b = l.getBounds();
-  zoneNames.addLayer(L.tooltip({permanent: true, direction: 'top', className: 'zm-zone-label', interactive: false})
-    .setLatLng([b.getNorth(), b.getCenter().lng]).setContent(textOf(t))); });
+  nameOf[l.feature.properties.zone_id] = L.tooltip({permanent: true, direction: 'top', className: 'zm-zone-label',
+    interactive: false}).setLatLng([b.getNorth(), b.getCenter().lng]).setContent(textOf(t));
+  zoneNames.addLayer(nameOf[l.feature.properties.zone_id]); });
+// Many projects (D.summaries): below its zoom the projects' layer is one label per 开发区 (parks counted in it,
+// as on the large-data map), from that zoom the circles. A zone's own name label gives way to its summary,
+// which names it; a summary moves off the parks' names (and hides those it cannot avoid).
+const sumPane = map.createPane('zmTourSums'); sumPane.style.zIndex = 640; sumPane.style.pointerEvents = 'none';
+const sums = L.layerGroup((D.summaries ? D.summaries.rows : []).map(r => {
+  const d = el('div', 'zm-tour-sum'); d.appendChild(el('b', '', r.name)); d.appendChild(el('span', 'n', r.text));
+  const st = el('span', 'st');
+  for (const [word, color, n] of r.stages) { const i = el('i'); i.style.background = color; st.appendChild(i);
+    st.appendChild(document.createTextNode(word + ' ' + n)); }
+  d.appendChild(st);
+  return L.marker([r.lat, r.lng], {pane: 'zmTourSums', interactive: false, keyboard: false,
+    icon: L.divIcon({html: d, className: 'zm-tour-sum-icon', iconSize: [0, 0]})});
+}));
+const circles = layers.points; delete layers.points;
+layers.projects = L.layerGroup([circles]);
+let summed = false;
+const summedZone = {}; for (const r of (D.summaries ? D.summaries.rows : [])) summedZone[r.zone] = true;
+function fitSums() {  // largest first: a label overlapping a name or a larger label moves a little, if it can
+  for (const id in nameOf) { const e = nameOf[id].getElement(); if (e) e.style.visibility = ''; }
+  if (!summed || !map.hasLayer(layers.projects)) return;
+  const named = map.hasLayer(zoneNames), kept = [];
+  for (const id in nameOf) { const t = nameOf[id], e = t.getElement();
+    if (named && e && zoneNames.hasLayer(t)) kept.push({r: e.getBoundingClientRect(), e: e}); }
+  const box = map.getContainer().getBoundingClientRect(), parks = [];  // rather beside the parks than over them
+  if (map.hasLayer(layers.zones)) layers.zones.eachLayer(l => { if (summedZone[l.feature.properties.zone_id]) return;
+    const b = l.getBounds(), a = map.latLngToContainerPoint(b.getNorthWest()),
+      c = map.latLngToContainerPoint(b.getSouthEast());
+    parks.push({left: box.left + a.x, top: box.top + a.y, right: box.left + c.x, bottom: box.top + c.y}); });
+  const chrome = ['panel', 'legend', 'nav'].map(id => document.getElementById(id).getBoundingClientRect());
+  const stop = document.querySelector('.zm-stop-label');
+  if (stop) kept.push({r: stop.getBoundingClientRect()});
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const at = (r, d) => ({left: r.left + d[0], right: r.right + d[0], top: r.top + d[1], bottom: r.bottom + d[1]});
+  sums.eachLayer(mk => {
+    const e = mk.getElement() && mk.getElement().firstChild; if (!e) return;
+    e.style.visibility = ''; e.style.transform = '';
+    const r = e.getBoundingClientRect(), w = r.width * 0.55, h = r.height * 0.6, moves = [[0, 0]];
+    for (const k of [1, 2, 3]) for (const [x, y] of [[0, -1], [0, 1], [-1, 0], [1, 0], [-1, -1], [1, -1], [-1, 1],
+      [1, 1]]) moves.push([x * k * w, y * k * h]);
+    const free = (m, ...others) => !kept.some(k => hit(at(r, m), k.r)) &&
+      !others.some(o => o.some(p => hit(at(r, m), p)));
+    let d = moves.find(m => free(m, chrome, parks)) || moves.find(m => free(m, chrome)) || moves.find(m => free(m));
+    if (!d) {  // nowhere free: under a larger label or the stop's name it hides, else the names under it do
+      d = [0, 0];
+      if (kept.some(k => !k.e && hit(r, k.r))) { e.style.visibility = 'hidden'; return; }
+      for (const k of kept) if (k.e && hit(r, k.r)) k.e.style.visibility = 'hidden';
+    }
+    if (d[0] || d[1]) e.style.transform = 'translate(-50%, -50%) translate(' + d[0] + 'px, ' + d[1] + 'px)';
+    kept.push({r: at(r, d)});
+  });
+}
+function summarise() {  // circles or summaries by the zoom; a summarised zone's own name gives way
+  const want = !!D.summaries && map.getZoom() < D.summaries.zoom;
+  if (want !== summed) {
+    summed = want;
+    layers.projects.removeLayer(want ? circles : sums); layers.projects.addLayer(want ? sums : circles);
+  }
+  const merged = summed && map.hasLayer(layers.projects);  // the summary names the zone: one label, not two
+  for (const id in summedZone) { const t = nameOf[id]; if (!t) continue;
+    if (merged) zoneNames.removeLayer(t); else zoneNames.addLayer(t); }
+  fitSums();
+}
+map.on('zoom', () => { if (!!D.summaries && (map.getZoom() < D.summaries.zoom) !== summed) summarise(); });
+map.on('zoomend', summarise);
 function clear() {
   // the room the stop card, the legend and the buttons leave: the stop's features are fitted into it
   const box = id => document.getElementById(id).getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
@@ -229,6 +348,13 @@ for (const [name, list] of [['地块', D.legend.parcel], ['项目', D.legend.sta
   row.appendChild(b);
   for (const [text, color] of list) { const i = document.createElement('i'); i.style.background = color;
     row.appendChild(i); row.appendChild(document.createTextNode(text)); }
+  legend.appendChild(row);
+}
+if (D.summaries) {  // what the summary labels say, while the circles are too many to tell apart
+  const row = el('div', 'zm-tour-sum-note'), key = el('span', 'zm-tour-sum-key', '项目汇总');
+  for (const [, color] of D.legend.stage) { const i = el('i'); i.style.background = color; key.appendChild(i); }
+  row.appendChild(key);
+  row.appendChild(document.createTextNode(D.summaries.note));
   legend.appendChild(row);
 }
 document.getElementById('tour-title').textContent = D.title;
@@ -258,6 +384,7 @@ function show(n) {
     outline.addLayer(L.tooltip({permanent: true, direction: 'bottom', offset: [0, 10], className: 'zm-stop-label',
       interactive: false}).setLatLng([sb.getSouth(), sb.getCenter().lng]).setContent(textOf(s.name)));
   }
+  summarise();  // again when the flight ends (zoomend)
   const b = L.latLngBounds(s.bounds), pad = clear();
   const opts = {duration: first ? 0 : 1.2, animate: !first};
   if (s.zoom) {  // the stop's centre in the middle of the free room, at the stop's zoom
@@ -267,6 +394,7 @@ function show(n) {
     map.flyToBounds(b, Object.assign({maxZoom: 16, paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight},
       opts));
   }
+  if (first) map.whenReady(summarise);  // the first view adds the layers on load, after its zoomend
   window.zmStop = n;
 }
 function fullScreen() {

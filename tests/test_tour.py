@@ -300,3 +300,44 @@ def test_a_sample_size_tour_keeps_every_parcel_of_its_zones(sample):
     family = zone_family(sample.zones, tuple({s.ref for s in sample_tour().stops if s.layer == "zones"}))
     assert len(out["parcels"]) == int(sample.parcels["zone_id"].isin(family).sum()) > 0
     assert all(stop["hint"] == "" for stop in out["stops"])
+
+
+def test_a_tour_of_many_projects_summarises_them_per_zone_with_its_parks():
+    """More projects than TOUR_MAX_POINTS: one label per top-level 开发区 below the projects' zoom, its parks
+    counted in it (like the large-data map), by stage in the stage words; C is not in the tour; the markup in
+    A's name stays data (escaped in the JSON, set as text in the page)."""
+    import shapely
+
+    from domain.labels import stage_label
+    from layers.pick import PROJECT_ZOOM
+    from layers.styles import STAGE_COLORS
+    from reports.tour_html import SUMMARY_NOTE, TOUR_MAX_POINTS, tour_data
+    from tests.tourdata import EXPECTED, HOSTILE, IN_TOUR, many_projects, many_projects_tour
+
+    data, tour = many_projects(), many_projects_tour()
+    out = tour_data(tour, data)
+    assert len(out["projects"]) == IN_TOUR > TOUR_MAX_POINTS
+    summaries = out["summaries"]
+    assert summaries["zoom"] == PROJECT_ZOOM == 12 and summaries["note"] == SUMMARY_NOTE
+    rows = summaries["rows"]
+    assert [r["zone"] for r in rows] == ["A", "B"]  # most projects first; no row for the park A1, none for C
+    words = [[stage_label(s), c] for s, c in STAGE_COLORS.items()]
+    assert [w for w, _ in words] == ["签约", "开工", "投产"]
+    for row in rows:
+        total, *stages = EXPECTED[row["zone"]]
+        assert row["text"] == f"{total}个项目"
+        assert row["stages"] == [[w, c, str(n)] for (w, c), n in zip(words, stages, strict=True)]
+    a = data.zones.set_index("zone_id").loc["A"]
+    point = shapely.Point(rows[0]["lng"], rows[0]["lat"])
+    assert rows[0]["name"] == HOSTILE and a.geometry.contains(point)  # the zone's own shape holds its label
+    assert rows[1]["name"] == "乙区"  # the short name, as on the map's zone labels
+    assert {f["properties"]["zone_id"] for f in out["zones"]} == {"A", "A1", "B"}
+    html = tour_html(tour, data)
+    assert HOSTILE not in html and "\\u003cimg src=x" in html
+
+
+def test_a_tour_of_few_projects_keeps_its_circles(sample):
+    from reports.tour_html import TOUR_MAX_POINTS, tour_data
+
+    out = tour_data(sample_tour(), sample)
+    assert 0 < len(out["projects"]) <= TOUR_MAX_POINTS and out["summaries"] is None

@@ -166,3 +166,70 @@ def test_onepager_png_is_300_dpi_a4_with_the_map_down_the_page(renderer, sample)
         assert [round(v) for v in image.info["dpi"]] == [300, 300]  # prints at A4 size
     assert y + h > 0.85 * A4_PX[1], (y, h)  # the map reaches the footer: no blank bottom third
     assert w > 0.6 * A4_PX[0]
+
+
+# The map's circles, summary labels (text, box, shown) and visible zone names, in the page's pixels.
+PROJECTS_SHOWN_JS = """() => { let circles = 0; zmMap.eachLayer(l => { circles += l instanceof L.CircleMarker; });
+  const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const shown = e => getComputedStyle(e).visibility !== 'hidden';
+  return {zoom: zmMap.getZoom(), circles: circles,
+    sums: [...document.querySelectorAll('.zm-tour-sum')].map(e => ({text: e.innerText, name: e.firstChild.textContent,
+      box: rect(e), shown: shown(e)})),
+    names: [...document.querySelectorAll('.zm-zone-label')].filter(shown).map(e => ({text: e.textContent,
+      box: rect(e)})),
+    legend: document.getElementById('legend').innerText, images: document.querySelectorAll('img[src="x"]').length}; }"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_many_projects_show_one_label_per_zone_until_the_projects_zoom(playwright_browser, tmp_path, size):
+    """A tour of more projects than TOUR_MAX_POINTS: at a zone stop below zoom 12 no circle, one label per
+    开发区 with its parks' projects counted in it, clear of the zone names (A's markup name shown as text, never
+    run); from zoom 12 the circles, and below it again the labels."""
+    from reports.tour_html import SUMMARY_NOTE
+    from tests.tourdata import EXPECTED, HOSTILE, IN_TOUR, many_projects, many_projects_tour
+
+    path = tmp_path / "many.html"
+    path.write_text(tour_html(many_projects_tour(), many_projects()), encoding="utf-8")
+    context = playwright_browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    errors, dialogs = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.zmStop === 0")
+        page.wait_for_timeout(300)
+        got = page.evaluate(PROJECTS_SHOWN_JS)
+        assert got["zoom"] < 12 and got["circles"] == 0, got
+        by_name = {s["name"]: s for s in got["sums"]}
+        assert set(by_name) == {HOSTILE, "乙区"}, got["sums"]  # A (its park in it) and B; the markup is text
+        for name, zone in ((HOSTILE, "A"), ("乙区", "B")):
+            total, signed, started, producing = EXPECTED[zone]
+            text = by_name[name]["text"]
+            assert f"{total}个项目" in text and f"签约 {signed}" in text and f"开工 {started}" in text, text
+            assert f"投产 {producing}" in text, text
+        a = by_name[HOSTILE]
+        assert a["shown"] and [n["text"] for n in got["names"]] == ["一号园区"]  # B's name is in its summary
+        assert not _overlap(a["box"], got["names"][0]["box"]), (a, got["names"])
+        assert SUMMARY_NOTE in got["legend"]
+        page.screenshot(path=str(artifact(f"tour-summaries-{size[0]}.png")))
+
+        page.evaluate("() => { zmMap.setZoom(12, {animate: false}); }")
+        page.wait_for_function("zmMap.getZoom() === 12")
+        got = page.evaluate(PROJECTS_SHOWN_JS)
+        assert got["circles"] == IN_TOUR and got["sums"] == [], got["sums"]
+        assert sorted(n["text"] for n in got["names"]) == ["一号园区", "乙区"]  # B's own name is back
+        page.evaluate("() => { zmMap.setZoom(11, {animate: false}); }")
+        page.wait_for_function("zmMap.getZoom() === 11")
+        got = page.evaluate(PROJECTS_SHOWN_JS)
+        assert got["circles"] == 0 and len(got["sums"]) == 2
+
+        page.keyboard.press("End")  # a project at zoom 15: circles
+        page.wait_for_function("window.zmStop === 2")
+        page.wait_for_timeout(1600)
+        got = page.evaluate(PROJECTS_SHOWN_JS)
+        assert got["zoom"] == 15 and got["circles"] == IN_TOUR + 1 and got["sums"] == []  # and the stop's ring
+        assert got["images"] == 0
+    finally:
+        context.close()
+    assert errors == [] and dialogs == []
