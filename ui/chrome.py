@@ -17,12 +17,16 @@ SORT_TEXTS = ("升序排列", "降序排列")
 
 # A map frame sized from the browser window: the window's height less what is above the map (px), between a
 # floor and a ceiling; the map page passes its reserve to ui.mapview.show_map (fit=…), which keys its container
-# "zm_fit_<reserve>_<map key>". Without it the frame keeps streamlit-folium's fixed height.
-FIT_RESERVES = (160, 240, 280)
+# "zm_fit_<reserve>_<map key>" (观摩会 keys its tour frame's container the same way). Without it the frame keeps
+# its fixed height. A components.html frame's own box keeps the height given in Python: it follows the frame here,
+# or what comes after would lie over a taller frame or leave a gap under a shorter one.
+TOUR_FIT = 200  # 观摩会: the title and the route row above the tour
+FIT_RESERVES = (160, TOUR_FIT, 240, 280)
 FIT_MIN_PX, FIT_MAX_PX = 440, 1000
 FIT_CSS = "".join(
     f'[class*="st-key-zm_fit_{r}_"] iframe {{ height: clamp({FIT_MIN_PX}px, calc(100vh - {r}px), {FIT_MAX_PX}px)'
     " !important; }\n"
+    f'[class*="st-key-zm_fit_{r}_"] [data-testid="stElementContainer"]:has(> iframe) {{ height: auto !important; }}\n'
     for r in FIT_RESERVES
 )
 
