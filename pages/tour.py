@@ -6,12 +6,15 @@ import streamlit.components.v1 as components
 from domain.tours import Tour, new_tour_id
 from reports.tour_html import tour_html
 from ui.auth import sidebar_login
-from ui.chrome import PRESENT_KEY, STAGE_KEY, presenting_css
+from ui.chrome import PRESENT_KEY, STAGE_KEY, TOUR_FIT, presenting_css
 from ui.data import get_dataset, get_store
 from ui.derived import per_version
 from ui.tour_editor import NEW, exports, still_open, tour_editor
 
-SIZES = {"1920×1080 投影": 960, "1280×720 投影": 640}
+# The frame's height until the page's CSS sizes it (ui.chrome): the window less what is above the frame when not
+# presenting, the whole screen when presenting. The tour inside is laid out in proportions of its frame (vw, vh),
+# so there is no screen size to choose.
+HEIGHT = 720
 
 data = get_dataset()
 store = get_store()
@@ -34,8 +37,8 @@ if not choices:
 if present:  # the tour fills the screen; only the switch back stays, in a corner
     tour_id = st.session_state.get("tour_pick") if st.session_state.get("tour_pick") in choices else choices[0]
     st.session_state["tour_pick"] = tour_id
-else:  # route, 演示模式 and screen on one row: the map starts within the first screen (#26)
-    pick_col, present_col, size_col = st.columns([2.2, 0.8, 1.4], vertical_alignment="bottom")
+else:  # route and 演示模式 on one row: the map starts within the first screen (#26)
+    pick_col, present_col = st.columns([2.2, 2.2], vertical_alignment="bottom")
     tour_id = pick_col.selectbox("观摩路线", choices, format_func=names.get, key="tour_pick", placeholder="选择路线")
 tour = tours.get(tour_id) or Tour(new_tour_id(tours), "新观摩路线", ())
 
@@ -45,12 +48,11 @@ if tour.stops:
         st.toggle("演示模式", key=PRESENT_KEY)
         with st.container(key=STAGE_KEY):
             html = per_version(data, f"tour_html:present:{tour!r}", lambda: tour_html(tour, data, listen_parent=True))
-            components.html(html, height=SIZES["1920×1080 投影"])
+            components.html(html, height=HEIGHT)
         st.stop()
     present_col.toggle("演示模式", key=PRESENT_KEY, help="地图与站点信息铺满屏幕；再次点击右上角开关退出")
-    size = size_col.radio("屏幕", list(SIZES), horizontal=True, key="tour_size")
-    components.html(per_version(data, f"tour_html:{tour!r}", lambda: tour_html(tour, data)), height=SIZES[size],
-                    scrolling=False)  # fmt: skip
+    with st.container(key=f"zm_fit_{TOUR_FIT}_tour"):  # as tall as the window allows: the nav buttons in view
+        components.html(per_version(data, f"tour_html:{tour!r}", lambda: tour_html(tour, data)), height=HEIGHT)
     st.caption(
         "翻页：按钮、← → 方向键、空格或翻页笔的 PageUp/PageDown（演示模式下在整个页面有效，输入框中的按键除外）；"
         "F 或“全屏”按钮切换浏览器全屏；地图平滑移动到每一站并勾出该站。"

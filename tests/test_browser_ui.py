@@ -133,14 +133,23 @@ def test_a_shared_link_restores_page_filters_selection_and_view(server, playwrig
         context.close()
 
 
-def tour_stop(page) -> int | None:
+def tour_frame(page):
+    """The frame of the tour (it sets window.zmStop), or None."""
     for frame in page.frames:
         try:
             if frame.evaluate("() => typeof window.zmStop") == "number":
-                return frame.evaluate("() => window.zmStop")
+                return frame
         except Exception:  # a frame going away
             continue
     return None
+
+
+def tour_stop(page) -> int | None:
+    frame = tour_frame(page)
+    try:
+        return frame.evaluate("() => window.zmStop") if frame else None
+    except Exception:  # the frame went away
+        return None
 
 
 def presented(page):
@@ -173,6 +182,34 @@ def test_typing_on_the_tour_page_keeps_every_character_and_the_stop(server, play
         page.keyboard.press("End")
         page.keyboard.type("g")  # typed at the end, where End put the caret
         assert user.input_value() == "zhang sang"
+        assert page.external == [] and page.errors == []
+    finally:
+        context.close()
+
+
+NEXT_ON_TOP_JS = """() => { const r = document.querySelector('#next').getBoundingClientRect();
+  return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2).closest('#next') !== null; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_the_tour_fits_the_window_with_its_buttons_in_view(server, playwright_browser, width, height):
+    """Not presenting, the tour's frame ends within the first screen on a laptop (it was 960 px tall, past the
+    bottom of 768) and takes what the window offers on a 1080 screen; its ◀ ▶ buttons are in view."""
+    context, page = fresh(playwright_browser, width, height)
+    try:
+        page.goto(server + "/tour")
+        wait_for(page, lambda: tour_stop(page) == 0, timeout_s=60)
+        page.wait_for_timeout(1000)
+        frame = tour_frame(page)
+        box = frame.frame_element().bounding_box()
+        assert height - 60 <= box["y"] + box["height"] <= height, box  # to the window's bottom, not past it
+        for part in ("#prev", "#next", "#stop-counter"):
+            r = frame.eval_on_selector(part, "e => e.getBoundingClientRect().toJSON()")
+            assert r["width"] > 0 and box["y"] + r["top"] >= 0 and box["y"] + r["bottom"] <= height, part
+        assert frame.evaluate(NEXT_ON_TOP_JS)  # nothing covers the button
+        below = page.get_by_text("翻页：按钮", exact=False).bounding_box()
+        assert below["y"] >= box["y"] + box["height"], below  # what follows starts under the frame, not over it
+        page.screenshot(path=artifact(f"tour-{width}x{height}.png"))
         assert page.external == [] and page.errors == []
     finally:
         context.close()

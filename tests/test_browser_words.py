@@ -1,11 +1,14 @@
 """Every word Chinese (#26): each page, for a visitor and for a signed-in editor (whose pages show the edit form,
 the uploader and the sign-out), in the states where Streamlit shows its own English: on load, while a text box
-holds typed text not yet applied, with the pointer on a table (its toolbar) and on a toolbar button, and with a
-drop-down list open. Any Latin word in what a user can read there fails, unless it is on the allow list (units,
-file formats, standards and proper names) or is the data's own text (identifiers such as JK-56GW).
+holds typed text not yet applied, with the pointer on a table (its toolbar) and on a toolbar button, with a
+drop-down list open, with a table's column menu open (and the pointer on each of its submenus), and on 数据管理
+with a file chosen in the uploader, accepted or refused (the pointer on the refused file). Any Latin word in what
+a user can read there fails, unless it is on the allow list (units, file formats, standards and proper names) or
+is the data's own text (identifiers such as JK-56GW).
 
 Streamlit 1.67 has no locale setting and no parameter for these texts (its issue 13500 for the uploader is open;
-issue 8402: no option to remove a table's toolbar); how each is handled is in ui/chrome.py.
+issue 8402: no option to remove a table's toolbar; nothing turns off or translates the column menu); how each is
+handled is in ui/chrome.py.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ ALLOWED = {
 }  # fmt: skip
 LATIN = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9]*[A-Za-z](?![A-Za-z0-9_])")
 # What a user can read: the text shown in the page and its same-origin frames (in elements laid out larger
-# than 1 px, not clipped away, not transparent: the screen-reader-only "11 options available." is not shown),
+# than 1 px, not clipped away, not transparent, not in a 0 px font: the screen-reader-only "11 options
+# available." is not shown, nor a text ui.chrome relabels),
 # the placeholders (of empty boxes, unless transparent) and tooltips (title) of shown elements. Material icon
 # ligatures ("upload", drawn as a glyph) are not text.
 TEXT_JS = """() => {
@@ -51,7 +55,8 @@ TEXT_JS = """() => {
     const r = e.getBoundingClientRect();
     if (r.width <= 1 || r.height <= 1) return false;
     const style = e.ownerDocument.defaultView.getComputedStyle(e);
-    return !(style.clip && style.clip.startsWith('rect(0')) && style.color !== 'rgba(0, 0, 0, 0)';
+    return !(style.clip && style.clip.startsWith('rect(0')) && style.color !== 'rgba(0, 0, 0, 0)'
+      && parseFloat(style.fontSize) > 0;
   };
   const skip = '[data-testid="stIconMaterial"], .material-icons, .material-symbols-rounded, script, style, noscript';
   for (const d of docs) {
@@ -142,6 +147,7 @@ def texts_in_every_state(page) -> dict[str, str]:
         buttons = visible(page, '[data-testid="stElementToolbarButton"] button')
         labels = [b.get_attribute("aria-label") or "" for b in buttons]
         seen["table hovered"] = page.evaluate(TEXT_JS) + "\n" + "\n".join(labels)
+        seen |= column_menu_texts(page, tables[0])
     for widget in ('[data-testid="stMultiSelect"]', '[data-testid="stSelectbox"]'):
         inputs = visible(page, f"{widget} input")
         if inputs:
@@ -152,9 +158,74 @@ def texts_in_every_state(page) -> dict[str, str]:
     return seen
 
 
+COLUMN_MENU = '[data-testid="stDataFrameColumnMenu"]'
+# A column's right border, where the pointer turns into the resize cursor: the table is a canvas, its header
+# cells are not in the page's layout.
+ON_BORDER_JS = "e => [...e.querySelectorAll('*')].some(x => getComputedStyle(x).cursor === 'col-resize')"
+
+
+def open_column_menus(page, table, most: int = 3):
+    """Open the column menu (the ⋮ at the right end of a header cell, painted on the canvas) of the table's first
+    ``most`` columns in turn; yields after each opens, and closes it."""
+    box = table.locator("canvas").first.bounding_box()
+    y, x, opened = box["y"] + 17, 30, 0  # the header row; past the row-selection column
+    while x < box["width"] - 4 and opened < most:
+        page.mouse.move(box["x"] + x, y)
+        if not table.evaluate(ON_BORDER_JS):
+            x += 3
+            continue
+        end = x
+        while end < box["width"] and table.evaluate(ON_BORDER_JS):  # the resize zone's far side
+            end += 1
+            page.mouse.move(box["x"] + end, y)
+        aim = box["x"] + (x + end) / 2 - 17  # the menu's ⋮, just left of the border
+        page.mouse.move(aim, y)
+        page.mouse.click(aim, y)
+        page.locator(COLUMN_MENU).wait_for(timeout=5000)
+        page.wait_for_timeout(300)
+        yield
+        page.keyboard.press("Escape")
+        page.locator(COLUMN_MENU).wait_for(state="detached", timeout=5000)
+        opened, x = opened + 1, end + 3
+
+
+def column_menu_texts(page, table) -> dict[str, str]:
+    """The page's text with each of the first columns' menus open, and with the pointer on each shown submenu
+    item (Streamlit's "Format" and "Statistics")."""
+    seen: dict[str, str] = {}
+    for _ in open_column_menus(page, table):
+        seen["column menu"] = seen.get("column menu", "") + page.evaluate(TEXT_JS)
+        for item in visible(page, f"{COLUMN_MENU} [aria-haspopup]"):
+            item.hover()
+            page.wait_for_timeout(400)
+            seen["column submenu"] = seen.get("column submenu", "") + page.evaluate(TEXT_JS)
+    assert seen, "no column menu opened"
+    return seen
+
+
+def chosen_file_texts(page, folder) -> dict[str, str]:
+    """数据管理 as editor: the text with a file chosen in the uploader, and with a refused one (of a type the
+    uploader does not take) under the pointer, where Streamlit says why in a tooltip."""
+    accepted, refused = folder / "地块.csv", folder / "说明.docx"
+    accepted.write_text("名称,经度,纬度\n甲,112.5,37.8\n", encoding="utf-8")
+    refused.write_text("说明", encoding="utf-8")
+    uploader = page.locator('[data-testid="stFileUploader"]').first
+    seen = {}
+    for path, state in ((accepted, "file chosen"), (refused, "file refused")):
+        uploader.locator('input[type="file"]').set_input_files(path)
+        chip = uploader.locator('[data-testid="stFileChip"]').filter(has_text=path.name)
+        chip.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        chip.hover()
+        page.wait_for_timeout(600)
+        seen[state] = page.evaluate(TEXT_JS)
+    assert page.locator('[data-testid="stTooltipErrorContent"]').is_visible()  # the refusal was on screen
+    return seen
+
+
 @pytest.mark.parametrize("who", ["visitor", "editor"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_latin_word_outside_the_allow_list(server, playwright_browser, name, who):
+def test_no_latin_word_outside_the_allow_list(server, playwright_browser, name, who, tmp_path):
     allowed = ALLOWED | data_words()
     context = playwright_browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
@@ -171,7 +242,10 @@ def test_no_latin_word_outside_the_allow_list(server, playwright_browser, name, 
             if name == "data":
                 page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=30_000)
         page.screenshot(path=artifact(f"words-{name}-{who}-1366.png"), full_page=True)
-        found = {state: english(text, allowed) for state, text in texts_in_every_state(page).items()}
+        seen = texts_in_every_state(page)
+        if name == "data" and who == "editor":
+            seen |= chosen_file_texts(page, tmp_path)
+        found = {state: english(text, allowed) for state, text in seen.items()}
         bad = [f"{state}: {line[:120]}" for state, lines in found.items() for line in dict.fromkeys(lines)]
         assert not bad, "\n".join(bad)
         scale = page.evaluate(  # the maps' scale bar in metric units
@@ -222,6 +296,45 @@ def test_screenshots_of_the_details_panel_and_the_edit_form(server, playwright_b
         page.locator('[data-testid="stExpander"]').filter(has_text="编辑基于第 2 版").screenshot(
             path=artifact("editor-form-1366.png")
         )
+        assert page.external == []
+    finally:
+        context.close()
+
+
+MENU_LABELS_JS = f"""() => [...document.querySelectorAll('{COLUMN_MENU} [role="menuitem"]')]
+  .filter(e => e.checkVisibility()).map(e => getComputedStyle(e, '::after').content.replaceAll('"', ''))"""
+HEADER_JS = "e => e.querySelector('tr[role=row]').textContent"  # the grid's accessible copy: ↑ or ↓ by a sorted column
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_a_column_menu_offers_the_two_sorts_in_chinese_and_a_header_click_still_sorts(
+    server, playwright_browser, width, height
+):
+    """The column menu keeps its sort items, relabelled, and nothing else (ui/chrome.py); a click on a header
+    sorts as before. Pictures of the open menu for test-artifacts/."""
+    context = playwright_browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.external = []
+    harness.block_external(page, page.external)
+    try:
+        page.goto(server + PAGES["supply"])
+        settle(page, "supply")
+        table = visible(page, '[data-testid="stDataFrame"]')[0]
+        table.scroll_into_view_if_needed()
+        box = table.locator("canvas").first.bounding_box()
+        page.mouse.click(box["x"] + 70, box["y"] + 17)  # the first column's header, left of its ⋮
+        page.wait_for_timeout(800)
+        header = table.evaluate(HEADER_JS)
+        assert "↑" in header and "↓" not in header, header
+        menus = open_column_menus(page, table, most=1)
+        next(menus)
+        assert page.evaluate(MENU_LABELS_JS) == ["升序排列", "降序排列"]
+        page.screenshot(path=artifact(f"column-menu-{width}x{height}.png"))
+        menus.close()
+        page.locator(COLUMN_MENU).get_by_role("menuitem").nth(1).click()  # 降序排列
+        page.wait_for_timeout(800)
+        header = table.evaluate(HEADER_JS)
+        assert "↓" in header and "↑" not in header, header
         assert page.external == []
     finally:
         context.close()
