@@ -16,6 +16,7 @@ lock_environment()  # as every entry point does, before anything imports pyogrio
 from access import signin_guard  # noqa: E402
 from geodata.store import SAMPLE_PATH  # noqa: E402
 from testing import harness  # noqa: E402
+from testing.factory import write_account  # noqa: E402
 from testing.mapdata import map_store, shared_store  # noqa: E402, F401  (fixtures of test_tiles.py and test_ogc.py)
 
 ARTIFACTS = harness.REPO / "test-artifacts"
@@ -67,6 +68,22 @@ def sample_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser") / "zonemap.gpkg"
     shutil.copyfile(SAMPLE_PATH, data)
     with harness.app_server(data=data) as url:
+        yield url
+
+
+EDITOR, EDITOR_PASSWORD = "zhangsan", "pw-12345678"  # the account on editor_server (张三, the whole province)
+
+
+@pytest.fixture(scope="session")
+def editor_server(tmp_path_factory):
+    """The app on a copy of the sample, with an editor account; shared by the browser tests that sign in."""
+    _need_chromium()
+    folder = tmp_path_factory.mktemp("editor")
+    data = folder / "zonemap.gpkg"
+    shutil.copyfile(SAMPLE_PATH, data)
+    accounts = folder / "accounts.toml"
+    write_account(accounts, EDITOR, "张三", EDITOR_PASSWORD)
+    with harness.app_server(data=data, env={"ZONEMAP_ACCOUNTS": str(accounts)}) as url:
         yield url
 
 

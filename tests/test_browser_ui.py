@@ -5,16 +5,13 @@ and no English left in any page. Screenshots of every page go to test-artifacts/
 
 from __future__ import annotations
 
-import shutil
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from geodata.store import SAMPLE_PATH
 from layers.styles import HIGHLIGHT
 from testing import harness
-from testing.factory import write_account
-from tests.conftest import _need_chromium, artifact
+from tests.conftest import artifact
 from tests.test_browser import FOCUS_JS, LATLNG_JS, POINT_JS
 
 pytestmark = pytest.mark.browser
@@ -29,16 +26,9 @@ VIEW_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a copy of the sample, with an editor account (the sign-in form gives 观摩会 a text field)."""
-    _need_chromium()
-    folder = tmp_path_factory.mktemp("ui")
-    data = folder / "zonemap.gpkg"
-    shutil.copyfile(SAMPLE_PATH, data)
-    accounts = folder / "accounts.toml"
-    write_account(accounts, "zhangsan", "张三", "pw-12345678")
-    with harness.app_server(data=data, env={"ZONEMAP_ACCOUNTS": str(accounts)}) as url:
-        yield url
+def server(editor_server):
+    """The app with an editor account (the sign-in form gives 观摩会 a text field)."""
+    return editor_server
 
 
 def fresh(browser, width=1440, height=900):
