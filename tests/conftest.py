@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from geodata.io.gdal import lock_environment
 
 lock_environment()  # as every entry point does, before anything imports pyogrio (geodata/__init__.py)
 
+from streamlit.components.v2 import manifest_scanner as _scan  # noqa: E402
+
 from access import signin_guard  # noqa: E402
 from geodata.store import SAMPLE_PATH  # noqa: E402
 from testing import harness  # noqa: E402
@@ -20,6 +23,11 @@ from testing.factory import write_account  # noqa: E402
 from testing.mapdata import map_store, shared_store  # noqa: E402, F401  (fixtures of test_tiles.py and test_ogc.py)
 
 ARTIFACTS = harness.REPO / "test-artifacts"
+
+# Each AppTest run scans every installed distribution's metadata for Streamlit components (0.2 s a page opened,
+# a fifth of a short page test): the packages do not change during a test run, so the scan is made once per
+# test process. Only the tests' AppTest uses this; the app server scans once at its start, as before.
+_scan.scan_component_manifests = functools.cache(_scan.scan_component_manifests)
 
 
 @pytest.fixture(autouse=True)
