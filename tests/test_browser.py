@@ -13,7 +13,8 @@ from testing.factory import frames
 from tests.conftest import artifact
 
 pytestmark = pytest.mark.browser
-HOSTILE = '<img src=x onerror="window.__xss=1">![m](http://evil.example/x.png)恶意开发区'
+# markup, Markdown and Jinja (shown as written, not 49: layers.inert)
+HOSTILE = '<img src=x onerror="window.__xss=1">![m](http://evil.example/x.png){{ 7*7 }}恶意开发区'
 
 # JS in the map iframe: zoom to a feature and return its centre in page-independent iframe pixels.
 FOCUS_JS = """([layer, id, zoom]) => {

@@ -372,3 +372,37 @@ def test_sanwei_rings_are_lifted_only_where_markers_are():
         (layer,) = group._children.values()
         style = layer.style_function({"properties": {}})
         assert ("zmLift" in style) is lifted
+
+
+# Jinja in a record's text: shown as written, never run on the server (layers.inert). The last part would print
+# the server's process id if it ran.
+TEMPLATE = "{{ 7*7 }}{# c #}{% if true %}Q{% endif %}X{{ cycler.__init__.__globals__.os.getpid() }}Y"
+
+
+def test_no_text_of_any_field_runs_as_a_template_on_the_server():
+    """Every text field of every layer (names, notes, chains, firms, codes others than ids) holds Jinja, and each
+    kind of map is drawn: the overview with its tooltips, the large-data summaries, the evaluation's class map."""
+    import os
+
+    from layers.evaluation import evaluation_map
+    from layers.tilemap import Summaries
+    from stats.mapsummary import by_city, by_zone
+
+    f = frames()
+    for frame in f.values():
+        for column in frame.columns:
+            text = column != "geometry" and pd.api.types.is_string_dtype(frame[column])
+            if text and not column.endswith(("_id", "adcode")):
+                frame.loc[frame.index[0], column] = TEMPLATE
+    data = typed(f)
+    shown = apply_filters(data, Filters()).layers()
+    fmap = base_map(data.admin, inline_admin=True)
+    cities, zones = by_city(data.admin, data.parcels, data.projects), by_zone(data.zones, data.parcels, data.projects)
+    Summaries(cities, zones).add_to(fmap)
+    results = {z: {"grade": "A", "total": 90.0, "rank": 1} for z in data.zones["zone_id"]}
+    pages = [render(build_map(shown)), render(fmap), render(evaluation_map(data.admin, data.zones, results, 2025))]
+    ran = f"X{os.getpid()}Y"
+    for n, html in enumerate(pages):
+        text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)  # JSON escapes as text
+        assert ran not in text and "49" + "{#" not in text and "QX" not in text
+        assert "{{ 7*7 }}" in text, n  # the text as written
