@@ -135,7 +135,7 @@ TRACEBACK = re.compile(r"Traceback|File \"/|\b[A-Z]\w*(Error|Exception)\b|Stream
         ("supply", "tiles"),  # 标准地供给
         ("tracker", "tiles"),  # 三个一批
         ("idle", "tiles"),  # 闲置土地盘活
-        ("tour", "projects"),  # 观摩会: the tour's own map, zones and projects at its first stop
+        ("tour", "zones"),  # 观摩会: the tour's own map, zones and one project summary a zone at its first stop
     ],
 )
 def test_every_page_draws_its_map_at_province_scale(page, big_server, path, drawn_as):
@@ -145,6 +145,7 @@ def test_every_page_draws_its_map_at_province_scale(page, big_server, path, draw
     else:
         layers = wait_until(page, lambda drawn: drawn.get(drawn_as, 0) > 0)
         assert layers.get("parcels", 0) <= 4000  # never every parcel
+        assert layers.get("projects", 0) == 0 and page.frame_locator("iframe").locator(".zm-tour-sum").count() > 0
     page.screenshot(path=str(artifact(f"scale-page-{path or 'overview'}.png")))
     text = page.locator("body").inner_text()
     assert not TRACEBACK.search(text), TRACEBACK.search(text)

@@ -12,7 +12,7 @@ from geodata.store import SAMPLE_PATH
 from geodata.synth import BLOCK, _plan, parcel_chunks, synth_frames, write_synth
 from geodata.tiles import FeatureQuery
 
-PARCELS, PROJECTS = 2 * BLOCK + 3_000, 3_000
+PARCELS, PROJECTS = BLOCK + 3_000, 3_000  # in chunks of one block: three appends; of two blocks: two
 
 
 @pytest.fixture(scope="module")
