@@ -196,9 +196,31 @@ def test_supply_table_selection_is_highlighted_on_the_map(sample_server, page, s
     assert page.external == [] and page.errors == []
 
 
+SANWEI_JS = """(view) => { const f = [...document.querySelectorAll('iframe')].find(f => {
+    try { return f.contentWindow.map_div; } catch (e) { return false; } });
+  const w = f.contentWindow, m = w.map_div;
+  if (view) m.setView(view.slice(0, 2), view[2], {animate: false});
+  let rings = 0, lone = 0;
+  m.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (l.options && l.options.className === 'zm-sanwei' && p) rings++;
+    if (p && p.layer === 'projects' && l.options.className !== 'zm-sanwei') lone++; });
+  const named = w.document.querySelector('.leaflet-control-layers').innerText.match(/三未项目（(\\d+)）/);
+  return {rings, lone, named: named && +named[1],
+          badges: [...w.document.querySelectorAll('.zm-sanwei-n')].map(e => +e.textContent)}; }"""
+
+
 def test_tracker_shows_the_official_rates_of_2021_first_three_rounds(sample_server, page):
+    """…and on its map (clustered projects) the 三未 rings wait for their marker, the clusters counting them."""
     page.goto(sample_server + "/tracker")
     harness.wait_for_map(page)  # the first tab (项目) holds the map; the rounds are on the second
+    province = page.evaluate(SANWEI_JS, None)
+    assert province["named"] > 0 and province["lone"] == 0, province  # every project in a cluster …
+    assert province["rings"] == 0 and sum(province["badges"]) == province["named"], province  # … counting its 三未
+    page.evaluate(SANWEI_JS, [37.6402, 112.7110, 13])  # S-JK's 晋中 zone, past the clustering zoom
+    page.wait_for_timeout(800)
+    close = page.evaluate(SANWEI_JS, None)
+    assert close["rings"] > 0 and close["badges"] == [], close
+    page.screenshot(path=artifact("tracker-sanwei-rings.png"))
     page.get_by_role("tab", name="活动与三率").click()
     table = page.locator('[data-testid="stTable"]').first
     table.wait_for(timeout=60_000)

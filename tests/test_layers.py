@@ -369,7 +369,7 @@ def test_sanwei_rings_are_lifted_only_where_markers_are():
                            "geometry": [shapely.Point(112.5, 37.8)]})  # fmt: skip
     for lifted in (True, False):
         (group,) = sanwei_layer(judged, lifted=lifted)
-        (layer,) = group._children.values()
+        (layer,) = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
         style = layer.style_function({"properties": {}})
         assert ("zmLift" in style) is lifted
 
