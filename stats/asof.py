@@ -17,7 +17,6 @@ import pandas as pd
 
 from domain.asof import (
     ABSENT,
-    NO,
     PARCEL_STAGE_FIELD,
     PARCEL_STAGE_STATUS,
     PARCEL_STAGES,
@@ -117,25 +116,20 @@ def _dates(column: pd.Series) -> pd.Series:
     return pd.Series(out.astype("datetime64[ns]"), index=column.index)
 
 
-def _furthest(
-    rows: pd.DataFrame, history: pd.DataFrame | None, layer: str, day: dt.date
-) -> tuple[pd.Series, pd.Series]:
-    """Per record (two Series): the furthest status reached on ``day`` (None: none), and whether it was reached
-    on an unknown day.
-
-    Only stages that are statuses count (a parcel's 交地 is a date, not a status)."""
-    stages, _, order = SPECS[layer]
-    on = stages_on(rows, history, layer, day)
-    reached = pd.Series([None] * len(rows), index=rows.index, dtype=object)
-    undated = pd.Series(False, index=rows.index)
-    for stage, _ in stages:
-        if stage not in order:
-            continue
+def _furthest(on: pd.DataFrame, stages: list[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per record of ``on`` (:func:`stages_on`), over ``stages`` in their order: the furthest reached by the day
+    (None: none), the furthest reached on a known day (None: none), and whether the furthest was reached on an
+    unknown day (日期不详). One reading of a record's stage for the parcels and the projects alike."""
+    reached = pd.Series(None, index=on.index, dtype=object)
+    dated = pd.Series(None, index=on.index, dtype=object)
+    undated = pd.Series(False, index=on.index)
+    for stage in stages:
         status = on[f"{stage}_on"]
-        hit = status != NO
-        reached = reached.where(~hit, stage)  # the furthest stage reached wins
-        undated = undated.where(~hit, status != "yes")
-    return reached, undated
+        hit = status.isin((YES, UNKNOWN))
+        reached = reached.mask(hit, stage)  # the furthest stage reached wins
+        dated = dated.mask(status == YES, stage)
+        undated = undated.mask(hit, status == UNKNOWN)
+    return reached, dated, undated
 
 
 def _blank_later_dates(frame: pd.DataFrame, stages, day: dt.date) -> None:
@@ -150,7 +144,9 @@ def projects_on(projects: pd.DataFrame, history: pd.DataFrame | None, day: dt.da
 
     ``attrs["undated"]``: how many of them stand at a stage reached on an unknown day."""
     rows = records_on(projects, history, "projects", day)
-    reached, undated = _furthest(rows, history, "projects", day)
+    _, _, order = SPECS["projects"]  # only stages that are statuses count
+    statuses = [stage for stage, _ in PROJECT_STAGES if stage in order]
+    reached, _, undated = _furthest(stages_on(rows, history, "projects", day), statuses)
     out = rows[reached.notna()].copy()
     out[PROJECT_STAGE_FIELD] = reached[reached.notna()]
     _blank_later_dates(out, PROJECT_STAGES, day)
@@ -176,16 +172,9 @@ def parcels_on(parcels: pd.DataFrame, history: pd.DataFrame | None, day: dt.date
     rows = base.copy()
     records_status = rows[PARCEL_STAGE_FIELD].copy()
     stages = stages_on(rows, history, "parcels", day)
-    status = pd.Series("reserve", index=rows.index, dtype=object)
-    dated = pd.Series("reserve", index=rows.index, dtype=object)
-    undated = pd.Series(False, index=rows.index)
-    for stage, _ in PARCEL_STAGES:
-        on = stages[f"{stage}_on"]
-        status = status.mask(on.isin((YES, UNKNOWN)), PARCEL_STAGE_STATUS[stage])
-        dated = dated.mask(on == YES, PARCEL_STAGE_STATUS[stage])
-        undated = undated.mask(on.isin((YES, UNKNOWN)), on == UNKNOWN)
-    rows[PARCEL_STAGE_FIELD] = status
-    rows["asof_status"] = dated.mask(undated, UNDATED)
+    reached, dated, undated = _furthest(stages, [stage for stage, _ in PARCEL_STAGES])
+    rows[PARCEL_STAGE_FIELD] = reached.map(PARCEL_STAGE_STATUS).fillna("reserve").astype(object)
+    rows["asof_status"] = dated.map(PARCEL_STAGE_STATUS).fillna("reserve").mask(undated, UNDATED).astype(object)
     for column in PARCEL_DATES:
         later = (_dates(rows[column]) > pd.Timestamp(day)).to_numpy()
         if later.any():
