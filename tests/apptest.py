@@ -46,10 +46,9 @@ def add_account(monkeypatch, path: Path, user: str, name: str, password: str, sc
 
 def store_with_account(tmp_path: Path, monkeypatch, user: str, name: str, password: str, scope=None):
     """The hand-made frames as the app's data (a GeoPackage in ``tmp_path``) and one editor account."""
-    from geodata.store import create_gpkg
-    from testing.factory import frames
+    from testing.stores import gpkg_store
 
-    store = create_gpkg(tmp_path / "data.gpkg", frames())
+    store = gpkg_store(tmp_path / "data.gpkg")
     monkeypatch.setenv("ZONEMAP_DATA", str(store.path))
     add_account(monkeypatch, tmp_path / "accounts.toml", user, name, password, scope)
     return store

@@ -32,6 +32,7 @@ from geodata.store.postgis import PgTx
 from testing.factory import frames
 from testing.harness import REPO
 from testing.pg import fresh_database
+from testing.stores import gpkg_store, pg_store
 from tests import broken
 
 
@@ -42,11 +43,12 @@ def _location(store) -> str:
 
 @pytest.fixture(params=["gpkg", "postgis"])
 def store(request, tmp_path):
+    """The hand-made frames in a new GeoPackage or PostGIS database of the test's own (copies of one loaded once)."""
     if request.param == "gpkg":
-        yield create_gpkg(tmp_path / "edit.gpkg", frames())
+        yield gpkg_store(tmp_path / "edit.gpkg")
         return
-    with fresh_database() as url:
-        yield create_store(url, frames())
+    with pg_store() as store:
+        yield store
 
 
 def edit(changes, base=0, user="张三", reason="", record="P4"):

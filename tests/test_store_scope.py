@@ -111,13 +111,10 @@ def _with_scope(batch, scope):
 def test_postgres_refuses_out_of_scope_rows_even_when_the_python_check_is_bypassed():
     """Row-level security: a raw UPDATE on the application's own connection, in a transaction that declared
     晋中市, changes 0 rows of 太原; with no scope declared it changes nothing at all."""
-    from geodata.store import create_store
     from geodata.store.pg_rls import declare_scope
-    from testing.factory import frames
-    from testing.pg import fresh_database
+    from testing.stores import pg_store
 
-    with fresh_database() as url:
-        pg = create_store(url, frames())
+    with pg_store() as pg:
         with pg._conn() as conn:
             with conn.transaction():
                 declare_scope(conn, JINZHONG)

@@ -17,8 +17,8 @@ from access import signin_guard
 from access.secret import server_secret
 from access.signin_guard import Policy, SignInGuard
 from geodata.edits import Edit
-from geodata.store import GpkgStore, create_gpkg
-from testing.factory import frames
+from geodata.store import GpkgStore
+from testing.stores import gpkg_store
 from tests import apptest
 from tests.apptest import add_account, button, finish_exports, open_page
 
@@ -27,7 +27,7 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    s = create_gpkg(tmp_path / "data.gpkg", frames())
+    s = gpkg_store(tmp_path / "data.gpkg")
     monkeypatch.setenv("ZONEMAP_DATA", str(s.path))
     monkeypatch.setenv("ZONEMAP_ACCOUNTS", str(tmp_path / "none.toml"))
     return s
