@@ -33,23 +33,34 @@ HOSTILE = PAGE.replace(
 )
 
 
-def chromium_processes() -> list[list[str]]:
-    """Command lines of the renderer's Chromium browser processes (not their helpers) started under this test
-    (not those an app server of an earlier browser test on this worker started for its exports)."""
-    found = []
+def _renderer_browsers() -> dict[int, list[str]]:
+    """pid → command line of each renderer-style Chromium browser process (not its helpers, not a test browser)
+    started under this test process, leaving out those of app servers of earlier browser tests on this worker."""
+    found = {}
     for pid in descendants(os.getpid(), prune=harness.SERVER_PIDS):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if Path(argv[0]).name in {"chromium", "chrome"} and not any(a.startswith("--type=") for a in argv):
-            found.append(argv)
-    return [argv for argv in found if "--dns-prefetch-disable" in argv]  # the renderer's, not a test browser
+        browser = Path(argv[0]).name in {"chromium", "chrome"} and not any(a.startswith("--type=") for a in argv)
+        if browser and "--dns-prefetch-disable" in argv:  # the renderer's switches
+            found[pid] = argv
+    return found
+
+
+_EARLIER: set[int] = set()  # renderer browsers already running when the test began (e.g. a page's shared one)
+
+
+def chromium_processes() -> list[list[str]]:
+    """Command lines of the Chromium browser processes the test's renderers started."""
+    return [argv for pid, argv in _renderer_browsers().items() if pid not in _EARLIER]
 
 
 @pytest.fixture
 def renderer():
     _need_chromium()
+    _EARLIER.clear()
+    _EARLIER.update(_renderer_browsers())
     made = []
 
     def make(**kw) -> Renderer:
