@@ -18,13 +18,23 @@ SELECTED_ROW_STYLE = "background-color: #d9f6fb; font-weight: 600"
 def formatted(table: pd.DataFrame):
     """``table`` for st.dataframe: thousands separators, 2 decimals for fractional numbers, — for missing.
 
-    st.dataframe draws a null cell as "None" whatever the Styler's ``na_rep``, so missing cells become the
-    text — here (numbers stay numbers in their cells)."""
+    st.dataframe draws a null cell as "None" whatever the Styler's ``na_rep``, so a column with missing cells
+    becomes text here, its numbers written as the Styler writes them and — in the gaps: one type per column, as
+    Arrow needs (a column of numbers and — made Streamlit log a conversion traceback on every run and turn it
+    into text itself)."""
     shown = table.copy()
     for name in shown.columns:
-        missing = shown[name].isna()
-        if missing.any():
-            shown[name] = shown[name].astype(object).where(~missing, label("unknown"))
+        column = shown[name]
+        missing = column.isna()
+        if not missing.any():
+            continue
+        if pd.api.types.is_integer_dtype(column):
+            text = column.map(lambda v: f"{int(v):,}" if pd.notna(v) else None)
+        elif pd.api.types.is_float_dtype(column):
+            text = column.map(lambda v: f"{v:,.2f}" if pd.notna(v) else None)
+        else:
+            text = column.map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(v))
+        shown[name] = text.astype(object).where(~missing, label("unknown"))
     return shown.style.format(precision=2, thousands=",", na_rep=label("unknown"))
 
 
