@@ -243,9 +243,10 @@ class Summaries(MacroElement):
   }
   var cities = group({{ this.cities|tojson }}), zones = group({{ this.zones|tojson }}), shown = null;
   // Rows come largest first. A label overlapping one already placed is moved a little (up, down, left,
-  // right, still over its place); if every position overlaps, it is hidden until the next zoom.
+  // right, still over its place) but never past the map's edge (a narrow map cut labels in half); if every
+  // position overlaps or leaves the map, it is hidden until the next zoom.
   function declutter(g) {
-    var kept = [];
+    var kept = [], box = m.getContainer().getBoundingClientRect();
     g.eachLayer(function (mk) {
       var el = mk.getElement() && mk.getElement().firstChild;
       if (!el) return;
@@ -255,7 +256,9 @@ class Summaries(MacroElement):
       var moves = [[0, 0], [0, -h], [0, h], [-w, 0], [w, 0], [-w, -h], [w, -h], [-w, h], [w, h],
                    [-2 * w, 0], [2 * w, 0], [0, -2 * h], [0, 2 * h]];
       var free = moves.find(function (d) {
-        return !kept.some(function (k) {
+        var inside = r.left + d[0] >= box.left && r.right + d[0] <= box.right && r.top + d[1] >= box.top &&
+                     r.bottom + d[1] <= box.bottom;
+        return inside && !kept.some(function (k) {
           return r.left + d[0] < k.right && k.left < r.right + d[0] && r.top + d[1] < k.bottom &&
                  k.top < r.bottom + d[1];
         });
