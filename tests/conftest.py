@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,16 +83,22 @@ def sample_server(tmp_path_factory):
 EDITOR, EDITOR_PASSWORD = "zhangsan", "pw-12345678"  # the account on editor_server (张三, the whole province)
 
 
-@pytest.fixture(scope="session")
-def editor_server(tmp_path_factory):
-    """The app on a copy of the sample, with an editor account; shared by the browser tests that sign in."""
+@contextmanager
+def sample_server_with_account(folder: Path, username: str, name: str, password: str, scope=None):
+    """The app on a copy of the sample in ``folder``, with one editor account (default 省级); yields (url, data)."""
     _need_chromium()
-    folder = tmp_path_factory.mktemp("editor")
     data = folder / "zonemap.gpkg"
     shutil.copyfile(SAMPLE_PATH, data)
     accounts = folder / "accounts.toml"
-    write_account(accounts, EDITOR, "张三", EDITOR_PASSWORD)
+    write_account(accounts, username, name, password, scope=scope)
     with harness.app_server(data=data, env={"ZONEMAP_ACCOUNTS": str(accounts)}) as url:
+        yield url, data
+
+
+@pytest.fixture(scope="session")
+def editor_server(tmp_path_factory):
+    """The app on a copy of the sample, with an editor account; shared by the browser tests that sign in."""
+    with sample_server_with_account(tmp_path_factory.mktemp("editor"), EDITOR, "张三", EDITOR_PASSWORD) as (url, _):
         yield url
 
 

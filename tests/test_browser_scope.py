@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from domain.scope import Scope
-from geodata.store import SAMPLE_PATH, GpkgStore
+from geodata.store import GpkgStore
 from testing import harness
-from testing.factory import write_account
-from tests.conftest import _need_chromium, artifact
+from tests.conftest import artifact, sample_server_with_account
 from tests.test_browser_ui import fresh, wait_for
 
 pytestmark = pytest.mark.browser
@@ -22,14 +19,9 @@ PASSWORD = "jinzhong-2026"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need_chromium()
-    folder = tmp_path_factory.mktemp("scope")
-    data = folder / "zonemap.gpkg"
-    shutil.copyfile(SAMPLE_PATH, data)
-    path = folder / "accounts.toml"
-    write_account(path, "jz", "晋中市商务局", PASSWORD, scope=Scope("city", frozenset({"140700"}), "晋中市"))
-    with harness.app_server(data=data, env={"ZONEMAP_ACCOUNTS": str(path)}) as url:
-        yield url, data
+    city = Scope("city", frozenset({"140700"}), "晋中市")
+    with sample_server_with_account(tmp_path_factory.mktemp("scope"), "jz", "晋中市商务局", PASSWORD, city) as both:
+        yield both
 
 
 def test_a_city_account_edits_its_city_and_reads_its_neighbour(server, playwright_browser):
