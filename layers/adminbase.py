@@ -89,13 +89,14 @@ class AdminFromFile(MacroElement):
   function draw() {
     // Drawn on the map's own canvas and sent to the back: under every data layer, yet its county
     // tooltips still answer where no feature lies above (a separate pane's canvas would never get the mouse).
+    m._zmPending = (m._zmPending || 0) + 1;  // read by the browser tests: the map is drawn when none is pending
     fetch({{ this.url|tojson }}).then(r => r.json()).then(d => {
       L.geoJson(d.cities, {interactive: false, style: () => ({{ this.city|tojson }})}).addTo(m).bringToBack();
       L.geoJson(d.counties, {style: () => ({{ this.county|tojson }}),
         onEachFeature: (f, l) => l.bindTooltip(f.properties.tip, {sticky: true})}).addTo(m).bringToBack();
       d.labels.forEach(([lat, lng, html]) => L.marker([lat, lng], {interactive: false,
         icon: L.divIcon({html: html, className: 'empty'})}).addTo(m));
-    });
+    }).finally(() => { m._zmPending -= 1; });
   }
 {%- if this.fallback %}
   let loaded = 0, failed = 0, done = false;

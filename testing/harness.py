@@ -33,9 +33,13 @@ CHROMIUM_ARGS = [
 ]
 
 # JS run in every frame: per-layer feature counts of each Leaflet map, by the
-# `layer` property zonemap puts on every feature, plus raw path/marker counts.
+# `layer` property zonemap puts on every feature, plus raw path/marker counts, the maps' data still being
+# fetched (``pending``: layers.adminbase counts its fetch on the map) and the app's script state (``run``:
+# Streamlit marks its root element while a run of the page's script is under way).
 COUNT_JS = """() => {
-  const out = {maps: 0, paths: 0, markers: 0, highlighted: 0, layers: {}};
+  const app = document.querySelector('[data-testid="stApp"]');
+  const out = {maps: 0, paths: 0, markers: 0, highlighted: 0, layers: {}, pending: 0,
+               run: app ? app.dataset.testScriptState : null};
   const seen = {}, maps = new Set();
   const note = (l) => {
     const p = l.feature && l.feature.properties;
@@ -51,6 +55,7 @@ COUNT_JS = """() => {
       if (!(v instanceof L.Map) || maps.has(v)) continue;
       maps.add(v);
       out.maps++;
+      out.pending += v._zmPending || 0;
       v.eachLayer(l => {
         if (l instanceof L.Path) out.paths++; else if (l instanceof L.Marker) out.markers++;
         note(l);
@@ -210,20 +215,39 @@ def leaflet_counts(page) -> dict:
     try:
         return page.evaluate(COUNT_JS)
     except Exception:  # navigating: nothing drawn yet
-        return {"maps": 0, "paths": 0, "markers": 0, "highlighted": 0, "layers": {}}
+        return {"maps": 0, "paths": 0, "markers": 0, "highlighted": 0, "layers": {}, "pending": 0, "run": None}
 
 
-def wait_for_map(page, timeout: float = 60, settle: float = 1.0) -> dict:
-    """Wait until a Leaflet map has drawn features; return the counts once stable."""
+RUNNING = ("running", "rerunRequested")  # Streamlit's script states while a run is under way or asked for
+STATE_JS = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
+
+
+def wait_for_map(page, timeout: float = 60, settle: float = 0.25) -> dict:
+    """Wait until a Leaflet map has drawn features, no map is fetching data, the app's script is not running,
+    and the counts are the same ``settle`` seconds later; return them."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         c = leaflet_counts(page)
-        if c["paths"] + c["markers"] > 0:
+        if c["paths"] + c["markers"] > 0 and not c["pending"] and c["run"] not in RUNNING:
             if c == last:
                 return c
             last = c
-            page.wait_for_timeout(int(settle * 1000))
         else:
-            page.wait_for_timeout(200)
+            last = None
+        page.wait_for_timeout(int(settle * 1000) if last else 200)
     raise TimeoutError(f"no Leaflet features drawn within {timeout} s (last counts {last}){diagnosis(page)}")
+
+
+def wait_for_run(page, timeout: float = 60, start: float = 0.3) -> None:
+    """After an action that reruns the page (a click, a key, a widget): wait until the app's script run has
+    finished, twice in a row 0.15 s apart. A run starts within ``start`` seconds of the action, or not at all."""
+    page.wait_for_timeout(int(start * 1000))
+    deadline, quiet = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        state = page.evaluate(STATE_JS)
+        quiet = quiet + 1 if state not in RUNNING else 0
+        if quiet >= 2:
+            return
+        page.wait_for_timeout(150)
+    raise TimeoutError(f"the page's run did not end within {timeout} s{diagnosis(page)}")

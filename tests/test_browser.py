@@ -26,7 +26,7 @@ FOCUS_JS = """([layer, id, zoom]) => {
   m.eachLayer(visit);
   const c = hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng();
   m.setView(c, zoom, {animate: false});
-  return true; }"""
+  return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(done))); }"""
 POINT_JS = """([layer, id]) => {
   const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
   const w = f.contentWindow, m = w.map_div; let hit = null;
@@ -37,12 +37,13 @@ POINT_JS = """([layer, id]) => {
   const c = hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng();
   const pt = m.latLngToContainerPoint(c); const r = f.getBoundingClientRect();
   return [r.left + pt.x, r.top + pt.y]; }"""
-# JS in the page: centre the map on [lat, lng] and return that point in page pixels.
+# JS in the page: centre the map on [lat, lng] and return that point in page pixels, once the map has painted.
 LATLNG_JS = """([lat, lng, zoom]) => {
   const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
-  const m = f.contentWindow.map_div; m.setView([lat, lng], zoom, {animate: false});
+  const w = f.contentWindow, m = w.map_div; m.setView([lat, lng], zoom, {animate: false});
   const pt = m.latLngToContainerPoint([lat, lng]); const r = f.getBoundingClientRect();
-  return [r.left + pt.x, r.top + pt.y]; }"""
+  return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(
+    () => done([r.left + pt.x, r.top + pt.y])))); }"""
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,6 @@ def test_click_on_a_parcel_opens_its_record(sample_server, page, sample):
     harness.wait_for_map(page)
     parcel = sample.parcels.set_index("parcel_id").loc["JK-56GW"]
     page.evaluate(FOCUS_JS, ["parcels", "JK-56GW", 15])
-    page.wait_for_timeout(800)
     x, y = page.evaluate(POINT_JS, ["parcels", "JK-56GW"])
     page.mouse.click(x, y)
     page.get_by_text(parcel["name"], exact=True).first.wait_for(timeout=30_000)
@@ -153,7 +153,6 @@ def test_hostile_names_are_escaped_on_the_map(tmp_path, playwright_browser):
         harness.wait_for_map(page)
         # inside zone Z2, away from its parcels and projects
         x, y = page.evaluate(LATLNG_JS, [37.085, 111.915, 13])
-        page.wait_for_timeout(800)
         page.mouse.move(x, y)
         page.mouse.move(x + 3, y + 3)
         frame = next(fr for fr in page.frames if "st_folium" in fr.url)
@@ -165,7 +164,7 @@ def test_hostile_names_are_escaped_on_the_map(tmp_path, playwright_browser):
         page.mouse.click(x, y)  # open the record panel: the name is in its text and its table
         page.get_by_text("恶意开发区").first.wait_for(timeout=30_000)
         page.locator('[data-testid="stTable"]').get_by_text("恶意开发区").first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1000)
+        harness.wait_for_run(page, start=0)  # the run that drew the record panel has ended
         assert page.evaluate('() => document.querySelectorAll(\'img[src*="evil"], img[src="x"]\').length') == 0
         assert external == []
         context.close()
@@ -217,8 +216,11 @@ def test_tracker_shows_the_official_rates_of_2021_first_three_rounds(sample_serv
     assert province["named"] > 0 and province["lone"] == 0, province  # every project in a cluster …
     assert province["rings"] == 0 and sum(province["badges"]) == province["named"], province  # … counting its 三未
     page.evaluate(SANWEI_JS, [37.6402, 112.7110, 13])  # S-JK's 晋中 zone, past the clustering zoom
-    page.wait_for_timeout(800)
-    close = page.evaluate(SANWEI_JS, None)
+    for _ in range(40):  # the clusters have split
+        close = page.evaluate(SANWEI_JS, None)
+        if close["rings"] > 0:
+            break
+        page.wait_for_timeout(250)
     assert close["rings"] > 0 and close["badges"] == [], close
     page.screenshot(path=artifact("tracker-sanwei-rings.png"))
     page.get_by_role("tab", name="活动与三率").click()
@@ -243,7 +245,6 @@ def test_idle_parcel_chosen_on_the_map_goes_into_the_calculator(sample_server, p
     page.goto(sample_server + "/idle")
     harness.wait_for_map(page)
     page.evaluate(FOCUS_JS, ["parcels", target["parcel_id"], 15])
-    page.wait_for_timeout(800)
     x, y = page.evaluate(POINT_JS, ["parcels", target["parcel_id"]])
     page.mouse.click(x, y)
     page.get_by_text(f"{target['name']}（{target['parcel_id']}）：{label('idle_two_years')}").wait_for(timeout=30_000)

@@ -37,14 +37,15 @@ _FIND = """
     m.eachLayer(visit); return hit; };
   const page = pt => [box.left + pt.x, box.top + pt.y];
 """
-# Zoom so that the parcel takes about 40 % of the map, without animation.
+# Zoom so that the parcel takes about 40 % of the map, without animation; resolves once the map has painted
+# (a canvas redraws on the animation frame after the move, and the page's maps do not rerun the app on a move).
 FRAME_JS = (
     "(id) => {"
     + _FIND
     + """
   const l = find('parcels', id), s = m.getSize();
   m.fitBounds(l.getBounds(), {padding: [s.x * 0.3, s.y * 0.3], animate: false});
-  return m.getZoom(); }"""
+  return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(() => done(m.getZoom())))); }"""
 )
 # The page pixel of [lat, lng], through Leaflet in the map's frame.
 AIM_JS = "([lat, lng]) => {" + _FIND + "return page(m.latLngToContainerPoint([lat, lng])); }"
@@ -139,7 +140,6 @@ def click_and_expect(page, xy, want: str, geometry, label: str) -> None:
 def aim_at_centre(page, parcel_id: str, centre) -> list[float]:
     """Frame the parcel (about 40 % of the map) and return the page pixel of its centre."""
     page.evaluate(FRAME_JS, parcel_id)
-    page.wait_for_timeout(800)
     return page.evaluate(AIM_JS, [centre.y, centre.x])
 
 
@@ -162,7 +162,6 @@ def test_the_map_fits_the_window_and_each_click_selects_the_parcel_aimed_at(
         assert abs(map_px - (bottom - top)) <= 1, (map_px, top, bottom)
         assert bottom >= height - 200, (top, bottom)  # it takes the room there is
         page.evaluate(FRAME_JS, PARCEL)
-        page.wait_for_timeout(800)
         edge = page.evaluate(EDGE_JS, PARCEL)
         assert edge["inside"] and edge["covering"] == [], edge  # the aim itself is the parcel's alone
         where = f"{name} {width}×{height}"
@@ -186,11 +185,10 @@ def test_a_project_marker_takes_its_own_clicks_and_leaves_the_parcel_centre_to_t
     try:
         harness.wait_for_map(page)
         page.evaluate(FRAME_JS, PARCEL)
-        page.wait_for_timeout(800)
         click_and_expect(page, page.evaluate(MARKER_JS, PROJECT), f"projects:{PROJECT}", project, "marker")
-        page.wait_for_timeout(1000)  # the rerun that outlines the project has drawn
+        harness.wait_for_run(page, start=0)  # the rerun that outlines the project has ended …
+        harness.wait_for_map(page)  # … and its map is drawn
         page.evaluate(FRAME_JS, PARCEL)
-        page.wait_for_timeout(800)
         xy = page.evaluate(AIM_JS, [project.y, project.x])  # the project's own location = the parcel's centre
         click_and_expect(page, xy, f"parcels:{PARCEL}", parcel, "parcel centre under the project")
         page.screenshot(path=artifact("click-project-and-parcel.png"))
@@ -211,7 +209,7 @@ def test_the_map_starts_within_the_first_screen_at_1366x768(sample_server, playw
             if tops:
                 break
             page.wait_for_timeout(250)
-        page.wait_for_timeout(1500)  # the rest of the page has drawn around it
+        harness.wait_for_run(page, start=0)  # the rest of the page has drawn around it
         tops = page.evaluate(MAP_TOPS_JS)
         page.screenshot(path=artifact(f"map-first-{name}-1366x768.png"))
         assert tops, f"{name}: no map on the first screen{harness.diagnosis(page)}"

@@ -97,11 +97,18 @@ def server(editor_server):
     return editor_server
 
 
+TOUR_SHOWN_JS = """() => [...document.querySelectorAll('iframe')].some(f => {
+  try { return f.contentWindow.zmStop === 0; } catch (e) { return false; } })"""
+
+
 def settle(page, name: str) -> None:
+    """The page has run and drawn: its map (the tour's first stop, on 观摩会) and the rest around it."""
     page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
-    if name not in ("data", "tour"):
+    if name == "tour":
+        page.wait_for_function(TOUR_SHOWN_JS, timeout=60_000)
+    elif name != "data":
         harness.wait_for_map(page, timeout=60)
-    page.wait_for_timeout(1500)
+    harness.wait_for_run(page, start=0)
 
 
 def sign_in(page) -> None:
@@ -125,16 +132,16 @@ def texts_in_every_state(page, column_menus: bool = True) -> dict[str, str]:
         box.click()
         box.press("End")
         box.type("1")
-        page.wait_for_timeout(400)
+        page.locator('[data-testid="InputInstructions"]').first.wait_for(state="attached", timeout=10_000)
         seen["typing"] = seen.get("typing", "") + page.evaluate(TEXT_JS)
         box.press("Backspace")
         page.keyboard.press("Tab")
-        page.wait_for_timeout(800)
+        harness.wait_for_run(page)
     tables = visible(page, '[data-testid="stDataFrame"]')
     if tables:  # the table's toolbar shows on hover, each button's label as its tooltip
         tables[0].scroll_into_view_if_needed()
         tables[0].hover()
-        page.wait_for_timeout(600)
+        page.wait_for_timeout(600)  # a tooltip's delay (the toolbar itself is hidden by ui.chrome)
         buttons = visible(page, '[data-testid="stElementToolbarButton"] button')
         labels = [b.get_attribute("aria-label") or "" for b in buttons]
         seen["table hovered"] = page.evaluate(TEXT_JS) + "\n" + "\n".join(labels)
@@ -144,7 +151,9 @@ def texts_in_every_state(page, column_menus: bool = True) -> dict[str, str]:
         inputs = visible(page, f"{widget} input")
         if inputs:
             inputs[0].click()
-            page.wait_for_timeout(500)
+            if inputs[0].get_attribute("aria-expanded") != "true":  # focused, not opened (after the column menu)
+                inputs[0].press("ArrowDown")
+            page.locator('[role="listbox"]:visible').first.wait_for(timeout=10_000)  # the list is open
             seen[f"{widget} open"] = page.evaluate(TEXT_JS)
             page.keyboard.press("Escape")
     return seen

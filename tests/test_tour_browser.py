@@ -50,13 +50,14 @@ def test_exported_tour_steps_through_every_stop_offline(playwright_browser, tour
         page.wait_for_function("window.zmStop === 0")
         keys = ["PageDown", "ArrowRight"]  # a presenter's clicker and the keyboard
         for n, stop in enumerate(tour.stops):
-            if n:
+            if n == 2:  # flown to, for the screenshot
+                next_stop_flown_to(page, keys[n % 2], n)
+            elif n:
                 page.keyboard.press(keys[n % 2])
                 page.wait_for_function(f"window.zmStop === {n}")
             assert page.inner_text("#stop-title") == stop.title
             assert page.inner_text("#stop-counter") == f"{n + 1} / {len(tour.stops)}"
             if n == 2:
-                page.wait_for_timeout(1500)  # let the fly-to finish for the screenshot
                 page.screenshot(path=str(artifact(f"tour-{size[0]}.png")))
         page.keyboard.press("PageUp")
         page.wait_for_function(f"window.zmStop === {len(tour.stops) - 2}")
@@ -123,6 +124,14 @@ STOP_BOXES_JS = """() => { const s = D.stops[zmStop], b = L.latLngBounds(s.bound
           stopLabel: (document.querySelector('.zm-stop-label') || {}).textContent || ''}; }"""
 
 
+def next_stop_flown_to(page, key: str, n: int) -> None:
+    """Press ``key`` and wait until the tour has shown stop ``n`` and its flight there has ended (Leaflet's
+    moveend, fired once at a flight's end, after its zoomend)."""
+    page.evaluate("() => { window.zmEnds = 0; zmMap.once('moveend', () => { window.zmEnds = 1; }); }")
+    page.keyboard.press(key)
+    page.wait_for_function(f"window.zmStop === {n} && window.zmEnds === 1")
+
+
 def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -139,9 +148,7 @@ def test_the_stop_card_never_covers_the_stop(playwright_browser, tour_file, samp
         page.wait_for_function("window.zmStop === 0")
         for n, stop in enumerate(tour.stops):
             if n:
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function(f"window.zmStop === {n}")
-            page.wait_for_timeout(1600)  # the fly-to
+                next_stop_flown_to(page, "ArrowRight", n)
             got = page.evaluate(STOP_BOXES_JS)
             for part in ("panel", "legend", "nav"):
                 assert not _overlap(got["stop"], got[part]), (n, stop.title, part, got)
@@ -224,9 +231,7 @@ def test_many_projects_show_one_label_per_zone_until_the_projects_zoom(playwrigh
         got = page.evaluate(PROJECTS_SHOWN_JS)
         assert got["circles"] == 0 and len(got["sums"]) == 2
 
-        page.keyboard.press("End")  # a project at zoom 15: circles
-        page.wait_for_function("window.zmStop === 2")
-        page.wait_for_timeout(1600)
+        next_stop_flown_to(page, "End", 2)  # a project at zoom 15: circles
         got = page.evaluate(PROJECTS_SHOWN_JS)
         assert got["zoom"] == 15 and got["circles"] == IN_TOUR + 1 and got["sums"] == []  # and the stop's ring
         assert got["images"] == 0
