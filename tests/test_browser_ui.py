@@ -63,12 +63,10 @@ def test_a_parcel_inside_the_selected_zone_can_still_be_clicked(server, playwrig
         page.goto(server)
         harness.wait_for_map(page)
         x, y = page.evaluate(LATLNG_JS, [*INSIDE_ZONE, 14])
-        page.wait_for_timeout(800)
         page.mouse.click(x, y)
         page.get_by_text(ZONE_NAME, exact=True).first.wait_for(timeout=30_000)
         wait_for(page, lambda: harness.leaflet_counts(page)["highlighted"] == 1)  # the zone is outlined
         page.evaluate(FOCUS_JS, ["parcels", PARCEL, 16])
-        page.wait_for_timeout(800)
         x, y = page.evaluate(POINT_JS, ["parcels", PARCEL])
         page.mouse.click(x - 60, y - 60)  # inside the parcel, away from the project marker at its centre
         page.locator('[data-testid="stTable"]').get_by_text("2,300.00", exact=True).wait_for(timeout=30_000)
@@ -83,17 +81,16 @@ def test_a_shared_link_restores_page_filters_selection_and_view(server, playwrig
     context, page = fresh(playwright_browser)
     try:
         page.goto(server + "/supply")
-        harness.wait_for_map(page)
+        unfiltered = harness.wait_for_map(page)["layers"]
         box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="产业链")
         box.locator("input").click()
         page.keyboard.type("光伏")
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         wait_for(page, lambda: url_params(page).get("sup_chain") == ["光伏"])
-        page.wait_for_timeout(2000)
-        harness.wait_for_map(page)
+        wait_for(page, lambda: harness.leaflet_counts(page)["layers"] != unfiltered)  # the filtered map …
+        harness.wait_for_map(page)  # … is drawn
         page.evaluate(FOCUS_JS, ["parcels", PARCEL, 15])  # zoom in the way a planner would
-        page.wait_for_timeout(800)
         x, y = page.evaluate(POINT_JS, ["parcels", PARCEL])
         page.mouse.click(x - 60, y - 60)
         page.get_by_text(f"（{PARCEL}）", exact=False).first.wait_for(timeout=30_000)
@@ -211,6 +208,7 @@ def test_presenting_at_1920x1080_fills_the_screen_and_pages_with_the_keyboard(se
         page.goto(server + "/tour")
         wait_for(page, lambda: tour_stop(page) == 0, timeout_s=60)
         page.locator(".st-key-tour_present label").first.click()
+        harness.wait_for_run(page)  # the rerun that presents: its frame replaces the one shown before
         wait_for(page, lambda: page.locator('[data-testid="stSidebar"]').is_hidden())
         wait_for(page, lambda: presented(page) is not None, timeout_s=60)
         frame = presented(page)
@@ -221,10 +219,11 @@ def test_presenting_at_1920x1080_fills_the_screen_and_pages_with_the_keyboard(se
         page.mouse.wheel(0, 800)
         page.wait_for_timeout(300)
         assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") == 0
+        frame.evaluate("() => { window.zmEnds = 0; zmMap.once('moveend', () => { window.zmEnds = 1; }); }")
         page.keyboard.press("ArrowRight")  # keys pressed on the app page reach the tour while presenting
         wait_for(page, lambda: tour_stop(page) == 1)
         assert frame.inner_text("#stop-counter").replace(" ", "") == "2/8"
-        page.wait_for_timeout(1500)  # the fly-to
+        frame.wait_for_function("window.zmEnds === 1")  # the flight there has ended
         color = HIGHLIGHT["color"]
         outlined = frame.evaluate(
             f"() => {{ let n = 0; map.eachLayer(l => {{ n += l.options.color === '{color}'; }}); return n; }}"
