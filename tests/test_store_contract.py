@@ -348,6 +348,27 @@ def test_a_data_file_damaged_or_removed_under_a_running_app_is_a_chinese_sentenc
     assert not store.path.exists()  # not quietly made again, empty
 
 
+def test_a_geopackage_without_a_layer_names_the_missing_layer_and_a_damaged_one_says_so(tmp_path):
+    """The layers are listed only when a read fails: the sentence must still say which layer is missing, and a
+    file that is not a GeoPackage behind its SQLite header must still be called damaged."""
+    import sqlite3
+    from contextlib import closing
+
+    store = create_gpkg(tmp_path / "data.gpkg", frames())
+    assert len(store.read("parcels")) == len(frames()["parcels"])
+    with closing(sqlite3.connect(store.path)) as db, db:
+        db.execute("DELETE FROM gpkg_contents WHERE table_name = 'projects'")
+        db.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'projects'")
+        db.execute("DROP TABLE projects")
+    with pytest.raises(StoreError, match=r"数据文件“data\.gpkg”中缺少图层“.+”（projects）"):
+        store.read("projects")
+    assert len(store.read("parcels")) == len(frames()["parcels"])
+    damaged = tmp_path / "damaged.gpkg"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+    with pytest.raises(StoreError, match=r"无法打开数据文件“damaged\.gpkg”（文件已损坏或不是 GeoPackage）"):
+        GpkgStore(damaged).read("parcels")
+
+
 def test_a_lost_server_connection_is_a_chinese_sentence_and_the_next_call_reconnects():
     import psycopg
 

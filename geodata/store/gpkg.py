@@ -106,15 +106,21 @@ class GpkgStore(Store):
             log.error("cannot list layers of %s: %s", self.path, exc)
             raise StoreError(f"无法打开数据文件“{self.path.name}”（文件已损坏或不是 GeoPackage）。") from exc
 
+    def _missing(self, layer: str) -> StoreError:
+        return StoreError(f"数据文件“{self.path.name}”中缺少图层“{SCHEMAS[layer].label}”（{layer}）")
+
     def read(self, layer: str) -> pd.DataFrame:
         schema = SCHEMAS[layer]
-        if layer not in self.layer_names():
-            raise StoreError(f"数据文件“{self.path.name}”中缺少图层“{schema.label}”（{layer}）")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(
-                self.path, layer=layer, read_geometry=schema.geometry is not None, use_arrow=True
-            )
+        try:  # the layers are listed only when the read fails (a listing costs as much as reading a small layer)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                frame = pyogrio.read_dataframe(
+                    self.path, layer=layer, read_geometry=schema.geometry is not None, use_arrow=True
+                )
+        except Exception:
+            if layer not in self.layer_names():
+                raise self._missing(layer) from None
+            raise
         if schema.geometry is not None:
             frame = frame.set_crs(CRS, allow_override=True) if frame.crs is None else frame.to_crs(CRS)
         else:
@@ -125,7 +131,7 @@ class GpkgStore(Store):
         """Arrow record batches of ``size`` features (pyogrio's stream), each typed like :meth:`read`."""
         schema = SCHEMAS[layer]
         if layer not in self.layer_names():
-            raise StoreError(f"数据文件“{self.path.name}”中缺少图层“{schema.label}”（{layer}）")
+            raise self._missing(layer)
         spatial = schema.geometry is not None
         stream = pyogrio.open_arrow(self.path, layer=layer, read_geometry=spatial, batch_size=size, use_pyarrow=True)
         with stream as (meta, reader):
