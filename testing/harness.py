@@ -78,6 +78,12 @@ HIGHLIGHT_JS = """() => {
   return out; }""".replace("HIGHLIGHT_COLOR", HIGHLIGHT["color"])
 
 
+def after_paint(value: str = "") -> str:
+    """JS for a map script's last statement, in a frame whose window is ``w``: a promise of ``value`` settled once
+    the frame has painted twice, i.e. after a map move the map as drawn (a canvas redraws on the next frame)."""
+    return f"return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(() => done({value}))));"
+
+
 def highlighted_points(page) -> list[tuple[float, float]]:
     """(lon, lat) centres of the selection outlines on the map."""
     return [tuple(p) for p in page.evaluate(HIGHLIGHT_JS)]

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 HOSTILE = '<img src=x onerror="window.__xss=1">![m](http://evil.example/x.png){{ 7*7 }}恶意开发区'
 
 # JS in the map iframe: zoom to a feature and return its centre in page-independent iframe pixels.
-FOCUS_JS = """([layer, id, zoom]) => {
+FOCUS_JS = (
+    """([layer, id, zoom]) => {
   const w = [...document.querySelectorAll('iframe')].map(f => f.contentWindow).find(w => w && w.L && w.map_div);
   const m = w.map_div; let hit = null;
   const visit = l => { const p = l.feature && l.feature.properties;
@@ -26,7 +27,10 @@ FOCUS_JS = """([layer, id, zoom]) => {
   m.eachLayer(visit);
   const c = hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng();
   m.setView(c, zoom, {animate: false});
-  return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(done))); }"""
+  """
+    + harness.after_paint()
+    + " }"
+)
 POINT_JS = """([layer, id]) => {
   const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
   const w = f.contentWindow, m = w.map_div; let hit = null;
@@ -38,12 +42,15 @@ POINT_JS = """([layer, id]) => {
   const pt = m.latLngToContainerPoint(c); const r = f.getBoundingClientRect();
   return [r.left + pt.x, r.top + pt.y]; }"""
 # JS in the page: centre the map on [lat, lng] and return that point in page pixels, once the map has painted.
-LATLNG_JS = """([lat, lng, zoom]) => {
+LATLNG_JS = (
+    """([lat, lng, zoom]) => {
   const f = [...document.querySelectorAll('iframe')].find(f => f.contentWindow && f.contentWindow.map_div);
   const w = f.contentWindow, m = w.map_div; m.setView([lat, lng], zoom, {animate: false});
   const pt = m.latLngToContainerPoint([lat, lng]); const r = f.getBoundingClientRect();
-  return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(
-    () => done([r.left + pt.x, r.top + pt.y])))); }"""
+  """
+    + harness.after_paint("[r.left + pt.x, r.top + pt.y]")
+    + " }"
+)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,9 @@ FRAME_JS = (
     + """
   const l = find('parcels', id), s = m.getSize();
   m.fitBounds(l.getBounds(), {padding: [s.x * 0.3, s.y * 0.3], animate: false});
-  return new Promise(done => w.requestAnimationFrame(() => w.requestAnimationFrame(() => done(m.getZoom())))); }"""
+  """
+    + harness.after_paint("m.getZoom()")
+    + " }"
 )
 # The page pixel of [lat, lng], through Leaflet in the map's frame.
 AIM_JS = "([lat, lng]) => {" + _FIND + "return page(m.latLngToContainerPoint([lat, lng])); }"

@@ -13,6 +13,7 @@ from layers.styles import HIGHLIGHT
 from testing import harness
 from tests.conftest import artifact
 from tests.test_browser import FOCUS_JS, LATLNG_JS, POINT_JS
+from tests.test_tour_browser import FLOWN_JS, WATCH_FLIGHT_JS
 
 pytestmark = pytest.mark.browser
 
@@ -219,11 +220,11 @@ def test_presenting_at_1920x1080_fills_the_screen_and_pages_with_the_keyboard(se
         page.mouse.wheel(0, 800)
         page.wait_for_timeout(300)
         assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") == 0
-        frame.evaluate("() => { window.zmEnds = 0; zmMap.once('moveend', () => { window.zmEnds = 1; }); }")
+        frame.evaluate(WATCH_FLIGHT_JS)
         page.keyboard.press("ArrowRight")  # keys pressed on the app page reach the tour while presenting
         wait_for(page, lambda: tour_stop(page) == 1)
         assert frame.inner_text("#stop-counter").replace(" ", "") == "2/8"
-        frame.wait_for_function("window.zmEnds === 1")  # the flight there has ended
+        frame.wait_for_function(FLOWN_JS)  # the flight there has ended
         color = HIGHLIGHT["color"]
         outlined = frame.evaluate(
             f"() => {{ let n = 0; map.eachLayer(l => {{ n += l.options.color === '{color}'; }}); return n; }}"

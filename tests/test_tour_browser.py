@@ -124,12 +124,17 @@ STOP_BOXES_JS = """() => { const s = D.stops[zmStop], b = L.latLngBounds(s.bound
           stopLabel: (document.querySelector('.zm-stop-label') || {}).textContent || ''}; }"""
 
 
+# In the tour's frame: watch for the end of the next flight (Leaflet's moveend, fired once when a flight ends,
+# after its zoomend); FLOWN_JS holds once it has ended.
+WATCH_FLIGHT_JS = "() => { window.zmEnds = 0; zmMap.once('moveend', () => { window.zmEnds = 1; }); }"
+FLOWN_JS = "window.zmEnds === 1"
+
+
 def next_stop_flown_to(page, key: str, n: int) -> None:
-    """Press ``key`` and wait until the tour has shown stop ``n`` and its flight there has ended (Leaflet's
-    moveend, fired once at a flight's end, after its zoomend)."""
-    page.evaluate("() => { window.zmEnds = 0; zmMap.once('moveend', () => { window.zmEnds = 1; }); }")
+    """Press ``key`` and wait until the tour has shown stop ``n`` and its flight there has ended."""
+    page.evaluate(WATCH_FLIGHT_JS)
     page.keyboard.press(key)
-    page.wait_for_function(f"window.zmStop === {n} && window.zmEnds === 1")
+    page.wait_for_function(f"window.zmStop === {n} && {FLOWN_JS}")
 
 
 def _overlap(a, b) -> bool:
