@@ -362,6 +362,8 @@ def test_a_geopackage_without_a_layer_names_the_missing_layer_and_a_damaged_one_
         db.execute("DROP TABLE projects")
     with pytest.raises(StoreError, match=r"数据文件“data\.gpkg”中缺少图层“.+”（projects）"):
         store.read("projects")
+    with pytest.raises(StoreError, match=r"数据文件“data\.gpkg”中缺少图层“.+”（projects）"):
+        store.read_all()  # every page and command reads all layers: the same sentence, not a KeyError later
     assert len(store.read("parcels")) == len(frames()["parcels"])
     damaged = tmp_path / "damaged.gpkg"
     damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)

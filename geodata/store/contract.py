@@ -236,9 +236,9 @@ class Store(ABC):
         yield self.read(layer)
 
     def read_all(self) -> dict[str, pd.DataFrame]:
-        """Every schema layer present, in dependency order."""
-        present = set(self.layer_names())
-        return {name: self.read(name) for name in LAYER_ORDER if name in present}
+        """Every schema layer, in dependency order; a missing one is the store's sentence naming it (a data set
+        needs them all: skipping one failed later on a KeyError, shown as an error id)."""
+        return {name: self.read(name) for name in LAYER_ORDER}
 
     @abstractmethod
     def version(self) -> str:
