@@ -33,8 +33,9 @@ CHROMIUM_ARGS = [
 ]
 
 # JS run in every frame: per-layer feature counts of each Leaflet map, by the
-# `layer` property zonemap puts on every feature, plus raw path/marker counts, the maps' data still being
-# fetched (``pending``: layers.adminbase counts its fetch on the map) and the app's script state (``run``:
+# `layer` property zonemap puts on every feature, plus raw path/marker counts, what is still under way on the
+# maps (``pending``: a fetch of data, which layers.adminbase counts on the map, a zoom animation, clusters
+# fading out after one) and the app's script state (``run``:
 # Streamlit marks its root element while a run of the page's script is under way).
 COUNT_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -55,12 +56,15 @@ COUNT_JS = """() => {
       if (!(v instanceof L.Map) || maps.has(v)) continue;
       maps.add(v);
       out.maps++;
-      out.pending += v._zmPending || 0;
+      out.pending += (v._zmPending || 0) + (v._animatingZoom ? 1 : 0);
       v.eachLayer(l => {
         if (l instanceof L.Path) out.paths++; else if (l instanceof L.Marker) out.markers++;
         note(l);
         if (l.options && l.options.color === 'HIGHLIGHT_COLOR') out.highlighted++;
-        if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) l.getLayers().forEach(note);
+        if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) {
+          l.getLayers().forEach(note);
+          out.pending += l._inZoomAnimation || 0;  // clusters of the last zoom still fading out
+        }
       });
     }
   }
