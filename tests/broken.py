@@ -15,6 +15,8 @@
 * PostGIS full: cannot be made for real without filling the server's disk, so
   psycopg's ``DiskFull`` (SQLSTATE 53100, what the server answers then) is
   raised from inside the write transaction, where the audit rows are written.
+
+And a GeoPackage that lacks one of the layers (:func:`without_layer`).
 """
 
 from __future__ import annotations
@@ -106,3 +108,11 @@ def disk_full(location: str):
 
     with mock.patch.object(PgTx, "audit", no_space):
         yield
+
+
+def without_layer(path, layer: str) -> None:
+    """Remove ``layer`` from the GeoPackage at ``path``: its table and its entries in the GeoPackage's catalogue."""
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (layer,))
+        db.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (layer,))
+        db.execute(f'DROP TABLE "{layer}"')

@@ -14,17 +14,16 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import zipfile
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from geodata.store import SAMPLE_PATH
 from testing.harness import REPO
+from tests.broken import without_layer
 
 LEAKS = ("Traceback", "Error", "site-packages", "/tmp/", "zonemap-import")
 
@@ -115,10 +114,7 @@ def test_a_store_error_is_the_stores_sentence(tmp_path):
     _no_leak(done, tmp_path)
     lacking = tmp_path / "lacking.gpkg"  # a data file without its projects layer: which layer, not an error id
     shutil.copyfile(SAMPLE_PATH, lacking)
-    with closing(sqlite3.connect(lacking)) as db, db:
-        db.execute("DELETE FROM gpkg_contents WHERE table_name = 'projects'")
-        db.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'projects'")
-        db.execute("DROP TABLE projects")
+    without_layer(lacking, "projects")
     done = run("export", "--format", "geojson", str(tmp_path / "y.geojson"), "--data", str(lacking), tmp=tmp_path)
     missing = r"错误：数据文件“lacking\.gpkg”中缺少图层“.+”（projects）"
     assert done.returncode == 1 and re.fullmatch(missing, done.stderr.strip()), done.stderr

@@ -351,15 +351,9 @@ def test_a_data_file_damaged_or_removed_under_a_running_app_is_a_chinese_sentenc
 def test_a_geopackage_without_a_layer_names_the_missing_layer_and_a_damaged_one_says_so(tmp_path):
     """The layers are listed only when a read fails: the sentence must still say which layer is missing, and a
     file that is not a GeoPackage behind its SQLite header must still be called damaged."""
-    import sqlite3
-    from contextlib import closing
-
     store = create_gpkg(tmp_path / "data.gpkg", frames())
     assert len(store.read("parcels")) == len(frames()["parcels"])
-    with closing(sqlite3.connect(store.path)) as db, db:
-        db.execute("DELETE FROM gpkg_contents WHERE table_name = 'projects'")
-        db.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'projects'")
-        db.execute("DROP TABLE projects")
+    broken.without_layer(store.path, "projects")
     with pytest.raises(StoreError, match=r"数据文件“data\.gpkg”中缺少图层“.+”（projects）"):
         store.read("projects")
     with pytest.raises(StoreError, match=r"数据文件“data\.gpkg”中缺少图层“.+”（projects）"):
