@@ -117,3 +117,25 @@ def test_a_data_file_that_is_not_a_geopackage_is_named_in_a_chinese_message(cont
     (message,) = [e.value for e in at.error]
     assert "无法读取数据" in message and "已损坏或不是 GeoPackage" in message and "zonemap" in message
     assert "DatabaseError" not in message and str(tmp_path) not in message
+
+
+def test_a_warm_start_on_a_file_lacking_a_layer_logs_the_stores_sentence_without_a_traceback(
+    tmp_path, monkeypatch, caplog
+):
+    """The data as found is not a fault of the server: its log says which layer is missing, in one line."""
+    import logging
+    import shutil
+
+    from geodata.store import SAMPLE_PATH
+    from tests.broken import without_layer
+    from ui.warm import warm
+
+    path = tmp_path / "lacking.gpkg"
+    shutil.copyfile(SAMPLE_PATH, path)
+    without_layer(path, "parcels")
+    monkeypatch.setenv("ZONEMAP_DATA", str(path))
+    with caplog.at_level(logging.INFO, logger="ui.warm"):
+        warm()
+    (record,) = [r for r in caplog.records if r.name == "ui.warm"]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "lacking.gpkg" in record.getMessage() and "（parcels）" in record.getMessage()

@@ -17,6 +17,7 @@ import time
 
 from domain.idle import IdleRules
 from geodata.store import data_location
+from geodata.store.errors import StoreError
 from ui.data import load_cached
 from ui.derived import all_classified
 from ui.viewcache import prepare_views
@@ -37,6 +38,9 @@ def warm() -> None:
         prepare_views(data)
         # 闲置土地盘活 as a visitor first opens it: today's date, the regulation's thresholds
         all_classified(data, dt.date.today(), IdleRules())
+    except StoreError as exc:  # the data as found (a missing layer, a damaged file): the store's sentence
+        log.warning("warm start skipped: %s", exc)
+        return
     except Exception:  # the pages will say what is wrong, in Chinese, when someone visits
         log.exception("warm start failed")
         return
